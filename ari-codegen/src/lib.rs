@@ -1,0 +1,1 @@
+//! Spec -> Rust generator for `ari-sdk` (see issue #4).

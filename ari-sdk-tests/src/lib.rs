@@ -1,0 +1,1 @@
+//! Integration tests and the embedded fake Asterisk.
