@@ -52,7 +52,7 @@ pub const MESSAGE_MODEL: &str = "Message";
 
 impl Api {
     /// Merges a loaded spec. Where two declarations define the same model the
-    /// first wins ([`crate::validate`] reports the second).
+    /// first wins ([`crate::validate()`] reports the second).
     pub fn merge(spec: &Spec) -> Api {
         let mut models = IndexMap::new();
         let mut model_resources = IndexMap::new();
@@ -119,7 +119,12 @@ impl Api {
     pub fn descendants(&self, name: &str) -> Vec<&Model> {
         let mut out: Vec<&Model> = Vec::new();
         let mut stack: Vec<&str> = vec![name];
+        // `subTypes` may loop (validate reports it); visit each model once.
+        let mut visited = std::collections::HashSet::new();
         while let Some(current) = stack.pop() {
+            if !visited.insert(current) {
+                continue;
+            }
             let Some(model) = self.models.get(current) else {
                 continue;
             };

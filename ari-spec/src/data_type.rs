@@ -31,7 +31,7 @@ pub enum DataType {
 
 impl DataType {
     /// Parses a type string. Never fails: an unknown name is a [`DataType::Model`],
-    /// which [`crate::validate`] then checks against the models.
+    /// which [`crate::validate()`] then checks against the models.
     pub fn parse(s: &str) -> DataType {
         let s = s.trim();
         if let Some(inner) = s.strip_prefix("List[").and_then(|r| r.strip_suffix(']')) {
@@ -93,8 +93,14 @@ mod tests {
                 "Channel".into()
             )))))
         );
-        assert_eq!(DataType::parse("List[Channel]").model_name(), Some("Channel"));
+        assert_eq!(
+            DataType::parse("List[Channel]").model_name(),
+            Some("Channel")
+        );
         assert_eq!(DataType::parse("List[string]").model_name(), None);
-        assert_eq!(DataType::parse("List[Channel]").to_string(), "List[Channel]");
+        assert_eq!(
+            DataType::parse("List[Channel]").to_string(),
+            "List[Channel]"
+        );
     }
 }

@@ -1,4 +1,8 @@
 //! The one error type of loading a spec.
+//!
+//! Messages say what failed and where; the underlying error (the OS's, serde's,
+//! the HTTP client's) is the [`std::error::Error::source`], not repeated in the
+//! message, so that printing the chain shows each once.
 
 use std::path::PathBuf;
 
@@ -7,7 +11,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum SpecError {
     /// A file or folder could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -16,7 +20,7 @@ pub enum SpecError {
         source: std::io::Error,
     },
     /// A document is not JSON, or not the JSON Swagger 1.1 expects.
-    #[error("{origin}: malformed api-docs at line {line}, column {column}: {source}")]
+    #[error("{origin}: malformed api-docs at line {line}, column {column}")]
     Json {
         /// The file or URL.
         origin: String,
@@ -29,7 +33,7 @@ pub enum SpecError {
         source: serde_json::Error,
     },
     /// The server could not be reached (refused, DNS, TLS, timeout).
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}")]
     Unreachable {
         /// The URL asked for.
         url: String,

@@ -1,14 +1,22 @@
 //! Names for every piece of a spec that can appear, change or disappear
-//! between releases: the shared vocabulary of [`crate::diff`] and
+//! between releases: the shared vocabulary of [`crate::diff()`] and
 //! [`crate::history`].
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use crate::api::Api;
 use crate::swagger::AllowableValues;
 
 /// One piece of the API.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Its [`fmt::Display`] form is what people type and read
+/// (`channels.originate`, `channels.originate(endpoint)`, `model Channel`,
+/// `event StasisStart`, `Channel.state`, `Channel.state = Up`); as JSON it is
+/// an object tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemKey {
     /// A REST operation (or the websocket upgrade): `channels.originate`.
     Operation {
@@ -58,6 +66,41 @@ impl ItemKey {
         ItemKey::Operation {
             resource: resource.into(),
             nickname: nickname.into(),
+        }
+    }
+
+    /// A parameter's key.
+    pub fn parameter(resource: &str, nickname: &str, name: &str) -> ItemKey {
+        ItemKey::Parameter {
+            resource: resource.into(),
+            nickname: nickname.into(),
+            name: name.into(),
+        }
+    }
+
+    /// A (non-event) model's key.
+    pub fn model(name: &str) -> ItemKey {
+        ItemKey::Model { name: name.into() }
+    }
+
+    /// An event's key.
+    pub fn event(name: &str) -> ItemKey {
+        ItemKey::Event { name: name.into() }
+    }
+
+    /// A field's key (a property of a model or an event).
+    pub fn field(model: &str, field: &str) -> ItemKey {
+        ItemKey::Field {
+            model: model.into(),
+            field: field.into(),
+        }
+    }
+
+    /// The key of one allowed value of a parameter or a field.
+    pub fn allowable_value(owner: ItemKey, value: &str) -> ItemKey {
+        ItemKey::AllowableValue {
+            owner: Box::new(owner),
+            value: value.into(),
         }
     }
 
@@ -123,10 +166,14 @@ impl ItemKey {
             });
         }
         if let Some(name) = text.strip_prefix("event ") {
-            return Some(ItemKey::Event { name: name.trim().into() });
+            return Some(ItemKey::Event {
+                name: name.trim().into(),
+            });
         }
         if let Some(name) = text.strip_prefix("model ") {
-            return Some(ItemKey::Model { name: name.trim().into() });
+            return Some(ItemKey::Model {
+                name: name.trim().into(),
+            });
         }
         if let Some((head, rest)) = text.split_once('(') {
             let (resource, nickname) = head.split_once('.')?;

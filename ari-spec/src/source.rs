@@ -11,9 +11,33 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 
 use crate::error::SpecError;
+use crate::releases::ReleaseTable;
 use crate::swagger::{ApiDeclaration, ResourceListing};
 
 /// Where to load api-docs from.
+///
+/// Loading is blocking (a tool's one-off step); it may be called from inside
+/// an async runtime, where it fetches on a thread of its own.
+///
+/// ```no_run
+/// use ari_spec::{Api, SpecError, SpecSource};
+///
+/// // A running Asterisk, as ari.conf's user:
+/// let live = SpecSource::Url {
+///     url: "http://127.0.0.1:8088/ari".into(),
+///     username: Some("asterisk".into()),
+///     password: Some("secret".into()),
+/// };
+/// match live.load() {
+///     Ok(spec) => println!("{} resources", Api::merge(&spec).resources.len()),
+///     Err(SpecError::Unauthorized { url }) => eprintln!("{url}: check ari.conf"),
+///     Err(other) => eprintln!("{other}"),
+/// }
+/// // An Asterisk source tree (its rest-api/ folder), or a spec folder:
+/// let checkout = SpecSource::AsteriskCheckout("/usr/src/asterisk".into()).load()?;
+/// let folder = SpecSource::from_arg("../shared/ari-spec/22").load()?;
+/// # Ok::<(), SpecError>(())
+/// ```
 #[derive(Clone)]
 pub enum SpecSource {
     /// A folder with `resources.json` and `api-docs/`.
@@ -93,6 +117,10 @@ impl SpecSource {
         match self {
             SpecSource::Dir(dir) => load_dir(dir),
             SpecSource::AsteriskCheckout(root) => {
+                std::fs::metadata(root).map_err(|source| SpecError::Io {
+                    path: root.clone(),
+                    source,
+                })?;
                 let dir = root.join("rest-api");
                 if !dir.join("resources.json").is_file() {
                     return Err(SpecError::NotASpec { path: root.clone() });
@@ -103,12 +131,28 @@ impl SpecSource {
                 url,
                 username,
                 password,
-            } => load_url(url, username.as_deref(), password.as_deref()),
+            } => {
+                // reqwest's blocking client must not be built or dropped on a
+                // thread that runs an async runtime (it panics there), and
+                // callers may well be inside one: fetch on a thread of our own.
+                std::thread::scope(|scope| {
+                    scope
+                        .spawn(|| load_url(url, username.as_deref(), password.as_deref()))
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+            }
         }
     }
 }
 
 fn load_dir(dir: &Path) -> Result<Spec, SpecError> {
+    // A folder that is not there is an I/O error; one without a listing is
+    // not a spec.
+    std::fs::metadata(dir).map_err(|source| SpecError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let listing_path = dir.join("resources.json");
     if !listing_path.is_file() {
         return Err(SpecError::NotASpec {
@@ -189,7 +233,11 @@ fn load_url(url: &str, username: Option<&str>, password: Option<&str>) -> Result
         })?;
         match response.status().as_u16() {
             200 => {}
-            401 => return Err(SpecError::Unauthorized { url: url.to_string() }),
+            401 => {
+                return Err(SpecError::Unauthorized {
+                    url: url.to_string(),
+                })
+            }
             status => {
                 return Err(SpecError::HttpStatus {
                     url: url.to_string(),
@@ -231,6 +279,21 @@ fn load_url(url: &str, username: Option<&str>, password: Option<&str>) -> Result
 
 /// The shared spec folder: `<major>/` for the newest release of each major and
 /// `history/` for every release.
+///
+/// ```
+/// use std::path::Path;
+///
+/// use ari_spec::{Api, SpecDir};
+///
+/// // `$ARI_SPEC_DIR`, else `../shared/ari-spec` beside the workspace root.
+/// let spec_dir = SpecDir::locate(None, Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
+/// let newest_20 = spec_dir.load_major(20)?;
+/// assert_eq!(newest_20.release.as_deref(), Some("20.20.1"));
+/// // Any release of history/releases.tsv, from the snapshot holding its files:
+/// let older = Api::merge(&spec_dir.load_release("20.17.0")?);
+/// assert!(older.operation("events", "claimChannel").is_none());
+/// # Ok::<(), ari_spec::SpecError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct SpecDir {
     root: PathBuf,
@@ -278,5 +341,38 @@ impl SpecDir {
     /// The `history/` folder.
     pub fn history_dir(&self) -> PathBuf {
         self.root.join("history")
+    }
+
+    /// The folder of one `history/` snapshot.
+    pub fn snapshot_dir(&self, snapshot: &str) -> PathBuf {
+        self.history_dir().join(snapshot)
+    }
+
+    /// `history/releases.tsv`.
+    pub fn release_table(&self) -> Result<ReleaseTable, SpecError> {
+        ReleaseTable::load(&self.history_dir().join("releases.tsv"))
+    }
+
+    /// Loads one snapshot of `history/` by folder name; its `release` is the
+    /// snapshot's name (the first release with those files).
+    pub fn load_snapshot(&self, snapshot: &str) -> Result<Spec, SpecError> {
+        if snapshot.is_empty() || snapshot.contains(['/', '\\']) || snapshot.starts_with('.') {
+            return Err(SpecError::UnknownRelease(snapshot.to_string()));
+        }
+        let mut spec = SpecSource::Dir(self.snapshot_dir(snapshot)).load()?;
+        spec.release.get_or_insert_with(|| snapshot.to_string());
+        Ok(spec)
+    }
+
+    /// Loads any release of `history/releases.tsv` (`20.17.0`) from the
+    /// snapshot that holds its api-docs; its `release` is the tag asked for.
+    pub fn load_release(&self, tag: &str) -> Result<Spec, SpecError> {
+        let table = self.release_table()?;
+        let release = table
+            .get(tag)
+            .ok_or_else(|| SpecError::UnknownRelease(tag.to_string()))?;
+        let mut spec = SpecSource::Dir(self.snapshot_dir(&release.snapshot)).load()?;
+        spec.release = Some(release.tag.clone());
+        Ok(spec)
     }
 }

@@ -3,11 +3,13 @@
 //! Every struct keeps the keys it does not know in an `unknown` map instead of
 //! dropping them: Asterisk adds keys over time (and has typos such as
 //! `descriptioni` and `defalutValue` in its own files), and
-//! [`crate::validate`] reports each one with its place.
+//! [`crate::validate()`] reports each one with its place.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+mod raw;
 
 /// Keys the model does not know, kept verbatim with their values.
 pub type UnknownKeys = IndexMap<String, Value>;
@@ -53,7 +55,9 @@ impl ResourceRef {
     /// The declaration's path relative to the listing, with `{format}` = json:
     /// `api-docs/channels.json`.
     pub fn relative_file(&self) -> String {
-        self.path.trim_start_matches('/').replace("{format}", "json")
+        self.path
+            .trim_start_matches('/')
+            .replace("{format}", "json")
     }
 }
 
@@ -202,7 +206,11 @@ impl ParamType {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    try_from = "raw::ParameterRepr",
+    into = "raw::ParameterRepr",
+    rename_all = "camelCase"
+)]
 pub struct Parameter {
     /// The wire name (`channelId`, `appArgs`).
     pub name: String,
@@ -226,7 +234,8 @@ pub struct Parameter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowable_values: Option<AllowableValues>,
     /// Keys the model does not know (Asterisk's `__note`, `descriptioni`,
-    /// `defalutValue` among them).
+    /// `defalutValue` among them). Unknown keys inside `allowableValues` are
+    /// kept here too, as `allowableValues.KEY`.
     #[serde(flatten)]
     pub unknown: UnknownKeys,
 }
@@ -244,6 +253,10 @@ impl Parameter {
 }
 
 /// `allowableValues` of a parameter or a property.
+///
+/// Keys other than `valueType` and the variant's own end up in the owner's
+/// `unknown` map as `allowableValues.KEY`, so that they are reported rather
+/// than dropped; a `valueType` other than `LIST` and `RANGE` is a load error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "valueType")]
 pub enum AllowableValues {
@@ -278,7 +291,7 @@ pub struct ErrorResponse {
 }
 
 /// An error response's status. Asterisk writes most as numbers and a few as
-/// strings (`"404"`); both load, and [`crate::validate`] warns on the strings.
+/// strings (`"404"`); both load, and [`crate::validate()`] warns on the strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum StatusCode {
@@ -335,6 +348,7 @@ pub struct Model {
 
 /// One property of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "raw::PropertyRepr", into = "raw::PropertyRepr")]
 pub struct Property {
     /// `string`, `int`, `Date`, a model, `List[...]`, `object`, ...
     #[serde(rename = "type")]
@@ -352,7 +366,8 @@ pub struct Property {
         skip_serializing_if = "Option::is_none"
     )]
     pub allowable_values: Option<AllowableValues>,
-    /// Keys the model does not know.
+    /// Keys the model does not know; unknown keys inside `allowableValues` are
+    /// kept here too, as `allowableValues.KEY`.
     #[serde(flatten)]
     pub unknown: UnknownKeys,
 }
@@ -363,6 +378,10 @@ impl Property {
         self.required.unwrap_or(false)
     }
 }
+
+/// The prefix under which an owner's `unknown` map keeps the unknown keys of
+/// its `allowableValues` (`allowableValues.descriptions`).
+pub const ALLOWABLE_VALUES_KEY_PREFIX: &str = "allowableValues.";
 
 /// The header keys Asterisk puts on every file; known, not reported.
 pub const FILE_HEADER_KEYS: &[&str] = &["_copyright", "_author", "_svn_revision"];
