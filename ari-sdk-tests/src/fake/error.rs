@@ -1,0 +1,37 @@
+//! Errors of the fake Asterisk's own API (not the ARI errors it serves).
+
+use std::io;
+
+/// What can go wrong when starting, controlling or inspecting the fake.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FakeError {
+    /// The listening socket could not be bound.
+    #[error("cannot bind the fake Asterisk to {addr}: {source}")]
+    Bind {
+        /// The address that was asked for.
+        addr: String,
+        /// Why binding failed.
+        source: io::Error,
+    },
+    /// A test control named a channel that does not exist (any more).
+    #[error("no channel {0}")]
+    NoSuchChannel(String),
+    /// An endpoint name is not `Tech/resource`.
+    #[error("invalid endpoint name {0:?}: expected Tech/resource, e.g. PJSIP/alice")]
+    InvalidEndpoint(String),
+    /// A call could not be placed because the dialplan has no such extension.
+    #[error("no extension {exten} in context {context}")]
+    NoSuchExtension {
+        /// The dialplan context searched.
+        context: String,
+        /// The extension dialled.
+        exten: String,
+    },
+    /// Waiting for something the test expected timed out.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    /// The fake has been shut down.
+    #[error("the fake Asterisk is shut down")]
+    Shutdown,
+}

@@ -1,0 +1,7 @@
+//! The HTTP and websocket face of the fake.
+
+pub(crate) mod request;
+pub(crate) mod response;
+pub(crate) mod router;
+pub(crate) mod server;
+pub(crate) mod ws;

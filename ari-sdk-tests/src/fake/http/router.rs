@@ -1,0 +1,252 @@
+//! Routing as `ast_ari_invoke` does it: authenticate first, then walk the
+//! path one percent-decoded segment at a time (a literal segment wins over a
+//! `{variable}`), then pick the method: unknown paths are
+//! `404 Resource not found`, unknown methods `405 Invalid method`.
+
+use std::sync::Arc;
+
+use axum::http::Method;
+
+use super::request::AriRequest;
+use super::response::{ApiError, AriResponse};
+use crate::fake::rest;
+use crate::fake::world::Inner;
+
+/// A REST operation.
+pub(crate) type Handler = fn(&Arc<Inner>, &AriRequest) -> AriResponse;
+
+/// One route: method, path pattern below `/ari` (`{name}` segments are
+/// variables) and handler.
+pub(crate) struct RouteDef {
+    pub method: &'static str,
+    pub pattern: &'static [&'static str],
+    pub handler: Handler,
+}
+
+macro_rules! routes {
+    ($( $method:literal [$($seg:literal),*] => $handler:path ),* $(,)?) => {
+        &[ $( RouteDef { method: $method, pattern: &[$($seg),*], handler: $handler } ),* ]
+    };
+}
+
+/// The ARI surface of Asterisk 20.
+pub(crate) static ROUTES: &[RouteDef] = routes![
+    "GET" ["applications"] => rest::applications::list,
+    "GET" ["applications", "{applicationName}"] => rest::applications::get,
+    "POST" ["applications", "{applicationName}", "subscription"] => rest::applications::subscribe,
+    "DELETE" ["applications", "{applicationName}", "subscription"] => rest::applications::unsubscribe,
+    "PUT" ["applications", "{applicationName}", "eventFilter"] => rest::applications::filter,
+    "GET" ["asterisk", "config", "dynamic", "{configClass}", "{objectType}", "{id}"] => rest::asterisk::get_object,
+    "PUT" ["asterisk", "config", "dynamic", "{configClass}", "{objectType}", "{id}"] => rest::asterisk::update_object,
+    "DELETE" ["asterisk", "config", "dynamic", "{configClass}", "{objectType}", "{id}"] => rest::asterisk::delete_object,
+    "GET" ["asterisk", "info"] => rest::asterisk::info,
+    "GET" ["asterisk", "ping"] => rest::asterisk::ping,
+    "GET" ["asterisk", "modules"] => rest::asterisk::list_modules,
+    "GET" ["asterisk", "modules", "{moduleName}"] => rest::asterisk::get_module,
+    "POST" ["asterisk", "modules", "{moduleName}"] => rest::asterisk::load_module,
+    "DELETE" ["asterisk", "modules", "{moduleName}"] => rest::asterisk::unload_module,
+    "PUT" ["asterisk", "modules", "{moduleName}"] => rest::asterisk::reload_module,
+    "GET" ["asterisk", "logging"] => rest::asterisk::list_log_channels,
+    "POST" ["asterisk", "logging", "{logChannelName}"] => rest::asterisk::add_log,
+    "DELETE" ["asterisk", "logging", "{logChannelName}"] => rest::asterisk::delete_log,
+    "PUT" ["asterisk", "logging", "{logChannelName}", "rotate"] => rest::asterisk::rotate_log,
+    "GET" ["asterisk", "variable"] => rest::asterisk::get_global_var,
+    "POST" ["asterisk", "variable"] => rest::asterisk::set_global_var,
+    "GET" ["bridges"] => rest::bridges::list,
+    "POST" ["bridges"] => rest::bridges::create,
+    "POST" ["bridges", "{bridgeId}"] => rest::bridges::create_with_id,
+    "GET" ["bridges", "{bridgeId}"] => rest::bridges::get,
+    "DELETE" ["bridges", "{bridgeId}"] => rest::bridges::destroy,
+    "GET" ["bridges", "{bridgeId}", "variable"] => rest::bridges::get_var,
+    "POST" ["bridges", "{bridgeId}", "variable"] => rest::bridges::set_var,
+    "GET" ["bridges", "{bridgeId}", "variables"] => rest::bridges::get_vars,
+    "POST" ["bridges", "{bridgeId}", "variables"] => rest::bridges::set_vars,
+    "POST" ["bridges", "{bridgeId}", "addChannel"] => rest::bridges::add_channel,
+    "POST" ["bridges", "{bridgeId}", "removeChannel"] => rest::bridges::remove_channel,
+    "POST" ["bridges", "{bridgeId}", "videoSource", "{channelId}"] => rest::bridges::set_video_source,
+    "DELETE" ["bridges", "{bridgeId}", "videoSource"] => rest::bridges::clear_video_source,
+    "POST" ["bridges", "{bridgeId}", "moh"] => rest::bridges::start_moh,
+    "DELETE" ["bridges", "{bridgeId}", "moh"] => rest::bridges::stop_moh,
+    "POST" ["bridges", "{bridgeId}", "play"] => rest::bridges::play,
+    "POST" ["bridges", "{bridgeId}", "play", "{playbackId}"] => rest::bridges::play,
+    "POST" ["bridges", "{bridgeId}", "record"] => rest::bridges::record,
+    "GET" ["channels"] => rest::channels::list,
+    "POST" ["channels"] => rest::channels::originate,
+    "POST" ["channels", "create"] => rest::channels::create,
+    "POST" ["channels", "externalMedia"] => rest::channels::external_media,
+    "GET" ["channels", "{channelId}"] => rest::channels::get,
+    "POST" ["channels", "{channelId}"] => rest::channels::originate,
+    "DELETE" ["channels", "{channelId}"] => rest::channels::hangup,
+    "POST" ["channels", "{channelId}", "continue"] => rest::channels::continue_in_dialplan,
+    "POST" ["channels", "{channelId}", "move"] => rest::channels::move_to_app,
+    "POST" ["channels", "{channelId}", "redirect"] => rest::channels::redirect,
+    "POST" ["channels", "{channelId}", "answer"] => rest::channels::answer,
+    "POST" ["channels", "{channelId}", "ring"] => rest::channels::ring,
+    "DELETE" ["channels", "{channelId}", "ring"] => rest::channels::ring_stop,
+    "POST" ["channels", "{channelId}", "progress"] => rest::channels::progress,
+    "POST" ["channels", "{channelId}", "dtmf"] => rest::channels::send_dtmf,
+    "POST" ["channels", "{channelId}", "mute"] => rest::channels::mute,
+    "DELETE" ["channels", "{channelId}", "mute"] => rest::channels::unmute,
+    "POST" ["channels", "{channelId}", "hold"] => rest::channels::hold,
+    "DELETE" ["channels", "{channelId}", "hold"] => rest::channels::unhold,
+    "POST" ["channels", "{channelId}", "moh"] => rest::channels::start_moh,
+    "DELETE" ["channels", "{channelId}", "moh"] => rest::channels::stop_moh,
+    "POST" ["channels", "{channelId}", "silence"] => rest::channels::start_silence,
+    "DELETE" ["channels", "{channelId}", "silence"] => rest::channels::stop_silence,
+    "POST" ["channels", "{channelId}", "play"] => rest::channels::play,
+    "POST" ["channels", "{channelId}", "play", "{playbackId}"] => rest::channels::play,
+    "POST" ["channels", "{channelId}", "record"] => rest::channels::record,
+    "GET" ["channels", "{channelId}", "variable"] => rest::channels::get_var,
+    "POST" ["channels", "{channelId}", "variable"] => rest::channels::set_var,
+    "GET" ["channels", "{channelId}", "variables"] => rest::channels::get_vars,
+    "POST" ["channels", "{channelId}", "variables"] => rest::channels::set_vars,
+    "POST" ["channels", "{channelId}", "snoop"] => rest::channels::snoop,
+    "POST" ["channels", "{channelId}", "snoop", "{snoopId}"] => rest::channels::snoop,
+    "POST" ["channels", "{channelId}", "dial"] => rest::channels::dial,
+    "GET" ["channels", "{channelId}", "rtp_statistics"] => rest::channels::rtp_statistics,
+    "POST" ["channels", "{channelId}", "transfer_progress"] => rest::channels::transfer_progress,
+    "GET" ["deviceStates"] => rest::device_states::list,
+    "GET" ["deviceStates", "{deviceName}"] => rest::device_states::get,
+    "PUT" ["deviceStates", "{deviceName}"] => rest::device_states::update,
+    "DELETE" ["deviceStates", "{deviceName}"] => rest::device_states::delete,
+    "GET" ["endpoints"] => rest::endpoints::list,
+    "PUT" ["endpoints", "sendMessage"] => rest::endpoints::send_message,
+    "POST" ["endpoints", "refer"] => rest::endpoints::refer,
+    "GET" ["endpoints", "{tech}"] => rest::endpoints::list_by_tech,
+    "GET" ["endpoints", "{tech}", "{resource}"] => rest::endpoints::get,
+    "PUT" ["endpoints", "{tech}", "{resource}", "sendMessage"] => rest::endpoints::send_message_to_endpoint,
+    "POST" ["endpoints", "{tech}", "{resource}", "refer"] => rest::endpoints::refer_to_endpoint,
+    "POST" ["events", "user", "{eventName}"] => rest::events::user_event,
+    "POST" ["events", "claim"] => rest::events::claim,
+    "GET" ["mailboxes"] => rest::mailboxes::list,
+    "GET" ["mailboxes", "{mailboxName}"] => rest::mailboxes::get,
+    "PUT" ["mailboxes", "{mailboxName}"] => rest::mailboxes::update,
+    "DELETE" ["mailboxes", "{mailboxName}"] => rest::mailboxes::delete,
+    "GET" ["playbacks", "{playbackId}"] => rest::playbacks::get,
+    "DELETE" ["playbacks", "{playbackId}"] => rest::playbacks::stop,
+    "POST" ["playbacks", "{playbackId}", "control"] => rest::playbacks::control,
+    "GET" ["recordings", "stored"] => rest::recordings::list_stored,
+    "GET" ["recordings", "stored", "{recordingName}"] => rest::recordings::get_stored,
+    "DELETE" ["recordings", "stored", "{recordingName}"] => rest::recordings::delete_stored,
+    "GET" ["recordings", "stored", "{recordingName}", "file"] => rest::recordings::get_stored_file,
+    "POST" ["recordings", "stored", "{recordingName}", "copy"] => rest::recordings::copy_stored,
+    "GET" ["recordings", "live", "{recordingName}"] => rest::recordings::get_live,
+    "DELETE" ["recordings", "live", "{recordingName}"] => rest::recordings::cancel,
+    "POST" ["recordings", "live", "{recordingName}", "stop"] => rest::recordings::stop,
+    "POST" ["recordings", "live", "{recordingName}", "pause"] => rest::recordings::pause,
+    "DELETE" ["recordings", "live", "{recordingName}", "pause"] => rest::recordings::unpause,
+    "POST" ["recordings", "live", "{recordingName}", "mute"] => rest::recordings::mute,
+    "DELETE" ["recordings", "live", "{recordingName}", "mute"] => rest::recordings::unmute,
+    "GET" ["sounds"] => rest::sounds::list,
+    "GET" ["sounds", "{soundId}"] => rest::sounds::get,
+];
+
+/// The outcome of walking the route tree.
+pub(crate) enum Resolved {
+    /// A handler, with path variables bound.
+    Handler(Handler, Vec<(&'static str, String)>),
+    /// The path exists, but not with this method (`Allow` lists the ones that do).
+    MethodNotAllowed(Vec<&'static str>),
+    /// No such path.
+    NotFound,
+}
+
+/// The websocket route (`GET /ari/events`) is matched before this table.
+pub(crate) fn is_events_path(segments: &[String]) -> bool {
+    segments.len() == 1 && segments[0] == "events"
+}
+
+/// Walks the tree for `segments` (already split and percent-decoded).
+pub(crate) fn resolve(method: &Method, segments: &[String]) -> Resolved {
+    let mut candidates: Vec<&RouteDef> = ROUTES.iter().collect();
+    for (depth, segment) in segments.iter().enumerate() {
+        let reach: Vec<&RouteDef> = candidates
+            .iter()
+            .copied()
+            .filter(|r| r.pattern.len() > depth)
+            .collect();
+        let literal: Vec<&RouteDef> = reach
+            .iter()
+            .copied()
+            .filter(|r| r.pattern[depth] == segment)
+            .collect();
+        candidates = if literal.is_empty() {
+            reach
+                .into_iter()
+                .filter(|r| r.pattern[depth].starts_with('{'))
+                .collect()
+        } else {
+            literal
+        };
+        if candidates.is_empty() {
+            return Resolved::NotFound;
+        }
+    }
+    let at_node: Vec<&RouteDef> = candidates
+        .iter()
+        .copied()
+        .filter(|r| r.pattern.len() == segments.len())
+        .collect();
+    if let Some(route) = at_node.iter().find(|r| r.method == method.as_str()) {
+        let vars = route
+            .pattern
+            .iter()
+            .zip(segments)
+            .filter_map(|(pattern, value)| {
+                pattern
+                    .strip_prefix('{')
+                    .and_then(|p| p.strip_suffix('}'))
+                    .map(|name| (name, value.clone()))
+            })
+            .collect();
+        return Resolved::Handler(route.handler, vars);
+    }
+    let mut allowed: Vec<&'static str> = at_node.iter().map(|r| r.method).collect();
+    allowed.dedup();
+    Resolved::MethodNotAllowed(allowed)
+}
+
+/// `404 Resource not found`, the answer for paths ARI does not have.
+pub(crate) fn not_found() -> AriResponse {
+    ApiError::not_found("Resource not found").into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(path: &str) -> Vec<String> {
+        path.split('/').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn literal_segments_win_over_variables() {
+        match resolve(&Method::POST, &segs("channels/create")) {
+            Resolved::Handler(h, vars) => {
+                assert!(vars.is_empty());
+                assert_eq!(h as usize, rest::channels::create as Handler as usize);
+            }
+            _ => panic!("channels/create must resolve"),
+        }
+        match resolve(&Method::GET, &segs("channels/create")) {
+            Resolved::MethodNotAllowed(allowed) => assert_eq!(allowed, vec!["POST"]),
+            _ => panic!("GET channels/create is a 405"),
+        }
+        match resolve(&Method::GET, &segs("channels/abc/variable")) {
+            Resolved::Handler(_, vars) => assert_eq!(vars, vec![("channelId", "abc".to_string())]),
+            _ => panic!("variable route"),
+        }
+        assert!(matches!(
+            resolve(&Method::GET, &segs("sounds/digits/1")),
+            Resolved::NotFound
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, &segs("nothing")),
+            Resolved::NotFound
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, &segs("recordings")),
+            Resolved::MethodNotAllowed(_)
+        ));
+    }
+}
