@@ -1,1 +1,189 @@
-//! Spec -> Rust generator for `ari-sdk` (see issue #4).
+//! Spec -> Rust: the generator of `ari-sdk`'s version modules.
+//!
+//! From the merged [`Api`] of one Asterisk release, [`generate`] writes one
+//! version module (`ari-sdk/src/generated/vNN/`): the models, the [`Event`]
+//! enum, and per resource a group of endpoint methods with their request
+//! builders. Code is built with `quote`, formatted with `prettyplease`, named
+//! with `heck`; every piece of prose comes from the askama templates in
+//! `templates/`. [`api_matrix`] writes `API_MATRIX.md`.
+//!
+//! The output is deterministic: it depends on nothing but the spec (in spec
+//! order), the options and the release history.
+//!
+//! [`Event`]: https://docs.rs/ari-sdk
+//!
+//! ```no_run
+//! use ari_codegen::{generate, Options};
+//! use ari_spec::{Api, SpecSource};
+//!
+//! let spec = SpecSource::Dir("../shared/ari-spec/20".into()).load()?;
+//! let api = Api::merge(&spec);
+//! let files = generate(&api, &Options::sdk(20, "20.20.1"), &ari_codegen::NoHistory)?;
+//! for file in files {
+//!     println!("{}: {} bytes", file.path, file.contents.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod context;
+mod emit;
+mod events;
+pub mod fixups;
+mod matrix;
+mod models;
+mod module;
+pub mod names;
+pub mod prose;
+mod resources;
+mod templates;
+
+use ari_spec::{Api, ItemKey};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub use matrix::{api_matrix, MatrixInput};
+
+/// Where the generated code finds the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Inside `ari-sdk`: `crate::runtime`.
+    Crate,
+    /// Outside it (the generator's snapshot tests): `::ari_sdk::runtime`.
+    External,
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The Asterisk major (`20`).
+    pub major: u32,
+    /// The release the spec is from (`20.20.1`), named in every file header.
+    pub release: String,
+    /// Where the runtime is.
+    pub runtime: Runtime,
+    /// The module's path as users write it, for doc examples
+    /// (`ari_sdk::v20`); `None` leaves the examples out.
+    pub module_path: Option<String>,
+}
+
+impl Options {
+    /// The options `cargo xtask regen` uses for `ari_sdk::vNN`.
+    pub fn sdk(major: u32, release: impl Into<String>) -> Options {
+        Options {
+            major,
+            release: release.into(),
+            runtime: Runtime::Crate,
+            module_path: Some(format!("ari_sdk::v{major}")),
+        }
+    }
+
+    fn runtime_path(&self) -> TokenStream {
+        match self.runtime {
+            Runtime::Crate => quote!(crate::runtime),
+            Runtime::External => quote!(::ari_sdk::runtime),
+        }
+    }
+}
+
+/// Answers "since which release does this major have this item": the
+/// release history, or a stand-in.
+pub trait Since {
+    /// The release of the module's major in which `key` first appeared.
+    fn first_release(&self, key: &ItemKey) -> Option<String>;
+}
+
+impl<F> Since for F
+where
+    F: Fn(&ItemKey) -> Option<String>,
+{
+    fn first_release(&self, key: &ItemKey) -> Option<String> {
+        self(key)
+    }
+}
+
+/// No history: the docs say nothing about releases.
+#[derive(Debug, Clone, Copy)]
+pub struct NoHistory;
+
+impl Since for NoHistory {
+    fn first_release(&self, _key: &ItemKey) -> Option<String> {
+        None
+    }
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative to the module's folder, `/`-separated (`models/channels.rs`).
+    pub path: String,
+    /// The file's text.
+    pub contents: String,
+}
+
+/// Why a module could not be generated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodegenError {
+    /// The spec uses a name twice where Rust needs it once.
+    #[error("name clash in {scope}: `{name}` ({what})")]
+    NameClash {
+        /// The module or type.
+        scope: String,
+        /// The Rust name.
+        name: String,
+        /// What the two things are.
+        what: String,
+    },
+    /// A type names a model the spec does not define.
+    #[error("{owner}: unknown model `{model}`")]
+    UnknownModel {
+        /// The field or operation.
+        owner: String,
+        /// The name.
+        model: String,
+    },
+    /// A path parameter that the path does not name, or the reverse.
+    #[error("{operation}: {problem}")]
+    BadOperation {
+        /// `channels.originate`.
+        operation: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The generated tokens are not valid Rust (a generator bug).
+    #[error("generated code of {file} does not parse: {message}")]
+    InvalidCode {
+        /// The file.
+        file: String,
+        /// syn's message.
+        message: String,
+    },
+    /// A template failed to render.
+    #[error("template: {0}")]
+    Template(String),
+}
+
+/// Generates one version module from the merged spec of one release.
+///
+/// Files come back in a fixed order: `mod.rs`, `models/mod.rs`, one
+/// `models/<resource>.rs` per resource that defines models, one
+/// `<resource>.rs` per resource with REST operations.
+pub fn generate(
+    api: &Api,
+    options: &Options,
+    since: &dyn Since,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let mut api = api.clone();
+    fixups::apply(&mut api);
+    let ctx = context::Context::new(&api, options, since)?;
+    let mut files = Vec::new();
+    files.push(module::root(&ctx)?);
+    files.push(models::models_mod(&ctx)?);
+    for resource in ctx.model_files() {
+        files.push(models::models_file(&ctx, &resource)?);
+    }
+    for resource in &ctx.resources {
+        files.push(resources::resource_file(&ctx, resource)?);
+    }
+    Ok(files)
+}

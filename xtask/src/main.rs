@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod regen;
+mod regen_sources;
+mod regen_write;
 mod spec;
 
 #[derive(Parser)]

@@ -1,0 +1,232 @@
+//! The `Event` enum: one variant per subtype of `Event`, decoded by looking
+//! at `type` first and then straight into the concrete struct.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::context::{Context, ModelInfo};
+use crate::prose::doc_attrs;
+use crate::templates::{render, Item};
+use crate::{names, CodegenError};
+
+/// `Event`, `EventType` and their impls.
+pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
+    let rt = &ctx.rt;
+    let events: Vec<&ModelInfo> = ctx
+        .events
+        .iter()
+        .filter_map(|name| ctx.models.iter().find(|m| &m.name == name))
+        .collect();
+    let idents: Vec<_> = events.iter().map(|m| names::type_ident(&m.name)).collect();
+    let wires: Vec<&str> = events.iter().map(|m| m.name.as_str()).collect();
+
+    let variants = events.iter().zip(&idents).map(|(model, ident)| {
+        let doc = format!(
+            " [`{}`]: {}",
+            model.name,
+            first_sentence(model.description.as_deref())
+        );
+        quote! { #[doc = #doc] #ident(Box<#ident>), }
+    });
+    let type_variants = events.iter().zip(&idents).map(|(model, ident)| {
+        let doc = format!(" `{}`", model.name);
+        quote! { #[doc = #doc] #ident, }
+    });
+    let string_accessor = |field: &str| -> Vec<TokenStream> {
+        events
+            .iter()
+            .zip(&idents)
+            .map(|(model, ident)| {
+                match model
+                    .fields
+                    .iter()
+                    .find(|f| f.wire == field && f.data_type == "string")
+                {
+                    Some(f) if f.required => {
+                        let fi = &f.ident;
+                        quote! { Event::#ident(e) => Some(e.#fi.as_str()), }
+                    }
+                    Some(f) => {
+                        let fi = &f.ident;
+                        quote! { Event::#ident(e) => e.#fi.as_deref(), }
+                    }
+                    None => quote! { Event::#ident(_) => None, },
+                }
+            })
+            .collect()
+    };
+    let application_arms = string_accessor("application");
+    let asterisk_id_arms = string_accessor("asterisk_id");
+    let timestamp_arms: Vec<TokenStream> = events
+        .iter()
+        .zip(&idents)
+        .map(|(model, ident)| {
+            match model
+                .fields
+                .iter()
+                .find(|f| f.wire == "timestamp" && f.data_type == "Date")
+            {
+                Some(f) if f.required => {
+                    let fi = &f.ident;
+                    quote! { Event::#ident(e) => Some(&e.#fi), }
+                }
+                Some(f) => {
+                    let fi = &f.ident;
+                    quote! { Event::#ident(e) => e.#fi.as_ref(), }
+                }
+                None => quote! { Event::#ident(_) => None, },
+            }
+        })
+        .collect();
+
+    let enum_doc = doc_attrs(&render(&Item {
+        title: &format!(
+            "An event of Asterisk {}'s websocket: one variant per subtype of `Event`.",
+            ctx.options.major
+        ),
+        description: None,
+        notes: &[
+            "[`Event::from_json`] reads the frame's `type` first and decodes straight into that variant's struct; a type this module does not know is kept whole in [`Event::Unknown`].".to_string(),
+            "Each variant boxes its struct, so an `Event` stays small to move however large its biggest event (a transfer carries a dozen channels and bridges).".to_string(),
+            "The fields every event has are reachable without a match: [`Event::application`], [`Event::timestamp`], [`Event::asterisk_id`], [`Event::type_name`].".to_string(),
+        ],
+        since: None,
+    })?);
+
+    Ok(quote! {
+        #enum_doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event {
+            #(#variants)*
+            /// An event of a type this module does not know, kept whole.
+            Unknown(#rt::UnknownEvent),
+        }
+
+        /// The type of an [`Event`], without its data: cheap to copy, compare
+        /// and filter on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum EventType {
+            #(#type_variants)*
+            /// A type this module does not know.
+            Unknown,
+        }
+
+        impl EventType {
+            /// Every known type, in the api-docs' order.
+            pub const ALL: &'static [EventType] = &[ #(EventType::#idents,)* ];
+
+            /// The type's name, as in the frame's `type`; `""` for `Unknown`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(EventType::#idents => #wires,)*
+                    EventType::Unknown => "",
+                }
+            }
+
+            /// The type named `name`; `Unknown` for a name this module does not know.
+            pub fn from_name(name: &str) -> EventType {
+                match name {
+                    #(#wires => EventType::#idents,)*
+                    _ => EventType::Unknown,
+                }
+            }
+        }
+
+        impl Event {
+            /// Decodes one websocket frame.
+            ///
+            /// Fails only when the frame is not a JSON object with a string
+            /// `type`, or when a known type's data does not match its model.
+            pub fn from_json(json: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
+                let type_name = #rt::event_type(json).map_err(#rt::tag_error)?;
+                Ok(match &*type_name {
+                    #(#wires => Event::#idents(Box::new(::serde_json::from_str(json)?)),)*
+                    _ => Event::Unknown(#rt::UnknownEvent::from_json(type_name.into_owned(), json)?),
+                })
+            }
+
+            /// The event's type.
+            pub fn event_type(&self) -> EventType {
+                match self {
+                    #(Event::#idents(_) => EventType::#idents,)*
+                    Event::Unknown(_) => EventType::Unknown,
+                }
+            }
+
+            /// The frame's `type`.
+            pub fn type_name(&self) -> &str {
+                match self {
+                    #(Event::#idents(_) => #wires,)*
+                    Event::Unknown(e) => &e.type_name,
+                }
+            }
+
+            /// The application that receives the event.
+            pub fn application(&self) -> Option<&str> {
+                match self {
+                    #(#application_arms)*
+                    Event::Unknown(e) => e.application.as_deref(),
+                }
+            }
+
+            /// When Asterisk created the event.
+            pub fn timestamp(&self) -> Option<&#rt::Timestamp> {
+                match self {
+                    #(#timestamp_arms)*
+                    Event::Unknown(e) => e.timestamp.as_ref(),
+                }
+            }
+
+            /// The Asterisk instance that raised the event (clusters).
+            pub fn asterisk_id(&self) -> Option<&str> {
+                match self {
+                    #(#asterisk_id_arms)*
+                    Event::Unknown(e) => e.asterisk_id.as_deref(),
+                }
+            }
+        }
+
+        impl ::serde::Serialize for Event {
+            /// The frame as Asterisk writes it, `type` first.
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(Event::#idents(e) => #rt::serialize_tagged(serializer, #wires, e),)*
+                    Event::Unknown(e) => e.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for Event {
+            /// Through [`Event::from_json`]; needs a serde_json deserializer.
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Event, D::Error> {
+                #rt::deserialize_event(deserializer, Event::from_json)
+            }
+        }
+
+        impl #rt::StreamEvent for Event {
+            fn decode(frame: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
+                Event::from_json(frame)
+            }
+
+            fn type_name(&self) -> &str {
+                Event::type_name(self)
+            }
+        }
+
+        #(
+            impl ::std::convert::From<#idents> for Event {
+                fn from(event: #idents) -> Event {
+                    Event::#idents(Box::new(event))
+                }
+            }
+        )*
+    })
+}
+
+fn first_sentence(text: Option<&str>) -> String {
+    let text = text.unwrap_or("").trim();
+    let line = text.lines().next().unwrap_or("");
+    crate::prose::sanitize(line)
+}

@@ -1,0 +1,243 @@
+//! The version-agnostic HTTP client every version module sends through.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::error::{Error, HttpErrorKind};
+use crate::request::{Method, OperationMeta, Request};
+use crate::stream::StreamSettings;
+use secrecy::SecretString;
+
+/// The future of a sent request.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+/// A connection to one Asterisk's ARI: the HTTP client, the base URL and the
+/// credentials. Cheap to clone; clones share the connection pool.
+///
+/// The endpoint methods live in the version modules: wrap a client in
+/// `ari_sdk::v22::Ari` (or any enabled major) to call them.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ari_sdk::Error> {
+/// let client = ari_sdk::Client::new(ari_sdk::Config::from_env()?)?;
+/// println!("Asterisk {}", client.asterisk_version().await?);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: Config,
+    authorization: HeaderValue,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+static ASTERISK_INFO: OperationMeta = OperationMeta {
+    name: "asterisk.getInfo",
+    method: Method::Get,
+    path: "/asterisk/info",
+    errors: &[],
+};
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout())
+            .user_agent(concat!("ari-sdk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Self::with_http_client(config, http)
+    }
+
+    /// A client that sends through an HTTP client of the caller's (proxies,
+    /// custom TLS roots). The config's request timeout is then the caller's
+    /// business.
+    pub fn with_http_client(config: Config, http: reqwest::Client) -> Result<Client, Error> {
+        let mut authorization =
+            HeaderValue::from_str(&config.authorization_header()).map_err(|_| {
+                Error::Config("the username or password is not a valid header value".into())
+            })?;
+        authorization.set_sensitive(true);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                authorization,
+            }),
+        })
+    }
+
+    /// A client configured from the environment ([`Config::from_env`]).
+    pub fn from_env() -> Result<Client, Error> {
+        Client::new(Config::from_env()?)
+    }
+
+    /// A client for `config` that, unless the config turns
+    /// [`version_check`](crate::config::ConfigBuilder::version_check) off,
+    /// first checks that the server runs Asterisk `major`.
+    pub async fn connect(config: Config, major: u32) -> Result<Client, Error> {
+        let client = Client::new(config)?;
+        if client.config().version_check() {
+            client.check_major(major).await?;
+        }
+        Ok(client)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The settings of the event websocket for this client's config: its
+    /// [`events_url`](Config::events_url) and credentials.
+    pub fn stream_settings(&self) -> StreamSettings {
+        StreamSettings::new(
+            self.inner.config.events_url(),
+            SecretString::from(self.inner.config.authorization_header()),
+        )
+    }
+
+    /// The server's Asterisk version (`system.version` of `GET /asterisk/info`).
+    pub async fn asterisk_version(&self) -> Result<String, Error> {
+        #[derive(serde::Deserialize)]
+        struct Info {
+            system: Option<System>,
+        }
+        #[derive(serde::Deserialize)]
+        struct System {
+            version: String,
+        }
+        let mut request = Request::new(&ASTERISK_INFO, &[]);
+        request.query("only", "system".into());
+        let info: Info = self.send_json(request).await?;
+        info.system.map(|s| s.version).ok_or_else(|| Error::Decode {
+            operation: ASTERISK_INFO.name,
+            body: "{}".into(),
+            source: serde::de::Error::missing_field("system"),
+        })
+    }
+
+    /// Checks that the server runs Asterisk `major`; returns its version.
+    pub async fn check_major(&self, major: u32) -> Result<String, Error> {
+        let version = self.asterisk_version().await?;
+        let found = version
+            .split(['.', '-'])
+            .next()
+            .and_then(|m| m.trim().parse::<u32>().ok());
+        if found == Some(major) {
+            Ok(version)
+        } else {
+            Err(Error::VersionMismatch {
+                expected: major,
+                found: version,
+            })
+        }
+    }
+
+    /// Sends a request whose response is JSON of type `T`.
+    pub fn send_json<T>(&self, request: Request) -> ResponseFuture<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let client = self.clone();
+        Box::pin(async move {
+            let op = request.operation();
+            let body = client.execute(request).await?;
+            serde_json::from_slice(&body).map_err(|source| Error::Decode {
+                operation: op.name,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                source,
+            })
+        })
+    }
+
+    /// Sends a request whose response has no body (`void`); a body is ignored.
+    pub fn send_unit(&self, request: Request) -> ResponseFuture<()> {
+        let client = self.clone();
+        Box::pin(async move { client.execute(request).await.map(drop) })
+    }
+
+    /// Sends a request whose response is raw bytes (a recording's file).
+    pub fn send_bytes(&self, request: Request) -> ResponseFuture<Bytes> {
+        let client = self.clone();
+        Box::pin(async move { client.execute(request).await })
+    }
+
+    /// Sends, maps error statuses, returns the body of a success.
+    async fn execute(&self, request: Request) -> Result<Bytes, Error> {
+        request.check()?;
+        let op = request.operation();
+        let url = format!("{}{}", self.inner.config.url(), request.path());
+        let method = match op.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self
+            .inner
+            .http
+            .request(method, &url)
+            .header(AUTHORIZATION, self.inner.authorization.clone())
+            .header(ACCEPT, "application/json");
+        if !request.query_pairs().is_empty() {
+            builder = builder.query(request.query_pairs());
+        }
+        if let Some(body) = request.json_body() {
+            builder = builder.json(body);
+        }
+        tracing::debug!(
+            operation = op.name,
+            method = op.method.as_str(),
+            path = request.path(),
+            "ARI request"
+        );
+        let transport = |source: reqwest::Error| {
+            if source.is_timeout() {
+                Error::Timeout { operation: op.name }
+            } else {
+                Error::Transport {
+                    operation: op.name,
+                    source,
+                }
+            }
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let documented = op.documented_error(status);
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_string));
+        tracing::debug!(operation = op.name, status, "ARI error response");
+        Err(Error::Http {
+            status,
+            operation: op.name,
+            reason: documented.map(|d| d.reason),
+            kind: documented.map_or_else(|| HttpErrorKind::from_status(status), |d| d.kind),
+            message,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}

@@ -1,0 +1,392 @@
+//! Where Asterisk is and who we are: the settings a [`crate::Client`] and the
+//! event stream are built from.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::Error;
+
+/// The URL used when none is given: a local Asterisk's ARI.
+pub const DEFAULT_URL: &str = "http://localhost:8088/ari";
+
+/// The default time a REST request may take.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connection settings.
+///
+/// ```
+/// let config = ari_sdk::Config::builder()
+///     .url("http://pbx.example.com:8088/ari")
+///     .username("asterisk")
+///     .password("secret")
+///     .application("my-app")
+///     .build()?;
+/// assert_eq!(
+///     config.events_url(),
+///     "ws://pbx.example.com:8088/ari/events?app=my-app"
+/// );
+/// // The password never shows.
+/// assert!(!format!("{config:?}").contains("secret"));
+/// # Ok::<(), ari_sdk::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    url: String,
+    username: String,
+    password: SecretString,
+    applications: Vec<String>,
+    subscribe_all: bool,
+    version_check: bool,
+    request_timeout: Duration,
+}
+
+impl fmt::Debug for Config {
+    // Hand-written: the password must never reach a log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("applications", &self.applications)
+            .field("subscribe_all", &self.subscribe_all)
+            .field("version_check", &self.version_check)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// Builds a [`Config`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ConfigBuilder {
+    url: Option<String>,
+    username: Option<String>,
+    password: Option<SecretString>,
+    applications: Vec<String>,
+    subscribe_all: bool,
+    version_check: Option<bool>,
+    request_timeout: Option<Duration>,
+}
+
+impl ConfigBuilder {
+    /// ARI's base URL, `http(s)://HOST:PORT/ari` (default [`DEFAULT_URL`]).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The ARI user (a section of `ari.conf`).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The ARI user's password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(SecretString::from(password.into()));
+        self
+    }
+
+    /// Adds a Stasis application whose events the event stream receives.
+    pub fn application(mut self, application: impl Into<String>) -> Self {
+        self.applications.push(application.into());
+        self
+    }
+
+    /// Adds several Stasis applications.
+    pub fn applications<I, S>(mut self, applications: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.applications
+            .extend(applications.into_iter().map(Into::into));
+        self
+    }
+
+    /// Subscribe the applications to every event of the system, not only to
+    /// their own channels and bridges (default `false`).
+    pub fn subscribe_all(mut self, subscribe_all: bool) -> Self {
+        self.subscribe_all = subscribe_all;
+        self
+    }
+
+    /// Whether a version module's `Ari::connect` checks that the server runs
+    /// the module's Asterisk major (default `true`).
+    pub fn version_check(mut self, version_check: bool) -> Self {
+        self.version_check = Some(version_check);
+        self
+    }
+
+    /// How long one REST request may take (default [`DEFAULT_REQUEST_TIMEOUT`]).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// Fails when the URL is not `http(s)://...`, or when an application name
+    /// is empty or holds a comma (the event stream joins them with commas).
+    pub fn build(self) -> Result<Config, Error> {
+        let url = self
+            .url
+            .unwrap_or_else(|| DEFAULT_URL.to_string())
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        let rest = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "the ARI URL must start with http:// or https://, got `{url}`"
+                ))
+            })?;
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(Error::Config(format!("the ARI URL `{url}` has no host")));
+        }
+        if url.contains(['?', '#']) {
+            return Err(Error::Config(format!(
+                "the ARI URL `{url}` must not have a query or a fragment"
+            )));
+        }
+        for app in &self.applications {
+            if app.is_empty() || app.contains(',') {
+                return Err(Error::Config(format!(
+                    "invalid application name `{app}`: it must be non-empty and hold no comma"
+                )));
+            }
+        }
+        Ok(Config {
+            url,
+            username: self.username.unwrap_or_default(),
+            password: self
+                .password
+                .unwrap_or_else(|| SecretString::from(String::new())),
+            applications: self.applications,
+            subscribe_all: self.subscribe_all,
+            version_check: self.version_check.unwrap_or(true),
+            request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+        })
+    }
+}
+
+/// The environment variables [`Config::from_env`] reads.
+pub mod env {
+    /// ARI's base URL (default [`super::DEFAULT_URL`]).
+    pub const URL: &str = "ARI_URL";
+    /// The ARI user.
+    pub const USERNAME: &str = "ARI_USERNAME";
+    /// The ARI user's password.
+    pub const PASSWORD: &str = "ARI_PASSWORD";
+    /// Comma-separated Stasis applications.
+    pub const APPLICATION: &str = "ARI_APPLICATION";
+    /// `true`/`1`/`yes` to subscribe to every event.
+    pub const SUBSCRIBE_ALL: &str = "ARI_SUBSCRIBE_ALL";
+}
+
+impl Config {
+    /// A builder with the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads `ARI_URL` (default [`DEFAULT_URL`]), `ARI_USERNAME`,
+    /// `ARI_PASSWORD`, `ARI_APPLICATION` (comma-separated) and
+    /// `ARI_SUBSCRIBE_ALL`.
+    ///
+    /// ```no_run
+    /// let config = ari_sdk::Config::from_env()?;
+    /// # Ok::<(), ari_sdk::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Config, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], with the variables from `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let mut builder = Config::builder();
+        if let Some(url) = lookup(env::URL).filter(|s| !s.trim().is_empty()) {
+            builder = builder.url(url);
+        }
+        if let Some(username) = lookup(env::USERNAME) {
+            builder = builder.username(username);
+        }
+        if let Some(password) = lookup(env::PASSWORD) {
+            builder = builder.password(password);
+        }
+        if let Some(apps) = lookup(env::APPLICATION) {
+            builder = builder.applications(
+                apps.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
+        }
+        if let Some(flag) = lookup(env::SUBSCRIBE_ALL) {
+            let on = match flag.trim().to_ascii_lowercase().as_str() {
+                "" | "0" | "false" | "no" | "off" => false,
+                "1" | "true" | "yes" | "on" => true,
+                other => {
+                    return Err(Error::Config(format!(
+                        "{}: expected true or false, got `{other}`",
+                        env::SUBSCRIBE_ALL
+                    )))
+                }
+            };
+            builder = builder.subscribe_all(on);
+        }
+        builder.build()
+    }
+
+    /// ARI's base URL without a trailing slash (`http://localhost:8088/ari`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The ARI user.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The Stasis applications.
+    pub fn applications(&self) -> &[String] {
+        &self.applications
+    }
+
+    /// Whether the applications subscribe to every event.
+    pub fn subscribe_all(&self) -> bool {
+        self.subscribe_all
+    }
+
+    /// Whether `Ari::connect` checks the server's Asterisk major.
+    pub fn version_check(&self) -> bool {
+        self.version_check
+    }
+
+    /// How long one REST request may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The event websocket's URL: `ws(s)://HOST/ari/events?app=a,b`, with
+    /// `&subscribeAll=true` when asked for. Credentials never go in the URL:
+    /// the event stream sends them in the upgrade's `Authorization` header.
+    pub fn events_url(&self) -> String {
+        // ARI_URL was checked to start with http:// or https:// by build().
+        let ws_base = if let Some(rest) = self.url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.url.clone()
+        };
+        let apps: Vec<String> = self
+            .applications
+            .iter()
+            .map(|app| utf8_percent_encode(app, QUERY_VALUE).to_string())
+            .collect();
+        let mut url = format!("{ws_base}/events?app={}", apps.join(","));
+        if self.subscribe_all {
+            url.push_str("&subscribeAll=true");
+        }
+        url
+    }
+
+    /// `Basic base64(user:password)`, the value of the `Authorization` header
+    /// of every request and of the websocket upgrade.
+    pub(crate) fn authorization_header(&self) -> String {
+        let raw = format!("{}:{}", self.username, self.password.expose_secret());
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    }
+}
+
+/// Characters escaped in a query value: all but unreserved ones.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults() {
+        let config = Config::builder().build().unwrap();
+        assert_eq!(config.url(), DEFAULT_URL);
+        assert_eq!(config.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
+        assert!(config.version_check());
+        assert!(!config.subscribe_all());
+    }
+
+    #[test]
+    fn events_url_maps_scheme_and_joins_apps() {
+        let config = Config::builder()
+            .url("https://pbx:8089/ari/")
+            .applications(["a", "b c"])
+            .subscribe_all(true)
+            .build()
+            .unwrap();
+        assert_eq!(config.url(), "https://pbx:8089/ari");
+        assert_eq!(
+            config.events_url(),
+            "wss://pbx:8089/ari/events?app=a,b%20c&subscribeAll=true"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        for url in ["ftp://x", "localhost:8088", "http://", "http://h/ari?x=1"] {
+            let err = Config::builder().url(url).build().unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{url}: {err}");
+        }
+        assert!(Config::builder().application("a,b").build().is_err());
+        assert!(Config::builder().application("").build().is_err());
+    }
+
+    #[test]
+    fn password_stays_secret() {
+        let config = Config::builder()
+            .username("user")
+            .password("hunter2")
+            .build()
+            .unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert!(!config.events_url().contains("hunter2"));
+        // base64("user:hunter2")
+        assert_eq!(config.authorization_header(), "Basic dXNlcjpodW50ZXIy");
+    }
+
+    #[test]
+    fn from_lookup_reads_every_variable() {
+        let vars: HashMap<&str, &str> = [
+            ("ARI_URL", "http://pbx.test:8088/ari"),
+            ("ARI_USERNAME", "u"),
+            ("ARI_PASSWORD", "p"),
+            ("ARI_APPLICATION", "one, two,"),
+            ("ARI_SUBSCRIBE_ALL", "yes"),
+        ]
+        .into_iter()
+        .collect();
+        let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(config.url(), "http://pbx.test:8088/ari");
+        assert_eq!(config.username(), "u");
+        assert_eq!(config.applications(), ["one", "two"]);
+        assert!(config.subscribe_all());
+        let bad = Config::from_lookup(|k| (k == "ARI_SUBSCRIBE_ALL").then(|| "maybe".into()));
+        assert!(bad.is_err());
+        let empty = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(empty.url(), DEFAULT_URL);
+    }
+}

@@ -1,0 +1,360 @@
+//! The one error type of the SDK.
+//!
+//! Every failure of a request is an [`Error`]; an HTTP error status keeps the
+//! operation, the status, the reason the api-docs document for that status on
+//! that operation, Asterisk's own `{"message": ...}` and the raw body, and
+//! classifies itself as an [`HttpErrorKind`] so callers can tell "not found"
+//! from "not in Stasis" without comparing strings.
+
+use std::fmt;
+
+/// Why a request, or setting up a client, failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is unusable (a malformed URL, a missing application).
+    #[error("invalid ARI configuration: {0}")]
+    Config(String),
+
+    /// An argument can never make a valid request (an empty path id, or one
+    /// that is `.` or `..` and would leave its path segment).
+    #[error("{operation}: invalid value for parameter `{parameter}`: {problem}")]
+    InvalidArgument {
+        /// `channels.hangup`.
+        operation: &'static str,
+        /// The parameter's wire name (`channelId`).
+        parameter: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+
+    /// The request could not be sent or its response not read (connection
+    /// refused, reset, TLS, a body cut short).
+    #[error("{operation}: transport error: {source}")]
+    Transport {
+        /// `channels.originate`.
+        operation: &'static str,
+        /// reqwest's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// No complete response within the configured request timeout.
+    #[error("{operation}: timed out")]
+    Timeout {
+        /// `channels.originate`.
+        operation: &'static str,
+    },
+
+    /// Asterisk answered with an error status.
+    #[error("{}", DisplayHttp { status: *status, operation, reason: *reason, message: message.as_deref() })]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// `channels.hangup`.
+        operation: &'static str,
+        /// The reason the api-docs give for this status on this operation.
+        reason: Option<&'static str>,
+        /// What the status means for this operation, as classified from the
+        /// status and the documented reason.
+        kind: HttpErrorKind,
+        /// Asterisk's explanation: the `message` of its JSON error body.
+        message: Option<String>,
+        /// The raw response body.
+        body: String,
+    },
+
+    /// A success response whose body is not the documented type. The raw body
+    /// is kept so nothing Asterisk said is lost.
+    #[error("{operation}: cannot decode the response body: {source}")]
+    Decode {
+        /// `channels.get`.
+        operation: &'static str,
+        /// The raw response body (lossy UTF-8).
+        body: String,
+        /// serde_json's description.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The server runs another Asterisk major than the module in use.
+    #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
+    VersionMismatch {
+        /// The major of the module (`20` for `ari_sdk::v20`).
+        expected: u32,
+        /// The server's `system.version` (`21.3.0`).
+        found: String,
+    },
+}
+
+struct DisplayHttp<'a> {
+    status: u16,
+    operation: &'a str,
+    reason: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
+impl fmt::Display for DisplayHttp<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: HTTP {}", self.operation, self.status)?;
+        if let Some(reason) = self.reason {
+            write!(f, " ({reason})")?;
+        }
+        if let Some(message) = self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What an error status means, classified from the status and the reason the
+/// api-docs document for it on the operation that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpErrorKind {
+    /// 400: a parameter is missing or invalid.
+    BadRequest,
+    /// 401: wrong ARI username or password.
+    Unauthorized,
+    /// 403: Asterisk refuses the operation (a file it cannot open, an object it
+    /// cannot change).
+    Forbidden,
+    /// 404: the channel, bridge, recording, ... does not exist.
+    NotFound,
+    /// 409 (or 422) documented as "not in a Stasis application": the channel
+    /// or bridge exists but is not controlled by an ARI application.
+    NotInStasis,
+    /// 409: the object is in a state that forbids the operation (an id that is
+    /// taken, a recording in progress, ...).
+    Conflict,
+    /// 412: the channel is in a state that forbids the operation.
+    PreconditionFailed,
+    /// 422: a referenced object (event source, channel in a bridge, format)
+    /// does not fit.
+    Unprocessable,
+    /// 5xx: Asterisk failed.
+    ServerError,
+    /// Any other status.
+    Other,
+}
+
+impl HttpErrorKind {
+    /// The kind of a status that the api-docs do not document for the operation.
+    pub fn from_status(status: u16) -> HttpErrorKind {
+        match status {
+            400 => HttpErrorKind::BadRequest,
+            401 => HttpErrorKind::Unauthorized,
+            403 => HttpErrorKind::Forbidden,
+            404 => HttpErrorKind::NotFound,
+            409 => HttpErrorKind::Conflict,
+            412 => HttpErrorKind::PreconditionFailed,
+            422 => HttpErrorKind::Unprocessable,
+            500..=599 => HttpErrorKind::ServerError,
+            _ => HttpErrorKind::Other,
+        }
+    }
+}
+
+impl fmt::Display for HttpErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HttpErrorKind::BadRequest => "bad request",
+            HttpErrorKind::Unauthorized => "unauthorized",
+            HttpErrorKind::Forbidden => "forbidden",
+            HttpErrorKind::NotFound => "not found",
+            HttpErrorKind::NotInStasis => "not in a Stasis application",
+            HttpErrorKind::Conflict => "conflict",
+            HttpErrorKind::PreconditionFailed => "precondition failed",
+            HttpErrorKind::Unprocessable => "unprocessable",
+            HttpErrorKind::ServerError => "server error",
+            HttpErrorKind::Other => "other",
+        })
+    }
+}
+
+impl Error {
+    /// The HTTP status, for an error response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The classified kind, for an error response.
+    pub fn http_kind(&self) -> Option<HttpErrorKind> {
+        match self {
+            Error::Http { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// True for a 404: the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// True for a 409: the object's state forbids the operation (this
+    /// includes [`HttpErrorKind::NotInStasis`] where Asterisk answers 409).
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
+
+    /// True when the channel or bridge is not in a Stasis application.
+    pub fn is_not_in_stasis(&self) -> bool {
+        self.http_kind() == Some(HttpErrorKind::NotInStasis)
+    }
+
+    /// Asterisk's `message`, for an error response that has one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Http { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The raw response body, for an error status or an undecodable body.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Error::Http { body, .. } | Error::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The operation that failed (`channels.originate`), where there is one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidArgument { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::Timeout { operation }
+            | Error::Http { operation, .. }
+            | Error::Decode { operation, .. } => Some(operation),
+            Error::Config(_) | Error::VersionMismatch { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_is_send_sync_static() {
+        assert_send_sync_static::<Error>();
+    }
+
+    fn decode_error() -> serde_json::Error {
+        serde_json::from_str::<u8>("x").unwrap_err()
+    }
+
+    #[test]
+    fn every_display() {
+        assert_eq!(
+            Error::Config("missing application".into()).to_string(),
+            "invalid ARI configuration: missing application"
+        );
+        assert_eq!(
+            Error::InvalidArgument {
+                operation: "channels.hangup",
+                parameter: "channelId",
+                problem: "must not be `..`",
+            }
+            .to_string(),
+            "channels.hangup: invalid value for parameter `channelId`: must not be `..`"
+        );
+        assert_eq!(
+            Error::Timeout {
+                operation: "channels.list"
+            }
+            .to_string(),
+            "channels.list: timed out"
+        );
+        let full = Error::Http {
+            status: 404,
+            operation: "channels.hangup",
+            reason: Some("Channel not found"),
+            kind: HttpErrorKind::NotFound,
+            message: Some("Channel not found".into()),
+            body: r#"{"message":"Channel not found"}"#.into(),
+        };
+        assert_eq!(
+            full.to_string(),
+            "channels.hangup: HTTP 404 (Channel not found): Channel not found"
+        );
+        let bare = Error::Http {
+            status: 502,
+            operation: "channels.list",
+            reason: None,
+            kind: HttpErrorKind::ServerError,
+            message: None,
+            body: String::new(),
+        };
+        assert_eq!(bare.to_string(), "channels.list: HTTP 502");
+        let decode = Error::Decode {
+            operation: "channels.get",
+            body: "x".into(),
+            source: decode_error(),
+        };
+        assert!(decode
+            .to_string()
+            .starts_with("channels.get: cannot decode the response body: "));
+        assert_eq!(
+            Error::VersionMismatch {
+                expected: 20,
+                found: "21.3.0".into()
+            }
+            .to_string(),
+            "version mismatch: this module is for Asterisk 20, the server runs Asterisk 21.3.0"
+        );
+    }
+
+    #[test]
+    fn kind_display_and_status_mapping() {
+        let all = [
+            (400, HttpErrorKind::BadRequest, "bad request"),
+            (401, HttpErrorKind::Unauthorized, "unauthorized"),
+            (403, HttpErrorKind::Forbidden, "forbidden"),
+            (404, HttpErrorKind::NotFound, "not found"),
+            (409, HttpErrorKind::Conflict, "conflict"),
+            (
+                412,
+                HttpErrorKind::PreconditionFailed,
+                "precondition failed",
+            ),
+            (422, HttpErrorKind::Unprocessable, "unprocessable"),
+            (503, HttpErrorKind::ServerError, "server error"),
+            (418, HttpErrorKind::Other, "other"),
+        ];
+        for (status, kind, text) in all {
+            assert_eq!(HttpErrorKind::from_status(status), kind);
+            assert_eq!(kind.to_string(), text);
+        }
+        assert_eq!(
+            HttpErrorKind::NotInStasis.to_string(),
+            "not in a Stasis application"
+        );
+    }
+
+    #[test]
+    fn helpers() {
+        let err = Error::Http {
+            status: 409,
+            operation: "channels.answer",
+            reason: Some("Channel not in a Stasis application"),
+            kind: HttpErrorKind::NotInStasis,
+            message: Some("Channel not in Stasis application".into()),
+            body: "{}".into(),
+        };
+        assert!(err.is_conflict());
+        assert!(err.is_not_in_stasis());
+        assert!(!err.is_not_found());
+        assert_eq!(err.status(), Some(409));
+        assert_eq!(err.message(), Some("Channel not in Stasis application"));
+        assert_eq!(err.body(), Some("{}"));
+        assert_eq!(err.operation(), Some("channels.answer"));
+        assert_eq!(Error::Config("x".into()).operation(), None);
+        assert_eq!(Error::Config("x".into()).status(), None);
+    }
+}

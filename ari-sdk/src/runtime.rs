@@ -1,0 +1,82 @@
+//! What the generated version modules are built on, in one place.
+//!
+//! Generated code refers to the runtime only through this module
+//! (`crate::runtime::...`), so the generator's snapshot tests can compile
+//! their output against `ari_sdk::runtime` from outside the crate.
+
+use std::fmt;
+
+use serde::{de, Deserializer, Serialize, Serializer};
+
+pub use bytes::Bytes;
+
+pub use crate::client::{Client, ResponseFuture};
+pub use crate::config::Config;
+pub use crate::error::{Error, HttpErrorKind};
+pub use crate::event_tag::{event_type, TagError};
+pub use crate::request::{DocumentedError, Method, OperationMeta, Request};
+pub use crate::stream::{EventStream, StreamError, StreamEvent};
+pub use crate::timestamp::Timestamp;
+pub use crate::unknown_event::UnknownEvent;
+
+/// Deserializes a string enum: `parse` maps every string (known values to
+/// their variants, anything else to the catch-all), so no string fails.
+pub fn deserialize_string_enum<'de, D, T>(
+    deserializer: D,
+    parse: fn(&str) -> T,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Visitor<T>(fn(&str) -> T);
+    impl<T> de::Visitor<'_> for Visitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.0)(v))
+        }
+    }
+    deserializer.deserialize_str(Visitor(parse))
+}
+
+/// Serializes an event struct with its `type` first, as Asterisk writes it.
+pub fn serialize_tagged<S, T>(serializer: S, type_name: &str, event: &T) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    T: Serialize,
+{
+    #[derive(Serialize)]
+    struct Tagged<'a, T> {
+        #[serde(rename = "type")]
+        type_name: &'a str,
+        #[serde(flatten)]
+        event: &'a T,
+    }
+    Tagged { type_name, event }.serialize(serializer)
+}
+
+/// The error of a frame without a readable `type`, as serde_json's error.
+pub fn tag_error(error: TagError) -> serde_json::Error {
+    de::Error::custom(error)
+}
+
+/// Reads an event through its `from_json` from any serde_json deserializer
+/// (the frame is taken as raw JSON first).
+pub fn deserialize_event<'de, D, T>(
+    deserializer: D,
+    from_json: fn(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw: Box<serde_json::value::RawValue> = serde::Deserialize::deserialize(deserializer)?;
+    from_json(raw.get()).map_err(de::Error::custom)
+}
+
+/// The body of a `variables` parameter: `{"NAME": "value", ...}` (newer
+/// releases also take `{"value": ..., "report_events": true}` objects).
+pub fn string_map(pairs: Vec<(String, serde_json::Value)>) -> serde_json::Value {
+    serde_json::Value::Object(pairs.into_iter().collect())
+}

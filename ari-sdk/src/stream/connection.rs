@@ -1,0 +1,359 @@
+//! The connection task: connect, read, keep alive, reconnect.
+//!
+//! One task per [`EventStream`](super::EventStream). It is the only reader of
+//! the socket and never waits for a subscriber: publishing is a non-blocking
+//! write into a ring every subscriber reads at its own pace, so a slow
+//! consumer cannot make Asterisk's writes block (Asterisk drops a websocket
+//! whose writes block for `websocket_write_timeout`, 100 ms by default).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt as _, StreamExt as _};
+use tokio::sync::{broadcast, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Bytes, Message};
+
+use super::handle::Shared;
+use super::handshake::{self, Endpoint, HandshakeError, Socket};
+use super::{
+    ConnectionState, DisconnectReason, StreamError, StreamEvent, StreamItem, StreamSettings,
+};
+
+/// How long a polite close may take before the socket is just dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// One item on its way to the subscribers, stamped with the connection it
+/// belongs to.
+pub(crate) struct Envelope<E> {
+    /// 0 before the first connection, then 1, 2, ... per connection.
+    pub(crate) epoch: u64,
+    pub(crate) item: StreamItem<E>,
+}
+
+impl<E> Clone for Envelope<E> {
+    fn clone(&self) -> Self {
+        Envelope {
+            epoch: self.epoch,
+            item: self.item.clone(),
+        }
+    }
+}
+
+/// Why a connection's read loop ended.
+enum Outcome {
+    /// The user closed the stream or dropped every handle.
+    Shutdown,
+    /// The connection died; reconnect.
+    Lost(DisconnectReason),
+}
+
+/// Everything the connection task owns.
+pub(crate) struct Task<E> {
+    pub(crate) settings: StreamSettings,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    pub(crate) sender: broadcast::Sender<Envelope<E>>,
+    pub(crate) shared: Arc<Shared<E>>,
+    pub(crate) state: watch::Sender<ConnectionState>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl<E: StreamEvent> Task<E> {
+    /// Connects and reconnects until shut down or refused for good.
+    pub(crate) async fn run(mut self) {
+        let websocket_config = WebSocketConfig::default()
+            .max_message_size(Some(self.settings.max_message_size))
+            .max_frame_size(Some(self.settings.max_message_size));
+        // Consecutive failures (failed attempts, and connections that did
+        // not stay up for `reset_after`); drives the backoff.
+        let mut failures: u32 = 0;
+        // Attempts since the stream started or the last connection was lost.
+        let mut attempts: u32 = 0;
+        let mut lost_at: Option<Instant> = None;
+        let mut epoch: u64 = 0;
+
+        loop {
+            if failures > 0 {
+                let delay = self.settings.backoff.delay(failures);
+                self.state
+                    .send_replace(ConnectionState::Disconnected { attempt: attempts });
+                tracing::debug!(retry_in = ?delay, failures, "waiting before reconnecting");
+                let shut_down = tokio::select! {
+                    biased;
+                    () = shutdown_requested(&mut self.shutdown) => true,
+                    () = tokio::time::sleep(delay) => false,
+                };
+                if shut_down {
+                    break;
+                }
+            }
+
+            attempts = attempts.saturating_add(1);
+            self.state
+                .send_replace(ConnectionState::Connecting { attempt: attempts });
+            tracing::debug!(attempt = attempts, "connecting");
+            let timeout = self.settings.connect_timeout;
+            let opening = tokio::time::timeout(
+                timeout,
+                handshake::open(
+                    &self.endpoint,
+                    &self.settings.authorization,
+                    self.tls.as_ref(),
+                    websocket_config,
+                ),
+            );
+            let opened = tokio::select! {
+                biased;
+                () = shutdown_requested(&mut self.shutdown) => break,
+                opened = opening => opened.unwrap_or(Err(HandshakeError::Timeout(timeout))),
+            };
+            let socket = match opened {
+                Ok(socket) => socket,
+                Err(error) => {
+                    if let Some(status) = error.rejected_credentials() {
+                        tracing::error!(
+                            status,
+                            "Asterisk rejected the credentials; the event stream stops"
+                        );
+                        let error = StreamError::Unauthorized { status };
+                        self.publish(epoch, StreamItem::Error(Arc::new(error)));
+                        break;
+                    }
+                    tracing::warn!(attempt = attempts, error = %error, "connection attempt failed");
+                    failures = failures.saturating_add(1);
+                    continue;
+                }
+            };
+
+            let connected_at = Instant::now();
+            let notice = match lost_at {
+                None => {
+                    tracing::info!(attempts, "event stream connected");
+                    epoch = self.shared.begin_epoch((Duration::ZERO, attempts));
+                    StreamItem::Connected
+                }
+                Some(lost_at) => {
+                    let downtime = lost_at.elapsed();
+                    tracing::info!(?downtime, attempts, "event stream reconnected");
+                    epoch = self.shared.begin_epoch((downtime, attempts));
+                    StreamItem::Reconnected { downtime, attempts }
+                }
+            };
+            self.state.send_replace(ConnectionState::Connected);
+            self.publish(epoch, notice);
+            attempts = 0;
+
+            match self.serve(socket, epoch).await {
+                Outcome::Shutdown => break,
+                Outcome::Lost(reason) => {
+                    tracing::warn!(reason = %reason, "event stream disconnected");
+                    lost_at = Some(Instant::now());
+                    self.state
+                        .send_replace(ConnectionState::Disconnected { attempt: 0 });
+                    self.publish(epoch, StreamItem::Disconnected { reason });
+                    if connected_at.elapsed() >= self.settings.backoff.reset_after {
+                        failures = 0;
+                    } else {
+                        failures = failures.saturating_add(1);
+                    }
+                }
+            }
+        }
+
+        self.state.send_replace(ConnectionState::Closed);
+        self.shared.finish();
+        tracing::info!("event stream closed");
+    }
+
+    /// Runs one connection until it dies or the stream is shut down.
+    async fn serve(&mut self, socket: Socket, epoch: u64) -> Outcome {
+        let (mut sink, mut source) = socket.split();
+        let outcome = {
+            let publisher = Publisher {
+                sender: &self.sender,
+                epoch,
+            };
+            let reading = read_frames(
+                &mut source,
+                &mut self.shutdown,
+                &publisher,
+                self.settings.idle_timeout,
+            );
+            let pinging = keepalive(&mut sink, self.settings.ping_interval);
+            // Both run in this task; a ping stuck on a full send buffer does
+            // not stop the reading, and the idle timeout catches that case.
+            tokio::select! {
+                outcome = reading => outcome,
+                error = pinging => Outcome::Lost(DisconnectReason::ConnectionLost {
+                    error: format!("cannot send a ping: {error}"),
+                }),
+            }
+        };
+        if let Outcome::Shutdown = outcome {
+            // A close frame lets Asterisk unregister the applications now
+            // rather than when it notices the socket is gone.
+            match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
+                Ok(Ok(())) => tracing::debug!("close frame sent"),
+                Ok(Err(error)) => tracing::debug!(error = %error, "closing the websocket failed"),
+                Err(_) => tracing::debug!("closing the websocket timed out"),
+            }
+        }
+        outcome
+    }
+
+    fn publish(&self, epoch: u64, item: StreamItem<E>) {
+        Publisher {
+            sender: &self.sender,
+            epoch,
+        }
+        .publish(item);
+    }
+}
+
+/// Hands items to the subscribers without ever waiting for them.
+struct Publisher<'a, E> {
+    sender: &'a broadcast::Sender<Envelope<E>>,
+    epoch: u64,
+}
+
+impl<E: StreamEvent> Publisher<'_, E> {
+    fn publish(&self, item: StreamItem<E>) {
+        // An error only means nobody is subscribed right now; the item is
+        // dropped, as it would be for a subscriber that had not yet joined.
+        let _ = self.sender.send(Envelope {
+            epoch: self.epoch,
+            item,
+        });
+    }
+
+    /// Decodes a text frame once and publishes the shared result.
+    fn dispatch(&self, frame: &str) {
+        match E::decode(frame) {
+            Ok(event) => {
+                let event_type = event.type_name();
+                tracing::debug!(event_type, "event received");
+                if event_type == "ApplicationReplaced" {
+                    tracing::warn!(
+                        "another connection registered this application; Asterisk sends it no \
+                         more events here"
+                    );
+                }
+                self.publish(StreamItem::Event(Arc::new(event)));
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, bytes = frame.len(), "malformed event frame");
+                let error = StreamError::MalformedFrame {
+                    raw: frame.to_owned(),
+                    source: error,
+                };
+                self.publish(StreamItem::Error(Arc::new(error)));
+            }
+        }
+    }
+
+    /// Handles one message; `Some` when it ends the connection.
+    fn on_message(&self, message: Message) -> Option<Outcome> {
+        match message {
+            Message::Text(text) => self.dispatch(text.as_str()),
+            // Asterisk sends text; accept UTF-8 binary frames all the same.
+            Message::Binary(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => self.dispatch(text),
+                Err(_) => {
+                    tracing::warn!(bytes = bytes.len(), "binary frame is not UTF-8");
+                    let error = StreamError::NonUtf8Frame { len: bytes.len() };
+                    self.publish(StreamItem::Error(Arc::new(error)));
+                }
+            },
+            // tungstenite answers pings by itself; either way the peer lives.
+            Message::Ping(_) => tracing::trace!("ping received"),
+            Message::Pong(_) => tracing::trace!("pong received"),
+            Message::Close(frame) => {
+                let (code, reason) = frame.map_or((1005, String::new()), |frame| {
+                    (u16::from(frame.code), frame.reason.as_str().to_owned())
+                });
+                return Some(Outcome::Lost(DisconnectReason::ClosedByServer {
+                    code,
+                    reason,
+                }));
+            }
+            // Only produced when writing raw frames, never by reading.
+            Message::Frame(_) => {}
+        }
+        None
+    }
+}
+
+/// Reads and publishes frames until the connection dies, falls silent for
+/// `idle_timeout`, or the stream is shut down.
+async fn read_frames<E: StreamEvent>(
+    source: &mut SplitStream<Socket>,
+    shutdown: &mut watch::Receiver<bool>,
+    publisher: &Publisher<'_, E>,
+    idle_timeout: Duration,
+) -> Outcome {
+    let mut last_heard = Instant::now();
+    // Re-armed only when it fires, not on every frame: a frame costs one
+    // clock read, not a timer update.
+    let deadline = tokio::time::sleep_until(last_heard + idle_timeout);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown_requested(shutdown) => return Outcome::Shutdown,
+            frame = source.next() => match frame {
+                Some(Ok(message)) => {
+                    last_heard = Instant::now();
+                    if let Some(outcome) = publisher.on_message(message) {
+                        return outcome;
+                    }
+                }
+                Some(Err(error)) => {
+                    return Outcome::Lost(DisconnectReason::ConnectionLost {
+                        error: error.to_string(),
+                    })
+                }
+                None => {
+                    return Outcome::Lost(DisconnectReason::ConnectionLost {
+                        error: "the connection ended without a close frame".to_owned(),
+                    })
+                }
+            },
+            () = &mut deadline => {
+                let silence = last_heard.elapsed();
+                if silence >= idle_timeout {
+                    return Outcome::Lost(DisconnectReason::KeepaliveTimeout { silence });
+                }
+                deadline.as_mut().reset(last_heard + idle_timeout);
+            }
+        }
+    }
+}
+
+/// Pings every `every` until a ping cannot be sent.
+async fn keepalive(sink: &mut SplitSink<Socket, Message>, every: Duration) -> tungstenite::Error {
+    let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sink.send(Message::Ping(Bytes::new())).await {
+            return error;
+        }
+        tracing::trace!("ping sent");
+    }
+}
+
+/// Resolves once [`EventStream::close`](super::EventStream::close) was called
+/// or every handle and subscription is gone.
+async fn shutdown_requested(signal: &mut watch::Receiver<bool>) {
+    loop {
+        if *signal.borrow_and_update() {
+            return;
+        }
+        if signal.changed().await.is_err() {
+            return;
+        }
+    }
+}

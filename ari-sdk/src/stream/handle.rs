@@ -1,0 +1,265 @@
+//! The user's handle on a stream: subscribing, watching the state, closing.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+use tracing::Instrument as _;
+
+use super::connection::{self, Envelope};
+use super::handshake::{self, Endpoint};
+use super::subscription::Subscription;
+use super::{StreamError, StreamEvent, StreamSettings};
+
+/// Where the connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Connection attempt number `attempt` (from 1) is under way, counted
+    /// since the stream started or since the last connection was lost.
+    Connecting {
+        /// Which attempt.
+        attempt: u32,
+    },
+    /// Connected; events flow.
+    Connected,
+    /// Not connected: waiting before the next attempt after `attempt`
+    /// failed ones (0 right after a connection was lost).
+    Disconnected {
+        /// Failed attempts so far.
+        attempt: u32,
+    },
+    /// Stopped for good: closed, every handle dropped, or a fatal error.
+    Closed,
+}
+
+/// One websocket to Asterisk's `/ari/events`, shared by any number of
+/// [`Subscription`]s.
+///
+/// Cloning is cheap and every clone refers to the same connection. The
+/// connection runs until [`close`](Self::close) is called, every handle and
+/// subscription is dropped, or Asterisk rejects the credentials.
+///
+/// ```no_run
+/// use ari_sdk::stream::{EventStream, StreamSettings};
+/// use futures::StreamExt as _;
+/// use secrecy::SecretString;
+///
+/// # async fn run() -> Result<(), ari_sdk::stream::StreamError> {
+/// let settings = StreamSettings::new(
+///     "ws://127.0.0.1:8088/ari/events?app=my-app",
+///     SecretString::from("Basic YXN0ZXJpc2s6c2VjcmV0"),
+/// );
+/// let stream = EventStream::<serde_json::Value>::connect(settings)?;
+/// // Only StasisStart and StasisEnd events (plus connection notices).
+/// let mut calls = stream.subscribe().only_types(["StasisStart", "StasisEnd"]);
+/// while let Some(item) = calls.next().await {
+///     println!("{item:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct EventStream<E> {
+    shared: Arc<Shared<E>>,
+    lifetime: Arc<Lifetime>,
+}
+
+/// What the handles, the subscriptions and the connection task share.
+pub(crate) struct Shared<E> {
+    /// `None` once the connection task has ended.
+    sender: Mutex<Option<broadcast::Sender<Envelope<E>>>>,
+    /// Made with the channel, so the first subscription misses nothing, not
+    /// even the first `Connected`.
+    first_receiver: Mutex<Option<broadcast::Receiver<Envelope<E>>>>,
+    /// Successful connections so far; stamped on every item so a subscriber
+    /// that lagged past a reconnect notice still learns of the reconnect.
+    epoch: AtomicU64,
+    /// The last reconnect's downtime and attempts, for such made-up notices.
+    last_reconnect: Mutex<(Duration, u32)>,
+    state: watch::Receiver<ConnectionState>,
+}
+
+impl<E> Shared<E> {
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Called by the connection task before it publishes the notice of a new
+    /// connection.
+    pub(crate) fn begin_epoch(&self, reconnect: (Duration, u32)) -> u64 {
+        *lock(&self.last_reconnect) = reconnect;
+        self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    pub(crate) fn last_reconnect(&self) -> (Duration, u32) {
+        *lock(&self.last_reconnect)
+    }
+
+    /// Called by the connection task as it ends, so later subscriptions end
+    /// at once instead of waiting forever.
+    pub(crate) fn finish(&self) {
+        lock(&self.sender).take();
+        lock(&self.first_receiver).take();
+    }
+}
+
+/// Ends the connection task when the last handle or subscription goes away:
+/// dropping it drops the only sender of the shutdown signal.
+pub(crate) struct Lifetime {
+    shutdown: watch::Sender<bool>,
+}
+
+impl Lifetime {
+    fn close(&self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-update of plain
+/// data that is valid at every step; carry on with it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<E: StreamEvent> EventStream<E> {
+    /// Starts the connection task and returns at once; the connection is
+    /// made in the background and retried until it succeeds.
+    ///
+    /// The first [`subscribe`](Self::subscribe) receives everything from the
+    /// start, [`Connected`](super::StreamItem::Connected) included; later
+    /// subscriptions receive what happens after they were made.
+    ///
+    /// Fails on settings that can never work, or outside a tokio runtime.
+    pub fn connect(settings: StreamSettings) -> Result<Self, StreamError> {
+        settings.validate()?;
+        let endpoint = Endpoint::parse(&settings.url)?;
+        let tls = match (&settings.tls, endpoint.is_secure()) {
+            (Some(config), _) => Some(Arc::clone(config)),
+            (None, true) => Some(handshake::default_tls_config()?),
+            (None, false) => None,
+        };
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StreamError::NoRuntime)?;
+
+        let (sender, first_receiver) = broadcast::channel(settings.buffer);
+        let (state_sender, state) = watch::channel(ConnectionState::Connecting { attempt: 1 });
+        let (shutdown, shutdown_signal) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            sender: Mutex::new(Some(sender.clone())),
+            first_receiver: Mutex::new(Some(first_receiver)),
+            epoch: AtomicU64::new(0),
+            last_reconnect: Mutex::new((Duration::ZERO, 0)),
+            state,
+        });
+
+        let span = tracing::info_span!("ari_event_stream", endpoint = %endpoint.display());
+        let task = connection::Task {
+            settings,
+            endpoint,
+            tls,
+            sender,
+            shared: Arc::clone(&shared),
+            state: state_sender,
+            shutdown: shutdown_signal,
+        };
+        runtime.spawn(task.run().instrument(span));
+
+        Ok(EventStream {
+            shared,
+            lifetime: Arc::new(Lifetime { shutdown }),
+        })
+    }
+}
+
+impl<E: StreamEvent> EventStream<E> {
+    /// A new subscription with its own buffer. Several may exist at once;
+    /// each gets every item (a filtered one, every item it accepts).
+    pub fn subscribe(&self) -> Subscription<E> {
+        if let Some(receiver) = lock(&self.shared.first_receiver).take() {
+            return Subscription::new(Some(receiver), 0, &self.shared, &self.lifetime);
+        }
+        let receiver = lock(&self.shared.sender)
+            .as_ref()
+            .map(broadcast::Sender::subscribe);
+        // Read after subscribing: a reconnect racing with this call is then
+        // either counted in the epoch or delivered as a notice, never lost.
+        let epoch = self.shared.epoch();
+        Subscription::new(receiver, epoch, &self.shared, &self.lifetime)
+    }
+}
+
+impl<E> EventStream<E> {
+    /// The connection's state now.
+    pub fn state(&self) -> ConnectionState {
+        *self.shared.state.borrow()
+    }
+
+    /// A watch on the connection's state, for waiting on a change.
+    pub fn state_changes(&self) -> watch::Receiver<ConnectionState> {
+        self.shared.state.clone()
+    }
+
+    /// Closes the websocket (politely, with a close frame) and ends every
+    /// subscription once it has delivered what it holds. Idempotent.
+    pub fn close(&self) {
+        self.lifetime.close();
+    }
+
+    /// Waits until the stream has stopped for good: after [`close`], a fatal
+    /// error, or once the connection task has ended.
+    ///
+    /// [`close`]: Self::close
+    pub async fn closed(&self) {
+        let mut state = self.shared.state.clone();
+        // An error means the task is gone, which is closed too.
+        let _ = state
+            .wait_for(|state| *state == ConnectionState::Closed)
+            .await;
+    }
+}
+
+impl<E> Clone for EventStream<E> {
+    fn clone(&self) -> Self {
+        EventStream {
+            shared: Arc::clone(&self.shared),
+            lifetime: Arc::clone(&self.lifetime),
+        }
+    }
+}
+
+impl<E> fmt::Debug for EventStream<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("state", &self.state())
+            .field("epoch", &self.shared.epoch())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::StreamItem;
+
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn handles_and_items_cross_threads() {
+        assert_send_sync::<EventStream<serde_json::Value>>();
+        assert_send_sync::<StreamItem<serde_json::Value>>();
+        assert_send_sync::<Subscription<serde_json::Value>>();
+    }
+
+    #[test]
+    fn connect_needs_a_runtime() {
+        let settings = StreamSettings::new(
+            "ws://127.0.0.1:1/ari/events?app=a",
+            secrecy::SecretString::from("Basic eDp5"),
+        );
+        let error = EventStream::<serde_json::Value>::connect(settings).unwrap_err();
+        assert!(matches!(error, StreamError::NoRuntime), "{error}");
+    }
+}
