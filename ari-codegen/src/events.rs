@@ -93,6 +93,7 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
         since: None,
     })?);
 
+    let resource_methods = crate::handles::event_resource_methods(ctx);
     Ok(quote! {
         #enum_doc
         #[derive(Debug, Clone, PartialEq)]
@@ -214,6 +215,8 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
                 Event::type_name(self)
             }
         }
+
+        #resource_methods
 
         #(
             impl ::std::convert::From<#idents> for Event {

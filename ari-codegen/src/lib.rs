@@ -29,6 +29,7 @@ mod context;
 mod emit;
 mod events;
 pub mod fixups;
+mod handles;
 mod matrix;
 mod models;
 mod module;
@@ -167,7 +168,8 @@ pub enum CodegenError {
 ///
 /// Files come back in a fixed order: `mod.rs`, `models/mod.rs`, one
 /// `models/<resource>.rs` per resource that defines models, one
-/// `<resource>.rs` per resource with REST operations.
+/// `<resource>.rs` per resource with REST operations, and `handles.rs` when
+/// the module has channels, bridges, playbacks and recordings.
 pub fn generate(
     api: &Api,
     options: &Options,
@@ -184,6 +186,9 @@ pub fn generate(
     }
     for resource in &ctx.resources {
         files.push(resources::resource_file(&ctx, resource)?);
+    }
+    if handles::applies(&ctx) {
+        files.push(handles::handles_file(&ctx)?);
     }
     Ok(files)
 }

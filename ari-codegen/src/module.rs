@@ -85,6 +85,14 @@ pub fn root(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
             }
         }
     };
+    let handles = if crate::handles::applies(ctx) {
+        quote! {
+            mod handles;
+            pub use self::handles::*;
+        }
+    } else {
+        quote!()
+    };
     let major_literal = proc_macro2::Literal::u32_unsuffixed(major);
     let release_doc = format!(" The release this module was generated from: `{release}`.");
     let tokens = quote! {
@@ -94,6 +102,8 @@ pub fn root(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
         pub use self::models::*;
 
         #( pub mod #modules; )*
+
+        #handles
 
         #ari_doc
         #[derive(Debug, Clone)]

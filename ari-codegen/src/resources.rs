@@ -297,7 +297,7 @@ fn param_title(p: &ParamInfo) -> String {
 }
 
 /// The type a parameter is taken as.
-fn arg_type(ctx: &Context<'_>, p: &ParamInfo) -> TokenStream {
+pub(crate) fn arg_type(ctx: &Context<'_>, p: &ParamInfo) -> TokenStream {
     let _ = ctx;
     match &p.kind {
         ParamKind::Path => quote!(impl AsRef<str>),

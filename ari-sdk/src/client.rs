@@ -7,6 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::error::{Error, HttpErrorKind};
@@ -135,13 +136,35 @@ impl Client {
         })
     }
 
+    /// The server's Asterisk major (`20` for `20.20.1`), to pick the
+    /// version module that fits it (see [`crate::enabled_majors`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), ari_sdk::Error> {
+    /// let client = ari_sdk::Client::from_env()?;
+    /// match client.asterisk_major().await? {
+    ///     # #[cfg(feature = "asterisk-22")]
+    ///     22 => { let _ari = ari_sdk::v22::Ari::new(client); }
+    ///     other => eprintln!("no module for Asterisk {other} in this build"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Fails with [`Error::VersionMismatch`] (`expected` 0) when the
+    /// version does not start with a number (a development build's `GIT-...`).
+    pub async fn asterisk_major(&self) -> Result<u32, Error> {
+        let version = self.asterisk_version().await?;
+        major_of(&version).ok_or(Error::VersionMismatch {
+            expected: 0,
+            found: version,
+        })
+    }
+
     /// Checks that the server runs Asterisk `major`; returns its version.
     pub async fn check_major(&self, major: u32) -> Result<String, Error> {
         let version = self.asterisk_version().await?;
-        let found = version
-            .split(['.', '-'])
-            .next()
-            .and_then(|m| m.trim().parse::<u32>().ok());
+        let found = major_of(&version);
         if found == Some(major) {
             Ok(version)
         } else {
@@ -204,12 +227,50 @@ impl Client {
         if let Some(body) = request.json_body() {
             builder = builder.json(body);
         }
-        tracing::debug!(
+        let span = tracing::debug_span!(
+            "ari_request",
             operation = op.name,
             method = op.method.as_str(),
-            path = request.path(),
-            "ARI request"
+            path = op.path,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
         );
+        let started = std::time::Instant::now();
+        let result = self.send_built(op, builder).instrument(span.clone()).await;
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+        if let Some(status) = result
+            .as_ref()
+            .map_or_else(Error::status, |(status, _)| Some(*status))
+        {
+            span.record("status", status);
+        }
+        let _entered = span.enter();
+        let (status, body) = result?;
+        if (200..300).contains(&status) {
+            tracing::debug!(status, "ARI response");
+            return Ok(body);
+        }
+        let documented = op.documented_error(status);
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message")?.as_str().map(str::to_string));
+        tracing::debug!(status, "ARI error response");
+        Err(Error::Http {
+            status,
+            operation: op.name,
+            reason: documented.map(|d| d.reason),
+            kind: documented.map_or_else(|| HttpErrorKind::from_status(status), |d| d.kind),
+            message,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    /// Sends a built request; the status and body of any response.
+    async fn send_built(
+        &self,
+        op: &'static OperationMeta,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<(u16, Bytes), Error> {
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
                 Error::Timeout { operation: op.name }
@@ -223,21 +284,24 @@ impl Client {
         let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(transport)?;
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
-        let documented = op.documented_error(status);
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message")?.as_str().map(str::to_string));
-        tracing::debug!(operation = op.name, status, "ARI error response");
-        Err(Error::Http {
-            status,
-            operation: op.name,
-            reason: documented.map(|d| d.reason),
-            kind: documented.map_or_else(|| HttpErrorKind::from_status(status), |d| d.kind),
-            message,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
+        Ok((status, body))
+    }
+}
+
+/// The major of a version string (`20` of `20.20.1`, `13` of `13.38.3-cert1`).
+fn major_of(version: &str) -> Option<u32> {
+    version
+        .split(['.', '-'])
+        .next()
+        .and_then(|m| m.trim().parse::<u32>().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn majors_of_versions() {
+        assert_eq!(super::major_of("20.20.1"), Some(20));
+        assert_eq!(super::major_of("13.38.3-cert1"), Some(13));
+        assert_eq!(super::major_of("GIT-master-abc"), None);
     }
 }

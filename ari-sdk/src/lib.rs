@@ -54,6 +54,12 @@
 //! - [`Timestamp`] reads Asterisk's `2026-11-22T18:02:24.382+0000`.
 //! - [`stream`] is the `/events` websocket as a stream of typed events
 //!   (`Ari::event_stream()` in every version module).
+//! - [`handles`] is the application layer on top: `ari.stasis_app()` hands
+//!   out incoming calls, and channels, bridges, playbacks and recordings
+//!   become handles with their own events, their end, staged creation that
+//!   loses no event, and reconciliation after a websocket drop.
+//! - [`enabled_majors`] and [`Client::asterisk_major`] tell which module fits
+//!   the server an application reached.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
@@ -62,6 +68,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod event_tag;
+pub mod handles;
 pub mod request;
 pub mod runtime;
 pub mod stream;
@@ -72,6 +79,55 @@ pub use client::Client;
 pub use config::Config;
 pub use error::{Error, HttpErrorKind};
 pub use timestamp::Timestamp;
+
+/// The Asterisk majors whose module this build has (`v13` ... `v23`, by
+/// Cargo feature), oldest first.
+///
+/// With [`Client::asterisk_major`] an application serving several majors
+/// picks the module that fits the server it reached:
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ari_sdk::Error> {
+/// let client = ari_sdk::Client::from_env()?;
+/// let major = client.asterisk_major().await?;
+/// if !ari_sdk::enabled_majors().contains(&major) {
+///     eprintln!("Asterisk {major} is not supported by this build");
+/// }
+/// # #[cfg(feature = "asterisk-22")]
+/// if major == 22 {
+///     let ari = ari_sdk::v22::Ari::new(client);
+///     // ...
+/// #   let _ = ari;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub fn enabled_majors() -> &'static [u32] {
+    &[
+        #[cfg(feature = "asterisk-13")]
+        13,
+        #[cfg(feature = "asterisk-14")]
+        14,
+        #[cfg(feature = "asterisk-15")]
+        15,
+        #[cfg(feature = "asterisk-16")]
+        16,
+        #[cfg(feature = "asterisk-17")]
+        17,
+        #[cfg(feature = "asterisk-18")]
+        18,
+        #[cfg(feature = "asterisk-19")]
+        19,
+        #[cfg(feature = "asterisk-20")]
+        20,
+        #[cfg(feature = "asterisk-21")]
+        21,
+        #[cfg(feature = "asterisk-22")]
+        22,
+        #[cfg(feature = "asterisk-23")]
+        23,
+    ]
+}
 
 // The generated version modules: formatted by prettyplease, linted by their
 // generator's tests, not by hand.

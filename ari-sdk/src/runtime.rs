@@ -14,6 +14,10 @@ pub use crate::client::{Client, ResponseFuture};
 pub use crate::config::Config;
 pub use crate::error::{Error, HttpErrorKind};
 pub use crate::event_tag::{event_type, TagError};
+pub use crate::handles::{
+    for_each_target, BridgeHandle, Call, ChannelHandle, LiveRecordingHandle, PlaybackHandle,
+    RecordOptions, ResourceEvent, ResourceKind, Signal, StasisApp, VersionApi,
+};
 pub use crate::request::{DocumentedError, Method, OperationMeta, Request};
 pub use crate::stream::{EventStream, StreamError, StreamEvent};
 pub use crate::timestamp::Timestamp;

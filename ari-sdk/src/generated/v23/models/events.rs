@@ -3648,6 +3648,254 @@ impl crate::runtime::StreamEvent for Event {
     }
 }
 
+impl Event {
+    /// Calls `f` with every channel, bridge, playback and live
+    /// recording the event carries, and the channel or bridge a
+    /// carried playback or recording runs on (its `target_uri`).
+    pub fn for_each_resource(
+        &self,
+        f: &mut dyn FnMut(crate::runtime::ResourceKind, &str),
+    ) {
+        match self {
+            Event::PlaybackStarted(e) => {
+                let value = &e.playback;
+                f(crate::runtime::ResourceKind::Playback, &value.id);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::PlaybackContinuing(e) => {
+                let value = &e.playback;
+                f(crate::runtime::ResourceKind::Playback, &value.id);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::PlaybackFinished(e) => {
+                let value = &e.playback;
+                f(crate::runtime::ResourceKind::Playback, &value.id);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::RecordingStarted(e) => {
+                let value = &e.recording;
+                f(crate::runtime::ResourceKind::LiveRecording, &value.name);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::RecordingFinished(e) => {
+                let value = &e.recording;
+                f(crate::runtime::ResourceKind::LiveRecording, &value.name);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::RecordingFailed(e) => {
+                let value = &e.recording;
+                f(crate::runtime::ResourceKind::LiveRecording, &value.name);
+                crate::runtime::for_each_target(&value.target_uri, f);
+            }
+            Event::ApplicationMoveFailed(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::BridgeCreated(e) => {
+                let value = &e.bridge;
+                f(crate::runtime::ResourceKind::Bridge, &value.id);
+            }
+            Event::BridgeDestroyed(e) => {
+                let value = &e.bridge;
+                f(crate::runtime::ResourceKind::Bridge, &value.id);
+            }
+            Event::BridgeMerged(e) => {
+                {
+                    let value = &e.bridge;
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+                {
+                    let value = &e.bridge_from;
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+            }
+            Event::BridgeBlindTransfer(e) => {
+                {
+                    let value = &e.channel;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.replace_channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.transferee {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.bridge {
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+            }
+            Event::BridgeAttendedTransfer(e) => {
+                {
+                    let value = &e.transferer_first_leg;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                {
+                    let value = &e.transferer_second_leg;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.replace_channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.transferee {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.transfer_target {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.transferer_first_leg_bridge {
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+                if let Some(value) = &e.transferer_second_leg_bridge {
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+                if let Some(value) = &e.destination_link_first_leg {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.destination_link_second_leg {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.destination_threeway_channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.destination_threeway_bridge {
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+            }
+            Event::BridgeVideoSourceChanged(e) => {
+                let value = &e.bridge;
+                f(crate::runtime::ResourceKind::Bridge, &value.id);
+            }
+            Event::ChannelCreated(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelDestroyed(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelEnteredBridge(e) => {
+                {
+                    let value = &e.bridge;
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+                if let Some(value) = &e.channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+            }
+            Event::ChannelLeftBridge(e) => {
+                {
+                    let value = &e.bridge;
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+                {
+                    let value = &e.channel;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+            }
+            Event::ChannelStateChange(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelDtmfReceived(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelDialplan(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelCallerId(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelUserevent(e) => {
+                if let Some(value) = &e.channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.bridge {
+                    f(crate::runtime::ResourceKind::Bridge, &value.id);
+                }
+            }
+            Event::ChannelHangupRequest(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelVarset(e) => {
+                if let Some(value) = &e.channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+            }
+            Event::ChannelToneDetected(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelTalkingStarted(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelTalkingFinished(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelHold(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::ChannelUnhold(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::Dial(e) => {
+                if let Some(value) = &e.caller {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                {
+                    let value = &e.peer;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.forwarded {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+            }
+            Event::StasisEnd(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::StasisStart(e) => {
+                {
+                    let value = &e.channel;
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+                if let Some(value) = &e.replace_channel {
+                    f(crate::runtime::ResourceKind::Channel, &value.id);
+                }
+            }
+            Event::ChannelConnectedLine(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::CallBroadcast(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            Event::CallClaimed(e) => {
+                let value = &e.channel;
+                f(crate::runtime::ResourceKind::Channel, &value.id);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the event is about the resource `kind` `id` (see
+    /// [`Event::for_each_resource`]): what a handle's events are
+    /// filtered on, without decoding anything again.
+    pub fn concerns(&self, kind: crate::runtime::ResourceKind, id: &str) -> bool {
+        let mut found = false;
+        self.for_each_resource(&mut |k, i| found = found || (k == kind && i == id));
+        found
+    }
+}
+
 impl ::std::convert::From<DeviceStateChanged> for Event {
     fn from(event: DeviceStateChanged) -> Event {
         Event::DeviceStateChanged(Box::new(event))

@@ -1,0 +1,104 @@
+//! The handles of other majors than 20, against the fake reporting that
+//! major: the same application code, each module's own operations (13's
+//! `play` takes one media URI, later ones a list).
+
+mod sdk_support;
+
+use std::time::Duration;
+
+use ari_sdk::handles::{HandleEnded, Prompt, PromptEnd, ResourceKind};
+use ari_sdk_tests::fake::FakeAsterisk;
+use futures::StreamExt as _;
+
+async fn fake(version: &str) -> FakeAsterisk {
+    FakeAsterisk::builder()
+        .version(version)
+        .time_scale(0.02)
+        .build()
+        .start()
+        .await
+        .expect("fake")
+}
+
+fn config(fake: &FakeAsterisk) -> ari_sdk::Config {
+    ari_sdk::Config::builder()
+        .url(fake.url())
+        .username(fake.username())
+        .password(fake.password())
+        .application("versions")
+        .build()
+        .expect("config")
+}
+
+macro_rules! call_flow {
+    ($module:ident, $version:literal) => {{
+        use ari_sdk::$module::{Ari, Event};
+        let fake = fake($version).await;
+        let ari = Ari::connect(config(&fake)).await.expect("right major");
+        let app = ari.stasis_app().expect("app");
+        let mut state = app.event_stream().state_changes();
+        state
+            .wait_for(|s| *s == ari_sdk::stream::ConnectionState::Connected)
+            .await
+            .expect("connected");
+        let mut calls = app.calls();
+        let caller = fake.call_into_app("versions", "200", &["x"]).expect("call");
+        let call = tokio::time::timeout(sdk_support::WAIT, calls.next())
+            .await
+            .expect("in time")
+            .expect("a call");
+        assert_eq!(call.args(), ["x"]);
+        call.answer().await.expect("answer");
+        let playback = call.play_staged(["sound:beep"]).await.expect("play");
+        assert_eq!(playback.finished().await.expect("done").id, playback.id());
+        let presser = {
+            let caller = caller.clone();
+            tokio::spawn(async move { caller.press("9").await })
+        };
+        let reply = call
+            .prompt(&Prompt::new(Vec::<String>::new()).max_digits(1))
+            .await
+            .expect("prompt");
+        presser.await.expect("pressed");
+        assert_eq!(
+            (reply.digits.as_str(), reply.end),
+            ("9", PromptEnd::MaxDigits)
+        );
+        let start: &Event = call.start_event();
+        assert!(matches!(start, Event::StasisStart(_)));
+        assert!(start.concerns(ResourceKind::Channel, call.id()));
+        assert!(!start.concerns(ResourceKind::Bridge, call.id()));
+        assert!(!start.concerns(ResourceKind::Channel, "another"));
+        caller.hangup();
+        let reason = tokio::time::timeout(Duration::from_secs(5), call.ended())
+            .await
+            .expect("ends");
+        assert_eq!(reason, HandleEnded::LeftApplication);
+        fake.shutdown().await;
+    }};
+}
+
+#[tokio::test]
+async fn asterisk_13() {
+    call_flow!(v13, "13.38.3");
+}
+
+#[tokio::test]
+async fn asterisk_16() {
+    call_flow!(v16, "16.30.1");
+}
+
+#[tokio::test]
+async fn asterisk_23() {
+    call_flow!(v23, "23.4.1");
+}
+
+#[tokio::test]
+async fn the_server_says_which_module_fits() {
+    let fake = fake("18.26.4").await;
+    let client = ari_sdk::Client::new(config(&fake)).expect("client");
+    assert_eq!(client.asterisk_major().await.expect("major"), 18);
+    assert!(ari_sdk::enabled_majors().contains(&18));
+    assert_eq!(ari_sdk::enabled_majors().len(), 11);
+    fake.shutdown().await;
+}

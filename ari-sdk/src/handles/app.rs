@@ -1,0 +1,328 @@
+//! The Stasis entry point: an application's API, its event stream, the
+//! calls that enter it, and the staged creation of channels and bridges.
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use tokio::sync::mpsc;
+
+use crate::error::Error;
+use crate::stream::{EventStream, StreamError};
+
+use super::bridge::BridgeHandle;
+use super::channel::ChannelHandle;
+use super::ended::HandleError;
+use super::hub::Hub;
+use super::kind::ResourceKind;
+use super::playback::PlaybackHandle;
+use super::recording::LiveRecordingHandle;
+use super::version::{ResourceEvent, Signal, VersionApi};
+
+/// A Stasis application: one version module's API, one event stream shared
+/// by every handle, and the calls that enter the application.
+///
+/// Get one from `ari.stasis_app()` in any version module (`V` is that
+/// module's `Ari`; `ari_sdk::vNN::StasisApp` names the type). Cheap to
+/// clone; the event stream and the dispatcher stop when the last clone and
+/// the last handle are dropped.
+///
+/// ```no_run
+/// # #[cfg(feature = "asterisk-22")]
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use ari_sdk::handles::Prompt;
+/// use ari_sdk::v22::Ari;
+/// use futures::StreamExt as _;
+///
+/// let ari = Ari::connect(ari_sdk::Config::from_env()?).await?;
+/// let app = ari.stasis_app()?;
+/// let mut calls = app.calls();
+/// while let Some(call) = calls.next().await {
+///     tokio::spawn(async move {
+///         call.answer().await?;
+///         let pin = call
+///             .prompt(&Prompt::new(["sound:enter-password"]).max_digits(4))
+///             .await?;
+///         println!("{} typed {}", call.id(), pin.digits);
+///         call.hangup().await?;
+///         Ok::<_, ari_sdk::handles::HandleError>(())
+///     });
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct StasisApp<V: VersionApi> {
+    hub: Arc<Hub<V>>,
+}
+
+impl<V: VersionApi> StasisApp<V> {
+    /// Connects `ari`'s event stream (the config's applications) and starts
+    /// following it. Needs a Tokio runtime.
+    pub fn new(ari: V) -> Result<Self, StreamError> {
+        let stream = ari.connect_events()?;
+        Self::with_stream(ari, stream)
+    }
+
+    /// Follows an event stream connected elsewhere (custom
+    /// [`StreamSettings`](crate::stream::StreamSettings)). Only what the
+    /// stream delivers from now on is seen.
+    pub fn with_stream(ari: V, stream: EventStream<V::Event>) -> Result<Self, StreamError> {
+        Ok(StasisApp {
+            hub: Hub::start(ari, stream)?,
+        })
+    }
+
+    pub(crate) fn from_hub(hub: Arc<Hub<V>>) -> Self {
+        StasisApp { hub }
+    }
+
+    /// The version module's API.
+    pub fn ari(&self) -> &V {
+        &self.hub.ari
+    }
+
+    /// The event stream, for subscribing to everything.
+    pub fn event_stream(&self) -> &EventStream<V::Event> {
+        &self.hub.stream
+    }
+
+    /// The calls entering the application (`StasisStart` of a channel no
+    /// handle follows yet), in order, from the moment the application was
+    /// made: none is lost waiting for this call.
+    ///
+    /// There is one stream of calls: calling this again hands the calls to
+    /// the new stream, and the earlier one ends. The stream ends when the
+    /// event stream stops for good.
+    pub fn calls(&self) -> Calls<V> {
+        Calls {
+            receiver: self.hub.take_calls(),
+        }
+    }
+
+    /// A handle on an existing channel. Its events start now.
+    pub fn channel(&self, id: &str) -> ChannelHandle<V> {
+        ChannelHandle::from_core(self.hub.attach(ResourceKind::Channel, id))
+    }
+
+    /// A handle on an existing bridge. Its events start now.
+    pub fn bridge(&self, id: &str) -> BridgeHandle<V> {
+        BridgeHandle::from_core(self.hub.attach(ResourceKind::Bridge, id))
+    }
+
+    /// A handle on an existing playback. Its events start now.
+    pub fn playback(&self, id: &str) -> PlaybackHandle<V> {
+        PlaybackHandle::from_core(self.hub.attach(ResourceKind::Playback, id))
+    }
+
+    /// A handle on an existing live recording. Its events start now.
+    pub fn live_recording(&self, name: &str) -> LiveRecordingHandle<V> {
+        LiveRecordingHandle::from_core(self.hub.attach(ResourceKind::LiveRecording, name))
+    }
+
+    /// Originates a channel without missing any of its events: picks its id
+    /// (a UUID), opens its event stream, then lets `originate` send the
+    /// request with that id.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # async fn run(app: ari_sdk::v22::StasisApp) -> Result<(), ari_sdk::handles::HandleError> {
+    /// let bob = app
+    ///     .originate_staged(|ari, id| {
+    ///         ari.channels()
+    ///             .originate_with_id(id, "PJSIP/bob")
+    ///             .app("my-app")
+    ///             .caller_id("Robot <100>")
+    ///     })
+    ///     .await?;
+    /// let mut events = bob.events(); // from before the originate
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn originate_staged<F, R, T>(
+        &self,
+        originate: F,
+    ) -> Result<ChannelHandle<V>, HandleError>
+    where
+        F: FnOnce(&V, &str) -> R,
+        R: IntoFuture<Output = Result<T, Error>>,
+    {
+        let ari = &self.hub.ari;
+        let core = self
+            .hub
+            .staged(ResourceKind::Channel, None, |id| originate(ari, id))
+            .await?;
+        Ok(ChannelHandle::from_core(core))
+    }
+
+    /// Creates a bridge without missing any of its events: picks its id,
+    /// opens its event stream, then lets `create` send the request with it
+    /// (`|ari, id| ari.bridges().create_with_id(id).r#type(..)`).
+    pub async fn create_bridge_staged<F, R, T>(
+        &self,
+        create: F,
+    ) -> Result<BridgeHandle<V>, HandleError>
+    where
+        F: FnOnce(&V, &str) -> R,
+        R: IntoFuture<Output = Result<T, Error>>,
+    {
+        let ari = &self.hub.ari;
+        let core = self
+            .hub
+            .staged(ResourceKind::Bridge, None, |id| create(ari, id))
+            .await?;
+        Ok(BridgeHandle::from_core(core))
+    }
+
+    /// Creates a bridge of the given `type` flags (`mixing`, `holding`,
+    /// `dtmf_events`, `proxy_media`, `video_sfu`, ...), staged.
+    pub async fn create_bridge(
+        &self,
+        types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<BridgeHandle<V>, HandleError> {
+        let types: Vec<String> = types.into_iter().map(Into::into).collect();
+        let ari = &self.hub.ari;
+        let core = self
+            .hub
+            .staged(ResourceKind::Bridge, None, |id| {
+                ari.http().send_unit(ari.create_bridge_request(id, types))
+            })
+            .await?;
+        Ok(BridgeHandle::from_core(core))
+    }
+
+    /// Puts channels in a new mixing bridge: the usual way to connect two
+    /// calls.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # async fn run(app: ari_sdk::v22::StasisApp, alice: ari_sdk::v22::ChannelHandle, bob: ari_sdk::v22::ChannelHandle) -> Result<(), ari_sdk::handles::HandleError> {
+    /// let bridge = app.bridge_channels([&alice, &bob]).await?;
+    /// bob.ended().await; // the callee hung up
+    /// bridge.destroy().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn bridge_channels<'c>(
+        &self,
+        channels: impl IntoIterator<Item = &'c ChannelHandle<V>>,
+    ) -> Result<BridgeHandle<V>, HandleError> {
+        let ids: Vec<String> = channels.into_iter().map(|c| c.id().to_string()).collect();
+        let bridge = self.create_bridge(["mixing"]).await?;
+        let ari = &self.hub.ari;
+        ari.http()
+            .send_unit(ari.add_channels_request(bridge.id(), ids))
+            .await?;
+        Ok(bridge)
+    }
+}
+
+impl<V: VersionApi> Clone for StasisApp<V> {
+    fn clone(&self) -> Self {
+        StasisApp {
+            hub: Arc::clone(&self.hub),
+        }
+    }
+}
+
+impl<V: VersionApi> fmt::Debug for StasisApp<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StasisApp")
+            .field("ari", &self.hub.ari)
+            .field("stream", &self.hub.stream)
+            .finish()
+    }
+}
+
+/// The calls entering a [`StasisApp`]: a [`Stream`] of [`Call`]s.
+pub struct Calls<V: VersionApi> {
+    receiver: mpsc::Receiver<Call<V>>,
+}
+
+impl<V: VersionApi> Stream for Calls<V> {
+    type Item = Call<V>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Call<V>>> {
+        self.get_mut().receiver.poll_recv(cx)
+    }
+}
+
+impl<V: VersionApi> fmt::Debug for Calls<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Calls")
+            .field("waiting", &self.receiver.len())
+            .finish()
+    }
+}
+
+/// A channel that entered the application: its handle (the call
+/// dereferences to it: `call.answer().await?`), the `Stasis()` arguments and
+/// the `StasisStart` event.
+///
+/// The call's [`events`](ChannelHandle::events) start right after its
+/// `StasisStart`, and [`ended`](ChannelHandle::ended) resolves when the
+/// channel leaves the application or hangs up.
+pub struct Call<V: VersionApi> {
+    channel: ChannelHandle<V>,
+    args: Vec<String>,
+    start: Arc<V::Event>,
+}
+
+impl<V: VersionApi> Call<V> {
+    pub(crate) fn new(channel: ChannelHandle<V>, args: Vec<String>, start: Arc<V::Event>) -> Self {
+        Call {
+            channel,
+            args,
+            start,
+        }
+    }
+
+    /// The channel.
+    pub fn channel(&self) -> &ChannelHandle<V> {
+        &self.channel
+    }
+
+    /// The channel, keeping nothing else.
+    pub fn into_channel(self) -> ChannelHandle<V> {
+        self.channel
+    }
+
+    /// The arguments of `Stasis(app,args...)`.
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+
+    /// The `StasisStart` event.
+    pub fn start_event(&self) -> &Arc<V::Event> {
+        &self.start
+    }
+
+    /// The channel as it was when it entered (caller id, dialplan
+    /// position, ...).
+    pub fn snapshot(&self) -> Option<&<V::Event as ResourceEvent>::Channel> {
+        match self.start.signal() {
+            Signal::StasisStart { channel, .. } => Some(channel),
+            _ => None,
+        }
+    }
+}
+
+impl<V: VersionApi> Deref for Call<V> {
+    type Target = ChannelHandle<V>;
+
+    fn deref(&self) -> &ChannelHandle<V> {
+        &self.channel
+    }
+}
+
+impl<V: VersionApi> fmt::Debug for Call<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("channel", &self.channel)
+            .field("args", &self.args)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,63 @@
+//! A handle on a playback.
+
+use super::core::{common_handle_methods, Core};
+use super::ended::{HandleEnded, HandleError};
+use super::kind::ResourceKind;
+use super::version::{ResourceEvent, Signal, VersionApi};
+
+/// A playback: its id, its events, its end, and (per version module, as
+/// generated methods) every operation of `/playbacks/{playbackId}`:
+/// `playback.control(..)`, `playback.stop()`.
+///
+/// `ari_sdk::vNN::PlaybackHandle` names it for one module. Made by
+/// `play_staged` on a channel or bridge, it ends on `PlaybackFinished`, or
+/// when the channel or bridge goes away first (a queued playback never
+/// starts, and Asterisk says nothing about it).
+///
+/// ```no_run
+/// # #[cfg(feature = "asterisk-22")]
+/// # async fn run(channel: ari_sdk::v22::ChannelHandle) -> Result<(), ari_sdk::handles::HandleError> {
+/// let playback = channel.play_staged(["sound:tt-monkeys"]).await?;
+/// tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+/// playback.stop().await?;
+/// let last = playback.finished().await?;
+/// assert_eq!(last.id, playback.id());
+/// # Ok(())
+/// # }
+/// ```
+pub struct PlaybackHandle<V: VersionApi> {
+    pub(crate) core: Core<V>,
+}
+
+common_handle_methods!(PlaybackHandle, "playback");
+
+impl<V: VersionApi> PlaybackHandle<V> {
+    pub(crate) fn from_core(core: Core<V>) -> Self {
+        PlaybackHandle { core }
+    }
+
+    /// The channel or bridge it plays on, when this handle made it.
+    pub fn target(&self) -> Option<(ResourceKind, &str)> {
+        self.core
+            .tracker
+            .target
+            .as_ref()
+            .map(|(kind, id)| (*kind, &**id))
+    }
+
+    /// Waits for `PlaybackFinished` and returns the final `Playback` (its
+    /// `state` says `done`, or `failed` when the channel hung up while it
+    /// played). Fails with [`HandleError::Ended`] when the channel or bridge
+    /// went away first ([`HandleEnded::TargetGone`]), when the playback was
+    /// gone after a reconnect ([`HandleEnded::VanishedDuringReconnect`]), or
+    /// when the event stream stopped.
+    pub async fn finished(&self) -> Result<<V::Event as ResourceEvent>::Playback, HandleError> {
+        let ending = self.core.tracker.ended().await;
+        if let (HandleEnded::Finished, Some(event)) = (&ending.reason, &ending.event) {
+            if let Signal::PlaybackFinished { playback, .. } = event.signal() {
+                return Ok(playback.clone());
+            }
+        }
+        Err(self.core.error(ending.reason))
+    }
+}
