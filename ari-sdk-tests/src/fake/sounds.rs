@@ -29,6 +29,7 @@ const CORE_PROMPTS: &[(&str, u64)] = &[
     ("beeperr", 600),
     ("goodbye", 700),
     ("vm-goodbye", 800),
+    ("vm-deleted", 900),
     ("vm-intro", 3_600),
     ("vm-login", 1_500),
     ("vm-password", 1_200),

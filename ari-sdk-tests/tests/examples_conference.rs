@@ -1,0 +1,101 @@
+//! The `conference` example against the fake: everyone ends up in one
+//! bridge, joins and leaves are announced to the room, `1` mutes and
+//! unmutes, and the room closes with its last member.
+
+#[path = "../../ari-sdk/examples/conference.rs"]
+#[allow(dead_code)]
+mod example;
+mod examples_support;
+
+use ari_sdk_tests::fake::{Call, FakeAsterisk};
+use examples_support::{eventually, spawn_app, start_fake, WAIT};
+
+fn bridge_of(fake: &FakeAsterisk, call: &Call) -> Option<String> {
+    fake.channel_features(call.channel_id())?.bridge
+}
+
+fn muted(fake: &FakeAsterisk, call: &Call) -> Option<String> {
+    fake.channel_features(call.channel_id())?.muted
+}
+
+#[tokio::test]
+async fn callers_share_one_room_with_announcements_and_mute() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, example::app).await;
+    let dial = |name: &str| {
+        fake.phone(&format!("PJSIP/{name}"))
+            .expect("phone")
+            .dial(example::EXTENSION)
+            .expect("dial")
+    };
+
+    let alice = dial("alice");
+    eventually("alice in the room", || bridge_of(&fake, &alice).is_some()).await;
+    let room = bridge_of(&fake, &alice).expect("bridge");
+    eventually("alice told she is alone", || {
+        alice.heard() == ["sound:conf-onlyperson"]
+    })
+    .await;
+
+    let bob = dial("bob");
+    let carol = dial("carol");
+    eventually("all three in the room", || {
+        fake.bridge_channels(&room).is_some_and(|c| c.len() == 3)
+    })
+    .await;
+    assert_eq!(
+        fake.bridge_channels(&room).expect("room"),
+        [alice.channel_id(), bob.channel_id(), carol.channel_id()]
+    );
+    eventually("three joins announced", || {
+        fake.played_on_bridge(&room) == ["sound:confbridge-join"; 3]
+    })
+    .await;
+    assert!(
+        bob.heard().is_empty(),
+        "only the first caller hears they are alone"
+    );
+
+    // Bob mutes himself (the room no longer hears him), then unmutes.
+    bob.press(example::MUTE_KEY).await;
+    eventually("bob muted", || muted(&fake, &bob).as_deref() == Some("in")).await;
+    eventually("bob told", || bob.heard() == ["sound:conf-muted"]).await;
+    assert_eq!(muted(&fake, &alice), None);
+    bob.press(example::MUTE_KEY).await;
+    eventually("bob unmuted", || muted(&fake, &bob).is_none()).await;
+    eventually("bob told again", || {
+        bob.heard() == ["sound:conf-muted", "sound:conf-unmuted"]
+    })
+    .await;
+
+    // Leaves are announced to those who stay; the last one closes the room.
+    alice.hangup();
+    eventually("alice's leave announced", || {
+        fake.played_on_bridge(&room).last().map(String::as_str) == Some("sound:confbridge-leave")
+    })
+    .await;
+    assert_eq!(
+        fake.bridge_channels(&room).expect("room"),
+        [bob.channel_id(), carol.channel_id()]
+    );
+    bob.hangup();
+    eventually("bob's leave announced", || {
+        fake.played_on_bridge(&room).len() == 5
+    })
+    .await;
+    carol.hangup();
+    carol.wait_hangup(WAIT).await.expect("carol gone");
+    eventually("the room closed", || fake.bridge_channels(&room).is_none()).await;
+    assert_eq!(
+        fake.played_on_bridge(&room),
+        [
+            "sound:confbridge-join",
+            "sound:confbridge-join",
+            "sound:confbridge-join",
+            "sound:confbridge-leave",
+            "sound:confbridge-leave",
+        ]
+    );
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}

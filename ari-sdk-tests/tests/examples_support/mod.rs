@@ -1,0 +1,137 @@
+//! What the examples' tests share: the fake with the example's dialplan, an
+//! SDK client with its event subscription, waiting with a deadline, and
+//! reading what the fake delivered.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use ari_sdk::stream::{EventStream, StreamItem, Subscription};
+use ari_sdk::v22::{Ari, Event};
+use ari_sdk::Config;
+use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
+use futures::StreamExt;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+/// How long any one wait in these tests may take.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Starts the example's fake, with time running 50 times faster than real.
+pub async fn start_fake(builder: FakeAsteriskBuilder) -> FakeAsterisk {
+    builder
+        .time_scale(0.02)
+        .build()
+        .start()
+        .await
+        .expect("the fake starts")
+}
+
+/// The application under test, running against the fake.
+pub struct Running<T> {
+    pub ari: Ari,
+    stream: EventStream<Event>,
+    task: JoinHandle<T>,
+}
+
+/// An SDK client for `app` on the fake, and the event subscription once the
+/// application is registered.
+pub async fn connect(
+    fake: &FakeAsterisk,
+    app: &str,
+) -> (Ari, EventStream<Event>, Subscription<Event>) {
+    let config = Config::builder()
+        .url(fake.url())
+        .username(fake.username())
+        .password(fake.password())
+        .application(app)
+        .build()
+        .expect("config");
+    let ari = Ari::connect(config)
+        .await
+        .expect("Ari::connect (version check included)");
+    let stream = ari.event_stream().expect("event stream");
+    let mut events = stream.subscribe();
+    tokio::time::timeout(WAIT, async {
+        while let Some(item) = events.next().await {
+            if matches!(item, StreamItem::Connected) {
+                return;
+            }
+        }
+        panic!("the event stream ended before it connected");
+    })
+    .await
+    .expect("the event stream connects");
+    (ari, stream, events)
+}
+
+/// Connects to the fake as `app` and runs `run(ari, events)` in a task.
+pub async fn spawn_app<F, T>(
+    fake: &FakeAsterisk,
+    app: &str,
+    run: impl FnOnce(Ari, Subscription<Event>) -> F,
+) -> Running<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let (ari, stream, events) = connect(fake, app).await;
+    let task = tokio::spawn(run(ari.clone(), events));
+    Running { ari, stream, task }
+}
+
+impl<T> Running<T> {
+    /// Ends the app (its subscription ends) and returns what it returned.
+    pub async fn stop(self) -> T {
+        self.stream.close();
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the app stops once its events end")
+            .expect("the app does not panic")
+    }
+
+    /// Waits for the app to return by itself.
+    pub async fn finish(self, within: Duration) -> T {
+        tokio::time::timeout(within, self.task)
+            .await
+            .expect("the app returns")
+            .expect("the app does not panic")
+    }
+}
+
+/// Polls `done` until it holds; panics with `what` after [`WAIT`].
+pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The types of the events the fake delivered about a channel, in order.
+pub fn channel_event_types(fake: &FakeAsterisk, channel_id: &str) -> Vec<String> {
+    fake.delivered_events()
+        .iter()
+        .filter(|e| concerns_channel(&e.event, channel_id))
+        .map(|e| e.event["type"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn concerns_channel(event: &Value, channel_id: &str) -> bool {
+    event["channel"]["id"] == channel_id
+        || event["playback"]["target_uri"] == format!("channel:{channel_id}")
+        || event["recording"]["target_uri"] == format!("channel:{channel_id}")
+        || event["peer"]["id"] == channel_id
+}
+
+/// The position of the first `kind` in `types`, panicking when absent.
+pub fn position(types: &[String], kind: &str) -> usize {
+    types
+        .iter()
+        .position(|t| t == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {types:?}"))
+}

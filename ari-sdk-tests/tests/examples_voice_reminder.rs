@@ -1,0 +1,121 @@
+//! The `voice_reminder` example against the fake: the caller's minutes and
+//! recording are taken, the call back comes only when the time is up, to the
+//! caller's own phone, plays their recording, and the recording is removed.
+
+#[path = "../../ari-sdk/examples/voice_reminder.rs"]
+#[allow(dead_code)]
+mod example;
+mod examples_support;
+
+use std::time::{Duration, Instant};
+
+use examples_support::{eventually, spawn_app, start_fake, WAIT};
+
+const MINUTE: Duration = Duration::from_millis(150);
+
+#[tokio::test]
+async fn calls_back_after_the_keyed_minutes_with_the_recording() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, |ari, events| {
+        example::app(ari, events, MINUTE)
+    })
+    .await;
+
+    let alice = fake.phone("PJSIP/alice").expect("phone");
+    let call = alice.dial(example::EXTENSION).expect("dial");
+    let target = format!("channel:{}", call.channel_id());
+    fake.wait_for_event(WAIT, |e| {
+        e.event["type"] == "PlaybackFinished" && e.event["playback"]["target_uri"] == target
+    })
+    .await
+    .expect("the prompt plays");
+    call.press("3#").await;
+    fake.wait_for_event(WAIT, |e| {
+        e.event["type"] == "RecordingStarted" && e.event["recording"]["target_uri"] == target
+    })
+    .await
+    .expect("the recording starts");
+    call.speak(1000).await;
+    call.press("#").await;
+    call.wait_hangup(WAIT).await.expect("the app hangs up");
+    let hung_up = Instant::now();
+    assert_eq!(
+        call.heard(),
+        [
+            "sound:queue-minutes",
+            "sound:beep",
+            "sound:you-entered",
+            "number:3",
+            "sound:queue-minutes",
+            "sound:beep",
+            "sound:auth-thankyou",
+        ]
+    );
+    let stored = fake.stored_recordings();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let reminder = stored[0].name.clone();
+    assert!(stored[0].duration_ms >= 1000, "{stored:?}");
+
+    // The call back rings alice's own phone, three "minutes" later.
+    let callback = alice
+        .next_incoming(WAIT)
+        .await
+        .expect("alice is called back");
+    let waited = hung_up.elapsed();
+    assert!(
+        waited >= MINUTE * 3 - Duration::from_millis(20),
+        "{waited:?}"
+    );
+    assert!(waited < MINUTE * 3 + Duration::from_secs(2), "{waited:?}");
+    callback
+        .wait_hangup(WAIT)
+        .await
+        .expect("the app hangs up the callback");
+    assert_eq!(
+        callback.heard(),
+        [format!("recording:{reminder}"), "sound:goodbye".to_string()]
+    );
+    eventually("the delivered reminder deleted", || {
+        fake.stored_recordings().is_empty()
+    })
+    .await;
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_minutes_no_reminder() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, |ari, events| {
+        example::app(ari, events, MINUTE)
+    })
+    .await;
+    let bob = fake.phone("PJSIP/bob").expect("phone");
+    let call = bob.dial(example::EXTENSION).expect("dial");
+    let target = format!("channel:{}", call.channel_id());
+    fake.wait_for_event(WAIT, |e| {
+        e.event["type"] == "PlaybackFinished" && e.event["playback"]["target_uri"] == target
+    })
+    .await
+    .expect("the prompt plays");
+    call.press("0#").await;
+    call.wait_hangup(WAIT).await.expect("the app hangs up");
+    assert_eq!(call.heard()[2..], ["sound:invalid", "sound:goodbye"]);
+    assert!(bob.next_incoming(MINUTE * 3).await.is_err(), "no call back");
+    assert!(fake.stored_recordings().is_empty());
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}
+
+#[test]
+fn endpoints_come_from_channel_names() {
+    assert_eq!(example::endpoint_of("PJSIP/alice-00000001"), "PJSIP/alice");
+    assert_eq!(
+        example::endpoint_of("PJSIP/front-desk-0000000a"),
+        "PJSIP/front-desk"
+    );
+    assert_eq!(
+        example::endpoint_of("Local/100@default"),
+        "Local/100@default"
+    );
+}
