@@ -8,12 +8,12 @@ mod examples_support;
 
 use std::time::Instant;
 
-use examples_support::{channel_event_types, position, spawn_app, start_fake, WAIT};
+use examples_support::{channel_event_types, position, spawn_stasis_app, start_fake, WAIT};
 
 #[tokio::test]
 async fn each_caller_hears_their_own_number_then_is_hung_up() {
     let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     let alice = fake.phone("PJSIP/alice").expect("phone");
     alice.set_caller_id("alice", "5551001");

@@ -6,12 +6,12 @@
 mod example;
 mod examples_support;
 
-use examples_support::{channel_event_types, position, spawn_app, start_fake, WAIT};
+use examples_support::{channel_event_types, position, spawn_stasis_app, start_fake, WAIT};
 
 #[tokio::test]
 async fn callers_are_answered_greeted_and_hung_up() {
     let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     // Two callers at once: each gets its own greeting.
     let alice = fake.phone("PJSIP/alice").expect("phone");

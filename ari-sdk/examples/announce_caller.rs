@@ -5,8 +5,8 @@
 //! cargo run -p ari-sdk --example announce_caller
 //! ```
 //!
-//! Each call runs as straight-line code in a task of its own: the event loop
-//! only routes events to their calls (see `common::Calls`), so calls never
+//! Each call runs in a task of its own as straight-line code on its handle
+//! (`StasisApp::calls` hands every call its own events), so calls never
 //! wait for one another.
 
 #[allow(dead_code)]
@@ -15,10 +15,9 @@ pub mod common;
 
 use std::time::Duration;
 
-use ari_sdk::stream::{StreamItem, Subscription};
-use ari_sdk::v22::{Ari, Event};
+use ari_sdk::v22::{Call, StasisApp};
 use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
-use common::{caller, say, Call, Calls, Result};
+use common::{caller_of, say, Result};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -28,21 +27,14 @@ pub const APP: &str = "announce-caller";
 pub const EXTENSION: &str = "101";
 
 /// The application: one task per call.
-pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
-    let mut calls = Calls::default();
-    while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
-        };
-        if let Some(call) = calls.route(&event) {
-            let ari = ari.clone();
-            tokio::spawn(async move {
-                let who = caller(&call.channel);
-                if let Err(error) = announce(&ari, call).await {
-                    say("announce", format!("{who}: {error}"));
-                }
-            });
-        }
+pub async fn app(app: StasisApp) -> Result {
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
+        tokio::spawn(async move {
+            if let Err(error) = announce(&call).await {
+                say("announce", format!("{}: {error}", caller_of(&call)));
+            }
+        });
     }
     Ok(())
 }
@@ -58,13 +50,14 @@ pub fn number_media(number: &str) -> Option<String> {
 }
 
 /// One call: answer, say the number, hang up once it has been said.
-async fn announce(ari: &Ari, mut call: Call) -> Result {
-    let who = caller(&call.channel);
-    ari.channels().answer(call.id()).await?;
-    match number_media(&call.channel.caller.number) {
+async fn announce(call: &Call) -> Result {
+    let who = caller_of(call);
+    call.answer().await?;
+    let number = call.snapshot().map_or("", |channel| &channel.caller.number);
+    match number_media(number) {
         Some(media) => {
             say("announce", format!("{who}: playing {media}"));
-            let playback = call.play(ari, &[&media]).await?;
+            let playback = call.play_staged([media]).await?.finished().await?;
             say(
                 "announce",
                 format!("{who}: {} {}", playback.media_uri, playback.state.as_str()),
@@ -73,7 +66,8 @@ async fn announce(ari: &Ari, mut call: Call) -> Result {
         None => say("announce", format!("{who}: no number to announce")),
     }
     say("announce", format!("{who}: hanging up"));
-    common::hang_up(ari, call.id()).await
+    call.hangup().await?;
+    Ok(())
 }
 
 /// The embedded fake's dialplan: extension 101 enters the application.
@@ -101,5 +95,5 @@ pub async fn simulate(fake: &FakeAsterisk) -> Result {
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run(APP, fake_asterisk(), app, simulate).await
+    common::run_stasis(APP, fake_asterisk(), app, simulate).await
 }

@@ -16,6 +16,7 @@
 #[path = "common/mod.rs"]
 pub mod common;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -71,6 +72,8 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
     show_panel(&ari, &endpoints).await?;
 
     let mut legs = Legs::default();
+    // Playback id -> the channel to hang up once that playback has finished.
+    let mut hang_up_after = HashMap::new();
     let a = ari
         .channels()
         .originate(&click.from)
@@ -86,8 +89,13 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
     legs.a = Some(a.id);
 
     while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
+        let event = match item {
+            StreamItem::Event(event) => event,
+            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+                hang_up_after_lost_finishes(&ari, &mut hang_up_after).await?;
+                continue;
+            }
+            _ => continue,
         };
         match &*event {
             Event::DeviceStateChanged(e) => {
@@ -137,7 +145,7 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
                     Err(error) => {
                         say("click", format!("cannot call {}: {error}", click.to));
                         report.failure = Some(error.to_string());
-                        tell_and_hang_up(&ari, &start.channel.id).await?;
+                        tell_no_answer(&ari, &start.channel.id, &mut hang_up_after).await?;
                     }
                 }
             }
@@ -181,11 +189,18 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
                 match (is_a, &legs.a, &legs.b) {
                     (true, _, Some(other)) => common::hang_up(&ari, other).await?,
                     (false, Some(other), _) if answered => common::hang_up(&ari, other).await?,
-                    (false, Some(other), _) => tell_and_hang_up(&ari, other).await?,
+                    (false, Some(other), _) => {
+                        tell_no_answer(&ari, other, &mut hang_up_after).await?
+                    }
                     _ => {}
                 }
                 if legs.a.is_none() && legs.b.is_none() {
                     break;
+                }
+            }
+            Event::PlaybackFinished(done) => {
+                if let Some(channel_id) = hang_up_after.remove(&done.playback.id) {
+                    common::hang_up(&ari, &channel_id).await?;
                 }
             }
             _ => {}
@@ -201,21 +216,50 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
     Ok(report)
 }
 
-/// Tells the first leg the second did not answer, then hangs it up.
-async fn tell_and_hang_up(ari: &Ari, channel_id: &str) -> Result {
-    if let Err(error) = ari
+/// Tells the first leg the second did not answer; it is hung up when the
+/// prompt has finished (see `hang_up_after`), not cut short.
+async fn tell_no_answer(
+    ari: &Ari,
+    channel_id: &str,
+    hang_up_after: &mut HashMap<String, String>,
+) -> Result {
+    let playback_id = format!("{channel_id}-not-answering");
+    match ari
         .channels()
-        .play(channel_id, ["sound:number-not-answering"])
+        .play_with_id(channel_id, &playback_id, ["sound:number-not-answering"])
         .await
     {
-        if !error.is_not_found() {
-            return Err(error.into());
+        Ok(_) => {
+            hang_up_after.insert(playback_id, channel_id.to_string());
+            Ok(())
+        }
+        // The channel is gone already: its `ChannelDestroyed` follows.
+        Err(error) if error.is_not_found() => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// After a gap in the events, hangs up the channels whose prompt has
+/// finished unseen (the playback no longer exists): a `PlaybackFinished`
+/// lost in the gap must not leave a caller on the line.
+async fn hang_up_after_lost_finishes(
+    ari: &Ari,
+    hang_up_after: &mut HashMap<String, String>,
+) -> Result {
+    let mut finished = Vec::new();
+    for playback_id in hang_up_after.keys() {
+        match ari.playbacks().get(playback_id).await {
+            Ok(_) => {}
+            Err(error) if error.is_not_found() => finished.push(playback_id.clone()),
+            Err(error) => return Err(error.into()),
         }
     }
-    // Long enough for the prompt (2 s) on a real Asterisk; the hangup
-    // cuts it short on the fast fake, which is fine for the demo.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    common::hang_up(ari, channel_id).await
+    for playback_id in finished {
+        if let Some(channel_id) = hang_up_after.remove(&playback_id) {
+            common::hang_up(ari, &channel_id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Prints the endpoints' and devices' states as they are now.

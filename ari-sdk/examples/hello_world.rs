@@ -10,22 +10,18 @@
 //! real Asterisk until Ctrl-C: dial the extension that runs
 //! `Stasis(hello-world)`.
 //!
-//! One loop over the events: `StasisStart` answers and starts the playback
-//! with an id of our own, and that playback's `PlaybackFinished` hangs up.
-//! The loop reads the next event only after it has noted the playback id,
-//! so the finish can never go unnoticed.
+//! Each call runs in a task of its own as straight-line code on its handle:
+//! answer, play and wait for the playback's end, hang up.
 
 #[allow(dead_code)]
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use ari_sdk::stream::{StreamItem, Subscription};
-use ari_sdk::v22::{Ari, Event};
+use ari_sdk::v22::{Call, StasisApp};
 use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
-use common::{caller, say, Result};
+use common::{caller_of, say, Result};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -35,43 +31,28 @@ pub const APP: &str = "hello-world";
 pub const EXTENSION: &str = "100";
 
 /// The application: answers, greets and hangs up every call.
-pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
-    // Playback id -> (channel id, who), for the hangup when it finishes.
-    let mut greeting: HashMap<String, (String, String)> = HashMap::new();
-    while let Some(item) = events.next().await {
-        let event = match item {
-            StreamItem::Event(event) => event,
-            StreamItem::Reconnected { downtime, .. } => {
-                say("hello", format!("events back after {downtime:?}"));
-                continue;
+pub async fn app(app: StasisApp) -> Result {
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
+        tokio::spawn(async move {
+            if let Err(error) = greet(&call).await {
+                say("hello", format!("{}: {error}", caller_of(&call)));
             }
-            _ => continue,
-        };
-        match &*event {
-            Event::StasisStart(start) => {
-                let channel = &start.channel;
-                let who = caller(channel);
-                say("hello", format!("{who} called: answering"));
-                ari.channels().answer(&channel.id).await?;
-                let playback_id = format!("{}-hello", channel.id);
-                ari.channels()
-                    .play_with_id(&channel.id, &playback_id, ["sound:hello-world"])
-                    .await?;
-                say("hello", format!("{who} hears sound:hello-world"));
-                greeting.insert(playback_id, (channel.id.clone(), who));
-            }
-            Event::PlaybackFinished(finished) => {
-                if let Some((channel_id, who)) = greeting.remove(&finished.playback.id) {
-                    say("hello", format!("greeting done: hanging up {who}"));
-                    common::hang_up(&ari, &channel_id).await?;
-                }
-            }
-            Event::StasisEnd(end) => {
-                say("hello", format!("{} left", caller(&end.channel)));
-            }
-            _ => {}
-        }
+        });
     }
+    Ok(())
+}
+
+/// One call: answer, play `sound:hello-world` to its end, hang up.
+async fn greet(call: &Call) -> Result {
+    let who = caller_of(call);
+    say("hello", format!("{who} called: answering"));
+    call.answer().await?;
+    say("hello", format!("{who} hears sound:hello-world"));
+    let greeting = call.play_staged(["sound:hello-world"]).await?;
+    greeting.finished().await?;
+    say("hello", format!("greeting done: hanging up {who}"));
+    call.hangup().await?;
     Ok(())
 }
 
@@ -97,5 +78,5 @@ pub async fn simulate(fake: &FakeAsterisk) -> Result {
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run(APP, fake_asterisk(), app, simulate).await
+    common::run_stasis(APP, fake_asterisk(), app, simulate).await
 }

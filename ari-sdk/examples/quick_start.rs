@@ -1,29 +1,35 @@
-//! The README's quick start: answer every call into the application and
-//! greet it. Needs a real Asterisk (see the README); the same code is in
-//! README.md, and a test keeps the two identical.
+//! The README's quick start: answer every call into the application, greet
+//! it and hang up. Needs a real Asterisk (see the README); the same code is
+//! in README.md, and a test keeps the two identical.
 
-use ari_sdk::stream::StreamItem;
-use ari_sdk::v22::{Ari, Event};
+use ari_sdk::handles::HandleError;
+use ari_sdk::v22::{Ari, Call};
 use futures::StreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ARI_URL, ARI_USERNAME, ARI_PASSWORD and ARI_APPLICATION.
     let ari = Ari::connect(ari_sdk::Config::from_env()?).await?;
-    let stream = ari.event_stream()?;
-    let mut events = stream.subscribe();
-    while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue; // connection news: Connected, Reconnected, ...
-        };
-        if let Event::StasisStart(start) = &*event {
-            let channel = &start.channel;
-            println!("call from {:?}", channel.caller.number);
-            ari.channels().answer(&channel.id).await?;
-            ari.channels()
-                .play(&channel.id, ["sound:hello-world"])
-                .await?;
-        }
+    let app = ari.stasis_app()?;
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
+        // A task per call: calls never wait for one another.
+        tokio::spawn(async move {
+            if let Err(error) = greet(&call).await {
+                eprintln!("call {}: {error}", call.id());
+            }
+        });
     }
+    Ok(())
+}
+
+async fn greet(call: &Call) -> Result<(), HandleError> {
+    if let Some(channel) = call.snapshot() {
+        println!("call from {:?}", channel.caller.number);
+    }
+    call.answer().await?;
+    let greeting = call.play_staged(["sound:hello-world"]).await?;
+    greeting.finished().await?; // PlaybackFinished: it played to the end
+    call.hangup().await?;
     Ok(())
 }

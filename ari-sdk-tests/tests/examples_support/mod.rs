@@ -7,8 +7,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use ari_sdk::stream::{EventStream, StreamItem, Subscription};
-use ari_sdk::v22::{Ari, Event};
+use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
+use ari_sdk::v22::{Ari, Event, StasisApp};
 use ari_sdk::Config;
 use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
@@ -41,16 +41,7 @@ pub async fn connect(
     fake: &FakeAsterisk,
     app: &str,
 ) -> (Ari, EventStream<Event>, Subscription<Event>) {
-    let config = Config::builder()
-        .url(fake.url())
-        .username(fake.username())
-        .password(fake.password())
-        .application(app)
-        .build()
-        .expect("config");
-    let ari = Ari::connect(config)
-        .await
-        .expect("Ari::connect (version check included)");
+    let ari = client(fake, app).await;
     let stream = ari.event_stream().expect("event stream");
     let mut events = stream.subscribe();
     tokio::time::timeout(WAIT, async {
@@ -64,6 +55,47 @@ pub async fn connect(
     .await
     .expect("the event stream connects");
     (ari, stream, events)
+}
+
+/// An SDK client for `app` on the fake.
+async fn client(fake: &FakeAsterisk, app: &str) -> Ari {
+    let config = Config::builder()
+        .url(fake.url())
+        .username(fake.username())
+        .password(fake.password())
+        .application(app)
+        .build()
+        .expect("config");
+    Ari::connect(config)
+        .await
+        .expect("Ari::connect (version check included)")
+}
+
+/// Connects to the fake as `app` with the handles' entry point and, once
+/// the application is registered, runs `run(stasis_app)` in a task.
+pub async fn spawn_stasis_app<F, T>(
+    fake: &FakeAsterisk,
+    app: &str,
+    run: impl FnOnce(StasisApp) -> F,
+) -> Running<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let ari = client(fake, app).await;
+    let stasis = ari.stasis_app().expect("stasis app");
+    let stream = stasis.event_stream().clone();
+    let mut state = stream.state_changes();
+    let connected = tokio::time::timeout(
+        WAIT,
+        state.wait_for(|s| matches!(s, ConnectionState::Connected | ConnectionState::Closed)),
+    )
+    .await
+    .expect("the event stream connects")
+    .map(|state| *state);
+    assert_eq!(connected.ok(), Some(ConnectionState::Connected));
+    let task = tokio::spawn(run(stasis));
+    Running { ari, stream, task }
 }
 
 /// Connects to the fake as `app` and runs `run(ari, events)` in a task.

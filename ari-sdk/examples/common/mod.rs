@@ -4,9 +4,12 @@
 //!   `ARI_PASSWORD` and optionally `ARI_APPLICATION`), otherwise the embedded
 //!   fake Asterisk of `ari-sdk-tests` with the dialplan the example needs and
 //!   simulated callers.
-//! - The event subscription, ready once the application is registered.
+//! - The event subscription, or the handles' [`StasisApp`], ready once the
+//!   application is registered.
 //! - [`Calls`]: hands every call its own events, in order and without loss,
-//!   so a call can be written as straight-line code in its own task.
+//!   so a call can be written as straight-line code in its own task (the
+//!   examples written before the handles; `StasisApp::calls` does this in
+//!   the SDK).
 //! - [`say`]: the narrative the examples print.
 
 use std::collections::HashMap;
@@ -15,8 +18,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ari_sdk::stream::{EventStream, StreamItem, Subscription};
-use ari_sdk::v22::{Ari, Channel, Event, LiveRecording, Playback};
+use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
+use ari_sdk::v22::{Ari, Call as StasisCall, Channel, Event, LiveRecording, Playback, StasisApp};
 use ari_sdk::Config;
 use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder, Step};
 use futures::StreamExt;
@@ -87,6 +90,25 @@ pub async fn subscribe(ari: &Ari) -> Result<(EventStream<Event>, Subscription<Ev
     }
 }
 
+/// The application's handles entry point, once Asterisk has registered the
+/// application: from then on calls into it are not missed (and the calls
+/// the stream delivers wait in `StasisApp::calls` until they are taken).
+pub async fn stasis_app(ari: &Ari) -> Result<StasisApp> {
+    let app = ari.stasis_app()?;
+    let mut state = app.event_stream().state_changes();
+    let settled = tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| matches!(s, ConnectionState::Connected | ConnectionState::Closed)),
+    )
+    .await
+    .map(|settled| settled.map(|state| *state));
+    match settled {
+        Ok(Ok(ConnectionState::Connected)) => Ok(app),
+        Ok(_) => Err("the event stream stopped before it connected".into()),
+        Err(_) => Err("the event stream did not connect within 10 s".into()),
+    }
+}
+
 /// Whether the example runs against a real Asterisk (`ARI_URL` is set).
 pub fn real_asterisk() -> bool {
     std::env::var("ARI_URL").is_ok_and(|url| !url.trim().is_empty())
@@ -101,16 +123,56 @@ where
     F: Future<Output = Result> + Send + 'static,
     S: AsyncFnOnce(&FakeAsterisk) -> Result,
 {
+    let start = async move |ari: Ari| -> Result<(EventStream<Event>, F)> {
+        let (stream, events) = subscribe(&ari).await?;
+        Ok((stream, app(ari, events)))
+    };
+    run_started(app_name, fake, start, simulate).await
+}
+
+/// [`run`] for an application written with the handles: it gets the
+/// [`StasisApp`] instead of a raw event subscription.
+pub async fn run_stasis<A, F, S>(
+    app_name: &str,
+    fake: FakeAsteriskBuilder,
+    app: A,
+    simulate: S,
+) -> Result
+where
+    A: FnOnce(StasisApp) -> F,
+    F: Future<Output = Result> + Send + 'static,
+    S: AsyncFnOnce(&FakeAsterisk) -> Result,
+{
+    let start = async move |ari: Ari| -> Result<(EventStream<Event>, F)> {
+        let stasis = stasis_app(&ari).await?;
+        Ok((stasis.event_stream().clone(), app(stasis)))
+    };
+    run_started(app_name, fake, start, simulate).await
+}
+
+/// Runs the application `start` makes on a connected client; closing the
+/// event stream `start` returns ends it.
+async fn run_started<C, F, S>(
+    app_name: &str,
+    fake: FakeAsteriskBuilder,
+    start: C,
+    simulate: S,
+) -> Result
+where
+    C: AsyncFnOnce(Ari) -> Result<(EventStream<Event>, F)>,
+    F: Future<Output = Result> + Send + 'static,
+    S: AsyncFnOnce(&FakeAsterisk) -> Result,
+{
     if real_asterisk() {
-        return run_against_real_asterisk(app_name, app).await;
+        return run_against_real_asterisk(app_name, start).await;
     }
     let fake = fake.build().start().await?;
     say("demo", format!("embedded fake Asterisk at {}", fake.url()));
     let ari = Ari::connect(fake_config(&fake, app_name)?).await?;
-    let (stream, events) = subscribe(&ari).await?;
-    let app_task = tokio::spawn(app(ari, events));
+    let (stream, app) = start(ari).await?;
+    let app_task = tokio::spawn(app);
     let simulated = tokio::time::timeout(DEMO_LIMIT, simulate(&fake)).await;
-    // Closing the stream ends the app's subscription, and with it the app.
+    // Closing the stream ends the app's events, and with them the app.
     stream.close();
     let app_result = tokio::time::timeout(Duration::from_secs(5), app_task).await;
     fake.shutdown().await;
@@ -127,9 +189,9 @@ where
     Ok(())
 }
 
-async fn run_against_real_asterisk<A, F>(app_name: &str, app: A) -> Result
+async fn run_against_real_asterisk<C, F>(app_name: &str, start: C) -> Result
 where
-    A: FnOnce(Ari, Subscription<Event>) -> F,
+    C: AsyncFnOnce(Ari) -> Result<(EventStream<Event>, F)>,
     F: Future<Output = Result> + Send + 'static,
 {
     // ARI_APPLICATION defaults to the example's own application name.
@@ -142,13 +204,13 @@ where
     let url = config.url().to_string();
     let ari = Ari::connect(config).await?;
     let version = ari.asterisk_version().await?;
-    let (_stream, events) = subscribe(&ari).await?;
+    let (_stream, app) = start(ari).await?;
     say(
         "demo",
         format!("connected to Asterisk {version} at {url} as application {apps}; Ctrl-C stops"),
     );
     tokio::select! {
-        result = app(ari, events) => result,
+        result = app => result,
         _ = tokio::signal::ctrl_c() => {
             say("demo", "stopped");
             Ok(())
@@ -174,6 +236,12 @@ pub fn caller(channel: &Channel) -> String {
         name if number.is_empty() => name.to_string(),
         name => format!("{name} ({number})"),
     }
+}
+
+/// Who is on a call from `StasisApp::calls`, for the narrative.
+pub fn caller_of(call: &StasisCall) -> String {
+    call.snapshot()
+        .map_or_else(|| call.id().to_string(), caller)
 }
 
 /// The channel an event is about, for the events the examples follow.
