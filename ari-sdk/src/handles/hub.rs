@@ -40,7 +40,7 @@ impl<E: Send + Sync + 'static> Registry<E> {
 
     fn insert(&mut self, tracker: &Arc<Tracker<E>>) {
         self.inserts += 1;
-        if self.inserts % 64 == 0 {
+        if self.inserts.is_multiple_of(64) {
             // Handles dropped since: forget them.
             for trackers in self.by_kind.values_mut() {
                 trackers.retain(|_, weak| weak.strong_count() > 0);
