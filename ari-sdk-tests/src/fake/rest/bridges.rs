@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::channels::{check_record, record_options, recording_location};
+use super::channels::{
+    check_record, media_list, queue_playback, record_options, recording_location,
+};
 use super::{parse_variables, respond};
 use crate::fake::engine::bridges as engine;
-use crate::fake::engine::media::{self, DEFAULT_SKIP_MS};
+use crate::fake::engine::media;
 use crate::fake::http::request::AriRequest;
 use crate::fake::http::response::{ApiError, AriResponse};
 use crate::fake::model::Target;
@@ -232,11 +234,7 @@ pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
                 ));
             }
         }
-        let medias: Vec<String> = req
-            .list("media")
-            .into_iter()
-            .filter(|m| !m.is_empty())
-            .collect();
+        let medias = media_list(req);
         if medias.is_empty() {
             return Err(ApiError::alloc_failed());
         }
@@ -245,27 +243,16 @@ pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
             .string("lang")
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| "en".into());
-        let playback_id = req
-            .path
-            .get("playbackId")
-            .cloned()
-            .or_else(|| req.string("playbackId"));
-        let json = media::queue_playback(
+        Ok(queue_playback(
             inner,
             &mut w,
+            req,
             Target::Bridge(bridge),
             medias,
             language,
-            playback_id,
-            if skipms == 0 {
-                DEFAULT_SKIP_MS
-            } else {
-                skipms as u64
-            },
-            req.int("offsetms").max(0) as u64,
-        );
-        let location = format!("/playbacks/{}", json["id"].as_str().unwrap_or(""));
-        Ok(AriResponse::created(&location, json))
+            skipms,
+            req.int("offsetms").max(0),
+        ))
     })())
 }
 

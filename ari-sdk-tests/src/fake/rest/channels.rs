@@ -336,11 +336,7 @@ pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
         if offsetms < 0 {
             return Err(ApiError::bad_request("offsetms cannot be negative"));
         }
-        let medias: Vec<String> = req
-            .list("media")
-            .into_iter()
-            .filter(|m| !m.is_empty())
-            .collect();
+        let medias = media_list(req);
         if medias.is_empty() {
             return Err(ApiError::internal("Failed to queue media for playback"));
         }
@@ -349,28 +345,64 @@ pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
             .filter(|l| !l.is_empty())
             .or_else(|| w.channels.get(&id).map(|c| c.language.clone()))
             .unwrap_or_else(|| "en".into());
-        let playback_id = req
-            .path
-            .get("playbackId")
-            .cloned()
-            .or_else(|| req.string("playbackId"));
-        let json = media::queue_playback(
+        Ok(queue_playback(
             inner,
             &mut w,
+            req,
             Target::Channel(id),
             medias,
             language,
-            playback_id,
-            if skipms == 0 {
-                DEFAULT_SKIP_MS
-            } else {
-                skipms as u64
-            },
-            offsetms as u64,
-        );
-        let location = format!("/playbacks/{}", json["id"].as_str().unwrap_or(""));
-        Ok(AriResponse::created(&location, json))
+            skipms,
+            offsetms,
+        ))
     })())
+}
+
+/// The media URIs of a play request, empty ones dropped.
+pub(crate) fn media_list(req: &AriRequest) -> Vec<String> {
+    req.list("media")
+        .into_iter()
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// Queues a play request's media on `target` and answers `201` with the
+/// playback and its `Location`, as channels and bridges both do. The
+/// playback id comes from the path (`/play/{playbackId}`) or the query;
+/// `skipms` 0 means Asterisk's default.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn queue_playback(
+    inner: &Arc<Inner>,
+    w: &mut World,
+    req: &AriRequest,
+    target: Target,
+    medias: Vec<String>,
+    language: String,
+    skipms: i64,
+    offsetms: i64,
+) -> AriResponse {
+    let playback_id = req
+        .path
+        .get("playbackId")
+        .cloned()
+        .or_else(|| req.string("playbackId"));
+    let skipms = if skipms == 0 {
+        DEFAULT_SKIP_MS
+    } else {
+        skipms.unsigned_abs()
+    };
+    let json = media::queue_playback(
+        inner,
+        w,
+        target,
+        medias,
+        language,
+        playback_id,
+        skipms,
+        offsetms.unsigned_abs(),
+    );
+    let location = format!("/playbacks/{}", json["id"].as_str().unwrap_or(""));
+    AriResponse::created(&location, json)
 }
 
 /// Parses `terminateOn` (`none`, `any`, `*`, `#`, a digit).
