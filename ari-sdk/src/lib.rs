@@ -70,6 +70,7 @@ pub mod error;
 pub mod event_tag;
 pub mod handles;
 pub mod request;
+pub mod resource;
 pub mod runtime;
 pub mod stream;
 pub mod timestamp;

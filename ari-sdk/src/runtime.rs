@@ -19,7 +19,7 @@ pub use crate::handles::{
     RecordOptions, ResourceEvent, ResourceKind, Signal, StasisApp, VersionApi,
 };
 pub use crate::request::{DocumentedError, Method, OperationMeta, Request};
-pub use crate::stream::{EventStream, StreamError, StreamEvent};
+pub use crate::stream::{EventKind, EventStream, StreamError, StreamEvent};
 pub use crate::timestamp::Timestamp;
 pub use crate::unknown_event::UnknownEvent;
 

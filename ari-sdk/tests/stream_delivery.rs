@@ -13,6 +13,7 @@ use ari_sdk::stream::{
 };
 use futures::StreamExt as _;
 use stream_support::*;
+
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -93,6 +94,12 @@ struct CountedEvent(TestEvent);
 static COUNTED_DECODES: AtomicUsize = AtomicUsize::new(0);
 
 impl StreamEvent for CountedEvent {
+    type Kind = TestKind;
+
+    fn kind(&self) -> TestKind {
+        self.0.kind()
+    }
+
     fn decode(frame: &str) -> Result<Self, serde_json::Error> {
         COUNTED_DECODES.fetch_add(1, Ordering::SeqCst);
         TestEvent::decode(frame).map(CountedEvent)
@@ -109,7 +116,7 @@ async fn filters_share_one_decode_per_frame() {
     let stream =
         EventStream::<CountedEvent>::connect(settings(listener.local_addr().unwrap())).unwrap();
     let mut everything = stream.subscribe();
-    let mut starts = stream.subscribe().only_types(["StasisStart"]);
+    let mut starts = stream.subscribe().only_types([TestKind::StasisStart]);
     let mut channel_one = stream
         .subscribe()
         .filter_events(|event: &CountedEvent| event.0.channel.as_deref() == Some("chan-1"));

@@ -18,10 +18,10 @@ use super::bridge::BridgeHandle;
 use super::channel::ChannelHandle;
 use super::ended::HandleError;
 use super::hub::Hub;
-use super::kind::ResourceKind;
 use super::playback::PlaybackHandle;
 use super::recording::LiveRecordingHandle;
 use super::version::{ResourceEvent, Signal, VersionApi};
+use crate::resource::ResourceKind;
 
 /// A Stasis application: one version module's API, one event stream shared
 /// by every handle, and the calls that enter the application.

@@ -2,11 +2,11 @@
 
 use super::core::{common_handle_methods, Core};
 use super::ended::HandleError;
-use super::kind::ResourceKind;
 use super::options::RecordOptions;
 use super::playback::PlaybackHandle;
 use super::recording::LiveRecordingHandle;
 use super::version::{ResourceEvent, VersionApi};
+use crate::resource::ResourceKind;
 
 /// A channel: its id, its events, its end, and (per version module, as
 /// generated methods) every operation of `/channels/{channelId}/...`:

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 
-use super::kind::ResourceKind;
+use crate::resource::ResourceKind;
 
 /// Why a handle's resource ended. Once ended, a handle stays ended.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

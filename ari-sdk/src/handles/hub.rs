@@ -19,9 +19,9 @@ use super::app::Call;
 use super::channel::ChannelHandle;
 use super::core::Core;
 use super::ended::{HandleEnded, HandleError};
-use super::kind::ResourceKind;
 use super::tracker::Tracker;
 use super::version::{ResourceEvent, Signal, VersionApi};
+use crate::resource::ResourceKind;
 
 /// Calls waiting for the application to take them.
 const CALL_QUEUE: usize = 256;

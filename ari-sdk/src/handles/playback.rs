@@ -2,8 +2,8 @@
 
 use super::core::{common_handle_methods, Core};
 use super::ended::{HandleEnded, HandleError};
-use super::kind::ResourceKind;
 use super::version::{ResourceEvent, Signal, VersionApi};
+use crate::resource::ResourceKind;
 
 /// A playback: its id, its events, its end, and (per version module, as
 /// generated methods) every operation of `/playbacks/{playbackId}`:

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::stream::StreamItem;
 
 use super::ended::HandleEnded;
-use super::kind::ResourceKind;
+use crate::resource::ResourceKind;
 
 /// Items a handle's event stream holds before it reports a lag: a call's
 /// whole life fits, a reader that never reads costs a bounded amount.

@@ -9,8 +9,8 @@ use crate::client::Client;
 use crate::request::Request;
 use crate::stream::{EventStream, StreamError, StreamEvent};
 
-use super::kind::ResourceKind;
 use super::options::RecordOptions;
+use crate::resource::ResourceKind;
 
 /// One version module's REST API, as the handles need it. Implemented by
 /// every `ari_sdk::vNN::Ari`.

@@ -53,8 +53,10 @@ pub enum ConnectionState {
 ///     SecretString::from("Basic YXN0ZXJpc2s6c2VjcmV0"),
 /// );
 /// let stream = EventStream::<serde_json::Value>::connect(settings)?;
-/// // Only StasisStart and StasisEnd events (plus connection notices).
-/// let mut calls = stream.subscribe().only_types(["StasisStart", "StasisEnd"]);
+/// // Only the events about one channel (plus connection notices).
+/// let mut calls = stream
+///     .subscribe()
+///     .filter_events(|event: &serde_json::Value| event["channel"]["id"] == "1700000000.42");
 /// while let Some(item) = calls.next().await {
 ///     println!("{item:?}");
 /// }

@@ -78,14 +78,16 @@ mod handshake;
 mod item;
 mod settings;
 mod subscription;
+mod types;
 
 pub use backoff::{Backoff, Jitter};
 pub use error::StreamError;
-pub use event::StreamEvent;
+pub use event::{AnyEventType, EventKind, StreamEvent};
 pub use handle::{ConnectionState, EventStream};
 pub use item::{DisconnectReason, StreamItem};
 pub use settings::StreamSettings;
 pub use subscription::{EventFilter, Filtered, Subscription, TypeFilter};
+pub use types::TypeSet;
 
 /// The TLS library `wss://` connections use, for building a
 /// [`StreamSettings::tls`] configuration (a private CA, a pinned certificate).

@@ -12,7 +12,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::connection::Envelope;
 use super::handle::{Lifetime, Shared};
-use super::{StreamEvent, StreamItem};
+use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
 /// A [`futures::Stream`] of [`StreamItem`]s with its own bounded buffer.
 ///
@@ -68,12 +68,11 @@ impl<E: StreamEvent> Subscription<E> {
         }
     }
 
-    /// Only events whose [`type_name`](StreamEvent::type_name) is one of
-    /// `types`; connection notices, lag notices and errors always pass.
-    pub fn only_types<I, S>(self, types: I) -> Filtered<E, TypeFilter>
+    /// Only events of the given types (each module's `EventType`);
+    /// connection notices, lag notices and errors always pass.
+    pub fn only_types<I>(self, types: I) -> Filtered<E, TypeFilter<E::Kind>>
     where
-        I: IntoIterator<Item = S>,
-        S: Into<Box<str>>,
+        I: IntoIterator<Item = E::Kind>,
     {
         self.filter_events(TypeFilter::new(types))
     }
@@ -153,30 +152,41 @@ where
 }
 
 /// Accepts events whose type is one of a set (see
-/// [`Subscription::only_types`]).
-#[derive(Debug, Clone)]
-pub struct TypeFilter {
-    // A handful of names: a linear scan beats hashing.
-    types: Box<[Box<str>]>,
+/// [`Subscription::only_types`]): one bit test per event.
+#[derive(Clone)]
+pub struct TypeFilter<K> {
+    types: TypeSet<K>,
 }
 
-impl TypeFilter {
-    /// A filter accepting the given event types.
-    pub fn new<I, S>(types: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<Box<str>>,
-    {
-        TypeFilter {
-            types: types.into_iter().map(Into::into).collect(),
-        }
+impl<K: EventKind> fmt::Debug for TypeFilter<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypeFilter")
+            .field("types", &self.types)
+            .finish()
     }
 }
 
-impl<E: StreamEvent> EventFilter<E> for TypeFilter {
+impl<K: EventKind> TypeFilter<K> {
+    /// A filter accepting the given event types.
+    pub fn new<I>(types: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+    {
+        TypeFilter {
+            types: types.into_iter().collect(),
+        }
+    }
+
+    /// The types it accepts.
+    pub fn types(&self) -> &TypeSet<K> {
+        &self.types
+    }
+}
+
+impl<E: StreamEvent> EventFilter<E> for TypeFilter<E::Kind> {
+    #[inline]
     fn accept(&mut self, event: &E) -> bool {
-        let name = event.type_name();
-        self.types.iter().any(|wanted| **wanted == *name)
+        self.types.contains(event.kind())
     }
 }
 

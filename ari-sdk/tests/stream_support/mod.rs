@@ -9,7 +9,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ari_sdk::stream::{Backoff, Jitter, StreamEvent, StreamItem, StreamSettings, Subscription};
+use ari_sdk::resource::ResourceKind;
+use ari_sdk::stream::{
+    Backoff, EventKind, Jitter, StreamEvent, StreamItem, StreamSettings, Subscription,
+};
 use base64::Engine as _;
 use futures::{SinkExt as _, StreamExt as _};
 use secrecy::SecretString;
@@ -185,7 +188,45 @@ struct RawChannel {
     id: String,
 }
 
+/// The test events' types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TestKind {
+    StasisStart,
+    ChannelVarset,
+    StasisEnd,
+    Other,
+}
+
+impl EventKind for TestKind {
+    const COUNT: usize = 4;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn from_type_name(name: &str) -> Self {
+        match name {
+            "StasisStart" => TestKind::StasisStart,
+            "ChannelVarset" => TestKind::ChannelVarset,
+            "StasisEnd" => TestKind::StasisEnd,
+            _ => TestKind::Other,
+        }
+    }
+}
+
 impl StreamEvent for TestEvent {
+    type Kind = TestKind;
+
+    fn kind(&self) -> TestKind {
+        TestKind::from_type_name(&self.kind)
+    }
+
+    fn for_each_resource(&self, f: &mut dyn FnMut(ResourceKind, &str)) {
+        if let Some(channel) = &self.channel {
+            f(ResourceKind::Channel, channel);
+        }
+    }
+
     fn decode(frame: &str) -> Result<Self, serde_json::Error> {
         let raw: RawEvent = serde_json::from_str(frame)?;
         Ok(TestEvent {

@@ -2923,13 +2923,35 @@ impl<'de> ::serde::Deserialize<'de> for Event {
     }
 }
 
+impl crate::runtime::EventKind for EventType {
+    const COUNT: usize = EventType::ALL.len() + 1;
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn from_type_name(name: &str) -> EventType {
+        EventType::from_name(name)
+    }
+}
+
 impl crate::runtime::StreamEvent for Event {
+    type Kind = EventType;
+
     fn decode(frame: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
         Event::from_json(frame)
     }
 
     fn type_name(&self) -> &str {
         Event::type_name(self)
+    }
+
+    fn kind(&self) -> EventType {
+        self.event_type()
+    }
+
+    fn for_each_resource(&self, f: &mut dyn FnMut(crate::runtime::ResourceKind, &str)) {
+        Event::for_each_resource(self, f)
     }
 }
 

@@ -1,4 +1,7 @@
 //! Which kind of resource a handle or an event is about.
+//!
+//! Shared by the event stream (which names the resources of the events a
+//! lagging subscriber lost) and the handles (which route events by it).
 
 use std::fmt;
 
@@ -39,7 +42,7 @@ impl fmt::Display for ResourceKind {
 /// `deviceState:`) name nothing a handle follows.
 ///
 /// ```
-/// use ari_sdk::handles::{for_each_target, ResourceKind};
+/// use ari_sdk::resource::{for_each_target, ResourceKind};
 ///
 /// let mut seen = Vec::new();
 /// for_each_target("channel:1700000000.42", &mut |kind, id| seen.push((kind, id.to_string())));
