@@ -37,6 +37,22 @@ impl fmt::Display for ResourceKind {
     }
 }
 
+/// One resource by kind and id: what a lag notice names for the events it
+/// stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId {
+    /// Channel, bridge, playback or live recording.
+    pub kind: ResourceKind,
+    /// Its id (a live recording's name).
+    pub id: String,
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.id)
+    }
+}
+
 /// Reports the resource a playback's or recording's `target_uri` names
 /// (`channel:1700000000.42`, `bridge:conf-1`); other targets (`endpoint:`,
 /// `deviceState:`) name nothing a handle follows.

@@ -245,17 +245,24 @@ async fn a_stalled_consumer_gets_a_lag_notice_while_a_fast_one_gets_everything()
         }
     }
 
-    // `stalled` saw nothing of 101 items (Connected and 100 events); only the
-    // newest 16 were kept for it.
-    match next(&mut stalled).await {
-        StreamItem::Lagged { missed } => assert_eq!(missed, 101 - 16),
-        other => panic!("expected a lag notice, got {other:?}"),
-    }
-    // The overwritten `Connected` is made up again, so no subscriber ever
-    // sees events of a connection it was not told about.
+    // `stalled` read nothing of 101 items (Connected and 100 events): its
+    // buffer of 16 kept the oldest (the notice and events 1..=15), the
+    // other 85 are counted exactly, with the channels they named, in the
+    // place of the gap.
     assert!(matches!(next(&mut stalled).await, StreamItem::Connected));
-    for seq in 85..=100 {
+    for seq in 1..=15 {
         assert_eq!(next_seq(&mut stalled).await, seq);
+    }
+    match next(&mut stalled).await {
+        lagged @ StreamItem::Lagged { .. } => {
+            let StreamItem::Lagged { missed, .. } = &lagged else {
+                unreachable!()
+            };
+            assert_eq!(*missed, 85);
+            let channels: Vec<&str> = lagged.lagged_channels().collect();
+            assert_eq!(channels, ["chan-0", "chan-1", "chan-2"]);
+        }
+        other => panic!("expected a lag notice, got {other:?}"),
     }
     assert!(stays_quiet(&mut stalled, Duration::from_millis(100)).await);
 
@@ -306,19 +313,32 @@ async fn a_consumer_that_lagged_past_a_reconnect_still_learns_of_it() {
     ));
     send_in_step(&mut socket, &mut fast, 21..=40).await;
 
-    // 43 items were published; the newest 16 (events 25..=40) are left, the
-    // reconnect notice is not among them, yet the gap is announced.
-    match next(&mut stalled).await {
-        StreamItem::Lagged { missed } => assert_eq!(missed, 43 - 16),
-        other => panic!("expected a lag notice, got {other:?}"),
+    // 43 items were published. The buffer of 16 kept the oldest (Connected
+    // and events 1..=15); connection notices are never dropped, and each
+    // gap is counted where it happened.
+    assert!(matches!(next(&mut stalled).await, StreamItem::Connected));
+    for seq in 1..=15 {
+        assert_eq!(next_seq(&mut stalled).await, seq);
     }
+    assert!(matches!(
+        next(&mut stalled).await,
+        StreamItem::Lagged { missed: 5, .. }
+    ));
+    assert!(matches!(
+        next(&mut stalled).await,
+        StreamItem::Disconnected { .. }
+    ));
     match next(&mut stalled).await {
         StreamItem::Reconnected { attempts, .. } => assert!(attempts >= 1),
         other => panic!("expected a reconnect notice, got {other:?}"),
     }
-    for seq in 25..=40 {
-        assert_eq!(next_seq(&mut stalled).await, seq);
-    }
+    assert!(matches!(
+        next(&mut stalled).await,
+        StreamItem::Lagged { missed: 20, .. }
+    ));
+    // Room again: what comes next arrives.
+    send(&mut socket, event("StasisEnd", 41)).await;
+    assert_eq!(next_seq(&mut stalled).await, 41);
 }
 
 #[tokio::test]

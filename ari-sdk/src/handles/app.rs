@@ -5,14 +5,14 @@ use std::fmt;
 use std::future::IntoFuture;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use futures::Stream;
 use tokio::sync::mpsc;
 
 use crate::error::Error;
-use crate::stream::{EventStream, StreamError};
+use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, TypeSet};
 
 use super::bridge::BridgeHandle;
 use super::channel::ChannelHandle;
@@ -62,9 +62,46 @@ pub struct StasisApp<V: VersionApi> {
 impl<V: VersionApi> StasisApp<V> {
     /// Connects `ari`'s event stream (the config's applications) and starts
     /// following it. Needs a Tokio runtime.
+    ///
+    /// The dispatcher sees every event from the first one on: no call and
+    /// no event is lost, whatever the burst (see [`StasisOptions`] to
+    /// declare which events the handles' streams need).
     pub fn new(ari: V) -> Result<Self, StreamError> {
-        let stream = ari.connect_events()?;
-        Self::with_stream(ari, stream)
+        Self::with_options(ari, StasisOptions::default())
+    }
+
+    /// [`new`](Self::new) with options.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ari_sdk::handles::StasisOptions;
+    /// use ari_sdk::v22::{Ari, EventType, StasisApp};
+    ///
+    /// let ari = Ari::connect(ari_sdk::Config::from_env()?).await?;
+    /// // The calls' event streams only need key presses: other events
+    /// // (variables, dialplan steps, ...) are not even decoded.
+    /// let app = StasisApp::with_options(
+    ///     ari,
+    ///     StasisOptions::new().handle_events([EventType::ChannelDtmfReceived]),
+    /// )?;
+    /// # let _ = app;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_options(
+        ari: V,
+        options: StasisOptions<<V::Event as StreamEvent>::Kind>,
+    ) -> Result<Self, StreamError> {
+        let mut settings = ari.http().stream_settings();
+        if let Some(buffer) = options.buffer {
+            settings = settings.buffer(buffer);
+        }
+        let (stream, prepared) = EventStream::prepare(settings, false)?;
+        let hub = Hub::start(ari, stream, options.handle_events)?;
+        // Started once the dispatcher is attached: it misses nothing.
+        prepared.start();
+        Ok(StasisApp { hub })
     }
 
     /// Follows an event stream connected elsewhere (custom
@@ -72,7 +109,7 @@ impl<V: VersionApi> StasisApp<V> {
     /// stream delivers from now on is seen.
     pub fn with_stream(ari: V, stream: EventStream<V::Event>) -> Result<Self, StreamError> {
         Ok(StasisApp {
-            hub: Hub::start(ari, stream)?,
+            hub: Hub::start(ari, stream, None)?,
         })
     }
 
@@ -98,9 +135,18 @@ impl<V: VersionApi> StasisApp<V> {
     /// the new stream, and the earlier one ends. The stream ends when the
     /// event stream stops for good.
     pub fn calls(&self) -> Calls<V> {
+        let (receiver, generation) = self.hub.take_calls();
         Calls {
-            receiver: self.hub.take_calls(),
+            receiver,
+            generation,
+            hub: Arc::downgrade(&self.hub),
         }
+    }
+
+    /// How many channels, bridges, playbacks and recordings the handles
+    /// follow now.
+    pub fn followed(&self) -> usize {
+        self.hub.registry.len()
     }
 
     /// A handle on an existing channel. Its events start now.
@@ -238,8 +284,21 @@ impl<V: VersionApi> fmt::Debug for StasisApp<V> {
 }
 
 /// The calls entering a [`StasisApp`]: a [`Stream`] of [`Call`]s.
+///
+/// Calls wait here, without limit, until they are taken: none is ever
+/// dropped. Dropping the stream hands the calls it still holds to the next
+/// [`StasisApp::calls`].
 pub struct Calls<V: VersionApi> {
-    receiver: mpsc::Receiver<Call<V>>,
+    receiver: mpsc::UnboundedReceiver<Call<V>>,
+    generation: u64,
+    hub: Weak<Hub<V>>,
+}
+
+impl<V: VersionApi> Calls<V> {
+    /// Calls waiting to be taken.
+    pub fn waiting(&self) -> usize {
+        self.receiver.len()
+    }
 }
 
 impl<V: VersionApi> Stream for Calls<V> {
@@ -250,11 +309,73 @@ impl<V: VersionApi> Stream for Calls<V> {
     }
 }
 
+impl<V: VersionApi> Drop for Calls<V> {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.give_back(&mut self.receiver, self.generation);
+        }
+    }
+}
+
 impl<V: VersionApi> fmt::Debug for Calls<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Calls")
             .field("waiting", &self.receiver.len())
             .finish()
+    }
+}
+
+/// Options of a [`StasisApp`], for [`StasisApp::with_options`].
+#[derive(Clone)]
+pub struct StasisOptions<K> {
+    handle_events: Option<TypeSet<K>>,
+    buffer: Option<usize>,
+}
+
+impl<K: EventKind> fmt::Debug for StasisOptions<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StasisOptions")
+            .field("handle_events", &self.handle_events)
+            .field("buffer", &self.buffer)
+            .finish()
+    }
+}
+
+impl<K: EventKind> Default for StasisOptions<K> {
+    fn default() -> Self {
+        StasisOptions {
+            handle_events: None,
+            buffer: None,
+        }
+    }
+}
+
+impl<K: EventKind> StasisOptions<K> {
+    /// The defaults: the handles' event streams get every event about
+    /// their resources.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The event types the handles' event streams ([`ChannelHandle::events`])
+    /// get. The types that start calls and end resources (`StasisStart`,
+    /// `StasisEnd`, `ChannelDestroyed`, `BridgeDestroyed`,
+    /// `PlaybackFinished`, `RecordingFinished`, `RecordingFailed`) are
+    /// always added. When the application's other subscribers declared
+    /// their types too ([`Subscription::only_types`]), frames of any other
+    /// type are not decoded at all.
+    ///
+    /// [`Subscription::only_types`]: crate::stream::Subscription::only_types
+    pub fn handle_events(mut self, types: impl IntoIterator<Item = K>) -> Self {
+        self.handle_events = Some(types.into_iter().collect());
+        self
+    }
+
+    /// The event stream's per-subscriber buffer (see
+    /// [`StreamSettings::buffer`](crate::stream::StreamSettings::buffer)).
+    pub fn buffer(mut self, items: usize) -> Self {
+        self.buffer = Some(items);
+        self
     }
 }
 
@@ -267,17 +388,13 @@ impl<V: VersionApi> fmt::Debug for Calls<V> {
 /// channel leaves the application or hangs up.
 pub struct Call<V: VersionApi> {
     channel: ChannelHandle<V>,
-    args: Vec<String>,
+    /// Kept once: the arguments and the snapshot are read from it.
     start: Arc<V::Event>,
 }
 
 impl<V: VersionApi> Call<V> {
-    pub(crate) fn new(channel: ChannelHandle<V>, args: Vec<String>, start: Arc<V::Event>) -> Self {
-        Call {
-            channel,
-            args,
-            start,
-        }
+    pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Self {
+        Call { channel, start }
     }
 
     /// The channel.
@@ -292,7 +409,10 @@ impl<V: VersionApi> Call<V> {
 
     /// The arguments of `Stasis(app,args...)`.
     pub fn args(&self) -> &[String] {
-        &self.args
+        match self.start.signal() {
+            Signal::StasisStart { args, .. } => args,
+            _ => &[],
+        }
     }
 
     /// The `StasisStart` event.
@@ -322,7 +442,7 @@ impl<V: VersionApi> fmt::Debug for Call<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
             .field("channel", &self.channel)
-            .field("args", &self.args)
+            .field("args", &self.args())
             .finish_non_exhaustive()
     }
 }

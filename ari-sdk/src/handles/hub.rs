@@ -1,79 +1,115 @@
-//! The dispatcher of one application: reads the event stream once, routes
-//! each already decoded event to the handles of the resources it names,
-//! records ends, turns `StasisStart`s into calls and reconciles after gaps.
+//! The dispatcher of one application: routes each already decoded event to
+//! the handles of the resources it names, records ends, turns `StasisStart`s
+//! into calls and reconciles after a reconnect.
 //!
-//! Routing is a hash lookup per resource an event names (most name one or
-//! two), never a second decode.
+//! # Why it runs inside the connection task
+//!
+//! The dispatcher is a [`Tap`] of the event stream, not a subscriber: the
+//! connection task calls it for every item, before any subscriber, so it can
+//! never fall behind the socket and never loses an event, whatever the
+//! burst. The price is that it must never wait, and it doesn't: per event
+//! it takes one hash lookup per resource the event names, pushes into the
+//! handles' queues (which never block: a handle nobody reads reports a lag
+//! on its own stream) and, for a `StasisStart`, into the queue of calls.
+//!
+//! The other choice, applying backpressure to the reader, was rejected:
+//! Asterisk drops a websocket whose writes block for its
+//! `websocket_write_timeout` (100 ms by default), so a reader held back by
+//! an application busy for 100 ms would lose the connection and every
+//! event sent until it is back, which is worse than any queue.
+//!
+//! # Calls are never dropped
+//!
+//! The queue of calls is unbounded: a call that entered the application
+//! waits there until [`StasisApp::calls`](super::StasisApp::calls) takes
+//! it, however long that takes. Its memory is that of the call (its handle
+//! and its `StasisStart`, about 1.5 KiB), for a channel that Asterisk holds
+//! anyway; the number waiting is [`Calls::waiting`](super::Calls::waiting).
+//! When the `Calls` stream was dropped, calls wait for the next `calls()`.
+//!
+//! # Cost per event
+//!
+//! Constant in the number of live calls: routing is a lookup per resource,
+//! ending a channel looks up the playbacks and recordings on it in an index
+//! (see [`Registry`]), and nothing is ever swept. Only connection notices
+//! and malformed frames, which concern every handle, visit them all.
 
-use std::collections::HashMap;
 use std::future::IntoFuture;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use futures::StreamExt as _;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::error::Error;
-use crate::stream::{EventStream, StreamError, StreamItem, Subscription};
+use crate::resource::ResourceKind;
+use crate::stream::fanout::Tap;
+use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, StreamItem, TypeSet};
 
 use super::app::Call;
 use super::channel::ChannelHandle;
 use super::core::Core;
 use super::ended::{HandleEnded, HandleError};
+use super::reconcile;
+use super::registry::Registry;
 use super::tracker::Tracker;
 use super::version::{ResourceEvent, Signal, VersionApi};
-use crate::resource::ResourceKind;
 
-/// Calls waiting for the application to take them.
-const CALL_QUEUE: usize = 256;
+/// The event types the dispatcher always needs: they start calls and end
+/// resources.
+const LIFECYCLE: &[&str] = &[
+    "StasisStart",
+    "StasisEnd",
+    "ChannelDestroyed",
+    "BridgeDestroyed",
+    "PlaybackFinished",
+    "RecordingFinished",
+    "RecordingFailed",
+];
 
-type Trackers<E> = HashMap<Box<str>, Weak<Tracker<E>>>;
-
-struct Registry<E> {
-    by_kind: HashMap<ResourceKind, Trackers<E>>,
-    inserts: u64,
+pub(crate) struct CallQueue<V: VersionApi> {
+    /// `None` once the event stream stopped for good.
+    sender: Option<mpsc::UnboundedSender<Call<V>>>,
+    /// The receiver of `sender` while no `Calls` stream holds it: made with
+    /// the hub, so that no call is lost before the application asks.
+    unclaimed: Option<mpsc::UnboundedReceiver<Call<V>>>,
+    /// Which channel `sender` feeds: each `calls()` gets a new one.
+    generation: u64,
 }
 
-impl<E: Send + Sync + 'static> Registry<E> {
-    fn get(&self, kind: ResourceKind, id: &str) -> Option<Arc<Tracker<E>>> {
-        self.by_kind.get(&kind)?.get(id)?.upgrade()
-    }
-
-    fn insert(&mut self, tracker: &Arc<Tracker<E>>) {
-        self.inserts += 1;
-        if self.inserts.is_multiple_of(64) {
-            // Handles dropped since: forget them.
-            for trackers in self.by_kind.values_mut() {
-                trackers.retain(|_, weak| weak.strong_count() > 0);
-            }
+impl<V: VersionApi> CallQueue<V> {
+    /// Queues a call for the application; it cannot be lost (the queue is
+    /// unbounded and a receiver that goes away hands its calls back).
+    fn push(&mut self, call: Call<V>) {
+        let Some(sender) = &self.sender else {
+            tracing::debug!(
+                channel_id = call.id(),
+                "a call entered after the event stream stopped"
+            );
+            return;
+        };
+        if let Err(unsent) = sender.send(call) {
+            // The receiver is gone without handing back (leaked): start a
+            // fresh queue for the next `calls()`.
+            let (sender, receiver) = mpsc::unbounded_channel();
+            let _ = sender.send(unsent.0);
+            self.sender = Some(sender);
+            self.unclaimed = Some(receiver);
+            self.generation += 1;
         }
-        self.by_kind
-            .entry(tracker.kind)
-            .or_default()
-            .insert(tracker.id.clone(), Arc::downgrade(tracker));
     }
-
-    fn live(&self) -> Vec<Arc<Tracker<E>>> {
-        self.by_kind
-            .values()
-            .flat_map(|trackers| trackers.values().filter_map(Weak::upgrade))
-            .collect()
-    }
-}
-
-struct CallSlot<V: VersionApi> {
-    sender: mpsc::Sender<Call<V>>,
-    /// The first queue, made with the hub so that no call is lost before
-    /// the application asks for them.
-    unclaimed: Option<mpsc::Receiver<Call<V>>>,
 }
 
 pub(crate) struct Hub<V: VersionApi> {
     pub(crate) ari: V,
     pub(crate) stream: EventStream<V::Event>,
-    registry: Mutex<Registry<V::Event>>,
-    calls: Mutex<CallSlot<V>>,
-    /// Dropped with the hub, which stops the dispatcher.
-    _shutdown: watch::Sender<()>,
+    pub(crate) registry: Arc<Registry<V::Event>>,
+    calls: Mutex<CallQueue<V>>,
+    /// The tap's id in the stream, to detach it when the hub goes.
+    tap: Mutex<Option<u64>>,
+    /// A reconciliation is running; another request waits for it.
+    reconciling: AtomicBool,
+    /// A reconnect happened while a reconciliation ran: run it again.
+    reconcile_again: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,43 +119,121 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The hub as the stream sees it; weak, so the stream does not keep the
+/// application alive.
+struct HubTap<V: VersionApi> {
+    hub: Weak<Hub<V>>,
+}
+
+impl<V: VersionApi> Tap<V::Event> for HubTap<V> {
+    fn on_item(&self, item: &StreamItem<V::Event>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.dispatch(item);
+        }
+    }
+
+    fn on_end(&self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.stream_ended();
+        }
+    }
+}
+
 impl<V: VersionApi> Hub<V> {
-    /// Subscribes to `stream` and starts the dispatcher.
-    pub(crate) fn start(ari: V, stream: EventStream<V::Event>) -> Result<Arc<Self>, StreamError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StreamError::NoRuntime)?;
-        let subscription = stream.subscribe();
-        let (shutdown, on_shutdown) = watch::channel(());
-        let (sender, receiver) = mpsc::channel(CALL_QUEUE);
+    /// Attaches the dispatcher to `stream`, which sees every item from now
+    /// on; `handle_events` are the event types the handles' streams get
+    /// (`None`: all), on top of those the dispatcher always needs.
+    pub(crate) fn start(
+        ari: V,
+        stream: EventStream<V::Event>,
+        handle_events: Option<TypeSet<<V::Event as StreamEvent>::Kind>>,
+    ) -> Result<Arc<Self>, StreamError> {
+        tokio::runtime::Handle::try_current().map_err(|_| StreamError::NoRuntime)?;
+        let (sender, receiver) = mpsc::unbounded_channel();
         let hub = Arc::new(Hub {
             ari,
             stream,
-            registry: Mutex::new(Registry {
-                by_kind: HashMap::new(),
-                inserts: 0,
-            }),
-            calls: Mutex::new(CallSlot {
-                sender,
+            registry: Registry::new(),
+            calls: Mutex::new(CallQueue {
+                sender: Some(sender),
                 unclaimed: Some(receiver),
+                generation: 0,
             }),
-            _shutdown: shutdown,
+            tap: Mutex::new(None),
+            reconciling: AtomicBool::new(false),
+            reconcile_again: AtomicBool::new(false),
         });
-        runtime.spawn(dispatch_loop(
-            Arc::downgrade(&hub),
-            subscription,
-            on_shutdown,
-        ));
+        let interest = handle_events.map(|mut types| {
+            for name in LIFECYCLE {
+                types.insert(<V::Event as StreamEvent>::Kind::from_type_name(name));
+            }
+            types
+        });
+        let tap = Arc::new(HubTap {
+            hub: Arc::downgrade(&hub),
+        });
+        match hub.stream.add_tap(tap, interest) {
+            Some(id) => *lock(&hub.tap) = Some(id),
+            // The stream had already stopped: nothing will come.
+            None => hub.stream_ended(),
+        }
         Ok(hub)
     }
 
-    /// The calls queue: the first one made, or a new one that takes over.
-    pub(crate) fn take_calls(&self) -> mpsc::Receiver<Call<V>> {
-        let mut slot = lock(&self.calls);
-        if let Some(receiver) = slot.unclaimed.take() {
-            return receiver;
+    /// The calls queue: the first one made (or the one holding the calls a
+    /// dropped stream handed back), or a new one that takes over; with its
+    /// generation.
+    pub(crate) fn take_calls(&self) -> (mpsc::UnboundedReceiver<Call<V>>, u64) {
+        let mut queue = lock(&self.calls);
+        if let Some(receiver) = queue.unclaimed.take() {
+            return (receiver, queue.generation);
         }
-        let (sender, receiver) = mpsc::channel(CALL_QUEUE);
-        slot.sender = sender;
-        receiver
+        let (sender, receiver) = mpsc::unbounded_channel();
+        queue.generation += 1;
+        if queue.sender.is_some() {
+            // The earlier stream gets no more calls and ends once drained.
+            queue.sender = Some(sender);
+        }
+        (receiver, queue.generation)
+    }
+
+    /// A `Calls` stream is being dropped with `receiver`: the calls it did
+    /// not hand out go to the next `calls()`, ahead of any that come later.
+    /// Under the queue's lock, so no call can slip into the closing
+    /// receiver meanwhile.
+    pub(crate) fn give_back(
+        &self,
+        receiver: &mut mpsc::UnboundedReceiver<Call<V>>,
+        generation: u64,
+    ) {
+        let mut queue = lock(&self.calls);
+        receiver.close();
+        let mut waiting = Vec::new();
+        while let Ok(call) = receiver.try_recv() {
+            waiting.push(call);
+        }
+        if generation != queue.generation {
+            // A newer stream took over: it gets them, after its own.
+            for call in waiting {
+                queue.push(call);
+            }
+            return;
+        }
+        if !waiting.is_empty() {
+            tracing::warn!(
+                calls = waiting.len(),
+                "the calls stream was dropped with calls waiting; the next calls() gets them"
+            );
+        }
+        let (sender, fresh) = mpsc::unbounded_channel();
+        for call in waiting {
+            let _ = sender.send(call);
+        }
+        queue.generation += 1;
+        if queue.sender.is_some() {
+            queue.sender = Some(sender);
+        }
+        queue.unclaimed = Some(fresh);
     }
 
     /// The tracker of a resource: the live one, or a new one.
@@ -129,15 +243,7 @@ impl<V: VersionApi> Hub<V> {
         id: &str,
         target: Option<(ResourceKind, Box<str>)>,
     ) -> Arc<Tracker<V::Event>> {
-        let mut registry = lock(&self.registry);
-        if let Some(tracker) = registry.get(kind, id) {
-            if !tracker.is_ended() {
-                return tracker;
-            }
-        }
-        let tracker = Arc::new(Tracker::new(kind, id, target));
-        registry.insert(&tracker);
-        tracker
+        self.registry.track(kind, id, target)
     }
 
     /// A handle's core on an existing resource.
@@ -178,46 +284,33 @@ impl<V: VersionApi> Hub<V> {
         Ok(Core::new(Arc::clone(self), tracker, Some(events)))
     }
 
-    fn dispatch(self: &Arc<Self>, item: StreamItem<V::Event>) {
-        match &item {
-            StreamItem::Event(event) => self.dispatch_event(event, &item),
-            StreamItem::Disconnected { .. } => self.broadcast(&item),
-            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+    /// One item, on the connection task: must not wait.
+    fn dispatch(self: &Arc<Self>, item: &StreamItem<V::Event>) {
+        match item {
+            StreamItem::Event(event) => self.dispatch_event(event, item),
+            StreamItem::Disconnected { .. } | StreamItem::Error(_) => self.broadcast(item),
+            StreamItem::Reconnected { .. } => {
                 // Events were lost: tell every handle, then ask Asterisk.
-                self.broadcast(&item);
+                self.broadcast(item);
                 self.reconcile();
             }
-            StreamItem::Error(_) => self.broadcast(&item),
-            StreamItem::Connected => {}
+            // The dispatcher is a tap: it is never sent a lag notice.
+            StreamItem::Lagged { .. } | StreamItem::Connected => {}
         }
     }
 
     fn broadcast(&self, item: &StreamItem<V::Event>) {
-        let live = lock(&self.registry).live();
-        for tracker in live {
+        for tracker in self.registry.live() {
             tracker.deliver(item);
         }
     }
 
     fn dispatch_event(self: &Arc<Self>, event: &Arc<V::Event>, item: &StreamItem<V::Event>) {
-        let mut hits: Vec<Arc<Tracker<V::Event>>> = Vec::new();
-        {
-            let registry = lock(&self.registry);
-            event.for_each_resource(&mut |kind, id| {
-                if let Some(tracker) = registry.get(kind, id) {
-                    if !hits.iter().any(|hit| Arc::ptr_eq(hit, &tracker)) {
-                        hits.push(tracker);
-                    }
-                }
-            });
-        }
-        for tracker in &hits {
+        for tracker in self.registry.hits(event) {
             tracker.deliver(item);
         }
         match event.signal() {
-            Signal::StasisStart {
-                channel_id, args, ..
-            } => self.incoming(channel_id, args, event),
+            Signal::StasisStart { channel_id, .. } => self.incoming(channel_id, event),
             Signal::StasisEnd { channel_id } => {
                 self.end_with_dependents(
                     ResourceKind::Channel,
@@ -272,14 +365,14 @@ impl<V: VersionApi> Hub<V> {
     }
 
     fn end(&self, kind: ResourceKind, id: &str, reason: HandleEnded, event: &Arc<V::Event>) {
-        let tracker = lock(&self.registry).get(kind, id);
-        if let Some(tracker) = tracker {
+        if let Some(tracker) = self.registry.get(kind, id) {
             tracker.end(reason, Some(Arc::clone(event)));
         }
     }
 
     /// Ends a channel or bridge, and the playbacks and recordings on it
-    /// that have not finished (a queued playback never reports).
+    /// that have not finished (a queued playback never reports): two
+    /// lookups, whatever the number of live calls.
     fn end_with_dependents(
         &self,
         kind: ResourceKind,
@@ -287,30 +380,22 @@ impl<V: VersionApi> Hub<V> {
         reason: HandleEnded,
         event: &Arc<V::Event>,
     ) {
-        let live = lock(&self.registry).live();
-        for tracker in live {
-            if tracker.kind == kind && *tracker.id == *id {
-                tracker.end(reason.clone(), Some(Arc::clone(event)));
-            } else if tracker
-                .target
-                .as_ref()
-                .is_some_and(|(target_kind, target_id)| *target_kind == kind && **target_id == *id)
-            {
-                tracker.end(
-                    HandleEnded::TargetGone {
-                        kind,
-                        id: id.to_string(),
-                    },
-                    None,
-                );
-            }
+        self.end(kind, id, reason, event);
+        for dependent in self.registry.dependents(kind, id) {
+            dependent.end(
+                HandleEnded::TargetGone {
+                    kind,
+                    id: id.to_string(),
+                },
+                None,
+            );
         }
     }
 
     /// A channel entered the application: unless the application already
     /// follows it (an originated channel), it is a new call.
-    fn incoming(self: &Arc<Self>, channel_id: &str, args: &[String], event: &Arc<V::Event>) {
-        if let Some(existing) = lock(&self.registry).get(ResourceKind::Channel, channel_id) {
+    fn incoming(self: &Arc<Self>, channel_id: &str, event: &Arc<V::Event>) {
+        if let Some(existing) = self.registry.get(ResourceKind::Channel, channel_id) {
             if !existing.is_ended() {
                 return;
             }
@@ -318,88 +403,49 @@ impl<V: VersionApi> Hub<V> {
         let tracker = self.track(ResourceKind::Channel, channel_id, None);
         let events = tracker.subscribe();
         let channel = ChannelHandle::from_core(Core::new(Arc::clone(self), tracker, Some(events)));
-        let call = Call::new(channel, args.to_vec(), Arc::clone(event));
-        match lock(&self.calls).sender.try_send(call) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(
-                    channel_id,
-                    "incoming call dropped: {CALL_QUEUE} calls wait for the application to take them"
-                );
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::debug!(channel_id, "incoming call not taken: nobody reads calls()");
-            }
-        }
+        let call = Call::new(channel, Arc::clone(event));
+        lock(&self.calls).push(call);
     }
 
-    /// After a gap: re-reads every live resource; one that is gone ends.
+    /// After a reconnect: re-read what is alive, end what is gone. One
+    /// reconciliation at a time; a reconnect during one runs it again.
     fn reconcile(self: &Arc<Self>) {
-        let live: Vec<_> = lock(&self.registry)
-            .live()
-            .into_iter()
-            .filter(|tracker| !tracker.is_ended())
-            .collect();
-        if live.is_empty() {
+        if self.reconciling.swap(true, Ordering::AcqRel) {
+            self.reconcile_again.store(true, Ordering::Release);
             return;
         }
         let hub = Arc::clone(self);
         tokio::spawn(async move {
-            tracing::debug!(handles = live.len(), "reconciling handles after a gap");
-            let checks = live.into_iter().filter_map(|tracker| {
-                let request = hub.ari.get_request(tracker.kind, &tracker.id)?;
-                let sent = hub.ari.http().send_unit(request);
-                Some(async move { (tracker, sent.await) })
-            });
-            for (tracker, result) in futures::future::join_all(checks).await {
-                match result {
-                    Ok(()) => {}
-                    Err(error) if error.is_not_found() => {
-                        tracker.end(HandleEnded::VanishedDuringReconnect, None);
-                    }
-                    Err(error) => tracing::warn!(
-                        kind = %tracker.kind,
-                        id = %tracker.id,
-                        %error,
-                        "cannot reconcile a handle"
-                    ),
+            loop {
+                hub.reconcile_again.store(false, Ordering::Release);
+                reconcile::run(&hub).await;
+                if !hub.reconcile_again.load(Ordering::Acquire) {
+                    break;
                 }
+            }
+            hub.reconciling.store(false, Ordering::Release);
+            // A request that came between the check and the store.
+            if hub.reconcile_again.swap(false, Ordering::AcqRel) {
+                hub.reconcile();
             }
         });
     }
 
     /// The stream stopped for good: nothing more will be known.
     fn stream_ended(&self) {
-        for tracker in lock(&self.registry).live() {
+        for tracker in self.registry.live() {
             tracker.end(HandleEnded::StreamClosed, None);
             tracker.close_streams();
         }
         // Dropping the sender ends the calls stream once it is drained.
-        let (closed, _) = mpsc::channel(1);
-        lock(&self.calls).sender = closed;
+        lock(&self.calls).sender = None;
     }
 }
 
-async fn dispatch_loop<V: VersionApi>(
-    hub: Weak<Hub<V>>,
-    mut subscription: Subscription<V::Event>,
-    mut on_shutdown: watch::Receiver<()>,
-) {
-    loop {
-        let item = tokio::select! {
-            item = subscription.next() => item,
-            // Only ever an error: the hub, and with it the sender, is gone.
-            _ = on_shutdown.changed() => return,
-        };
-        let Some(hub) = hub.upgrade() else {
-            return;
-        };
-        match item {
-            Some(item) => hub.dispatch(item),
-            None => {
-                hub.stream_ended();
-                return;
-            }
+impl<V: VersionApi> Drop for Hub<V> {
+    fn drop(&mut self) {
+        if let Some(id) = lock(&self.tap).take() {
+            self.stream.remove_tap(id);
         }
     }
 }

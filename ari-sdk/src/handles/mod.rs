@@ -16,9 +16,16 @@
 //!   single event stream: each event is decoded once and handed (as the
 //!   same `Arc`) to the handles of every channel, bridge, playback and
 //!   recording it names ([`ChannelHandle::events`]).
-//! - **No lost event.** Staged creation picks the new resource's id on the
-//!   client (a UUID), opens its event stream, and only then sends the
-//!   request ([`ChannelHandle::play_staged`], [`ChannelHandle::record_staged`],
+//! - **No lost event, no lost call.** The dispatcher runs inside the event
+//!   stream's connection task, so it sees every event of any burst; a call
+//!   waits in [`StasisApp::calls`] until the application takes it, never
+//!   dropped. A handle's own event stream is bounded (1,024 events); one
+//!   that is not read that far behind gets an exact
+//!   [`StreamItem::Lagged`](crate::stream::StreamItem::Lagged) in the place
+//!   of the gap, while its end ([`ChannelHandle::ended`]) is still known.
+//! - **Staged creation**: the new resource's id is picked on the client (a
+//!   UUID), its event stream opened, and only then the request sent
+//!   ([`ChannelHandle::play_staged`], [`ChannelHandle::record_staged`],
 //!   [`StasisApp::originate_staged`], [`StasisApp::create_bridge`]). A call
 //!   from [`StasisApp::calls`] gets its stream right after its
 //!   `StasisStart`.
@@ -26,11 +33,14 @@
 //!   (or fails when the channel goes away first), a channel ends on
 //!   `StasisEnd` or `ChannelDestroyed`; [`HandleEnded`] says why.
 //! - **Reconciliation**: Asterisk replays nothing after a websocket drop.
-//!   When the stream is back (or a subscriber lagged), every live handle
-//!   re-reads its resource; one that is gone ends with
-//!   [`HandleEnded::VanishedDuringReconnect`] instead of waiting forever.
-//!   Every handle's event stream carries the `Disconnected`/`Reconnected`
-//!   notices in order with its events.
+//!   When the stream is back, one listing per kind (`GET /channels`,
+//!   `GET /bridges`) says what still exists, and the playbacks and
+//!   recordings still running are re-read a few at a time; a handle whose
+//!   resource is gone ends with [`HandleEnded::VanishedDuringReconnect`]
+//!   instead of waiting forever. Every handle's event stream carries the
+//!   `Disconnected`/`Reconnected` notices in order with its events.
+//! - **Constant cost per event** at any number of live calls: routing and
+//!   ending are hash lookups, nothing is swept.
 //! - **Helpers**: [`ChannelHandle::prompt`] (play and collect digits),
 //!   [`ChannelHandle::record_message`] (record until silence or a key),
 //!   [`StasisApp::bridge_channels`].
@@ -75,12 +85,14 @@ mod hub;
 mod options;
 mod playback;
 mod prompt;
+mod reconcile;
 mod recording;
+mod registry;
 mod tracker;
 mod version;
 
 pub use crate::resource::{for_each_target, ResourceKind};
-pub use app::{Call, Calls, StasisApp};
+pub use app::{Call, Calls, StasisApp, StasisOptions};
 pub use bridge::BridgeHandle;
 pub use channel::ChannelHandle;
 pub use ended::{HandleEnded, HandleError};

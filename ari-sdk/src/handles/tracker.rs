@@ -3,20 +3,23 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::Notify;
 
-use crate::stream::StreamItem;
+use crate::resource::ResourceKind;
+use crate::stream::queue::ItemQueue;
+use crate::stream::{StreamEvent, StreamItem};
 
 use super::ended::HandleEnded;
-use crate::resource::ResourceKind;
+use super::registry::Registry;
 
 /// Items a handle's event stream holds before it reports a lag: a call's
-/// whole life fits, a reader that never reads costs a bounded amount.
-const SINK_CAPACITY: usize = 1024;
+/// whole life fits, a reader that never reads costs a bounded amount. The
+/// slots are allocated as items arrive, not up front.
+pub(crate) const SINK_CAPACITY: usize = 1024;
 
 /// How a resource ended: the reason and the event that said so.
 pub(crate) struct Ending<E> {
@@ -33,47 +36,22 @@ impl<E> Clone for Ending<E> {
     }
 }
 
-/// One subscriber's queue, with the count of items it could not take.
-struct Sink<E> {
-    sender: mpsc::Sender<StreamItem<E>>,
-    missed: u64,
-}
-
-impl<E> Sink<E> {
-    /// False once the receiver is gone.
-    fn offer(&mut self, item: &StreamItem<E>) -> bool {
-        if self.missed > 0 {
-            let notice = StreamItem::Lagged {
-                missed: self.missed,
-            };
-            match self.sender.try_send(notice) {
-                Ok(()) => self.missed = 0,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    self.missed += 1;
-                    return true;
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => return false,
-            }
-        }
-        match self.sender.try_send(item.clone()) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.missed += 1;
-                true
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        }
-    }
+struct State<E> {
+    ending: Option<Ending<E>>,
+    /// The event streams of the handles on this resource.
+    sinks: Vec<Arc<ItemQueue<E>>>,
 }
 
 /// The shared state of every handle on one resource.
-pub(crate) struct Tracker<E> {
+pub(crate) struct Tracker<E: StreamEvent> {
     pub(crate) kind: ResourceKind,
     pub(crate) id: Box<str>,
     /// The channel or bridge a playback or recording runs on.
     pub(crate) target: Option<(ResourceKind, Box<str>)>,
-    ending: watch::Sender<Option<Ending<E>>>,
-    sinks: Mutex<Vec<Sink<E>>>,
+    /// Where it is registered; it removes itself when dropped.
+    registry: Weak<Registry<E>>,
+    state: Mutex<State<E>>,
+    ended: Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -83,77 +61,91 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<E: Send + Sync + 'static> Tracker<E> {
+impl<E: StreamEvent> Tracker<E> {
     pub(crate) fn new(
         kind: ResourceKind,
         id: &str,
         target: Option<(ResourceKind, Box<str>)>,
+        registry: Weak<Registry<E>>,
     ) -> Self {
         Tracker {
             kind,
             id: id.into(),
             target,
-            ending: watch::Sender::new(None),
-            sinks: Mutex::new(Vec::new()),
+            registry,
+            state: Mutex::new(State {
+                ending: None,
+                sinks: Vec::new(),
+            }),
+            ended: Notify::new(),
         }
     }
 
     /// A new event stream of this resource, from now on. It keeps the
     /// tracker alive: a stream outlives the handle it came from.
     pub(crate) fn subscribe(self: &Arc<Self>) -> HandleEvents<E> {
-        let (sender, receiver) = mpsc::channel(SINK_CAPACITY);
-        lock(&self.sinks).push(Sink { sender, missed: 0 });
+        let queue = ItemQueue::new(SINK_CAPACITY);
+        lock(&self.state).sinks.push(Arc::clone(&queue));
         HandleEvents {
-            receiver,
+            queue,
             _tracker: Arc::clone(self),
         }
     }
 
-    /// Hands `item` to every stream of this resource.
+    /// Hands `item` to every stream of this resource; never waits.
     pub(crate) fn deliver(&self, item: &StreamItem<E>) {
-        lock(&self.sinks).retain_mut(|sink| sink.offer(item));
+        lock(&self.state).sinks.retain(|sink| sink.offer(item));
     }
 
     /// Records the end; the first one wins.
     pub(crate) fn end(&self, reason: HandleEnded, event: Option<Arc<E>>) -> bool {
-        self.ending.send_if_modified(|ending| {
-            if ending.is_some() {
+        {
+            let mut state = lock(&self.state);
+            if state.ending.is_some() {
                 return false;
             }
             tracing::debug!(kind = %self.kind, id = %self.id, %reason, "handle ended");
-            *ending = Some(Ending { reason, event });
-            true
-        })
+            state.ending = Some(Ending { reason, event });
+        }
+        self.ended.notify_waiters();
+        true
     }
 
     /// Ends the event streams of this resource (they report `None` once
     /// drained).
     pub(crate) fn close_streams(&self) {
-        lock(&self.sinks).clear();
+        for sink in std::mem::take(&mut lock(&self.state).sinks) {
+            sink.finish();
+        }
     }
 
     pub(crate) fn ending(&self) -> Option<Ending<E>> {
-        self.ending.borrow().clone()
+        lock(&self.state).ending.clone()
     }
 
     pub(crate) fn is_ended(&self) -> bool {
-        self.ending.borrow().is_some()
+        lock(&self.state).ending.is_some()
     }
 
     /// Waits for the end.
     pub(crate) async fn ended(&self) -> Ending<E> {
-        let mut watch = self.ending.subscribe();
         loop {
-            if let Some(ending) = watch.borrow_and_update().clone() {
+            let notified = self.ended.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so an end in between still wakes us.
+            notified.as_mut().enable();
+            if let Some(ending) = self.ending() {
                 return ending;
             }
-            // The sender lives in `self`, so this cannot fail while we wait.
-            if watch.changed().await.is_err() {
-                return Ending {
-                    reason: HandleEnded::StreamClosed,
-                    event: None,
-                };
-            }
+            notified.await;
+        }
+    }
+}
+
+impl<E: StreamEvent> Drop for Tracker<E> {
+    fn drop(&mut self) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry.forget(self);
         }
     }
 }
@@ -164,25 +156,35 @@ impl<E: Send + Sync + 'static> Tracker<E> {
 /// Events arrive already decoded (the same `Arc` every other subscriber
 /// sees). [`StreamItem::Disconnected`] and [`StreamItem::Reconnected`]
 /// mark the gaps in which events were lost; [`StreamItem::Lagged`] says this
-/// stream was not read fast enough and lost `missed` items. The stream ends
-/// when the application's event stream stops for good.
-pub struct HandleEvents<E> {
-    receiver: mpsc::Receiver<StreamItem<E>>,
+/// stream was not read fast enough and lost exactly `missed` events, at that
+/// place (the handle's end is still known: [`ended`] does not depend on
+/// this stream). The stream ends when the application's event stream stops
+/// for good.
+///
+/// [`ended`]: super::ChannelHandle::ended
+pub struct HandleEvents<E: StreamEvent> {
+    queue: Arc<ItemQueue<E>>,
     _tracker: Arc<Tracker<E>>,
 }
 
-impl<E> Stream for HandleEvents<E> {
+impl<E: StreamEvent> Stream for HandleEvents<E> {
     type Item = StreamItem<E>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().receiver.poll_recv(cx)
+        self.queue.poll_next(cx)
     }
 }
 
-impl<E> fmt::Debug for HandleEvents<E> {
+impl<E: StreamEvent> Drop for HandleEvents<E> {
+    fn drop(&mut self) {
+        self.queue.abandon();
+    }
+}
+
+impl<E: StreamEvent> fmt::Debug for HandleEvents<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandleEvents")
-            .field("buffered", &self.receiver.len())
+            .field("buffered", &self.queue.len())
             .finish()
     }
 }
@@ -191,23 +193,25 @@ impl<E> fmt::Debug for HandleEvents<E> {
 mod tests {
     use super::*;
     use futures::StreamExt as _;
+    use serde_json::Value;
 
     #[tokio::test]
     async fn a_full_stream_reports_what_it_missed() {
-        let tracker: Arc<Tracker<u32>> = Arc::new(Tracker::new(ResourceKind::Channel, "c", None));
+        let tracker: Arc<Tracker<Value>> =
+            Arc::new(Tracker::new(ResourceKind::Channel, "c", None, Weak::new()));
         let mut events = tracker.subscribe();
         for n in 0..(SINK_CAPACITY as u32 + 5) {
-            tracker.deliver(&StreamItem::Event(Arc::new(n)));
+            tracker.deliver(&StreamItem::Event(Arc::new(n.into())));
         }
         for n in 0..SINK_CAPACITY as u32 {
             let item = events.next().await.unwrap();
             assert_eq!(**item.event().unwrap(), n);
         }
-        tracker.deliver(&StreamItem::Event(Arc::new(99)));
         assert!(matches!(
             events.next().await,
-            Some(StreamItem::Lagged { missed: 5 })
+            Some(StreamItem::Lagged { missed: 5, .. })
         ));
+        tracker.deliver(&StreamItem::Event(Arc::new(99.into())));
         assert_eq!(**events.next().await.unwrap().event().unwrap(), 99);
         tracker.close_streams();
         assert!(events.next().await.is_none());
@@ -215,11 +219,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_end_wins() {
-        let tracker: Tracker<u32> = Tracker::new(ResourceKind::Playback, "p", None);
-        assert!(tracker.end(HandleEnded::Finished, Some(Arc::new(1))));
+        let tracker: Tracker<Value> = Tracker::new(ResourceKind::Playback, "p", None, Weak::new());
+        assert!(tracker.end(HandleEnded::Finished, Some(Arc::new(1.into()))));
         assert!(!tracker.end(HandleEnded::VanishedDuringReconnect, None));
         let ending = tracker.ended().await;
         assert_eq!(ending.reason, HandleEnded::Finished);
-        assert_eq!(ending.event.as_deref(), Some(&1));
+        assert_eq!(ending.event.as_deref(), Some(&Value::from(1)));
     }
 }

@@ -2,45 +2,44 @@
 //!
 //! One task per [`EventStream`](super::EventStream). It is the only reader of
 //! the socket and never waits for a subscriber: publishing is a non-blocking
-//! write into a ring every subscriber reads at its own pace, so a slow
-//! consumer cannot make Asterisk's writes block (Asterisk drops a websocket
-//! whose writes block for `websocket_write_timeout`, 100 ms by default).
+//! push into each subscriber's bounded queue, so a slow consumer cannot make
+//! Asterisk's writes block (Asterisk drops a websocket whose writes block for
+//! `websocket_write_timeout`, 100 ms by default).
+//!
+//! The handles' dispatcher is not a subscriber but a tap: it runs here, on
+//! this task, for every item, so it can never fall behind and never loses an
+//! event. It only does non-blocking work (table lookups, queue pushes); the
+//! waiting happens in the tasks that read the handles' queues.
+//!
+//! After each frame the task spends one unit of tokio's cooperative budget.
+//! tungstenite hands out frames already in its read buffer without touching
+//! the socket, so without this a burst of thousands of frames would be read
+//! without ever yielding, and the subscriber tasks it woke (queued behind it
+//! on the same worker) could not run before their buffers overflowed. With
+//! it, the task yields every budget's worth of frames (128 in tokio 1.x),
+//! well within the default buffer of 1,024.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt as _, StreamExt as _};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Bytes, Message};
 
+use super::fanout::Route;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
 use super::{
-    ConnectionState, DisconnectReason, StreamError, StreamEvent, StreamItem, StreamSettings,
+    ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
+    StreamSettings,
 };
+use crate::event_tag::event_type;
 
 /// How long a polite close may take before the socket is just dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// One item on its way to the subscribers, stamped with the connection it
-/// belongs to.
-pub(crate) struct Envelope<E> {
-    /// 0 before the first connection, then 1, 2, ... per connection.
-    pub(crate) epoch: u64,
-    pub(crate) item: StreamItem<E>,
-}
-
-impl<E> Clone for Envelope<E> {
-    fn clone(&self) -> Self {
-        Envelope {
-            epoch: self.epoch,
-            item: self.item.clone(),
-        }
-    }
-}
 
 /// Why a connection's read loop ended.
 enum Outcome {
@@ -51,11 +50,10 @@ enum Outcome {
 }
 
 /// Everything the connection task owns.
-pub(crate) struct Task<E> {
+pub(crate) struct Task<E: StreamEvent> {
     pub(crate) settings: StreamSettings,
     pub(crate) endpoint: Endpoint,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
-    pub(crate) sender: broadcast::Sender<Envelope<E>>,
     pub(crate) shared: Arc<Shared<E>>,
     pub(crate) state: watch::Sender<ConnectionState>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -73,7 +71,9 @@ impl<E: StreamEvent> Task<E> {
         // Attempts since the stream started or the last connection was lost.
         let mut attempts: u32 = 0;
         let mut lost_at: Option<Instant> = None;
-        let mut epoch: u64 = 0;
+        let mut route = Route::new();
+        // Why the stream stopped, when a fatal error stopped it.
+        let mut terminal = None;
 
         loop {
             if failures > 0 {
@@ -119,7 +119,9 @@ impl<E: StreamEvent> Task<E> {
                             "Asterisk rejected the credentials; the event stream stops"
                         );
                         let error = StreamError::Unauthorized { status };
-                        self.publish(epoch, StreamItem::Error(Arc::new(error)));
+                        let item = StreamItem::Error(Arc::new(error));
+                        self.publish(&mut route, &item);
+                        terminal = Some(item);
                         break;
                     }
                     tracing::warn!(attempt = attempts, error = %error, "connection attempt failed");
@@ -132,28 +134,26 @@ impl<E: StreamEvent> Task<E> {
             let notice = match lost_at {
                 None => {
                     tracing::info!(attempts, "event stream connected");
-                    epoch = self.shared.begin_epoch((Duration::ZERO, attempts));
                     StreamItem::Connected
                 }
                 Some(lost_at) => {
                     let downtime = lost_at.elapsed();
                     tracing::info!(?downtime, attempts, "event stream reconnected");
-                    epoch = self.shared.begin_epoch((downtime, attempts));
                     StreamItem::Reconnected { downtime, attempts }
                 }
             };
             self.state.send_replace(ConnectionState::Connected);
-            self.publish(epoch, notice);
+            self.publish(&mut route, &notice);
             attempts = 0;
 
-            match self.serve(socket, epoch).await {
+            match self.serve(socket, &mut route).await {
                 Outcome::Shutdown => break,
                 Outcome::Lost(reason) => {
                     tracing::warn!(reason = %reason, "event stream disconnected");
                     lost_at = Some(Instant::now());
                     self.state
                         .send_replace(ConnectionState::Disconnected { attempt: 0 });
-                    self.publish(epoch, StreamItem::Disconnected { reason });
+                    self.publish(&mut route, &StreamItem::Disconnected { reason });
                     if connected_at.elapsed() >= self.settings.backoff.reset_after {
                         failures = 0;
                     } else {
@@ -164,22 +164,22 @@ impl<E: StreamEvent> Task<E> {
         }
 
         self.state.send_replace(ConnectionState::Closed);
-        self.shared.finish();
+        self.shared.fanout.finish(terminal);
         tracing::info!("event stream closed");
     }
 
     /// Runs one connection until it dies or the stream is shut down.
-    async fn serve(&mut self, socket: Socket, epoch: u64) -> Outcome {
+    async fn serve(&mut self, socket: Socket, route: &mut Route<E>) -> Outcome {
         let (mut sink, mut source) = socket.split();
         let outcome = {
-            let publisher = Publisher {
-                sender: &self.sender,
-                epoch,
+            let mut publisher = Publisher {
+                shared: &self.shared,
+                route,
             };
             let reading = read_frames(
                 &mut source,
                 &mut self.shutdown,
-                &publisher,
+                &mut publisher,
                 self.settings.idle_timeout,
             );
             let pinging = keepalive(&mut sink, self.settings.ping_interval);
@@ -204,33 +204,39 @@ impl<E: StreamEvent> Task<E> {
         outcome
     }
 
-    fn publish(&self, epoch: u64, item: StreamItem<E>) {
-        Publisher {
-            sender: &self.sender,
-            epoch,
-        }
-        .publish(item);
+    fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
+        self.shared.fanout.refresh(route);
+        route.publish(item, None);
     }
 }
 
-/// Hands items to the subscribers without ever waiting for them.
-struct Publisher<'a, E> {
-    sender: &'a broadcast::Sender<Envelope<E>>,
-    epoch: u64,
+/// Hands items to the taps and subscribers without ever waiting for them.
+struct Publisher<'a, E: StreamEvent> {
+    shared: &'a Shared<E>,
+    route: &'a mut Route<E>,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
-    fn publish(&self, item: StreamItem<E>) {
-        // An error only means nobody is subscribed right now; the item is
-        // dropped, as it would be for a subscriber that had not yet joined.
-        let _ = self.sender.send(Envelope {
-            epoch: self.epoch,
-            item,
-        });
+    fn publish(&mut self, item: &StreamItem<E>, kind: Option<E::Kind>) {
+        self.shared.fanout.refresh(self.route);
+        self.route.publish(item, kind);
     }
 
-    /// Decodes a text frame once and publishes the shared result.
-    fn dispatch(&self, frame: &str) {
+    /// Decodes a text frame once, unless nobody wants its type, and
+    /// publishes the shared result.
+    fn dispatch(&mut self, frame: &str) {
+        self.shared.fanout.refresh(self.route);
+        if let Some(wanted) = self.route.wanted() {
+            // Someone declared what it wants: a frame of another type costs
+            // only the scan for its `type`. A frame without a readable type
+            // is decoded below, to report the error.
+            if let Ok(name) = event_type(frame) {
+                if !wanted.contains(E::Kind::from_type_name(&name)) {
+                    tracing::trace!(event_type = %name, "event nobody wants, not decoded");
+                    return;
+                }
+            }
+        }
         match E::decode(frame) {
             Ok(event) => {
                 let event_type = event.type_name();
@@ -241,7 +247,9 @@ impl<E: StreamEvent> Publisher<'_, E> {
                          more events here"
                     );
                 }
-                self.publish(StreamItem::Event(Arc::new(event)));
+                let kind = event.kind();
+                self.route
+                    .publish(&StreamItem::Event(Arc::new(event)), Some(kind));
             }
             Err(error) => {
                 tracing::warn!(error = %error, bytes = frame.len(), "malformed event frame");
@@ -249,13 +257,14 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     raw: frame.to_owned(),
                     source: error,
                 };
-                self.publish(StreamItem::Error(Arc::new(error)));
+                self.route
+                    .publish(&StreamItem::Error(Arc::new(error)), None);
             }
         }
     }
 
     /// Handles one message; `Some` when it ends the connection.
-    fn on_message(&self, message: Message) -> Option<Outcome> {
+    fn on_message(&mut self, message: Message) -> Option<Outcome> {
         match message {
             Message::Text(text) => self.dispatch(text.as_str()),
             // Asterisk sends text; accept UTF-8 binary frames all the same.
@@ -264,7 +273,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
                 Err(_) => {
                     tracing::warn!(bytes = bytes.len(), "binary frame is not UTF-8");
                     let error = StreamError::NonUtf8Frame { len: bytes.len() };
-                    self.publish(StreamItem::Error(Arc::new(error)));
+                    self.publish(&StreamItem::Error(Arc::new(error)), None);
                 }
             },
             // tungstenite answers pings by itself; either way the peer lives.
@@ -291,7 +300,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
 async fn read_frames<E: StreamEvent>(
     source: &mut SplitStream<Socket>,
     shutdown: &mut watch::Receiver<bool>,
-    publisher: &Publisher<'_, E>,
+    publisher: &mut Publisher<'_, E>,
     idle_timeout: Duration,
 ) -> Outcome {
     let mut last_heard = Instant::now();
@@ -309,6 +318,8 @@ async fn read_frames<E: StreamEvent>(
                     if let Some(outcome) = publisher.on_message(message) {
                         return outcome;
                     }
+                    // Let the tasks this frame woke run (see the module docs).
+                    tokio::task::consume_budget().await;
                 }
                 Some(Err(error)) => {
                     return Outcome::Lost(DisconnectReason::ConnectionLost {

@@ -1,17 +1,17 @@
 //! The user's handle on a stream: subscribing, watching the state, closing.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tracing::Instrument as _;
 
-use super::connection::{self, Envelope};
+use super::connection;
+use super::fanout::{Fanout, Tap};
 use super::handshake::{self, Endpoint};
+use super::queue::ItemQueue;
 use super::subscription::Subscription;
-use super::{StreamError, StreamEvent, StreamSettings};
+use super::{StreamError, StreamEvent, StreamSettings, TypeSet};
 
 /// Where the connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,48 +63,19 @@ pub enum ConnectionState {
 /// # Ok(())
 /// # }
 /// ```
-pub struct EventStream<E> {
+pub struct EventStream<E: StreamEvent> {
     shared: Arc<Shared<E>>,
     lifetime: Arc<Lifetime>,
 }
 
 /// What the handles, the subscriptions and the connection task share.
-pub(crate) struct Shared<E> {
-    /// `None` once the connection task has ended.
-    sender: Mutex<Option<broadcast::Sender<Envelope<E>>>>,
-    /// Made with the channel, so the first subscription misses nothing, not
-    /// even the first `Connected`.
-    first_receiver: Mutex<Option<broadcast::Receiver<Envelope<E>>>>,
-    /// Successful connections so far; stamped on every item so a subscriber
-    /// that lagged past a reconnect notice still learns of the reconnect.
-    epoch: AtomicU64,
-    /// The last reconnect's downtime and attempts, for such made-up notices.
-    last_reconnect: Mutex<(Duration, u32)>,
+pub(crate) struct Shared<E: StreamEvent> {
+    pub(crate) fanout: Fanout<E>,
+    /// Made with the stream, so the first subscription misses nothing, not
+    /// even the first `Connected`; `None` once taken (or for a stream made
+    /// for the handles, whose dispatcher sees everything from the start).
+    first: Mutex<Option<(u64, Arc<ItemQueue<E>>)>>,
     state: watch::Receiver<ConnectionState>,
-}
-
-impl<E> Shared<E> {
-    pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
-    }
-
-    /// Called by the connection task before it publishes the notice of a new
-    /// connection.
-    pub(crate) fn begin_epoch(&self, reconnect: (Duration, u32)) -> u64 {
-        *lock(&self.last_reconnect) = reconnect;
-        self.epoch.fetch_add(1, Ordering::SeqCst) + 1
-    }
-
-    pub(crate) fn last_reconnect(&self) -> (Duration, u32) {
-        *lock(&self.last_reconnect)
-    }
-
-    /// Called by the connection task as it ends, so later subscriptions end
-    /// at once instead of waiting forever.
-    pub(crate) fn finish(&self) {
-        lock(&self.sender).take();
-        lock(&self.first_receiver).take();
-    }
 }
 
 /// Ends the connection task when the last handle or subscription goes away:
@@ -127,6 +98,21 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A stream whose connection task is not running yet, so that whatever must
+/// see every item (the handles' dispatcher) can attach first.
+pub(crate) struct Prepared<E: StreamEvent> {
+    task: connection::Task<E>,
+    runtime: tokio::runtime::Handle,
+    span: tracing::Span,
+}
+
+impl<E: StreamEvent> Prepared<E> {
+    /// Starts the connection task.
+    pub(crate) fn start(self) {
+        self.runtime.spawn(self.task.run().instrument(self.span));
+    }
+}
+
 impl<E: StreamEvent> EventStream<E> {
     /// Starts the connection task and returns at once; the connection is
     /// made in the background and retried until it succeeds.
@@ -137,6 +123,17 @@ impl<E: StreamEvent> EventStream<E> {
     ///
     /// Fails on settings that can never work, or outside a tokio runtime.
     pub fn connect(settings: StreamSettings) -> Result<Self, StreamError> {
+        let (stream, prepared) = Self::prepare(settings, true)?;
+        prepared.start();
+        Ok(stream)
+    }
+
+    /// Everything [`connect`](Self::connect) does but starting the task;
+    /// with `first_subscriber`, the first `subscribe()` gets every item.
+    pub(crate) fn prepare(
+        settings: StreamSettings,
+        first_subscriber: bool,
+    ) -> Result<(Self, Prepared<E>), StreamError> {
         settings.validate()?;
         let endpoint = Endpoint::parse(&settings.url)?;
         let tls = match (&settings.tls, endpoint.is_secure()) {
@@ -146,14 +143,13 @@ impl<E: StreamEvent> EventStream<E> {
         };
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| StreamError::NoRuntime)?;
 
-        let (sender, first_receiver) = broadcast::channel(settings.buffer);
         let (state_sender, state) = watch::channel(ConnectionState::Connecting { attempt: 1 });
         let (shutdown, shutdown_signal) = watch::channel(false);
+        let fanout = Fanout::new(settings.buffer);
+        let first = first_subscriber.then(|| fanout.subscribe());
         let shared = Arc::new(Shared {
-            sender: Mutex::new(Some(sender.clone())),
-            first_receiver: Mutex::new(Some(first_receiver)),
-            epoch: AtomicU64::new(0),
-            last_reconnect: Mutex::new((Duration::ZERO, 0)),
+            fanout,
+            first: Mutex::new(first),
             state,
         });
 
@@ -162,17 +158,36 @@ impl<E: StreamEvent> EventStream<E> {
             settings,
             endpoint,
             tls,
-            sender,
             shared: Arc::clone(&shared),
             state: state_sender,
             shutdown: shutdown_signal,
         };
-        runtime.spawn(task.run().instrument(span));
-
-        Ok(EventStream {
+        let stream = EventStream {
             shared,
             lifetime: Arc::new(Lifetime { shutdown }),
-        })
+        };
+        Ok((
+            stream,
+            Prepared {
+                task,
+                runtime,
+                span,
+            },
+        ))
+    }
+
+    /// Lets `tap` see every item on the connection task (see [`Tap`]);
+    /// `None` when the stream has already stopped.
+    pub(crate) fn add_tap(
+        &self,
+        tap: Arc<dyn Tap<E>>,
+        interest: Option<TypeSet<E::Kind>>,
+    ) -> Option<u64> {
+        self.shared.fanout.add_tap(tap, interest)
+    }
+
+    pub(crate) fn remove_tap(&self, id: u64) {
+        self.shared.fanout.remove_tap(id);
     }
 }
 
@@ -180,20 +195,14 @@ impl<E: StreamEvent> EventStream<E> {
     /// A new subscription with its own buffer. Several may exist at once;
     /// each gets every item (a filtered one, every item it accepts).
     pub fn subscribe(&self) -> Subscription<E> {
-        if let Some(receiver) = lock(&self.shared.first_receiver).take() {
-            return Subscription::new(Some(receiver), 0, &self.shared, &self.lifetime);
-        }
-        let receiver = lock(&self.shared.sender)
-            .as_ref()
-            .map(broadcast::Sender::subscribe);
-        // Read after subscribing: a reconnect racing with this call is then
-        // either counted in the epoch or delivered as a notice, never lost.
-        let epoch = self.shared.epoch();
-        Subscription::new(receiver, epoch, &self.shared, &self.lifetime)
+        let (id, queue) = lock(&self.shared.first)
+            .take()
+            .unwrap_or_else(|| self.shared.fanout.subscribe());
+        Subscription::new(id, queue, &self.shared, &self.lifetime)
     }
 }
 
-impl<E> EventStream<E> {
+impl<E: StreamEvent> EventStream<E> {
     /// The connection's state now.
     pub fn state(&self) -> ConnectionState {
         *self.shared.state.borrow()
@@ -223,7 +232,7 @@ impl<E> EventStream<E> {
     }
 }
 
-impl<E> Clone for EventStream<E> {
+impl<E: StreamEvent> Clone for EventStream<E> {
     fn clone(&self) -> Self {
         EventStream {
             shared: Arc::clone(&self.shared),
@@ -232,11 +241,10 @@ impl<E> Clone for EventStream<E> {
     }
 }
 
-impl<E> fmt::Debug for EventStream<E> {
+impl<E: StreamEvent> fmt::Debug for EventStream<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStream")
             .field("state", &self.state())
-            .field("epoch", &self.shared.epoch())
             .finish_non_exhaustive()
     }
 }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::resource::{ResourceId, ResourceKind};
+
 use super::StreamError;
 
 /// One item of a [`Subscription`](super::Subscription): an event, or news
@@ -41,12 +43,18 @@ pub enum StreamItem<E> {
         attempts: u32,
     },
 
-    /// This subscriber fell behind by more than its buffer holds: `missed`
-    /// items (events and notices) were dropped for it, the oldest first. The
-    /// connection and the other subscribers were not affected.
+    /// This consumer fell behind by more than its buffer holds: the
+    /// `missed` events (and malformed-frame errors) that followed the items
+    /// delivered before this notice were not kept for it. The items after
+    /// the notice came after the gap. The connection, the handles and the
+    /// other subscribers were not affected, and connection notices are never
+    /// dropped.
     Lagged {
-        /// How many items this subscriber missed.
+        /// Exactly how many items this consumer missed.
         missed: u64,
+        /// Every channel, bridge, playback and recording the missed events
+        /// named, sorted (each once): the calls to re-read over REST.
+        concerned: Vec<ResourceId>,
     },
 
     /// A frame that could not be decoded (the stream goes on), or the fatal
@@ -62,6 +70,27 @@ impl<E> StreamItem<E> {
             StreamItem::Event(event) => Some(event),
             _ => None,
         }
+    }
+
+    /// The error, if this item is one.
+    pub fn error(&self) -> Option<&Arc<StreamError>> {
+        match self {
+            StreamItem::Error(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The channels the events of a [`Lagged`](StreamItem::Lagged) notice
+    /// named: the calls whose state must be re-read.
+    pub fn lagged_channels(&self) -> impl Iterator<Item = &str> {
+        let concerned: &[ResourceId] = match self {
+            StreamItem::Lagged { concerned, .. } => concerned,
+            _ => &[],
+        };
+        concerned
+            .iter()
+            .filter(|resource| resource.kind == ResourceKind::Channel)
+            .map(|resource| resource.id.as_str())
     }
 
     /// True when events may have been lost just before this item: a
@@ -89,7 +118,10 @@ impl<E> Clone for StreamItem<E> {
                 downtime: *downtime,
                 attempts: *attempts,
             },
-            StreamItem::Lagged { missed } => StreamItem::Lagged { missed: *missed },
+            StreamItem::Lagged { missed, concerned } => StreamItem::Lagged {
+                missed: *missed,
+                concerned: concerned.clone(),
+            },
             StreamItem::Error(error) => StreamItem::Error(Arc::clone(error)),
         }
     }
@@ -181,7 +213,11 @@ mod tests {
         let event = StreamItem::Event(Arc::new(NotClone));
         assert!(event.clone().event().is_some());
         assert!(!event.is_gap());
-        assert!(StreamItem::<NotClone>::Lagged { missed: 1 }.is_gap());
+        assert!(StreamItem::<NotClone>::Lagged {
+            missed: 1,
+            concerned: Vec::new()
+        }
+        .is_gap());
         assert!(StreamItem::<NotClone>::Reconnected {
             downtime: Duration::ZERO,
             attempts: 1

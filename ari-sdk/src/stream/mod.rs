@@ -14,12 +14,18 @@
 //! - decodes each text frame **once** into an `Arc<E>` and hands the same
 //!   `Arc` to every [`Subscription`], so filtering by type or resource
 //!   ([`Subscription::filter_events`], [`Subscription::only_types`]) never
-//!   decodes anything a second time;
-//! - never waits for a subscriber: each has a bounded buffer and one that
-//!   falls behind gets [`StreamItem::Lagged`] with the number of items it
-//!   missed, while the socket goes on being drained (Asterisk drops a
-//!   websocket whose writes block for its `websocket_write_timeout`, 100 ms by
-//!   default);
+//!   decodes anything a second time; when every subscriber declared the
+//!   types it wants ([`Subscription::only_types`]), a frame of another type
+//!   is not decoded at all (its `type` is read, and that is all);
+//! - never waits for a subscriber: each has a bounded buffer, and one that
+//!   falls behind keeps what it holds and is told exactly what it missed: a
+//!   [`StreamItem::Lagged`] with the count and the resources those events
+//!   named, in the place of the gap. The socket goes on being drained
+//!   (Asterisk drops a websocket whose writes block for its
+//!   `websocket_write_timeout`, 100 ms by default). Connection notices are
+//!   never dropped;
+//! - yields to the scheduler every few frames, so that subscribers in other
+//!   tasks keep up with a burst instead of overflowing;
 //! - pings the server and declares the connection dead after
 //!   [`StreamSettings::idle_timeout`] of silence, so a half-open TCP
 //!   connection does not look healthy for long;
@@ -61,7 +67,7 @@
 //!         StreamItem::Reconnected { downtime, .. } => {
 //!             println!("events of the last {downtime:?} are lost: reconcile")
 //!         }
-//!         StreamItem::Lagged { missed } => println!("too slow, missed {missed}"),
+//!         StreamItem::Lagged { missed, .. } => println!("too slow, missed {missed}"),
 //!         other => println!("{other:?}"),
 //!     }
 //! }
@@ -73,9 +79,11 @@ mod backoff;
 mod connection;
 mod error;
 mod event;
+pub(crate) mod fanout;
 mod handle;
 mod handshake;
 mod item;
+pub(crate) mod queue;
 mod settings;
 mod subscription;
 mod types;

@@ -6,12 +6,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::Stream;
-use tokio::sync::broadcast;
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
 
-use super::connection::Envelope;
 use super::handle::{Lifetime, Shared};
+use super::queue::ItemQueue;
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
 /// A [`futures::Stream`] of [`StreamItem`]s with its own bounded buffer.
@@ -19,27 +16,27 @@ use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 /// It ends (yields `None`) once the stream has stopped and everything
 /// buffered has been delivered. While it exists the connection stays up,
 /// even if every [`EventStream`](super::EventStream) handle was dropped.
-pub struct Subscription<E> {
-    receiver: Option<BroadcastStream<Envelope<E>>>,
-    /// The connection this subscriber has last been told about.
-    epoch: u64,
-    /// An item held back while a made-up reconnect notice goes first.
-    held: Option<StreamItem<E>>,
+///
+/// A subscriber that falls more than its buffer behind loses the events
+/// that do not fit, and is told exactly: a [`StreamItem::Lagged`] with the
+/// count and the resources those events named, in the place of the gap.
+pub struct Subscription<E: StreamEvent> {
+    id: u64,
+    queue: Arc<ItemQueue<E>>,
     shared: Arc<Shared<E>>,
     _lifetime: Arc<Lifetime>,
 }
 
 impl<E: StreamEvent> Subscription<E> {
     pub(crate) fn new(
-        receiver: Option<broadcast::Receiver<Envelope<E>>>,
-        epoch: u64,
+        id: u64,
+        queue: Arc<ItemQueue<E>>,
         shared: &Arc<Shared<E>>,
         lifetime: &Arc<Lifetime>,
     ) -> Self {
         Subscription {
-            receiver: receiver.map(BroadcastStream::new),
-            epoch,
-            held: None,
+            id,
+            queue,
             shared: Arc::clone(shared),
             _lifetime: Arc::clone(lifetime),
         }
@@ -70,37 +67,41 @@ impl<E: StreamEvent> Subscription<E> {
 
     /// Only events of the given types (each module's `EventType`);
     /// connection notices, lag notices and errors always pass.
-    pub fn only_types<I>(self, types: I) -> Filtered<E, TypeFilter<E::Kind>>
+    ///
+    /// The types are declared to the stream: events of other types never
+    /// reach this subscription's buffer, and when every subscriber (and the
+    /// handles) declared theirs, a frame nobody wants is not even decoded.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # fn demo(stream: ari_sdk::stream::EventStream<ari_sdk::v22::Event>) {
+    /// use ari_sdk::v22::EventType;
+    ///
+    /// let calls = stream
+    ///     .subscribe()
+    ///     .only_types([EventType::StasisStart, EventType::StasisEnd]);
+    /// # }
+    /// ```
+    pub fn only_types<I>(self, types: I) -> Subscription<E>
     where
         I: IntoIterator<Item = E::Kind>,
     {
-        self.filter_events(TypeFilter::new(types))
+        self.shared
+            .fanout
+            .set_interest(self.id, types.into_iter().collect());
+        self
     }
 
-    /// Turns one message of the channel into what this subscriber sees.
-    fn admit(&mut self, received: Result<Envelope<E>, BroadcastStreamRecvError>) -> StreamItem<E> {
-        let envelope = match received {
-            Ok(envelope) => envelope,
-            Err(BroadcastStreamRecvError::Lagged(missed)) => return StreamItem::Lagged { missed },
-        };
-        let announces_connection = matches!(
-            envelope.item,
-            StreamItem::Connected | StreamItem::Reconnected { .. }
-        );
-        if announces_connection || envelope.epoch <= self.epoch {
-            self.epoch = self.epoch.max(envelope.epoch);
-            return envelope.item;
-        }
-        // The notice of this connection was overwritten while this
-        // subscriber lagged: make one up, so the gap is never silent.
-        self.epoch = envelope.epoch;
-        self.held = Some(envelope.item);
-        if envelope.epoch == 1 {
-            StreamItem::Connected
-        } else {
-            let (downtime, attempts) = self.shared.last_reconnect();
-            StreamItem::Reconnected { downtime, attempts }
-        }
+    /// Items waiting in this subscription's buffer.
+    pub fn buffered(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl<E: StreamEvent> Drop for Subscription<E> {
+    fn drop(&mut self) {
+        self.queue.abandon();
+        self.shared.fanout.unsubscribe(self.id);
     }
 }
 
@@ -108,29 +109,14 @@ impl<E: StreamEvent> Stream for Subscription<E> {
     type Item = StreamItem<E>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some(item) = this.held.take() {
-            return Poll::Ready(Some(item));
-        }
-        let Some(receiver) = this.receiver.as_mut() else {
-            return Poll::Ready(None);
-        };
-        match Pin::new(receiver).poll_next(cx) {
-            Poll::Ready(Some(received)) => Poll::Ready(Some(this.admit(received))),
-            Poll::Ready(None) => {
-                this.receiver = None;
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
-        }
+        self.queue.poll_next(cx)
     }
 }
 
-impl<E> fmt::Debug for Subscription<E> {
+impl<E: StreamEvent> fmt::Debug for Subscription<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscription")
-            .field("epoch", &self.epoch)
-            .field("ended", &self.receiver.is_none())
+            .field("buffered", &self.queue.len())
             .finish_non_exhaustive()
     }
 }
@@ -192,12 +178,12 @@ impl<E: StreamEvent> EventFilter<E> for TypeFilter<E::Kind> {
 
 /// A [`Subscription`] passing on only the events its filter accepts, and
 /// every notice and error.
-pub struct Filtered<E, F> {
+pub struct Filtered<E: StreamEvent, F> {
     inner: Subscription<E>,
     filter: F,
 }
 
-impl<E, F> Filtered<E, F> {
+impl<E: StreamEvent, F> Filtered<E, F> {
     /// The subscription underneath, unfiltered.
     pub fn into_inner(self) -> Subscription<E> {
         self.inner
@@ -219,9 +205,8 @@ where
                     if this.filter.accept(&event) {
                         return Poll::Ready(Some(StreamItem::Event(event)));
                     }
-                    // Rejected: look at the next one. The broadcast receiver
-                    // yields to the scheduler on its own after a budget of
-                    // ready items, so a flood cannot starve other tasks.
+                    // Rejected: look at the next one (the queue holds a
+                    // bounded number, so this loop ends).
                 }
                 other => return other,
             }
@@ -229,7 +214,7 @@ where
     }
 }
 
-impl<E, F> fmt::Debug for Filtered<E, F> {
+impl<E: StreamEvent, F> fmt::Debug for Filtered<E, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Filtered")
             .field("inner", &self.inner)

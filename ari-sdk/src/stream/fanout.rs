@@ -1,0 +1,276 @@
+//! Who gets each item: the subscribers' queues, the taps that run inside
+//! the connection task, and the types each of them wants.
+//!
+//! The connection task keeps a [`Route`], a snapshot of this table that it
+//! refreshes only when the table changed (one atomic load per frame), so
+//! publishing takes no lock but each queue's own.
+//!
+//! When every subscriber and every tap declared the types it wants, the
+//! union is known, and a frame of another type is never decoded: the
+//! connection task reads its `type` (a scan that stops at the key, which
+//! Asterisk writes first) and moves on.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::queue::ItemQueue;
+use super::{EventKind, StreamEvent, StreamItem, TypeSet};
+
+/// Something that sees every item on the connection task itself, before any
+/// subscriber: the handles' dispatcher. It must never wait (no lock held
+/// for long, no blocking send), since the socket is not read meanwhile; in
+/// exchange it never lags and never loses an item.
+pub(crate) trait Tap<E>: Send + Sync {
+    /// One item: an event of a type the tap wants, or any notice or error.
+    fn on_item(&self, item: &StreamItem<E>);
+
+    /// The stream stopped for good.
+    fn on_end(&self);
+}
+
+struct Subscriber<E: StreamEvent> {
+    id: u64,
+    queue: Arc<ItemQueue<E>>,
+    interest: Option<TypeSet<E::Kind>>,
+}
+
+struct TapEntry<E: StreamEvent> {
+    id: u64,
+    tap: Arc<dyn Tap<E>>,
+    interest: Option<TypeSet<E::Kind>>,
+}
+
+struct Table<E: StreamEvent> {
+    subscribers: Vec<Subscriber<E>>,
+    taps: Vec<TapEntry<E>>,
+    next_id: u64,
+    /// Set once the stream has stopped: `Some(error)` after a fatal error,
+    /// which later subscribers get before their end.
+    ended: Option<Option<StreamItem<E>>>,
+}
+
+/// The table of subscribers and taps of one stream.
+pub(crate) struct Fanout<E: StreamEvent> {
+    table: Mutex<Table<E>>,
+    /// Bumped on every change of the table.
+    generation: AtomicU64,
+    /// Each subscriber's buffer.
+    capacity: usize,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Plain data valid at every step: a panic elsewhere leaves it usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn allows<K: EventKind>(interest: &Option<TypeSet<K>>, kind: Option<K>) -> bool {
+    match (interest, kind) {
+        (Some(types), Some(kind)) => types.contains(kind),
+        // Notices and errors go to everyone; a subscriber without a
+        // declared interest takes everything.
+        _ => true,
+    }
+}
+
+impl<E: StreamEvent> Fanout<E> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Fanout {
+            table: Mutex::new(Table {
+                subscribers: Vec::new(),
+                taps: Vec::new(),
+                next_id: 0,
+                ended: None,
+            }),
+            generation: AtomicU64::new(0),
+            capacity,
+        }
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// A new subscriber's queue and its id; from now on it gets every item.
+    pub(crate) fn subscribe(&self) -> (u64, Arc<ItemQueue<E>>) {
+        let queue = ItemQueue::new(self.capacity);
+        let mut table = lock(&self.table);
+        table.next_id += 1;
+        let id = table.next_id;
+        if let Some(terminal) = &table.ended {
+            // Too late: say why the stream stopped, then end.
+            if let Some(error) = terminal {
+                queue.offer(error);
+            }
+            queue.finish();
+            return (id, queue);
+        }
+        table.subscribers.push(Subscriber {
+            id,
+            queue: Arc::clone(&queue),
+            interest: None,
+        });
+        drop(table);
+        self.changed();
+        (id, queue)
+    }
+
+    /// Narrows a subscriber to the given types.
+    pub(crate) fn set_interest(&self, id: u64, types: TypeSet<E::Kind>) {
+        let mut table = lock(&self.table);
+        if let Some(subscriber) = table.subscribers.iter_mut().find(|s| s.id == id) {
+            subscriber.interest = Some(types);
+            drop(table);
+            self.changed();
+        }
+    }
+
+    pub(crate) fn unsubscribe(&self, id: u64) {
+        let mut table = lock(&self.table);
+        let before = table.subscribers.len();
+        table.subscribers.retain(|s| s.id != id);
+        let removed = table.subscribers.len() != before;
+        drop(table);
+        if removed {
+            self.changed();
+        }
+    }
+
+    /// Adds a tap that sees the events of `interest` (all with `None`) and
+    /// every notice. False when the stream has already stopped.
+    pub(crate) fn add_tap(
+        &self,
+        tap: Arc<dyn Tap<E>>,
+        interest: Option<TypeSet<E::Kind>>,
+    ) -> Option<u64> {
+        let mut table = lock(&self.table);
+        if table.ended.is_some() {
+            return None;
+        }
+        table.next_id += 1;
+        let id = table.next_id;
+        table.taps.push(TapEntry { id, tap, interest });
+        drop(table);
+        self.changed();
+        Some(id)
+    }
+
+    pub(crate) fn remove_tap(&self, id: u64) {
+        let mut table = lock(&self.table);
+        table.taps.retain(|t| t.id != id);
+        drop(table);
+        self.changed();
+    }
+
+    /// Brings `route` up to date with the table, if it changed.
+    #[inline]
+    pub(crate) fn refresh(&self, route: &mut Route<E>) {
+        let generation = self.generation.load(Ordering::Acquire);
+        if generation != route.generation {
+            self.rebuild(route, generation);
+        }
+    }
+
+    #[cold]
+    fn rebuild(&self, route: &mut Route<E>, generation: u64) {
+        let table = lock(&self.table);
+        route.generation = generation;
+        route.subscribers = table
+            .subscribers
+            .iter()
+            .map(|s| (Arc::clone(&s.queue), s.interest.clone()))
+            .collect();
+        route.taps = table
+            .taps
+            .iter()
+            .map(|t| (Arc::clone(&t.tap), t.interest.clone()))
+            .collect();
+        let mut wanted = Some(TypeSet::none());
+        let interests = table
+            .subscribers
+            .iter()
+            .map(|s| &s.interest)
+            .chain(table.taps.iter().map(|t| &t.interest));
+        for interest in interests {
+            match (interest, &mut wanted) {
+                (Some(types), Some(union)) => union.extend_from(types),
+                _ => wanted = None,
+            }
+        }
+        route.wanted = wanted;
+    }
+
+    /// The stream stopped: every subscriber ends once drained (after the
+    /// fatal error, if any), every tap hears of it, later subscribers get the
+    /// error and end at once.
+    pub(crate) fn finish(&self, terminal: Option<StreamItem<E>>) {
+        let (subscribers, taps) = {
+            let mut table = lock(&self.table);
+            if table.ended.is_some() {
+                return;
+            }
+            table.ended = Some(terminal);
+            (
+                std::mem::take(&mut table.subscribers),
+                std::mem::take(&mut table.taps),
+            )
+        };
+        self.changed();
+        for subscriber in subscribers {
+            subscriber.queue.finish();
+        }
+        for entry in taps {
+            entry.tap.on_end();
+        }
+    }
+}
+
+/// The types one subscriber or tap wants; `None` for all.
+type Interest<E> = Option<TypeSet<<E as StreamEvent>::Kind>>;
+
+/// The connection task's copy of the table.
+pub(crate) struct Route<E: StreamEvent> {
+    generation: u64,
+    subscribers: Vec<(Arc<ItemQueue<E>>, Interest<E>)>,
+    taps: Vec<(Arc<dyn Tap<E>>, Interest<E>)>,
+    /// The types someone wants; `None` when someone wants everything (then
+    /// nothing is skipped, and no frame is scanned for its type first).
+    wanted: Option<TypeSet<E::Kind>>,
+}
+
+impl<E: StreamEvent> Route<E> {
+    /// An empty route, refreshed before first use.
+    pub(crate) fn new() -> Self {
+        Route {
+            // The table starts at 0: force the first refresh.
+            generation: u64::MAX,
+            subscribers: Vec::new(),
+            taps: Vec::new(),
+            wanted: None,
+        }
+    }
+
+    /// The types someone wants, when not everything is wanted.
+    #[inline]
+    pub(crate) fn wanted(&self) -> Option<&TypeSet<E::Kind>> {
+        self.wanted.as_ref()
+    }
+
+    /// Hands `item` (of type `kind`, or a notice for `None`) to the taps
+    /// first, then to the subscribers that want it.
+    pub(crate) fn publish(&self, item: &StreamItem<E>, kind: Option<E::Kind>) {
+        for (tap, interest) in &self.taps {
+            if allows(interest, kind) {
+                tap.on_item(item);
+            }
+        }
+        for (queue, interest) in &self.subscribers {
+            if allows(interest, kind) {
+                // A consumer that is gone unsubscribes itself; until the
+                // table says so, its queue just refuses.
+                queue.offer(item);
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! One consumer's queue of items, bounded for events, with an exact account
+//! of what it could not hold.
+//!
+//! Every [`Subscription`](super::Subscription) and every handle's event
+//! stream reads from one of these. The producer (the connection task, or the
+//! handles' dispatcher running inside it) never waits: when the queue holds
+//! `capacity` items, a further event (or malformed-frame error) is not
+//! queued but counted, together with the resources it named. The consumer
+//! first gets everything queued before the gap, then one
+//! [`StreamItem::Lagged`] with the exact count and the resources, then what
+//! came after: the gap sits exactly where the events went missing.
+//!
+//! Connection notices (`Connected`, `Disconnected`, `Reconnected`) and the
+//! fatal error are never dropped: they are rare, and a consumer must learn of
+//! them in order even when it fell behind.
+//!
+//! Nothing is allocated until the first item is queued (a `VecDeque` starts
+//! empty), so a handle nobody reads from costs a few dozen bytes.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use crate::resource::ResourceId;
+
+use super::{StreamEvent, StreamItem};
+
+/// What a consumer missed since it last heard of a loss.
+#[derive(Default)]
+struct Loss {
+    missed: u64,
+    concerned: BTreeSet<ResourceId>,
+}
+
+impl Loss {
+    fn record<E: StreamEvent>(&mut self, item: &StreamItem<E>) {
+        self.missed += 1;
+        if let StreamItem::Event(event) = item {
+            event.for_each_resource(&mut |kind, id| {
+                // Most lost events name a resource already counted: look
+                // before allocating the key.
+                if !self
+                    .concerned
+                    .iter()
+                    .any(|known| known.kind == kind && known.id == id)
+                {
+                    self.concerned.insert(ResourceId {
+                        kind,
+                        id: id.to_owned(),
+                    });
+                }
+            });
+        }
+    }
+
+    fn into_notice<E>(self) -> StreamItem<E> {
+        StreamItem::Lagged {
+            missed: self.missed,
+            concerned: self.concerned.into_iter().collect(),
+        }
+    }
+}
+
+struct State<E> {
+    items: VecDeque<StreamItem<E>>,
+    /// `None` until something was lost: the common case stays small.
+    loss: Option<Box<Loss>>,
+    waker: Option<Waker>,
+    /// No item will come any more; the consumer ends once drained.
+    finished: bool,
+    /// The consumer is gone; the producer forgets the queue.
+    abandoned: bool,
+}
+
+/// A queue between one producer that never waits and one consumer.
+pub(crate) struct ItemQueue<E> {
+    capacity: usize,
+    state: Mutex<State<E>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Plain data valid at every step: a panic elsewhere leaves it usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<E: StreamEvent> ItemQueue<E> {
+    /// A queue holding up to `capacity` events (at least one).
+    pub(crate) fn new(capacity: usize) -> Arc<Self> {
+        Arc::new(ItemQueue {
+            capacity: capacity.max(1),
+            state: Mutex::new(State {
+                items: VecDeque::new(),
+                loss: None,
+                waker: None,
+                finished: false,
+                abandoned: false,
+            }),
+        })
+    }
+
+    /// Queues `item`, or counts it when the queue is full and the item may be
+    /// dropped. False once the consumer is gone.
+    pub(crate) fn offer(&self, item: &StreamItem<E>) -> bool {
+        let waker = {
+            let mut state = lock(&self.state);
+            if state.abandoned {
+                return false;
+            }
+            if state.finished {
+                return true;
+            }
+            let droppable = matches!(item, StreamItem::Event(_) | StreamItem::Error(_))
+                && !item.error().is_some_and(|error| error.is_fatal());
+            // Room for the lag notice and the item, so the gap keeps its place.
+            let room = state.items.len() + usize::from(state.loss.is_some()) < self.capacity;
+            if droppable && !room {
+                state.loss.get_or_insert_with(Box::default).record(item);
+                return true;
+            }
+            if let Some(loss) = state.loss.take() {
+                state.items.push_back(loss.into_notice());
+            }
+            state.items.push_back(item.clone());
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+
+    /// No more items: the consumer ends once it has read what is queued.
+    pub(crate) fn finish(&self) {
+        let waker = {
+            let mut state = lock(&self.state);
+            state.finished = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The consumer's side: the next item, the lag notice once the queue is
+    /// drained past a gap, or the end.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<StreamItem<E>>> {
+        let mut state = lock(&self.state);
+        if let Some(item) = state.items.pop_front() {
+            if state.items.is_empty() && state.items.capacity() > 64 {
+                // A burst is over: give its memory back.
+                state.items.shrink_to(8);
+            }
+            return Poll::Ready(Some(item));
+        }
+        if let Some(loss) = state.loss.take() {
+            return Poll::Ready(Some(loss.into_notice()));
+        }
+        if state.finished {
+            return Poll::Ready(None);
+        }
+        match &mut state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Items queued now.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.state).items.len()
+    }
+
+    /// The consumer went away: drop what is queued, refuse what comes.
+    pub(crate) fn abandon(&self) {
+        let mut state = lock(&self.state);
+        state.abandoned = true;
+        state.items = VecDeque::new();
+        state.loss = None;
+        state.waker = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::task::noop_waker;
+
+    fn next(queue: &ItemQueue<serde_json::Value>) -> Option<StreamItem<serde_json::Value>> {
+        let waker = noop_waker();
+        match queue.poll_next(&mut Context::from_waker(&waker)) {
+            Poll::Ready(item) => item,
+            Poll::Pending => panic!("nothing queued"),
+        }
+    }
+
+    fn event(n: u64) -> StreamItem<serde_json::Value> {
+        StreamItem::Event(Arc::new(serde_json::json!({ "type": "X", "n": n })))
+    }
+
+    fn number(item: Option<StreamItem<serde_json::Value>>) -> u64 {
+        item.and_then(|item| item.event().map(|e| e["n"].as_u64().unwrap()))
+            .expect("an event")
+    }
+
+    #[test]
+    fn a_full_queue_counts_exactly_and_keeps_the_gap_in_place() {
+        let queue = ItemQueue::new(4);
+        for n in 0..10 {
+            assert!(queue.offer(&event(n)));
+        }
+        // The connection notice is never dropped, and comes after the gap.
+        assert!(queue.offer(&StreamItem::Connected));
+        for n in 0..4 {
+            assert_eq!(number(next(&queue)), n);
+        }
+        match next(&queue) {
+            Some(StreamItem::Lagged { missed, concerned }) => {
+                assert_eq!(missed, 6);
+                assert!(concerned.is_empty(), "untyped events name nothing");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(next(&queue), Some(StreamItem::Connected)));
+        queue.finish();
+        assert!(next(&queue).is_none());
+    }
+
+    #[test]
+    fn the_notice_comes_when_the_queue_drains_even_if_nothing_follows() {
+        let queue = ItemQueue::new(1);
+        queue.offer(&event(0));
+        queue.offer(&event(1));
+        assert_eq!(number(next(&queue)), 0);
+        assert!(matches!(
+            next(&queue),
+            Some(StreamItem::Lagged { missed: 1, .. })
+        ));
+        // Room again: nothing lost since.
+        queue.offer(&event(2));
+        assert_eq!(number(next(&queue)), 2);
+    }
+
+    #[test]
+    fn an_abandoned_queue_refuses_items() {
+        let queue = ItemQueue::new(2);
+        queue.offer(&event(0));
+        queue.abandon();
+        assert!(!queue.offer(&event(1)));
+        assert_eq!(queue.len(), 0);
+    }
+}
