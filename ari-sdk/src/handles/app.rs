@@ -390,11 +390,34 @@ pub struct Call<V: VersionApi> {
     channel: ChannelHandle<V>,
     /// Kept once: the arguments and the snapshot are read from it.
     start: Arc<V::Event>,
+    recovered: bool,
 }
 
 impl<V: VersionApi> Call<V> {
     pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Self {
-        Call { channel, start }
+        Call {
+            channel,
+            start,
+            recovered: false,
+        }
+    }
+
+    pub(crate) fn recovered(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Self {
+        Call {
+            channel,
+            start,
+            recovered: true,
+        }
+    }
+
+    /// True for a call whose `StasisStart` was lost while the event stream
+    /// was down: found in the application by the reconciliation after the
+    /// reconnect (`GET /channels`), its `StasisStart` rebuilt from the
+    /// listing (with the reconciliation's time as its timestamp). What
+    /// happened to it during the gap is unknown; its state is the
+    /// snapshot's.
+    pub fn is_recovered(&self) -> bool {
+        self.recovered
     }
 
     /// The channel.
@@ -443,6 +466,7 @@ impl<V: VersionApi> fmt::Debug for Call<V> {
         f.debug_struct("Call")
             .field("channel", &self.channel)
             .field("args", &self.args())
+            .field("recovered", &self.recovered)
             .finish_non_exhaustive()
     }
 }

@@ -407,6 +407,25 @@ impl<V: VersionApi> Hub<V> {
         lock(&self.calls).push(call);
     }
 
+    /// A call found in the application by the reconciliation, its
+    /// `StasisStart` rebuilt: handed out like any other, marked recovered.
+    /// `None` when a handle follows the channel after all.
+    pub(crate) fn recover(
+        self: &Arc<Self>,
+        channel_id: &str,
+        start: Arc<V::Event>,
+    ) -> Option<Arc<Tracker<V::Event>>> {
+        let tracker = self.track(ResourceKind::Channel, channel_id, None);
+        let events = tracker.subscribe();
+        if tracker.is_ended() {
+            return None;
+        }
+        let core = Core::new(Arc::clone(self), Arc::clone(&tracker), Some(events));
+        let call = Call::recovered(ChannelHandle::from_core(core), start);
+        lock(&self.calls).push(call);
+        Some(tracker)
+    }
+
     /// After a reconnect: re-read what is alive, end what is gone. One
     /// reconciliation at a time; a reconnect during one runs it again.
     fn reconcile(self: &Arc<Self>) {
