@@ -1,0 +1,367 @@
+//! The event stream's throughput next to raw websocket loops, over the same
+//! frames from the same loopback server (`ari_sdk_tests::frame_server`),
+//! sent as fast as the socket takes them:
+//!
+//! - **a** raw tokio-tungstenite client loop, each text frame parsed into a
+//!   `serde_json::Value`;
+//! - **b** the same loop running `ari_sdk::v20::Event::from_json`;
+//! - **c** `EventStream<v20::Event>` (default `StreamSettings`), one
+//!   subscriber read in the calling task;
+//! - **d** one subscriber read in a spawned task;
+//! - **e** ten subscribers, each in its own spawned task.
+//!
+//! ```text
+//! cargo bench -p ari-sdk --bench stream --features asterisk-20
+//! STREAM_FRAMES=100000 STREAM_ROUNDS=3 cargo bench -p ari-sdk --bench stream --features asterisk-20
+//! ```
+//!
+//! The frames: real Asterisk 20 frames from `../shared/ari-captures`, the 7
+//! frames of a call's life re-templated for 1,000 calls (7,000 distinct
+//! frames), cycled up to `STREAM_FRAMES` (default 200,000). Rates are events
+//! per second at the consumer, from its first frame to its last; a
+//! consumer's **lost** count is what it never received (expected - received)
+//! and **lagged** the sum of the `missed` of its `Lagged` notices. For e,
+//! the rate is the mean over the ten subscribers (each receives every
+//! event) and lost/lagged are summed. The variants run in alternating order
+//! over `STREAM_ROUNDS` rounds (default 5); the table shows the median and
+//! the best round, and the ratios are of medians (best in brackets).
+//!
+//! The consumers run on a multi-thread Tokio runtime with the default worker
+//! count; the server on a runtime of its own with one worker.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ari_sdk::stream::{EventStream, StreamItem, StreamSettings, Subscription};
+use ari_sdk::v20::Event;
+use ari_sdk_tests::frame_server::{CallFrames, CallPlan, FrameServer};
+use futures::StreamExt as _;
+use secrecy::SecretString;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+const APP: &str = "stream-bench";
+/// A consumer stops after this long without a frame (lost frames never come).
+const QUIET: Duration = Duration::from_secs(2);
+const DISTINCT_CALLS: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    RawValue,
+    RawTyped,
+    StreamInline,
+    StreamSpawned,
+    StreamTen,
+}
+
+const VARIANTS: [Variant; 5] = [
+    Variant::RawValue,
+    Variant::RawTyped,
+    Variant::StreamInline,
+    Variant::StreamSpawned,
+    Variant::StreamTen,
+];
+
+impl Variant {
+    fn label(self) -> &'static str {
+        match self {
+            Variant::RawValue => "a raw loop, serde_json::Value",
+            Variant::RawTyped => "b raw loop, v20::Event::from_json",
+            Variant::StreamInline => "c EventStream, 1 subscriber inline",
+            Variant::StreamSpawned => "d EventStream, 1 subscriber spawned",
+            Variant::StreamTen => "e EventStream, 10 subscribers spawned",
+        }
+    }
+}
+
+/// One consumer's count.
+#[derive(Debug, Clone, Copy, Default)]
+struct Consumed {
+    received: u64,
+    lagged: u64,
+    other: u64,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Consumed {
+    fn event(&mut self) {
+        let now = Instant::now();
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+        self.received += 1;
+    }
+
+    fn rate(&self) -> f64 {
+        match (self.first, self.last) {
+            (Some(first), Some(last)) if last > first => {
+                self.received as f64 / (last - first).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// One variant's round.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    rate: f64,
+    min_rate: f64,
+    lost: u64,
+    lagged: u64,
+    other: u64,
+}
+
+struct Bench {
+    server_rt: tokio::runtime::Runtime,
+    server: FrameServer,
+    frames: Arc<Vec<Utf8Bytes>>,
+}
+
+impl Bench {
+    fn expected(&self) -> u64 {
+        self.frames.len() as u64
+    }
+
+    /// Sends every frame on the next accepted socket, from the server's
+    /// runtime; keeps the socket open afterwards until the client leaves.
+    async fn serve(&mut self) {
+        let mut socket = self
+            .server
+            .next_socket(Duration::from_secs(10))
+            .await
+            .expect("the client connects");
+        let frames = Arc::clone(&self.frames);
+        self.server_rt.spawn(async move {
+            if let Err(error) = socket.send_frames(frames.iter().cloned()).await {
+                eprintln!("the server's send failed: {error}");
+                return;
+            }
+            let _ = socket.keep_open().await;
+        });
+    }
+
+    async fn raw(&mut self, typed: bool) -> Sample {
+        let mut request = self
+            .server
+            .events_url()
+            .into_client_request()
+            .expect("a request");
+        request.headers_mut().insert(
+            "Authorization",
+            self.server.authorization().parse().expect("a header value"),
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the raw client connects");
+        self.serve().await;
+        let expected = self.expected();
+        let mut consumed = Consumed::default();
+        while consumed.received < expected {
+            match tokio::time::timeout(QUIET, ws.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    if typed {
+                        black_box(Event::from_json(&text).expect("a v20 event"));
+                    } else {
+                        black_box(serde_json::from_str::<serde_json::Value>(&text).expect("JSON"));
+                    }
+                    consumed.event();
+                }
+                Ok(Some(Ok(_))) => {}
+                _ => break,
+            }
+        }
+        let _ = ws.close(None).await;
+        sample(&[consumed], expected)
+    }
+
+    fn settings(&self) -> StreamSettings {
+        StreamSettings::new(
+            self.server.events_url(),
+            SecretString::from(self.server.authorization()),
+        )
+    }
+
+    async fn stream(&mut self, subscribers: usize, spawned: bool) -> Sample {
+        let stream = EventStream::<Event>::connect(self.settings()).expect("the stream starts");
+        let subscriptions: Vec<_> = (0..subscribers).map(|_| stream.subscribe()).collect();
+        self.serve().await;
+        let expected = self.expected();
+        let consumed = if spawned {
+            let tasks: Vec<_> = subscriptions
+                .into_iter()
+                .map(|subscription| tokio::spawn(consume(subscription, expected)))
+                .collect();
+            let mut all = Vec::new();
+            for task in tasks {
+                all.push(task.await.expect("a consumer task"));
+            }
+            all
+        } else {
+            let mut all = Vec::new();
+            for subscription in subscriptions {
+                all.push(consume(subscription, expected).await);
+            }
+            all
+        };
+        stream.close();
+        sample(&consumed, expected)
+    }
+
+    async fn run(&mut self, variant: Variant) -> Sample {
+        match variant {
+            Variant::RawValue => self.raw(false).await,
+            Variant::RawTyped => self.raw(true).await,
+            Variant::StreamInline => self.stream(1, false).await,
+            Variant::StreamSpawned => self.stream(1, true).await,
+            Variant::StreamTen => self.stream(10, true).await,
+        }
+    }
+}
+
+async fn consume(mut subscription: Subscription<Event>, expected: u64) -> Consumed {
+    let mut consumed = Consumed::default();
+    while consumed.received + consumed.lagged < expected {
+        match tokio::time::timeout(QUIET, subscription.next()).await {
+            Ok(Some(StreamItem::Event(event))) => {
+                black_box(&event);
+                consumed.event();
+            }
+            Ok(Some(StreamItem::Lagged { missed, .. })) => consumed.lagged += missed,
+            Ok(Some(StreamItem::Connected)) => {}
+            Ok(Some(_)) => consumed.other += 1,
+            Ok(None) | Err(_) => break,
+        }
+    }
+    consumed
+}
+
+fn sample(consumers: &[Consumed], expected: u64) -> Sample {
+    let rates: Vec<f64> = consumers.iter().map(Consumed::rate).collect();
+    Sample {
+        rate: rates.iter().sum::<f64>() / rates.len() as f64,
+        min_rate: rates.iter().copied().fold(f64::INFINITY, f64::min),
+        lost: consumers
+            .iter()
+            .map(|c| expected.saturating_sub(c.received))
+            .sum(),
+        lagged: consumers.iter().map(|c| c.lagged).sum(),
+        other: consumers.iter().map(|c| c.other).sum(),
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    let total: usize = std::env::var("STREAM_FRAMES")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(200_000);
+    let rounds: usize = std::env::var("STREAM_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+
+    let templates = CallFrames::load().expect("the captures hold a whole call");
+    let plan = CallPlan::new(&templates, DISTINCT_CALLS, APP);
+    let distinct: Vec<Utf8Bytes> = plan.frames().map(Utf8Bytes::from).collect();
+    let bytes: usize = distinct.iter().map(|f| f.len()).sum();
+    let frames: Vec<Utf8Bytes> = distinct.iter().cycle().take(total).cloned().collect();
+
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("frame-server")
+        .enable_all()
+        .build()
+        .expect("the server's runtime");
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the consumers' runtime");
+    let server = server_rt
+        .block_on(FrameServer::start(APP))
+        .expect("the server starts");
+    let mut bench = Bench {
+        server_rt,
+        server,
+        frames: Arc::new(frames),
+    };
+
+    println!(
+        "stream: {total} frames ({} distinct from {}, {:.0} bytes on average), burst, \
+         {rounds} rounds, {} workers",
+        distinct.len(),
+        templates.source(),
+        bytes as f64 / distinct.len() as f64,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); VARIANTS.len()];
+    for round in 0..rounds {
+        for offset in 0..VARIANTS.len() {
+            let index = (round + offset) % VARIANTS.len();
+            let sample = client_rt.block_on(bench.run(VARIANTS[index]));
+            samples[index].push(sample);
+        }
+        eprintln!("round {} of {rounds} done", round + 1);
+    }
+
+    println!(
+        "\n{:<38} {:>12} {:>12} {:>12} {:>10} {:>10} {:>8}",
+        "variant", "median ev/s", "best ev/s", "min sub ev/s", "lost", "lagged", "other"
+    );
+    println!("{}", "-".repeat(108));
+    let mut medians = Vec::new();
+    let mut bests = Vec::new();
+    for (variant, samples) in VARIANTS.iter().zip(&samples) {
+        let mut rates: Vec<f64> = samples.iter().map(|s| s.rate).collect();
+        let best = rates.iter().copied().fold(0.0, f64::max);
+        let median_rate = median(&mut rates);
+        let mut min_rates: Vec<f64> = samples.iter().map(|s| s.min_rate).collect();
+        let min_median = median(&mut min_rates);
+        let lost: Vec<String> = samples.iter().map(|s| s.lost.to_string()).collect();
+        let lagged: u64 = samples.iter().map(|s| s.lagged).sum();
+        let other: u64 = samples.iter().map(|s| s.other).sum();
+        println!(
+            "{:<38} {:>12.0} {:>12.0} {:>12.0} {:>10} {:>10} {:>8}",
+            variant.label(),
+            median_rate,
+            best,
+            min_median,
+            lost.join("/"),
+            lagged,
+            other
+        );
+        medians.push(median_rate);
+        bests.push(best);
+    }
+    println!(
+        "\nlost: per round (expected {total} per consumer, summed over e's ten); lagged: the \
+         `missed` of Lagged notices over all rounds; min sub: median of the slowest \
+         subscriber's rate (e)"
+    );
+    println!("\nratios (median [best]):");
+    for (name, num, den) in [
+        ("c/a", 2, 0),
+        ("c/b", 2, 1),
+        ("d/a", 3, 0),
+        ("d/b", 3, 1),
+        ("e/a", 4, 0),
+        ("e/b", 4, 1),
+    ] {
+        println!(
+            "  {name}  {:.2}  [{:.2}]",
+            medians[num] / medians[den],
+            bests[num] / bests[den]
+        );
+    }
+}
