@@ -1,0 +1,146 @@
+//! After a reconnect the handles reconcile from one listing: a followed call
+//! missing from `GET /channels` ends, and a channel in `Stasis()` of the
+//! application that nobody follows (its `StasisStart` was lost with the
+//! connection) becomes a recovered call. A small loopback Asterisk stand-in:
+//! the first websocket sends two calls and drops, the second stays up.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ari_sdk::handles::HandleEnded;
+use ari_sdk_tests::frame_server::{channel_id, CallFrames};
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures::StreamExt as _;
+use serde_json::Value;
+
+const APP: &str = "recover-test";
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+struct Stand {
+    /// The frames the first connection sends before dropping.
+    first_frames: Arc<Vec<String>>,
+    /// `GET /channels` answers this.
+    listing: Arc<Mutex<Vec<Value>>>,
+    connections: Arc<AtomicUsize>,
+    listings: Arc<AtomicUsize>,
+}
+
+async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Response {
+    let connection = stand.connections.fetch_add(1, Ordering::SeqCst);
+    upgrade.on_upgrade(move |mut socket| async move {
+        if connection == 0 {
+            for frame in stand.first_frames.iter() {
+                if socket.send(Message::Text(frame.clone().into())).await.is_err() {
+                    return;
+                }
+            }
+            // Dropped without a close frame: the connection is lost.
+            return;
+        }
+        // Stays up, answering nothing, until the client goes.
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+}
+
+async fn channels(State(stand): State<Stand>) -> Response {
+    stand.listings.fetch_add(1, Ordering::SeqCst);
+    let listing = stand.listing.lock().unwrap().clone();
+    axum::Json(Value::Array(listing)).into_response()
+}
+
+async fn channel(State(stand): State<Stand>, Path(id): Path<String>) -> Response {
+    let listing = stand.listing.lock().unwrap().clone();
+    match listing.into_iter().find(|c| c["id"] == id.as_str()) {
+        Some(found) => axum::Json(found).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"message": "Channel not found"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn bridges() -> Response {
+    axum::Json(Value::Array(Vec::new())).into_response()
+}
+
+/// The channel of a `StasisStart` frame, in `Stasis(APP,args...)`.
+fn channel_in_stasis(frames: &CallFrames, call: usize, args: &[&str]) -> Value {
+    let start: Value = serde_json::from_str(&frames.start(call, APP)).unwrap();
+    let mut channel = start["channel"].clone();
+    channel["dialplan"]["app_name"] = "Stasis".into();
+    let data: Vec<&str> = std::iter::once(APP).chain(args.iter().copied()).collect();
+    channel["dialplan"]["app_data"] = data.join(",").into();
+    channel
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
+    let frames = CallFrames::load().expect("the captures are in ../shared");
+    // Calls 0 and 1 enter over the first connection. While it is down,
+    // call 1 hangs up and call 2 enters (its StasisStart is lost).
+    let stand = Stand {
+        first_frames: Arc::new(vec![frames.start(0, APP), frames.start(1, APP)]),
+        listing: Arc::new(Mutex::new(vec![
+            channel_in_stasis(&frames, 0, &[]),
+            channel_in_stasis(&frames, 2, &["late", "x=y"]),
+        ])),
+        connections: Arc::new(AtomicUsize::new(0)),
+        listings: Arc::new(AtomicUsize::new(0)),
+    };
+    let router = Router::new()
+        .route("/ari/events", get(events))
+        .route("/ari/channels", get(channels))
+        .route("/ari/channels/{id}", get(channel))
+        .route("/ari/bridges", get(bridges))
+        .with_state(stand.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let config = ari_sdk::Config::builder()
+        .url(format!("http://{addr}/ari"))
+        .username("u")
+        .password("p")
+        .application(APP)
+        .version_check(false)
+        .build()
+        .unwrap();
+    let ari = ari_sdk::v20::Ari::new(ari_sdk::Client::new(config).unwrap());
+    let app = ari.stasis_app().unwrap();
+    let mut calls = app.calls();
+    async fn next(calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>) -> ari_sdk::v20::Call {
+        tokio::time::timeout(PATIENCE, calls.next())
+            .await
+            .expect("a call in time")
+            .expect("the calls go on")
+    }
+
+    let first = next(&mut calls).await;
+    let second = next(&mut calls).await;
+    assert_eq!(first.id(), channel_id(0));
+    assert_eq!(second.id(), channel_id(1));
+    assert!(!first.is_recovered());
+
+    // The reconnect's reconciliation: call 1 vanished, call 2 is recovered.
+    let ended = tokio::time::timeout(PATIENCE, second.ended()).await.unwrap();
+    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+    let recovered = next(&mut calls).await;
+    assert_eq!(recovered.id(), channel_id(2));
+    assert!(recovered.is_recovered());
+    assert_eq!(recovered.args(), ["late", "x=y"]);
+    assert_eq!(recovered.snapshot().unwrap().id, channel_id(2));
+    // Call 0 is still followed, and was not handed out twice.
+    assert!(first.end_reason().is_none());
+    assert!(recovered.end_reason().is_none());
+    assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
+    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
+    assert!(extra.is_err(), "no other call: {extra:?}");
+}
