@@ -43,6 +43,7 @@ use tokio::sync::mpsc;
 use crate::error::Error;
 use crate::resource::ResourceKind;
 use crate::stream::fanout::Tap;
+use crate::stream::queue::Wakes;
 use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, StreamItem, TypeSet};
 
 use super::app::Call;
@@ -126,9 +127,9 @@ struct HubTap<V: VersionApi> {
 }
 
 impl<V: VersionApi> Tap<V::Event> for HubTap<V> {
-    fn on_item(&self, item: &StreamItem<V::Event>) {
+    fn on_item(&self, item: &StreamItem<V::Event>, wakes: &mut Wakes) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.dispatch(item);
+            hub.dispatch(item, wakes);
         }
     }
 
@@ -285,13 +286,13 @@ impl<V: VersionApi> Hub<V> {
     }
 
     /// One item, on the connection task: must not wait.
-    fn dispatch(self: &Arc<Self>, item: &StreamItem<V::Event>) {
+    fn dispatch(self: &Arc<Self>, item: &StreamItem<V::Event>, wakes: &mut Wakes) {
         match item {
-            StreamItem::Event(event) => self.dispatch_event(event, item),
-            StreamItem::Disconnected { .. } | StreamItem::Error(_) => self.broadcast(item),
+            StreamItem::Event(event) => self.dispatch_event(event, item, wakes),
+            StreamItem::Disconnected { .. } | StreamItem::Error(_) => self.broadcast(item, wakes),
             StreamItem::Reconnected { .. } => {
                 // Events were lost: tell every handle, then ask Asterisk.
-                self.broadcast(item);
+                self.broadcast(item, wakes);
                 self.reconcile();
             }
             // The dispatcher is a tap: it is never sent a lag notice.
@@ -299,15 +300,20 @@ impl<V: VersionApi> Hub<V> {
         }
     }
 
-    fn broadcast(&self, item: &StreamItem<V::Event>) {
+    fn broadcast(&self, item: &StreamItem<V::Event>, wakes: &mut Wakes) {
         for tracker in self.registry.live() {
-            tracker.deliver(item);
+            tracker.deliver(item, wakes);
         }
     }
 
-    fn dispatch_event(self: &Arc<Self>, event: &Arc<V::Event>, item: &StreamItem<V::Event>) {
+    fn dispatch_event(
+        self: &Arc<Self>,
+        event: &Arc<V::Event>,
+        item: &StreamItem<V::Event>,
+        wakes: &mut Wakes,
+    ) {
         for tracker in self.registry.hits(event) {
-            tracker.deliver(item);
+            tracker.deliver(item, wakes);
         }
         match event.signal() {
             Signal::StasisStart { channel_id, .. } => self.incoming(channel_id, event),

@@ -10,7 +10,7 @@ use futures::Stream;
 use tokio::sync::Notify;
 
 use crate::resource::ResourceKind;
-use crate::stream::queue::ItemQueue;
+use crate::stream::queue::{ItemQueue, Wakes};
 use crate::stream::{StreamEvent, StreamItem};
 
 use super::ended::HandleEnded;
@@ -85,16 +85,23 @@ impl<E: StreamEvent> Tracker<E> {
     /// tracker alive: a stream outlives the handle it came from.
     pub(crate) fn subscribe(self: &Arc<Self>) -> HandleEvents<E> {
         let queue = ItemQueue::new(SINK_CAPACITY);
-        lock(&self.state).sinks.push(Arc::clone(&queue));
+        let mut state = lock(&self.state);
+        // Most resources have one stream: no room for more up front.
+        state.sinks.reserve_exact(1);
+        state.sinks.push(Arc::clone(&queue));
+        drop(state);
         HandleEvents {
             queue,
             _tracker: Arc::clone(self),
         }
     }
 
-    /// Hands `item` to every stream of this resource; never waits.
-    pub(crate) fn deliver(&self, item: &StreamItem<E>) {
-        lock(&self.state).sinks.retain(|sink| sink.offer(item));
+    /// Hands `item` to every stream of this resource; never waits. The
+    /// readers to wake go to `wakes`.
+    pub(crate) fn deliver(&self, item: &StreamItem<E>, wakes: &mut Wakes) {
+        lock(&self.state)
+            .sinks
+            .retain(|sink| sink.offer(item, wakes));
     }
 
     /// Records the end; the first one wins.
@@ -201,7 +208,10 @@ mod tests {
             Arc::new(Tracker::new(ResourceKind::Channel, "c", None, Weak::new()));
         let mut events = tracker.subscribe();
         for n in 0..(SINK_CAPACITY as u32 + 5) {
-            tracker.deliver(&StreamItem::Event(Arc::new(n.into())));
+            tracker.deliver(
+                &StreamItem::Event(Arc::new(n.into())),
+                &mut Wakes::default(),
+            );
         }
         for n in 0..SINK_CAPACITY as u32 {
             let item = events.next().await.unwrap();
@@ -211,7 +221,10 @@ mod tests {
             events.next().await,
             Some(StreamItem::Lagged { missed: 5, .. })
         ));
-        tracker.deliver(&StreamItem::Event(Arc::new(99.into())));
+        tracker.deliver(
+            &StreamItem::Event(Arc::new(99.into())),
+            &mut Wakes::default(),
+        );
         assert_eq!(**events.next().await.unwrap().event().unwrap(), 99);
         tracker.close_streams();
         assert!(events.next().await.is_none());

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt as _, StreamExt as _};
+use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -32,6 +32,7 @@ use tokio_tungstenite::tungstenite::{self, Bytes, Message};
 use super::fanout::Route;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
+use super::queue::Wakes;
 use super::{
     ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
     StreamSettings,
@@ -175,6 +176,8 @@ impl<E: StreamEvent> Task<E> {
             let mut publisher = Publisher {
                 shared: &self.shared,
                 route,
+                wakes: Wakes::default(),
+                unflushed: 0,
             };
             let reading = read_frames(
                 &mut source,
@@ -204,22 +207,44 @@ impl<E: StreamEvent> Task<E> {
         outcome
     }
 
+    /// Publishes a notice and wakes its consumers at once.
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
-        route.publish(item, None);
+        route.publish(item, None, &mut Wakes::default());
     }
 }
+
+/// Consumers woken together at most this many frames apart in a burst.
+const WAKE_BATCH: u32 = 16;
 
 /// Hands items to the taps and subscribers without ever waiting for them.
 struct Publisher<'a, E: StreamEvent> {
     shared: &'a Shared<E>,
     route: &'a mut Route<E>,
+    /// Consumers with new items, woken by [`flush`](Self::flush).
+    wakes: Wakes,
+    /// Frames published since the last flush.
+    unflushed: u32,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
     fn publish(&mut self, item: &StreamItem<E>, kind: Option<E::Kind>) {
         self.shared.fanout.refresh(self.route);
-        self.route.publish(item, kind);
+        self.route.publish(item, kind, &mut self.wakes);
+    }
+
+    /// Counts a frame; wakes the consumers every [`WAKE_BATCH`] frames.
+    fn frame_done(&mut self) {
+        self.unflushed += 1;
+        if self.unflushed >= WAKE_BATCH {
+            self.flush();
+        }
+    }
+
+    /// Wakes the consumers that have new items.
+    fn flush(&mut self) {
+        self.unflushed = 0;
+        self.wakes.flush();
     }
 
     /// Decodes a text frame once, unless nobody wants its type, and
@@ -248,8 +273,11 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     );
                 }
                 let kind = event.kind();
-                self.route
-                    .publish(&StreamItem::Event(Arc::new(event)), Some(kind));
+                self.route.publish(
+                    &StreamItem::Event(Arc::new(event)),
+                    Some(kind),
+                    &mut self.wakes,
+                );
             }
             Err(error) => {
                 tracing::warn!(error = %error, bytes = frame.len(), "malformed event frame");
@@ -258,7 +286,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     source: error,
                 };
                 self.route
-                    .publish(&StreamItem::Error(Arc::new(error)), None);
+                    .publish(&StreamItem::Error(Arc::new(error)), None, &mut self.wakes);
             }
         }
     }
@@ -309,35 +337,52 @@ async fn read_frames<E: StreamEvent>(
     let deadline = tokio::time::sleep_until(last_heard + idle_timeout);
     tokio::pin!(deadline);
     loop {
-        tokio::select! {
-            biased;
-            () = shutdown_requested(shutdown) => return Outcome::Shutdown,
-            frame = source.next() => match frame {
-                Some(Ok(message)) => {
-                    last_heard = Instant::now();
-                    if let Some(outcome) = publisher.on_message(message) {
-                        return outcome;
+        // A frame already at hand (a burst) is taken at once, and the
+        // consumers are woken every few frames; only before waiting for the
+        // socket are they all woken.
+        let frame = match source.next().now_or_never() {
+            Some(frame) => {
+                if *shutdown.borrow() || shutdown.has_changed().is_err() {
+                    return Outcome::Shutdown;
+                }
+                frame
+            }
+            None => {
+                publisher.flush();
+                tokio::select! {
+                    biased;
+                    () = shutdown_requested(shutdown) => return Outcome::Shutdown,
+                    frame = source.next() => frame,
+                    () = &mut deadline => {
+                        let silence = last_heard.elapsed();
+                        if silence >= idle_timeout {
+                            return Outcome::Lost(DisconnectReason::KeepaliveTimeout { silence });
+                        }
+                        deadline.as_mut().reset(last_heard + idle_timeout);
+                        continue;
                     }
-                    // Let the tasks this frame woke run (see the module docs).
-                    tokio::task::consume_budget().await;
                 }
-                Some(Err(error)) => {
-                    return Outcome::Lost(DisconnectReason::ConnectionLost {
-                        error: error.to_string(),
-                    })
+            }
+        };
+        match frame {
+            Some(Ok(message)) => {
+                last_heard = Instant::now();
+                if let Some(outcome) = publisher.on_message(message) {
+                    return outcome;
                 }
-                None => {
-                    return Outcome::Lost(DisconnectReason::ConnectionLost {
-                        error: "the connection ended without a close frame".to_owned(),
-                    })
-                }
-            },
-            () = &mut deadline => {
-                let silence = last_heard.elapsed();
-                if silence >= idle_timeout {
-                    return Outcome::Lost(DisconnectReason::KeepaliveTimeout { silence });
-                }
-                deadline.as_mut().reset(last_heard + idle_timeout);
+                publisher.frame_done();
+                // Let the tasks this frame woke run (see the module docs).
+                tokio::task::consume_budget().await;
+            }
+            Some(Err(error)) => {
+                return Outcome::Lost(DisconnectReason::ConnectionLost {
+                    error: error.to_string(),
+                })
+            }
+            None => {
+                return Outcome::Lost(DisconnectReason::ConnectionLost {
+                    error: "the connection ended without a close frame".to_owned(),
+                })
             }
         }
     }

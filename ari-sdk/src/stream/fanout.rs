@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::queue::ItemQueue;
+use super::queue::{ItemQueue, Wakes};
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
 /// Something that sees every item on the connection task itself, before any
@@ -22,7 +22,8 @@ use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 /// exchange it never lags and never loses an item.
 pub(crate) trait Tap<E>: Send + Sync {
     /// One item: an event of a type the tap wants, or any notice or error.
-    fn on_item(&self, item: &StreamItem<E>);
+    /// Consumers it queues items for go to `wakes`.
+    fn on_item(&self, item: &StreamItem<E>, wakes: &mut Wakes);
 
     /// The stream stopped for good.
     fn on_end(&self);
@@ -101,7 +102,7 @@ impl<E: StreamEvent> Fanout<E> {
         if let Some(terminal) = &table.ended {
             // Too late: say why the stream stopped, then end.
             if let Some(error) = terminal {
-                queue.offer(error);
+                queue.offer(error, &mut Wakes::default());
             }
             queue.finish();
             return (id, queue);
@@ -259,17 +260,17 @@ impl<E: StreamEvent> Route<E> {
 
     /// Hands `item` (of type `kind`, or a notice for `None`) to the taps
     /// first, then to the subscribers that want it.
-    pub(crate) fn publish(&self, item: &StreamItem<E>, kind: Option<E::Kind>) {
+    pub(crate) fn publish(&self, item: &StreamItem<E>, kind: Option<E::Kind>, wakes: &mut Wakes) {
         for (tap, interest) in &self.taps {
             if allows(interest, kind) {
-                tap.on_item(item);
+                tap.on_item(item, wakes);
             }
         }
         for (queue, interest) in &self.subscribers {
             if allows(interest, kind) {
                 // A consumer that is gone unsubscribes itself; until the
                 // table says so, its queue just refuses.
-                queue.offer(item);
+                queue.offer(item, wakes);
             }
         }
     }

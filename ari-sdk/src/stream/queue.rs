@@ -16,6 +16,12 @@
 //!
 //! Nothing is allocated until the first item is queued (a `VecDeque` starts
 //! empty), so a handle nobody reads from costs a few dozen bytes.
+//!
+//! Waking a consumer is deferred: [`ItemQueue::offer`] hands the consumer's
+//! waker to a [`Wakes`] list, which the producer empties every few items
+//! and whenever it is about to wait for the socket. A burst then costs one
+//! wake-up per consumer per batch instead of one per item (a wake-up of a
+//! parked thread is a system call, dearer than decoding an event).
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,6 +30,32 @@ use std::task::{Context, Poll, Waker};
 use crate::resource::ResourceId;
 
 use super::{StreamEvent, StreamItem};
+
+/// Wakers of consumers that have items waiting, woken together by
+/// [`flush`](Wakes::flush) (and when dropped, so none is ever forgotten).
+#[derive(Default)]
+pub(crate) struct Wakes {
+    wakers: Vec<Waker>,
+}
+
+impl Wakes {
+    pub(crate) fn push(&mut self, waker: Waker) {
+        self.wakers.push(waker);
+    }
+
+    /// Wakes them all.
+    pub(crate) fn flush(&mut self) {
+        for waker in self.wakers.drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for Wakes {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
 
 /// What a consumer missed since it last heard of a loss.
 #[derive(Default)]
@@ -101,8 +133,9 @@ impl<E: StreamEvent> ItemQueue<E> {
     }
 
     /// Queues `item`, or counts it when the queue is full and the item may be
-    /// dropped. False once the consumer is gone.
-    pub(crate) fn offer(&self, item: &StreamItem<E>) -> bool {
+    /// dropped; the consumer's waker, if it waits, goes to `wakes`. False
+    /// once the consumer is gone.
+    pub(crate) fn offer(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> bool {
         let waker = {
             let mut state = lock(&self.state);
             if state.abandoned {
@@ -126,7 +159,7 @@ impl<E: StreamEvent> ItemQueue<E> {
             state.waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            wakes.push(waker);
         }
         true
     }
@@ -208,10 +241,10 @@ mod tests {
     fn a_full_queue_counts_exactly_and_keeps_the_gap_in_place() {
         let queue = ItemQueue::new(4);
         for n in 0..10 {
-            assert!(queue.offer(&event(n)));
+            assert!(queue.offer(&event(n), &mut Wakes::default()));
         }
         // The connection notice is never dropped, and comes after the gap.
-        assert!(queue.offer(&StreamItem::Connected));
+        assert!(queue.offer(&StreamItem::Connected, &mut Wakes::default()));
         for n in 0..4 {
             assert_eq!(number(next(&queue)), n);
         }
@@ -230,24 +263,24 @@ mod tests {
     #[test]
     fn the_notice_comes_when_the_queue_drains_even_if_nothing_follows() {
         let queue = ItemQueue::new(1);
-        queue.offer(&event(0));
-        queue.offer(&event(1));
+        queue.offer(&event(0), &mut Wakes::default());
+        queue.offer(&event(1), &mut Wakes::default());
         assert_eq!(number(next(&queue)), 0);
         assert!(matches!(
             next(&queue),
             Some(StreamItem::Lagged { missed: 1, .. })
         ));
         // Room again: nothing lost since.
-        queue.offer(&event(2));
+        queue.offer(&event(2), &mut Wakes::default());
         assert_eq!(number(next(&queue)), 2);
     }
 
     #[test]
     fn an_abandoned_queue_refuses_items() {
         let queue = ItemQueue::new(2);
-        queue.offer(&event(0));
+        queue.offer(&event(0), &mut Wakes::default());
         queue.abandon();
-        assert!(!queue.offer(&event(1)));
+        assert!(!queue.offer(&event(1), &mut Wakes::default()));
         assert_eq!(queue.len(), 0);
     }
 }
