@@ -17,7 +17,7 @@
 //! without ever yielding, and the subscriber tasks it woke (queued behind it
 //! on the same worker) could not run before their buffers overflowed. With
 //! it, the task yields every budget's worth of frames (128 in tokio 1.x),
-//! well within the default buffer of 1,024.
+//! well within the default buffer of 8,192.
 
 use std::sync::Arc;
 use std::time::Duration;

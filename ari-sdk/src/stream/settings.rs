@@ -54,10 +54,12 @@ pub struct StreamSettings {
     /// The longest a connection attempt (TCP, TLS, upgrade) may take.
     /// Default 10 s.
     pub connect_timeout: Duration,
-    /// How many items a subscriber may fall behind before it loses the oldest
-    /// ones (and gets a [`Lagged`](super::StreamItem::Lagged) notice).
-    /// Rounded up to a power of two; the buffer is one ring shared by all
-    /// subscribers, so memory does not grow with their number. Default 1024.
+    /// How many events a subscriber may fall behind before it loses the
+    /// newest ones (and gets a [`Lagged`](super::StreamItem::Lagged) notice
+    /// with their exact count). Each subscriber has its own queue, which
+    /// takes memory only while it is behind: the bound absorbs a consumer
+    /// thread the OS did not schedule for a few milliseconds in a burst.
+    /// Default 8192.
     pub buffer: usize,
     /// The largest websocket message accepted; a bigger one ends the
     /// connection (which is then re-established). Default 16 MiB.
@@ -77,7 +79,7 @@ impl StreamSettings {
             ping_interval: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(25),
             connect_timeout: Duration::from_secs(10),
-            buffer: 1024,
+            buffer: 8192,
             max_message_size: 16 << 20,
             tls: None,
         }
