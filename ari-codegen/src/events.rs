@@ -1,5 +1,7 @@
 //! The `Event` enum: one variant per subtype of `Event`, decoded by looking
-//! at `type` first and then straight into the concrete struct.
+//! at `type` first and then straight into the concrete struct. The decoding
+//! machinery is the runtime's (`ari_sdk::decode`); the generated part is the
+//! dispatch table (`DecodeEvent`).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -86,7 +88,8 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
         ),
         description: None,
         notes: &[
-            "[`Event::from_json`] reads the frame's `type` first and decodes straight into that variant's struct; a type this module does not know is kept whole in [`Event::Unknown`].".to_string(),
+            "[`Event::from_json`] finds the frame's top-level `type` first and decodes the frame once, straight into that variant's struct, wherever `type` stands among the keys; a type this module does not know is kept whole in [`Event::Unknown`]. A frame with two top-level `type` keys is refused.".to_string(),
+            "`Deserialize` (`serde_json::from_str`, `from_slice`, `from_value`, an event inside a larger document) works with any deserializer and is as fast as [`Event::from_json`] when `type` is the first key, as Asterisk writes it. When `type` comes later (a proxy that reorders keys), the entries before it are buffered as `serde_json::Value`s first: the slow path; [`Event::from_json`] is the fast one for a frame held as text.".to_string(),
             "Each variant boxes its struct, so an `Event` stays small to move however large its biggest event (a transfer carries a dozen channels and bridges).".to_string(),
             "The fields every event has are reachable without a match: [`Event::application`], [`Event::timestamp`], [`Event::asterisk_id`], [`Event::type_name`].".to_string(),
         ],
@@ -136,16 +139,14 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
         }
 
         impl Event {
-            /// Decodes one websocket frame.
+            /// Decodes one websocket frame, in one pass whatever the order
+            /// of its keys.
             ///
-            /// Fails only when the frame is not a JSON object with a string
-            /// `type`, or when a known type's data does not match its model.
+            /// Fails only when the frame is not a JSON object with one
+            /// top-level string `type`, or when a known type's data does not
+            /// match its model.
             pub fn from_json(json: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
-                let type_name = #rt::event_type(json).map_err(#rt::tag_error)?;
-                Ok(match &*type_name {
-                    #(#wires => Event::#idents(Box::new(::serde_json::from_str(json)?)),)*
-                    _ => Event::Unknown(#rt::UnknownEvent::from_json(type_name.into_owned(), json)?),
-                })
+                #rt::decode_event_json(json)
             }
 
             /// The event's type.
@@ -200,9 +201,33 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
         }
 
         impl<'de> ::serde::Deserialize<'de> for Event {
-            /// Through [`Event::from_json`]; needs a serde_json deserializer.
+            /// One pass when `type` is the first key; when it comes later,
+            /// the entries before it are buffered first (the slow path; see
+            /// [`Event`]).
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Event, D::Error> {
-                #rt::deserialize_event(deserializer, Event::from_json)
+                #rt::deserialize_event(deserializer)
+            }
+        }
+
+        impl #rt::DecodeEvent for Event {
+            type Kind = EventType;
+
+            fn kind(name: &str) -> ::std::option::Option<EventType> {
+                match EventType::from_name(name) {
+                    EventType::Unknown => None,
+                    kind => Some(kind),
+                }
+            }
+
+            fn decode<'de, D: ::serde::Deserializer<'de>>(kind: EventType, deserializer: D) -> ::std::result::Result<Event, D::Error> {
+                Ok(match kind {
+                    #(EventType::#idents => Event::#idents(::serde::Deserialize::deserialize(deserializer)?),)*
+                    EventType::Unknown => return Err(::serde::de::Error::custom("no struct for an unknown event type")),
+                })
+            }
+
+            fn unknown(event: #rt::UnknownEvent) -> Event {
+                Event::Unknown(event)
             }
         }
 

@@ -4,14 +4,21 @@
 //!
 //! `cargo bench -p ari-sdk --bench event_decode --features asterisk-20`
 //!
-//! Criterion measures each decoder; the closing summary times both over the
-//! same frames, interleaved, and prints events/s, MB/s and the ratio.
+//! Two versions of every frame: as Asterisk sent it (`type` first), and with
+//! its keys sorted (`type` late), as a proxy or a re-encoder writes them.
+//! Criterion measures each decoder; the closing summary times them all over
+//! the same frames, interleaved, and prints events/s, MB/s and the ratios:
+//! `Event::from_json` against the `Value` parse, `serde_json::from_str::<Event>`
+//! (the `Deserialize` impl) against `from_json`, and the `type` scan alone
+//! (`event_tag::event_type`, what the runtime calls to skip a frame without
+//! decoding it) as a fraction of a full decode.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ari_sdk::v20::Event;
 use criterion::{black_box, criterion_group, Criterion, Throughput};
+use serde_json::Value;
 
 /// One line of a capture; `data` is kept as the text Asterisk sent (key
 /// order included: Asterisk writes `type` first).
@@ -45,93 +52,168 @@ fn frames() -> Vec<String> {
     frames
 }
 
+/// `value` with the keys of every object in sorted order (whatever
+/// serde_json's `preserve_order` feature says).
+fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+/// The frames re-encoded with sorted keys (compact), as a re-encoder writes them.
+fn sorted_frames(frames: &[String]) -> Vec<String> {
+    let sorted: Vec<String> = frames
+        .iter()
+        .map(|f| sort_keys(serde_json::from_str(f).expect("JSON")).to_string())
+        .collect();
+    let late = sorted
+        .iter()
+        .filter(|f| !f.starts_with(r#"{"type":"#))
+        .count();
+    assert!(
+        late * 2 > sorted.len(),
+        "`type` is not late in sorted frames"
+    );
+    sorted
+}
+
 fn decode_all_typed(frames: &[String]) {
     for frame in frames {
         black_box(Event::from_json(black_box(frame)).expect("a v20 event"));
     }
 }
 
+fn decode_all_serde(frames: &[String]) {
+    for frame in frames {
+        black_box(serde_json::from_str::<Event>(black_box(frame)).expect("a v20 event"));
+    }
+}
+
 fn decode_all_value(frames: &[String]) {
     for frame in frames {
-        black_box(serde_json::from_str::<serde_json::Value>(black_box(frame)).expect("JSON"));
+        black_box(serde_json::from_str::<Value>(black_box(frame)).expect("JSON"));
+    }
+}
+
+fn scan_all(frames: &[String]) {
+    for frame in frames {
+        black_box(ari_sdk::event_tag::event_type(black_box(frame)).expect("a type"));
     }
 }
 
 fn benches(c: &mut Criterion) {
     let frames = frames();
-    let bytes: usize = frames.iter().map(String::len).sum();
-    let mut group = c.benchmark_group("event_decode");
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("typed_v20_event", |b| b.iter(|| decode_all_typed(&frames)));
-    group.bench_function("serde_json_value", |b| b.iter(|| decode_all_value(&frames)));
-    group.finish();
+    let sorted = sorted_frames(&frames);
+    for (order, frames) in [("asterisk_order", &frames), ("sorted_keys", &sorted)] {
+        let bytes: usize = frames.iter().map(String::len).sum();
+        let mut group = c.benchmark_group(format!("event_decode/{order}"));
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function("from_json", |b| b.iter(|| decode_all_typed(frames)));
+        group.bench_function("serde_from_str", |b| b.iter(|| decode_all_serde(frames)));
+        group.bench_function("serde_json_value", |b| b.iter(|| decode_all_value(frames)));
+        group.finish();
 
-    let mut group = c.benchmark_group("event_type_tag");
-    group.throughput(Throughput::Elements(frames.len() as u64));
-    group.bench_function("scan", |b| {
-        b.iter(|| {
-            for frame in &frames {
-                black_box(ari_sdk::event_tag::event_type(black_box(frame)).expect("a type"));
-            }
-        })
-    });
-    group.bench_function("serde_borrowed_struct", |b| {
-        b.iter(|| {
-            for frame in &frames {
-                black_box(
-                    ari_sdk::event_tag::event_type_by_serde(black_box(frame)).expect("a type"),
-                );
-            }
-        })
-    });
-    group.finish();
+        let mut group = c.benchmark_group(format!("event_type_tag/{order}"));
+        group.throughput(Throughput::Elements(frames.len() as u64));
+        group.bench_function("scan", |b| b.iter(|| scan_all(frames)));
+        group.bench_function("serde_borrowed_struct", |b| {
+            b.iter(|| {
+                for frame in frames {
+                    black_box(
+                        ari_sdk::event_tag::event_type_by_serde(black_box(frame)).expect("a type"),
+                    );
+                }
+            })
+        });
+        group.finish();
+    }
 }
 
-/// Times both decoders over all the frames, alternating rounds so drift
-/// hits both alike, and prints the figures BENCHMARKS.md records. Each figure
-/// is the best round: on a shared 2-core machine the best round is the one
-/// least disturbed by other processes, for both decoders alike.
+/// A decoder run over every frame.
+type Decoder = fn(&[String]);
+
+/// The decoders of the summary, in the order they run in each round.
+const DECODERS: [(&str, Decoder); 4] = [
+    ("serde_json::Value", decode_all_value),
+    ("Event::from_json", decode_all_typed),
+    ("from_str::<Event>", decode_all_serde),
+    ("event_type scan", scan_all),
+];
+
+/// Times every decoder over all the frames of both orders, alternating
+/// rounds so drift hits all alike, and prints the figures BENCHMARKS.md
+/// records. Each figure is the best round: on a shared 2-core machine the
+/// best round is the one least disturbed by other processes, for every
+/// decoder alike.
 fn summary() {
     let frames = frames();
-    let bytes: usize = frames.iter().map(String::len).sum();
-    let mut typed = Duration::MAX;
-    let mut value = Duration::MAX;
+    let sorted = sorted_frames(&frames);
+    let sets = [("Asterisk order", &frames), ("sorted keys", &sorted)];
+    let mut best = [[Duration::MAX; DECODERS.len()]; 2];
     let mut rounds = 0u32;
-    let deadline = Instant::now() + Duration::from_secs(6);
+    let deadline = Instant::now() + Duration::from_secs(12);
     while Instant::now() < deadline {
-        let start = Instant::now();
-        decode_all_typed(&frames);
-        typed = typed.min(start.elapsed());
-        let start = Instant::now();
-        decode_all_value(&frames);
-        value = value.min(start.elapsed());
+        for (set, (_, frames)) in sets.iter().enumerate() {
+            for (i, (_, decode)) in DECODERS.iter().enumerate() {
+                let start = Instant::now();
+                decode(frames);
+                best[set][i] = best[set][i].min(start.elapsed());
+            }
+        }
         rounds += 1;
     }
-    let report = |name: &str, best: Duration| {
-        let seconds = best.as_secs_f64();
+    println!(
+        "\nsummary: {} event frames, best of {rounds} interleaved rounds each",
+        frames.len()
+    );
+    for (set, (order, frames)) in sets.iter().enumerate() {
+        let bytes: usize = frames.iter().map(String::len).sum();
+        println!("\n{order} ({bytes} bytes):");
+        for (i, (name, _)) in DECODERS.iter().enumerate() {
+            let seconds = best[set][i].as_secs_f64();
+            println!(
+                "{name:>20}: {:>10.0} events/s {:>8.1} MB/s",
+                frames.len() as f64 / seconds,
+                bytes as f64 / seconds / 1e6
+            );
+        }
+        let [value, typed, serde, scan] = best[set].map(|d| d.as_secs_f64());
         println!(
-            "{name:>18}: {:>9.0} events/s {:>7.1} MB/s",
-            frames.len() as f64 / seconds,
-            bytes as f64 / seconds / 1e6
+            "  from_json vs Value:           {:.2}x the speed",
+            value / typed
         );
-    };
-    println!(
-        "\nsummary: {} event frames, {} bytes, best of {rounds} rounds each",
-        frames.len(),
-        bytes
-    );
-    report("v20::Event", typed);
-    report("serde_json::Value", value);
-    println!(
-        "typed decode is {:.2}x the speed of the Value parse",
-        value.as_secs_f64() / typed.as_secs_f64()
-    );
+        println!(
+            "  from_str::<Event> vs Value:   {:.2}x the speed",
+            value / serde
+        );
+        println!(
+            "  from_str::<Event> / from_json: {:.2} of the speed",
+            typed / serde
+        );
+        println!(
+            "  event_type scan / from_json:   {:.3} of the time",
+            scan / typed
+        );
+    }
 }
 
 criterion_group!(event_decode, benches);
 
 fn main() {
-    event_decode();
-    Criterion::default().configure_from_args().final_summary();
+    if std::env::var_os("EVENT_DECODE_SUMMARY_ONLY").is_none() {
+        event_decode();
+        Criterion::default().configure_from_args().final_summary();
+    }
     summary();
 }

@@ -66,6 +66,7 @@
 
 pub mod client;
 pub mod config;
+pub mod decode;
 pub mod error;
 pub mod event_tag;
 pub mod handles;

@@ -12,6 +12,7 @@ pub use bytes::Bytes;
 
 pub use crate::client::{Client, ResponseFuture};
 pub use crate::config::Config;
+pub use crate::decode::{decode_event_json, deserialize_event, tag_error, DecodeEvent};
 pub use crate::error::{Error, HttpErrorKind};
 pub use crate::event_tag::{event_type, TagError};
 pub use crate::handles::{
@@ -59,24 +60,6 @@ where
         event: &'a T,
     }
     Tagged { type_name, event }.serialize(serializer)
-}
-
-/// The error of a frame without a readable `type`, as serde_json's error.
-pub fn tag_error(error: TagError) -> serde_json::Error {
-    de::Error::custom(error)
-}
-
-/// Reads an event through its `from_json` from any serde_json deserializer
-/// (the frame is taken as raw JSON first).
-pub fn deserialize_event<'de, D, T>(
-    deserializer: D,
-    from_json: fn(&str) -> Result<T, serde_json::Error>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let raw: Box<serde_json::value::RawValue> = serde::Deserialize::deserialize(deserializer)?;
-    from_json(raw.get()).map_err(de::Error::custom)
 }
 
 /// The body of a `variables` parameter: `{"NAME": "value", ...}` (newer

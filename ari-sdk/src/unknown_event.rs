@@ -1,6 +1,6 @@
 //! An event whose `type` the version module does not know.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::timestamp::Timestamp;
@@ -34,27 +34,28 @@ impl PartialEq for UnknownEvent {
 
 impl UnknownEvent {
     /// Reads the common fields of `json`, whose `type` is `type_name`.
+    ///
+    /// Fails when `json` is not a JSON object, when it has two top-level
+    /// `type` keys, or when `application` or `asterisk_id` is not a string.
     pub fn from_json(type_name: String, json: &str) -> Result<UnknownEvent, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct Common<'a> {
-            #[serde(borrow, default)]
-            application: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default)]
-            timestamp: Option<serde_json::Value>,
-            #[serde(borrow, default)]
-            asterisk_id: Option<std::borrow::Cow<'a, str>>,
-        }
-        let common: Common<'_> = serde_json::from_str(json)?;
+        let common = crate::decode::read_common_json(json)?;
+        UnknownEvent::from_common(type_name, common, json)
+    }
+
+    pub(crate) fn from_common(
+        type_name: String,
+        common: crate::decode::Common,
+        json: &str,
+    ) -> Result<UnknownEvent, serde_json::Error> {
         Ok(UnknownEvent {
             type_name,
-            application: common.application.map(|s| s.into_owned()),
+            application: common.application,
             // Lenient: an unknown event is kept even with a strange timestamp.
             timestamp: common
                 .timestamp
-                .as_ref()
-                .and_then(|v| v.as_str())
+                .as_deref()
                 .and_then(|s| Timestamp::parse(s).ok()),
-            asterisk_id: common.asterisk_id.map(|s| s.into_owned()),
+            asterisk_id: common.asterisk_id,
             raw: RawValue::from_string(json.to_string())?,
         })
     }

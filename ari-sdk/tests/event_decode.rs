@@ -331,3 +331,211 @@ fn path_matches(template: &str, path: &str) -> bool {
     let p: Vec<&str> = path.split('/').collect();
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
 }
+
+/// `value` with the keys of every object in sorted order.
+fn sort_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sort_keys).collect()),
+        other => other,
+    }
+}
+
+/// The frame with its keys sorted, compact (`type` late), as a re-encoder
+/// writes it.
+fn sorted_frame(frame: &str) -> String {
+    sort_keys(serde_json::from_str(frame).unwrap()).to_string()
+}
+
+#[cfg(feature = "asterisk-20")]
+#[test]
+fn sorted_key_frames_decode_like_asterisk_order() {
+    use ari_sdk::v20::Event;
+    let frames = captured_frames();
+    let mut late = 0;
+    for frame in &frames {
+        let sorted = sorted_frame(frame);
+        if !sorted.starts_with(r#"{"type":"#) {
+            late += 1;
+        }
+        let expected = Event::from_json(frame).unwrap();
+        assert_eq!(Event::from_json(&sorted).unwrap(), expected, "{sorted}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&sorted).unwrap(),
+            expected,
+            "{sorted}"
+        );
+        // The scan agrees with serde_json in both orders.
+        let value: Value = serde_json::from_str(frame).unwrap();
+        for text in [frame.as_str(), sorted.as_str()] {
+            assert_eq!(
+                ari_sdk::event_tag::event_type(text).unwrap(),
+                value["type"].as_str().unwrap()
+            );
+        }
+    }
+    assert!(late > frames.len() / 2, "{late} frames with a late type");
+}
+
+#[cfg(feature = "asterisk-20")]
+#[test]
+fn deserialize_impl_equals_from_json_through_every_entry_point() {
+    use ari_sdk::v20::Event;
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        seq: u32,
+        event: Event,
+        after: Vec<Event>,
+    }
+    for frame in captured_frames() {
+        let expected = Event::from_json(&frame).unwrap();
+        let value: Value = serde_json::from_str(&frame).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&frame).unwrap(), expected);
+        assert_eq!(
+            serde_json::from_slice::<Event>(frame.as_bytes()).unwrap(),
+            expected
+        );
+        assert_eq!(
+            serde_json::from_value::<Event>(value.clone()).unwrap(),
+            expected
+        );
+        assert_eq!(
+            <Event as serde::Deserialize>::deserialize(&value).unwrap(),
+            expected
+        );
+        assert_eq!(
+            serde_json::from_reader::<_, Event>(frame.as_bytes()).unwrap(),
+            expected
+        );
+        let envelope = format!(r#"{{"seq":3,"event":{frame},"after":[{frame}]}}"#);
+        let envelope: Envelope = serde_json::from_str(&envelope).unwrap();
+        assert_eq!(envelope.seq, 3);
+        assert_eq!(envelope.event, expected);
+        assert_eq!(envelope.after, std::slice::from_ref(&expected));
+        // Serializing and decoding again gives the same event.
+        let back = serde_json::to_string(&expected).unwrap();
+        assert_eq!(Event::from_json(&back).unwrap(), expected);
+    }
+}
+
+#[cfg(feature = "asterisk-20")]
+#[test]
+fn two_top_level_types_are_refused() {
+    use ari_sdk::v20::Event;
+    let frame = captured_frames()
+        .into_iter()
+        .find(|f| f.contains(r#""type": "StasisStart""#))
+        .unwrap();
+    let body = frame.strip_prefix('{').unwrap();
+    let twice = [
+        // A second `type` later, the same or another.
+        format!(r#"{{"type":"StasisEnd",{body}"#),
+        format!(r#"{{{}, "type": "StasisStart"}}"#, &body[..body.len() - 1]),
+        format!(r#"{{{}, "type": "Whatever"}}"#, &body[..body.len() - 1]),
+        // An unknown type twice.
+        r#"{"type":"FutureEvent","a":1,"type":"FutureEvent"}"#.to_string(),
+        r#"{"a":1,"type":"FutureEvent","b":{"c":2},"type":"Other"}"#.to_string(),
+        // An escaped key is the same key.
+        r#"{"type":"FutureEvent","typ\u0065":"FutureEvent"}"#.to_string(),
+    ];
+    for text in &twice {
+        let sorted_first = format!(r#"{{"x":{{"y":1}},{}"#, &text[1..]);
+        for text in [text, &sorted_first] {
+            let error = Event::from_json(text).unwrap_err();
+            assert!(
+                error.to_string().contains("two top-level `type` keys"),
+                "{error}: {text}"
+            );
+            let error = serde_json::from_str::<Event>(text).unwrap_err();
+            assert!(
+                error.to_string().contains("two top-level `type` keys"),
+                "{error}: {text}"
+            );
+            let error = serde_json::from_slice::<Event>(text.as_bytes()).unwrap_err();
+            assert!(error.to_string().contains("two top-level `type` keys"));
+        }
+    }
+    // Nested `type` keys are data.
+    let nested = r#"{"type":"ChannelUserevent","eventname":"E","userevent":{"type":"mine","x":{"type":1}},"application":"a","timestamp":"2026-11-22T18:02:24.382+0000"}"#;
+    let event = Event::from_json(nested).unwrap();
+    assert_eq!(serde_json::from_str::<Event>(nested).unwrap(), event);
+    match &event {
+        Event::ChannelUserevent(e) => assert_eq!(e.userevent["type"], "mine"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[cfg(feature = "asterisk-20")]
+#[test]
+fn missing_wrong_and_unknown_types_through_every_entry_point() {
+    use ari_sdk::v20::{Event, EventType};
+    for (bad, says) in [
+        ("{}", "no `type`"),
+        (r#"{"application":"x"}"#, "no `type`"),
+        (
+            r#"{"application":"x","channel":{"type":"nested"}}"#,
+            "no `type`",
+        ),
+        (r#"{"type":5,"application":"x"}"#, "type"),
+        (r#"{"application":"x","type":null}"#, "type"),
+        (r#"{"x":[1],"type":{"a":"b"}}"#, "type"),
+        ("[]", ""),
+        ("\"StasisStart\"", ""),
+    ] {
+        let error = Event::from_json(bad).unwrap_err();
+        assert!(error.to_string().contains(says), "{error}: {bad}");
+        let error = serde_json::from_str::<Event>(bad).unwrap_err();
+        assert!(error.to_string().contains(says), "{error}: {bad}");
+        let value: Value = serde_json::from_str(bad).unwrap();
+        assert!(serde_json::from_value::<Event>(value).is_err(), "{bad}");
+    }
+
+    // Unknown types keep the frame, whatever the order of its keys.
+    let frame = r#"{"type":"FutureEvent","application":"app","timestamp":"2026-11-22T18:02:24.382+0000","asterisk_id":"i","x":{"y":[1,{"type":"n"}]}}"#;
+    let late = r#"{"application":"app","timestamp":"2026-11-22T18:02:24.382+0000","x":{"y":[1,{"type":"n"}]},"type":"FutureEvent","asterisk_id":"i"}"#;
+    for text in [frame, late] {
+        let event = Event::from_json(text).unwrap();
+        assert_eq!(event.event_type(), EventType::Unknown);
+        assert_eq!(event.type_name(), "FutureEvent");
+        assert_eq!(event.application(), Some("app"));
+        assert_eq!(event.asterisk_id(), Some("i"));
+        assert!(event.timestamp().is_some());
+        let Event::Unknown(unknown) = &event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(unknown.raw.get(), text);
+        for via_serde in [
+            serde_json::from_str::<Event>(text).unwrap(),
+            serde_json::from_value::<Event>(serde_json::from_str(text).unwrap()).unwrap(),
+        ] {
+            let Event::Unknown(other) = &via_serde else {
+                panic!("{via_serde:?}")
+            };
+            assert_eq!(other.type_name, "FutureEvent");
+            assert_eq!(other.application.as_deref(), Some("app"));
+            assert_eq!(other.asterisk_id.as_deref(), Some("i"));
+            assert_eq!(other.timestamp, unknown.timestamp);
+            let a: Value = serde_json::from_str(other.raw.get()).unwrap();
+            let b: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(a, b);
+        }
+    }
+    // Compact and in order: the generic path writes the same text back.
+    assert_eq!(
+        serde_json::from_str::<Event>(late).unwrap(),
+        Event::from_json(late).unwrap()
+    );
+    // A known type whose data is wrong is an error in both paths.
+    let wrong = r#"{"type":"StasisStart","application":7}"#;
+    assert!(Event::from_json(wrong).is_err());
+    assert!(serde_json::from_str::<Event>(wrong).is_err());
+}

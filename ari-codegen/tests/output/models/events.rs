@@ -104,7 +104,9 @@ pub struct WidgetRemoved {
 
 /// An event of Asterisk 99's websocket: one variant per subtype of `Event`.
 ///
-/// [`Event::from_json`] reads the frame's `type` first and decodes straight into that variant's struct; a type this module does not know is kept whole in [`Event::Unknown`].
+/// [`Event::from_json`] finds the frame's top-level `type` first and decodes the frame once, straight into that variant's struct, wherever `type` stands among the keys; a type this module does not know is kept whole in [`Event::Unknown`]. A frame with two top-level `type` keys is refused.
+///
+/// `Deserialize` (`serde_json::from_str`, `from_slice`, `from_value`, an event inside a larger document) works with any deserializer and is as fast as [`Event::from_json`] when `type` is the first key, as Asterisk writes it. When `type` comes later (a proxy that reorders keys), the entries before it are buffered as `serde_json::Value`s first: the slow path; [`Event::from_json`] is the fast one for a frame held as text.
 ///
 /// Each variant boxes its struct, so an `Event` stays small to move however large its biggest event (a transfer carries a dozen channels and bridges).
 ///
@@ -160,31 +162,14 @@ impl EventType {
 }
 
 impl Event {
-    /// Decodes one websocket frame.
+    /// Decodes one websocket frame, in one pass whatever the order
+    /// of its keys.
     ///
-    /// Fails only when the frame is not a JSON object with a string
-    /// `type`, or when a known type's data does not match its model.
+    /// Fails only when the frame is not a JSON object with one
+    /// top-level string `type`, or when a known type's data does not
+    /// match its model.
     pub fn from_json(json: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
-        let type_name = ::ari_sdk::runtime::event_type(json)
-            .map_err(::ari_sdk::runtime::tag_error)?;
-        Ok(
-            match &*type_name {
-                "WidgetCreated" => {
-                    Event::WidgetCreated(Box::new(::serde_json::from_str(json)?))
-                }
-                "WidgetRemoved" => {
-                    Event::WidgetRemoved(Box::new(::serde_json::from_str(json)?))
-                }
-                _ => {
-                    Event::Unknown(
-                        ::ari_sdk::runtime::UnknownEvent::from_json(
-                            type_name.into_owned(),
-                            json,
-                        )?,
-                    )
-                }
-            },
-        )
+        ::ari_sdk::runtime::decode_event_json(json)
     }
 
     /// The event's type.
@@ -252,11 +237,53 @@ impl ::serde::Serialize for Event {
 }
 
 impl<'de> ::serde::Deserialize<'de> for Event {
-    /// Through [`Event::from_json`]; needs a serde_json deserializer.
+    /// One pass when `type` is the first key; when it comes later,
+    /// the entries before it are buffered first (the slow path; see
+    /// [`Event`]).
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Event, D::Error> {
-        ::ari_sdk::runtime::deserialize_event(deserializer, Event::from_json)
+        ::ari_sdk::runtime::deserialize_event(deserializer)
+    }
+}
+
+impl ::ari_sdk::runtime::DecodeEvent for Event {
+    type Kind = EventType;
+
+    fn kind(name: &str) -> ::std::option::Option<EventType> {
+        match EventType::from_name(name) {
+            EventType::Unknown => None,
+            kind => Some(kind),
+        }
+    }
+
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        kind: EventType,
+        deserializer: D,
+    ) -> ::std::result::Result<Event, D::Error> {
+        Ok(
+            match kind {
+                EventType::WidgetCreated => {
+                    Event::WidgetCreated(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::WidgetRemoved => {
+                    Event::WidgetRemoved(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::Unknown => {
+                    return Err(
+                        ::serde::de::Error::custom("no struct for an unknown event type"),
+                    );
+                }
+            },
+        )
+    }
+
+    fn unknown(event: ::ari_sdk::runtime::UnknownEvent) -> Event {
+        Event::Unknown(event)
     }
 }
 

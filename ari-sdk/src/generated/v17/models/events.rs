@@ -2115,7 +2115,9 @@ pub struct ChannelConnectedLine {
 
 /// An event of Asterisk 17's websocket: one variant per subtype of `Event`.
 ///
-/// [`Event::from_json`] reads the frame's `type` first and decodes straight into that variant's struct; a type this module does not know is kept whole in [`Event::Unknown`].
+/// [`Event::from_json`] finds the frame's top-level `type` first and decodes the frame once, straight into that variant's struct, wherever `type` stands among the keys; a type this module does not know is kept whole in [`Event::Unknown`]. A frame with two top-level `type` keys is refused.
+///
+/// `Deserialize` (`serde_json::from_str`, `from_slice`, `from_value`, an event inside a larger document) works with any deserializer and is as fast as [`Event::from_json`] when `type` is the first key, as Asterisk writes it. When `type` comes later (a proxy that reorders keys), the entries before it are buffered as `serde_json::Value`s first: the slow path; [`Event::from_json`] is the fast one for a frame held as text.
 ///
 /// Each variant boxes its struct, so an `Event` stays small to move however large its biggest event (a transfer carries a dozen channels and bridges).
 ///
@@ -2423,141 +2425,14 @@ impl EventType {
 }
 
 impl Event {
-    /// Decodes one websocket frame.
+    /// Decodes one websocket frame, in one pass whatever the order
+    /// of its keys.
     ///
-    /// Fails only when the frame is not a JSON object with a string
-    /// `type`, or when a known type's data does not match its model.
+    /// Fails only when the frame is not a JSON object with one
+    /// top-level string `type`, or when a known type's data does not
+    /// match its model.
     pub fn from_json(json: &str) -> ::std::result::Result<Event, ::serde_json::Error> {
-        let type_name = crate::runtime::event_type(json)
-            .map_err(crate::runtime::tag_error)?;
-        Ok(
-            match &*type_name {
-                "DeviceStateChanged" => {
-                    Event::DeviceStateChanged(Box::new(::serde_json::from_str(json)?))
-                }
-                "PlaybackStarted" => {
-                    Event::PlaybackStarted(Box::new(::serde_json::from_str(json)?))
-                }
-                "PlaybackContinuing" => {
-                    Event::PlaybackContinuing(Box::new(::serde_json::from_str(json)?))
-                }
-                "PlaybackFinished" => {
-                    Event::PlaybackFinished(Box::new(::serde_json::from_str(json)?))
-                }
-                "RecordingStarted" => {
-                    Event::RecordingStarted(Box::new(::serde_json::from_str(json)?))
-                }
-                "RecordingFinished" => {
-                    Event::RecordingFinished(Box::new(::serde_json::from_str(json)?))
-                }
-                "RecordingFailed" => {
-                    Event::RecordingFailed(Box::new(::serde_json::from_str(json)?))
-                }
-                "ApplicationMoveFailed" => {
-                    Event::ApplicationMoveFailed(Box::new(::serde_json::from_str(json)?))
-                }
-                "ApplicationReplaced" => {
-                    Event::ApplicationReplaced(Box::new(::serde_json::from_str(json)?))
-                }
-                "BridgeCreated" => {
-                    Event::BridgeCreated(Box::new(::serde_json::from_str(json)?))
-                }
-                "BridgeDestroyed" => {
-                    Event::BridgeDestroyed(Box::new(::serde_json::from_str(json)?))
-                }
-                "BridgeMerged" => {
-                    Event::BridgeMerged(Box::new(::serde_json::from_str(json)?))
-                }
-                "BridgeBlindTransfer" => {
-                    Event::BridgeBlindTransfer(Box::new(::serde_json::from_str(json)?))
-                }
-                "BridgeAttendedTransfer" => {
-                    Event::BridgeAttendedTransfer(
-                        Box::new(::serde_json::from_str(json)?),
-                    )
-                }
-                "BridgeVideoSourceChanged" => {
-                    Event::BridgeVideoSourceChanged(
-                        Box::new(::serde_json::from_str(json)?),
-                    )
-                }
-                "ChannelCreated" => {
-                    Event::ChannelCreated(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelDestroyed" => {
-                    Event::ChannelDestroyed(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelEnteredBridge" => {
-                    Event::ChannelEnteredBridge(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelLeftBridge" => {
-                    Event::ChannelLeftBridge(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelStateChange" => {
-                    Event::ChannelStateChange(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelDtmfReceived" => {
-                    Event::ChannelDtmfReceived(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelDialplan" => {
-                    Event::ChannelDialplan(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelCallerId" => {
-                    Event::ChannelCallerId(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelUserevent" => {
-                    Event::ChannelUserevent(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelHangupRequest" => {
-                    Event::ChannelHangupRequest(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelVarset" => {
-                    Event::ChannelVarset(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelTalkingStarted" => {
-                    Event::ChannelTalkingStarted(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelTalkingFinished" => {
-                    Event::ChannelTalkingFinished(
-                        Box::new(::serde_json::from_str(json)?),
-                    )
-                }
-                "ChannelHold" => {
-                    Event::ChannelHold(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelUnhold" => {
-                    Event::ChannelUnhold(Box::new(::serde_json::from_str(json)?))
-                }
-                "ContactStatusChange" => {
-                    Event::ContactStatusChange(Box::new(::serde_json::from_str(json)?))
-                }
-                "EndpointStateChange" => {
-                    Event::EndpointStateChange(Box::new(::serde_json::from_str(json)?))
-                }
-                "Dial" => Event::Dial(Box::new(::serde_json::from_str(json)?)),
-                "StasisEnd" => Event::StasisEnd(Box::new(::serde_json::from_str(json)?)),
-                "StasisStart" => {
-                    Event::StasisStart(Box::new(::serde_json::from_str(json)?))
-                }
-                "TextMessageReceived" => {
-                    Event::TextMessageReceived(Box::new(::serde_json::from_str(json)?))
-                }
-                "ChannelConnectedLine" => {
-                    Event::ChannelConnectedLine(Box::new(::serde_json::from_str(json)?))
-                }
-                "PeerStatusChange" => {
-                    Event::PeerStatusChange(Box::new(::serde_json::from_str(json)?))
-                }
-                _ => {
-                    Event::Unknown(
-                        crate::runtime::UnknownEvent::from_json(
-                            type_name.into_owned(),
-                            json,
-                        )?,
-                    )
-                }
-            },
-        )
+        crate::runtime::decode_event_json(json)
     }
 
     /// The event's type.
@@ -2915,11 +2790,223 @@ impl ::serde::Serialize for Event {
 }
 
 impl<'de> ::serde::Deserialize<'de> for Event {
-    /// Through [`Event::from_json`]; needs a serde_json deserializer.
+    /// One pass when `type` is the first key; when it comes later,
+    /// the entries before it are buffered first (the slow path; see
+    /// [`Event`]).
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Event, D::Error> {
-        crate::runtime::deserialize_event(deserializer, Event::from_json)
+        crate::runtime::deserialize_event(deserializer)
+    }
+}
+
+impl crate::runtime::DecodeEvent for Event {
+    type Kind = EventType;
+
+    fn kind(name: &str) -> ::std::option::Option<EventType> {
+        match EventType::from_name(name) {
+            EventType::Unknown => None,
+            kind => Some(kind),
+        }
+    }
+
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        kind: EventType,
+        deserializer: D,
+    ) -> ::std::result::Result<Event, D::Error> {
+        Ok(
+            match kind {
+                EventType::DeviceStateChanged => {
+                    Event::DeviceStateChanged(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::PlaybackStarted => {
+                    Event::PlaybackStarted(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::PlaybackContinuing => {
+                    Event::PlaybackContinuing(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::PlaybackFinished => {
+                    Event::PlaybackFinished(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::RecordingStarted => {
+                    Event::RecordingStarted(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::RecordingFinished => {
+                    Event::RecordingFinished(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::RecordingFailed => {
+                    Event::RecordingFailed(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ApplicationMoveFailed => {
+                    Event::ApplicationMoveFailed(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ApplicationReplaced => {
+                    Event::ApplicationReplaced(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::BridgeCreated => {
+                    Event::BridgeCreated(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::BridgeDestroyed => {
+                    Event::BridgeDestroyed(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::BridgeMerged => {
+                    Event::BridgeMerged(::serde::Deserialize::deserialize(deserializer)?)
+                }
+                EventType::BridgeBlindTransfer => {
+                    Event::BridgeBlindTransfer(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::BridgeAttendedTransfer => {
+                    Event::BridgeAttendedTransfer(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::BridgeVideoSourceChanged => {
+                    Event::BridgeVideoSourceChanged(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelCreated => {
+                    Event::ChannelCreated(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelDestroyed => {
+                    Event::ChannelDestroyed(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelEnteredBridge => {
+                    Event::ChannelEnteredBridge(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelLeftBridge => {
+                    Event::ChannelLeftBridge(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelStateChange => {
+                    Event::ChannelStateChange(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelDtmfReceived => {
+                    Event::ChannelDtmfReceived(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelDialplan => {
+                    Event::ChannelDialplan(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelCallerId => {
+                    Event::ChannelCallerId(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelUserevent => {
+                    Event::ChannelUserevent(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelHangupRequest => {
+                    Event::ChannelHangupRequest(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelVarset => {
+                    Event::ChannelVarset(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelTalkingStarted => {
+                    Event::ChannelTalkingStarted(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelTalkingFinished => {
+                    Event::ChannelTalkingFinished(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelHold => {
+                    Event::ChannelHold(::serde::Deserialize::deserialize(deserializer)?)
+                }
+                EventType::ChannelUnhold => {
+                    Event::ChannelUnhold(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ContactStatusChange => {
+                    Event::ContactStatusChange(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::EndpointStateChange => {
+                    Event::EndpointStateChange(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::Dial => {
+                    Event::Dial(::serde::Deserialize::deserialize(deserializer)?)
+                }
+                EventType::StasisEnd => {
+                    Event::StasisEnd(::serde::Deserialize::deserialize(deserializer)?)
+                }
+                EventType::StasisStart => {
+                    Event::StasisStart(::serde::Deserialize::deserialize(deserializer)?)
+                }
+                EventType::TextMessageReceived => {
+                    Event::TextMessageReceived(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::ChannelConnectedLine => {
+                    Event::ChannelConnectedLine(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::PeerStatusChange => {
+                    Event::PeerStatusChange(
+                        ::serde::Deserialize::deserialize(deserializer)?,
+                    )
+                }
+                EventType::Unknown => {
+                    return Err(
+                        ::serde::de::Error::custom("no struct for an unknown event type"),
+                    );
+                }
+            },
+        )
+    }
+
+    fn unknown(event: crate::runtime::UnknownEvent) -> Event {
+        Event::Unknown(event)
     }
 }
 
