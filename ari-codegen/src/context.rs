@@ -242,7 +242,13 @@ impl<'a> Context<'a> {
                         &data_type,
                         enum_ident.as_deref(),
                     )?;
-                    if data_type == DataType::Model(name.clone()) {
+                    // A model inside itself needs a box; an optional model
+                    // gets one too, so an absent one costs a pointer, not
+                    // its whole size (`StasisStart.replace_channel` is
+                    // almost always absent, and a `Channel` is 440 bytes).
+                    if data_type == DataType::Model(name.clone())
+                        || (!prop.is_required() && matches!(data_type, DataType::Model(_)))
+                    {
                         ty = quote!(Box<#ty>);
                     }
                     fields.push(FieldInfo {

@@ -799,14 +799,14 @@ pub struct BridgeBlindTransfer {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<super::Channel>,
+    pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<super::Channel>,
+    pub transferee: Option<Box<super::Channel>>,
     /// `exten` (`string`, required).
     ///
     /// The extension transferred to
@@ -837,7 +837,7 @@ pub struct BridgeBlindTransfer {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<super::Bridge>,
+    pub bridge: Option<Box<super::Bridge>>,
 }
 
 /// `BridgeAttendedTransfer` (model of `events.json`).
@@ -892,21 +892,21 @@ pub struct BridgeAttendedTransfer {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<super::Channel>,
+    pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<super::Channel>,
+    pub transferee: Option<Box<super::Channel>>,
     /// `transfer_target` (`Channel`).
     ///
     /// The channel that is being transferred to
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer_target: Option<super::Channel>,
+    pub transfer_target: Option<Box<super::Channel>>,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
@@ -925,14 +925,14 @@ pub struct BridgeAttendedTransfer {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferer_first_leg_bridge: Option<super::Bridge>,
+    pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
     /// `transferer_second_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer second leg is in
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferer_second_leg_bridge: Option<super::Bridge>,
+    pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
     /// `destination_type` (`string`, required).
     ///
     /// How the transfer was accomplished
@@ -959,28 +959,28 @@ pub struct BridgeAttendedTransfer {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_link_first_leg: Option<super::Channel>,
+    pub destination_link_first_leg: Option<Box<super::Channel>>,
     /// `destination_link_second_leg` (`Channel`).
     ///
     /// Second leg of a link transfer result
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_link_second_leg: Option<super::Channel>,
+    pub destination_link_second_leg: Option<Box<super::Channel>>,
     /// `destination_threeway_channel` (`Channel`).
     ///
     /// Transferer channel that survived the threeway result
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_threeway_channel: Option<super::Channel>,
+    pub destination_threeway_channel: Option<Box<super::Channel>>,
     /// `destination_threeway_bridge` (`Bridge`).
     ///
     /// Bridge that survived the threeway result
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_threeway_bridge: Option<super::Bridge>,
+    pub destination_threeway_bridge: Option<Box<super::Bridge>>,
 }
 
 /// `ChannelCreated` (model of `events.json`).
@@ -1117,7 +1117,7 @@ pub struct ChannelEnteredBridge {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<super::Channel>,
+    pub channel: Option<Box<super::Channel>>,
 }
 
 /// `ChannelLeftBridge` (model of `events.json`).
@@ -1414,21 +1414,21 @@ pub struct ChannelUserevent {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<super::Channel>,
+    pub channel: Option<Box<super::Channel>>,
     /// `bridge` (`Bridge`).
     ///
     /// A bridge that is signaled with the user event.
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bridge: Option<super::Bridge>,
+    pub bridge: Option<Box<super::Bridge>>,
     /// `endpoint` (`Endpoint`).
     ///
     /// A endpoint that is signaled with the user event.
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<super::Endpoint>,
+    pub endpoint: Option<Box<super::Endpoint>>,
     /// `userevent` (`object`, required).
     ///
     /// Custom Userevent data
@@ -1547,7 +1547,7 @@ pub struct ChannelVarset {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<super::Channel>,
+    pub channel: Option<Box<super::Channel>>,
 }
 
 /// `ChannelHold` (model of `events.json`).
@@ -1899,7 +1899,7 @@ pub struct Dial {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller: Option<super::Channel>,
+    pub caller: Option<Box<super::Channel>>,
     /// `peer` (`Channel`, required).
     ///
     /// The dialed channel.
@@ -1919,7 +1919,7 @@ pub struct Dial {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forwarded: Option<super::Channel>,
+    pub forwarded: Option<Box<super::Channel>>,
     /// `dialstring` (`string`).
     ///
     /// The dial string for calling the peer channel.
@@ -2023,7 +2023,7 @@ pub struct StasisStart {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<super::Channel>,
+    pub replace_channel: Option<Box<super::Channel>>,
 }
 
 /// `TextMessageReceived` (model of `events.json`).
@@ -2068,7 +2068,7 @@ pub struct TextMessageReceived {
     ///
     /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<super::Endpoint>,
+    pub endpoint: Option<Box<super::Endpoint>>,
 }
 
 /// `ChannelConnectedLine` (model of `events.json`).

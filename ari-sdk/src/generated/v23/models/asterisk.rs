@@ -170,28 +170,28 @@ pub struct AsteriskInfo {
     ///
     /// Available since Asterisk 23.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub build: Option<super::BuildInfo>,
+    pub build: Option<Box<super::BuildInfo>>,
     /// `system` (`SystemInfo`).
     ///
     /// Info about the system running Asterisk
     ///
     /// Available since Asterisk 23.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<super::SystemInfo>,
+    pub system: Option<Box<super::SystemInfo>>,
     /// `config` (`ConfigInfo`).
     ///
     /// Info about Asterisk configuration
     ///
     /// Available since Asterisk 23.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config: Option<super::ConfigInfo>,
+    pub config: Option<Box<super::ConfigInfo>>,
     /// `status` (`StatusInfo`).
     ///
     /// Info about Asterisk status
     ///
     /// Available since Asterisk 23.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<super::StatusInfo>,
+    pub status: Option<Box<super::StatusInfo>>,
 }
 
 /// `AsteriskPing` (model of `asterisk.json`).
