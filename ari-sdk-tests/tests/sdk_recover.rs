@@ -37,7 +37,11 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
     upgrade.on_upgrade(move |mut socket| async move {
         if connection == 0 {
             for frame in stand.first_frames.iter() {
-                if socket.send(Message::Text(frame.clone().into())).await.is_err() {
+                if socket
+                    .send(Message::Text(frame.clone().into()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -130,7 +134,9 @@ async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
     assert!(!first.is_recovered());
 
     // The reconnect's reconciliation: call 1 vanished, call 2 is recovered.
-    let ended = tokio::time::timeout(PATIENCE, second.ended()).await.unwrap();
+    let ended = tokio::time::timeout(PATIENCE, second.ended())
+        .await
+        .unwrap();
     assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
     let recovered = next(&mut calls).await;
     assert_eq!(recovered.id(), channel_id(2));
