@@ -272,6 +272,26 @@ async fn a_stalled_consumer_gets_a_lag_notice_while_a_fast_one_gets_everything()
     assert_eq!(next_seq(&mut fast).await, 101);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_that_pauses_briefly_loses_nothing() {
+    let listener = bind().await;
+    // Buffers of 16, and 64 events in one burst while the consumer sleeps:
+    // the reader gives the full queue its grace instead of dropping.
+    let stream =
+        EventStream::<TestEvent>::connect(settings(listener.local_addr().unwrap()).buffer(16))
+            .unwrap();
+    let mut pausing = stream.subscribe();
+    let (mut socket, _) = accept(&listener).await;
+    assert!(matches!(next(&mut pausing).await, StreamItem::Connected));
+    for seq in 1..=64 {
+        send(&mut socket, event("ChannelVarset", seq)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    for seq in 1..=64 {
+        assert_eq!(next_seq(&mut pausing).await, seq, "no gap, no lag notice");
+    }
+}
+
 /// Sends events in batches `follower` can keep up with, checking each arrives.
 async fn send_in_step(
     socket: &mut ServerSocket,

@@ -1,10 +1,12 @@
 //! The connection task: connect, read, keep alive, reconnect.
 //!
 //! One task per [`EventStream`](super::EventStream). It is the only reader of
-//! the socket and never waits for a subscriber: publishing is a non-blocking
-//! push into each subscriber's bounded queue, so a slow consumer cannot make
+//! the socket and never waits long for a subscriber: publishing is a push
+//! into each subscriber's bounded queue, and a full queue gets at most a
+//! 50 ms grace once per lag (see `queue.rs`), so a slow consumer cannot make
 //! Asterisk's writes block (Asterisk drops a websocket whose writes block for
-//! `websocket_write_timeout`, 100 ms by default).
+//! `websocket_write_timeout`, 100 ms by default, which only starts once the
+//! kernel's socket buffers are full).
 //!
 //! The handles' dispatcher is not a subscriber but a tap: it runs here, on
 //! this task, for every item, so it can never fall behind and never loses an
@@ -32,7 +34,7 @@ use tokio_tungstenite::tungstenite::{self, Bytes, Message};
 use super::fanout::Route;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
-use super::queue::Wakes;
+use super::queue::{ItemQueue, Wakes};
 use super::{
     ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
     StreamSettings,
@@ -178,6 +180,7 @@ impl<E: StreamEvent> Task<E> {
                 route,
                 wakes: Wakes::default(),
                 unflushed: 0,
+                full: Vec::new(),
             };
             let reading = read_frames(
                 &mut source,
@@ -210,12 +213,18 @@ impl<E: StreamEvent> Task<E> {
     /// Publishes a notice and wakes its consumers at once.
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
-        route.publish(item, None, &mut Wakes::default());
+        // Notices are never dropped, so no queue is ever full for them.
+        route.publish(item, None, &mut Wakes::default(), &mut Vec::new());
     }
 }
 
 /// Consumers woken together at most this many frames apart in a burst.
 const WAKE_BATCH: u32 = 16;
+
+/// How long a frame may wait for room in full subscribers' queues (once per
+/// lag of each: see `queue.rs`). Far inside Asterisk's 100 ms write timeout,
+/// which only starts once the kernel's socket buffers are full.
+const SUBSCRIBER_GRACE: Duration = Duration::from_millis(50);
 
 /// Hands items to the taps and subscribers without ever waiting for them.
 struct Publisher<'a, E: StreamEvent> {
@@ -225,12 +234,32 @@ struct Publisher<'a, E: StreamEvent> {
     wakes: Wakes,
     /// Frames published since the last flush.
     unflushed: u32,
+    /// Subscribers whose queue was full for the last frame, with the item.
+    full: Vec<(Arc<ItemQueue<E>>, StreamItem<E>)>,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
     fn publish(&mut self, item: &StreamItem<E>, kind: Option<E::Kind>) {
         self.shared.fanout.refresh(self.route);
-        self.route.publish(item, kind, &mut self.wakes);
+        self.route
+            .publish(item, kind, &mut self.wakes, &mut self.full);
+    }
+
+    /// Gives the subscribers that were full for the last frame a moment to
+    /// make room, then offers it again (counted as lost if still full).
+    async fn make_room(&mut self) {
+        if self.full.is_empty() {
+            return;
+        }
+        // Their consumers must run to make room.
+        self.flush();
+        let deadline = Instant::now() + SUBSCRIBER_GRACE;
+        for (queue, item) in std::mem::take(&mut self.full) {
+            if !queue.room_by(deadline).await {
+                tracing::debug!("a subscriber stayed full; its missed events are counted");
+            }
+            queue.offer(&item, &mut self.wakes);
+        }
     }
 
     /// Counts a frame; wakes the consumers every [`WAKE_BATCH`] frames.
@@ -277,6 +306,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     &StreamItem::Event(Arc::new(event)),
                     Some(kind),
                     &mut self.wakes,
+                    &mut self.full,
                 );
             }
             Err(error) => {
@@ -285,8 +315,12 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     raw: frame.to_owned(),
                     source: error,
                 };
-                self.route
-                    .publish(&StreamItem::Error(Arc::new(error)), None, &mut self.wakes);
+                self.route.publish(
+                    &StreamItem::Error(Arc::new(error)),
+                    None,
+                    &mut self.wakes,
+                    &mut self.full,
+                );
             }
         }
     }
@@ -370,6 +404,7 @@ async fn read_frames<E: StreamEvent>(
                 if let Some(outcome) = publisher.on_message(message) {
                     return outcome;
                 }
+                publisher.make_room().await;
                 publisher.frame_done();
                 // Let the tasks this frame woke run (see the module docs).
                 tokio::task::consume_budget().await;

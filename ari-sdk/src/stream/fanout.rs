@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::queue::{ItemQueue, Wakes};
+use super::queue::{ItemQueue, Offer, Wakes};
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
 /// Something that sees every item on the connection task itself, before any
@@ -259,18 +259,26 @@ impl<E: StreamEvent> Route<E> {
     }
 
     /// Hands `item` (of type `kind`, or a notice for `None`) to the taps
-    /// first, then to the subscribers that want it.
-    pub(crate) fn publish(&self, item: &StreamItem<E>, kind: Option<E::Kind>, wakes: &mut Wakes) {
+    /// first, then to the subscribers that want it. A subscriber whose
+    /// queue is full before it ever lost anything goes to `full` with the
+    /// item, for the caller to give it a moment.
+    pub(crate) fn publish(
+        &self,
+        item: &StreamItem<E>,
+        kind: Option<E::Kind>,
+        wakes: &mut Wakes,
+        full: &mut Vec<(Arc<ItemQueue<E>>, StreamItem<E>)>,
+    ) {
         for (tap, interest) in &self.taps {
             if allows(interest, kind) {
                 tap.on_item(item, wakes);
             }
         }
         for (queue, interest) in &self.subscribers {
-            if allows(interest, kind) {
-                // A consumer that is gone unsubscribes itself; until the
-                // table says so, its queue just refuses.
-                queue.offer(item, wakes);
+            // A consumer that is gone unsubscribes itself; until the table
+            // says so, its queue just refuses.
+            if allows(interest, kind) && queue.offer_patiently(item, wakes) == Offer::Full {
+                full.push((Arc::clone(queue), item.clone()));
             }
         }
     }

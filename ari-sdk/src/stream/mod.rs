@@ -17,8 +17,11 @@
 //!   decodes anything a second time; when every subscriber declared the
 //!   types it wants ([`Subscription::only_types`]), a frame of another type
 //!   is not decoded at all (its `type` is read, and that is all);
-//! - never waits for a subscriber: each has a bounded buffer, and one that
-//!   falls behind keeps what it holds and is told exactly what it missed: a
+//! - never waits long for a subscriber: each has a bounded buffer (a full
+//!   one gets a grace of at most 50 ms, once, before anything is counted as
+//!   lost, so a consumer thread the OS did not schedule for a moment loses
+//!   nothing), and one that falls behind for good keeps what it holds and is
+//!   told exactly what it missed: a
 //!   [`StreamItem::Lagged`] with the count and the resources those events
 //!   named, in the place of the gap. The socket goes on being drained
 //!   (Asterisk drops a websocket whose writes block for its

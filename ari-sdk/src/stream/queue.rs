@@ -10,6 +10,14 @@
 //! [`StreamItem::Lagged`] with the exact count and the resources, then what
 //! came after: the gap sits exactly where the events went missing.
 //!
+//! A subscriber's queue gets a moment first: when it is full and its
+//! consumer has not lost anything yet, the connection task waits for room a
+//! short while ([`ItemQueue::offer_patiently`], [`ItemQueue::room_by`])
+//! before counting, so a consumer thread the OS left unscheduled for a few
+//! milliseconds in a burst loses nothing. A consumer that lost items gets no
+//! such wait again until it has caught up, so a slow one cannot hold the
+//! socket back. Handles' queues are never waited for.
+//!
 //! Connection notices (`Connected`, `Disconnected`, `Reconnected`) and the
 //! fatal error are never dropped: they are rare, and a consumer must learn of
 //! them in order even when it fell behind.
@@ -26,6 +34,9 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::resource::ResourceId;
 
@@ -102,12 +113,31 @@ struct State<E> {
     finished: bool,
     /// The consumer is gone; the producer forgets the queue.
     abandoned: bool,
+    /// It lost items and has not yet caught up (drained to empty): the
+    /// producer does not wait for it again until it has.
+    lagging: bool,
+    /// The producer waits for room: the consumer says when it took an item.
+    room_wanted: bool,
+}
+
+/// What became of an offered item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Offer {
+    /// Queued, or counted as lost.
+    Taken,
+    /// Full, and the consumer had not lost anything yet: nothing counted,
+    /// the producer may give it a moment ([`ItemQueue::room_by`]) and offer
+    /// again.
+    Full,
+    /// The consumer is gone.
+    Gone,
 }
 
 /// A queue between one producer that never waits and one consumer.
 pub(crate) struct ItemQueue<E> {
     capacity: usize,
     state: Mutex<State<E>>,
+    room: Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -128,7 +158,10 @@ impl<E: StreamEvent> ItemQueue<E> {
                 waker: None,
                 finished: false,
                 abandoned: false,
+                lagging: false,
+                room_wanted: false,
             }),
+            room: Notify::new(),
         })
     }
 
@@ -136,21 +169,36 @@ impl<E: StreamEvent> ItemQueue<E> {
     /// dropped; the consumer's waker, if it waits, goes to `wakes`. False
     /// once the consumer is gone.
     pub(crate) fn offer(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> bool {
+        self.offer_with(item, wakes, false) != Offer::Gone
+    }
+
+    /// [`offer`](Self::offer), except that a full queue whose consumer has
+    /// not lost anything yet answers [`Offer::Full`] instead of counting.
+    pub(crate) fn offer_patiently(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> Offer {
+        self.offer_with(item, wakes, true)
+    }
+
+    fn offer_with(&self, item: &StreamItem<E>, wakes: &mut Wakes, patient: bool) -> Offer {
         let waker = {
             let mut state = lock(&self.state);
             if state.abandoned {
-                return false;
+                return Offer::Gone;
             }
             if state.finished {
-                return true;
+                return Offer::Taken;
             }
             let droppable = matches!(item, StreamItem::Event(_) | StreamItem::Error(_))
                 && !item.error().is_some_and(|error| error.is_fatal());
             // Room for the lag notice and the item, so the gap keeps its place.
             let room = state.items.len() + usize::from(state.loss.is_some()) < self.capacity;
             if droppable && !room {
+                if patient && !state.lagging {
+                    state.room_wanted = true;
+                    return Offer::Full;
+                }
+                state.lagging = true;
                 state.loss.get_or_insert_with(Box::default).record(item);
-                return true;
+                return Offer::Taken;
             }
             if let Some(loss) = state.loss.take() {
                 state.items.push_back(loss.into_notice());
@@ -161,7 +209,29 @@ impl<E: StreamEvent> ItemQueue<E> {
         if let Some(waker) = waker {
             wakes.push(waker);
         }
-        true
+        Offer::Taken
+    }
+
+    /// Waits until the queue has room (or its consumer is gone), at most
+    /// until `deadline`; true when there is room.
+    pub(crate) async fn room_by(&self, deadline: Instant) -> bool {
+        loop {
+            let notified = self.room.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a take in between still wakes us.
+            notified.as_mut().enable();
+            {
+                let mut state = lock(&self.state);
+                let room = state.items.len() + usize::from(state.loss.is_some()) < self.capacity;
+                if room || state.abandoned || state.finished {
+                    return true;
+                }
+                state.room_wanted = true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
     }
 
     /// No more items: the consumer ends once it has read what is queued.
@@ -185,8 +255,19 @@ impl<E: StreamEvent> ItemQueue<E> {
                 // A burst is over: give its memory back.
                 state.items.shrink_to(8);
             }
+            if state.items.is_empty() && state.loss.is_none() {
+                // Caught up: worth waiting for again.
+                state.lagging = false;
+            }
+            let room_wanted = std::mem::take(&mut state.room_wanted);
+            drop(state);
+            if room_wanted {
+                self.room.notify_waiters();
+            }
             return Poll::Ready(Some(item));
         }
+        // Drained: it caught up.
+        state.lagging = false;
         if let Some(loss) = state.loss.take() {
             return Poll::Ready(Some(loss.into_notice()));
         }
