@@ -251,9 +251,7 @@ impl Client {
             return Ok(body);
         }
         let documented = op.documented_error(status);
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("message")?.as_str().map(str::to_string));
+        let message = error_message(&body);
         tracing::debug!(status, "ARI error response");
         Err(Error::Http {
             status,
@@ -286,6 +284,33 @@ impl Client {
         let body = response.bytes().await.map_err(transport)?;
         Ok((status, body))
     }
+}
+
+/// The longest excerpt of an error body kept as its message.
+const MESSAGE_EXCERPT: usize = 200;
+
+/// What Asterisk says in an error body: its `message` (most errors) or
+/// `error` (`{"error":"Allocation failed"}` of a failed originate), else the
+/// start of the body (an HTML error page, a proxy's text).
+fn error_message(body: &[u8]) -> Option<String> {
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body) {
+        let said = ["message", "error"]
+            .iter()
+            .find_map(|key| object.get(*key)?.as_str());
+        if let Some(said) = said {
+            return Some(said.to_string());
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut excerpt: String = text.chars().take(MESSAGE_EXCERPT).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    Some(excerpt)
 }
 
 /// The major of a version string (`20` of `20.20.1`, `13` of `13.38.3-cert1`).

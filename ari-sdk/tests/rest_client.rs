@@ -447,6 +447,10 @@ async fn error_statuses_carry_the_documented_reason_and_asterisks_message() {
             409,
             json!({"message": "Channel with given unique ID already exists"}),
         ),
+        // What Asterisk answers an originate to a technology it lacks.
+        "/ari/channels" if seen.method == "POST" => {
+            Reply::json(500, json!({"error": "Allocation failed"}))
+        }
         _ => Reply {
             status: 502,
             content_type: "text/plain",
@@ -499,13 +503,20 @@ async fn error_statuses_carry_the_documented_reason_and_asterisks_message() {
         Some("Channel with given unique ID already exists")
     );
 
-    // An undocumented status, a body that is not JSON.
+    // `error` instead of `message`.
+    let err = ari.channels().originate("Foo/bar").await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.message(), Some("Allocation failed"));
+    assert!(err.to_string().ends_with(": Allocation failed"), "{err}");
+
+    // An undocumented status, a body that is not JSON: its start is the
+    // message.
     let err = ari.channels().list().await.unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert_eq!(err.http_kind(), Some(HttpErrorKind::ServerError));
-    assert_eq!(err.message(), None);
+    assert_eq!(err.message(), Some("bad gateway"));
     assert_eq!(err.body(), Some("bad gateway"));
-    assert_eq!(err.to_string(), "channels.list: HTTP 502");
+    assert_eq!(err.to_string(), "channels.list: HTTP 502: bad gateway");
 }
 
 #[tokio::test]
