@@ -73,9 +73,19 @@ impl FromStr for Timestamp {
 }
 
 impl fmt::Display for Timestamp {
-    /// Asterisk's form, millisecond precision.
+    /// Asterisk's form: milliseconds, or as many digits as a finer time
+    /// needs (microseconds, nanoseconds), so nothing received is dropped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3f%z"))
+        use chrono::Timelike as _;
+        let nanos = self.0.nanosecond() % 1_000_000_000;
+        let pattern = if nanos.is_multiple_of(1_000_000) {
+            "%Y-%m-%dT%H:%M:%S%.3f%z"
+        } else if nanos.is_multiple_of(1_000) {
+            "%Y-%m-%dT%H:%M:%S%.6f%z"
+        } else {
+            "%Y-%m-%dT%H:%M:%S%.9f%z"
+        };
+        write!(f, "{}", self.0.format(pattern))
     }
 }
 
@@ -211,6 +221,33 @@ mod tests {
         );
         let back: Timestamp = serde_json::from_str("\"2026-11-22T18:02:24.382+0000\"").unwrap();
         assert_eq!(back, ts);
+    }
+
+    #[test]
+    fn keeps_digits_below_the_millisecond() {
+        for (input, written) in [
+            (
+                "2026-11-22T18:02:24.382517+0000",
+                "2026-11-22T18:02:24.382517+0000",
+            ),
+            (
+                "2026-11-22T18:02:24.382517901+0100",
+                "2026-11-22T18:02:24.382517901+0100",
+            ),
+            // Trailing zeros carry nothing: the shortest of 3, 6, 9 digits.
+            (
+                "2026-11-22T18:02:24.382000+0000",
+                "2026-11-22T18:02:24.382+0000",
+            ),
+            (
+                "2026-11-22T18:02:24.3825Z",
+                "2026-11-22T18:02:24.382500+0000",
+            ),
+        ] {
+            let ts = Timestamp::parse(input).unwrap();
+            assert_eq!(ts.to_string(), written, "{input}");
+            assert_eq!(Timestamp::parse(written).unwrap(), ts, "{input}");
+        }
     }
 
     #[test]
