@@ -74,6 +74,7 @@ pub mod request;
 pub mod resource;
 pub mod runtime;
 pub mod stream;
+mod sync;
 pub mod timestamp;
 pub mod unknown_event;
 

@@ -36,7 +36,7 @@
 
 use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::mpsc;
 
@@ -45,6 +45,7 @@ use crate::resource::ResourceKind;
 use crate::stream::fanout::Tap;
 use crate::stream::queue::Wakes;
 use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, StreamItem, TypeSet};
+use crate::sync::lock;
 
 use super::app::Call;
 use super::channel::ChannelHandle;
@@ -111,13 +112,6 @@ pub(crate) struct Hub<V: VersionApi> {
     reconciling: AtomicBool,
     /// A reconnect happened while a reconciliation ran: run it again.
     reconcile_again: AtomicBool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Plain data valid at every step: a panic elsewhere leaves it usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The hub as the stream sees it; weak, so the stream does not keep the

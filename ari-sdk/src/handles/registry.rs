@@ -62,10 +62,7 @@ impl<E: StreamEvent> Registry<E> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Tables<E>> {
-        // Plain data valid at every step: a panic elsewhere leaves it usable.
-        self.tables
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.tables)
     }
 
     /// The tracker of a resource, if one lives.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 
 use futures::Stream;
@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::resource::ResourceKind;
 use crate::stream::queue::{ItemQueue, Wakes};
 use crate::stream::{StreamEvent, StreamItem};
+use crate::sync::lock;
 
 use super::ended::HandleEnded;
 use super::registry::Registry;
@@ -52,13 +53,6 @@ pub(crate) struct Tracker<E: StreamEvent> {
     registry: Weak<Registry<E>>,
     state: Mutex<State<E>>,
     ended: Notify,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Plain data valid at every step: a panic elsewhere leaves it usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<E: StreamEvent> Tracker<E> {

@@ -11,7 +11,9 @@
 //! Asterisk writes first) and moves on.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use crate::sync::lock;
 
 use super::queue::{ItemQueue, Offer, Wakes};
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
@@ -57,13 +59,6 @@ pub(crate) struct Fanout<E: StreamEvent> {
     generation: AtomicU64,
     /// Each subscriber's buffer.
     capacity: usize,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Plain data valid at every step: a panic elsewhere leaves it usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn allows<K: EventKind>(interest: &Option<TypeSet<K>>, kind: Option<K>) -> bool {

@@ -1,10 +1,12 @@
 //! The user's handle on a stream: subscribing, watching the state, closing.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 use tracing::Instrument as _;
+
+use crate::sync::lock;
 
 use super::connection;
 use super::fanout::{Fanout, Tap};
@@ -88,14 +90,6 @@ impl Lifetime {
     fn close(&self) {
         self.shutdown.send_replace(true);
     }
-}
-
-/// A poisoned lock only means another thread panicked mid-update of plain
-/// data that is valid at every step; carry on with it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A stream whose connection task is not running yet, so that whatever must

@@ -32,13 +32,14 @@
 //! parked thread is a system call, dearer than decoding an event).
 
 use std::collections::{BTreeSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::resource::ResourceId;
+use crate::sync::lock;
 
 use super::{StreamEvent, StreamItem};
 
@@ -138,13 +139,6 @@ pub(crate) struct ItemQueue<E> {
     capacity: usize,
     state: Mutex<State<E>>,
     room: Notify,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Plain data valid at every step: a panic elsewhere leaves it usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<E: StreamEvent> ItemQueue<E> {
