@@ -31,14 +31,14 @@
 //! wake-up per consumer per batch instead of one per item (a wake-up of a
 //! parked thread is a system call, dearer than decoding an event).
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::resource::ResourceId;
+use crate::resource::{ResourceId, ResourceKind};
 use crate::sync::lock;
 
 use super::{StreamEvent, StreamItem};
@@ -73,7 +73,8 @@ impl Drop for Wakes {
 #[derive(Default)]
 struct Loss {
     missed: u64,
-    concerned: BTreeSet<ResourceId>,
+    /// The ids each kind of resource the lost events named, each once.
+    concerned: BTreeMap<ResourceKind, BTreeSet<String>>,
 }
 
 impl Loss {
@@ -81,17 +82,11 @@ impl Loss {
         self.missed += 1;
         if let StreamItem::Event(event) = item {
             event.for_each_resource(&mut |kind, id| {
-                // Most lost events name a resource already counted: look
-                // before allocating the key.
-                if !self
-                    .concerned
-                    .iter()
-                    .any(|known| known.kind == kind && known.id == id)
-                {
-                    self.concerned.insert(ResourceId {
-                        kind,
-                        id: id.to_owned(),
-                    });
+                let ids = self.concerned.entry(kind).or_default();
+                // Most lost events name a resource already counted: a
+                // lookup by `&str` first, the key allocated only when new.
+                if !ids.contains(id) {
+                    ids.insert(id.to_owned());
                 }
             });
         }
@@ -100,7 +95,11 @@ impl Loss {
     fn into_notice<E>(self) -> StreamItem<E> {
         StreamItem::Lagged {
             missed: self.missed,
-            concerned: self.concerned.into_iter().collect(),
+            concerned: self
+                .concerned
+                .into_iter()
+                .flat_map(|(kind, ids)| ids.into_iter().map(move |id| ResourceId { kind, id }))
+                .collect(),
         }
     }
 }
