@@ -29,9 +29,10 @@ use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{self, Bytes, Message};
+use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
 use super::fanout::Route;
+use super::frame::{Entry, Frame};
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
 use super::queue::{ItemQueue, Wakes};
@@ -214,7 +215,7 @@ impl<E: StreamEvent> Task<E> {
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
         // Notices are never dropped, so no queue is ever full for them.
-        route.publish(item, None, &mut Wakes::default(), &mut Vec::new());
+        route.publish(item, &mut Wakes::default(), &mut Vec::new());
     }
 }
 
@@ -234,15 +235,14 @@ struct Publisher<'a, E: StreamEvent> {
     wakes: Wakes,
     /// Frames published since the last flush.
     unflushed: u32,
-    /// Subscribers whose queue was full for the last frame, with the item.
-    full: Vec<(Arc<ItemQueue<E>>, StreamItem<E>)>,
+    /// Subscribers whose queue was full for the last frame, with the entry.
+    full: Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
-    fn publish(&mut self, item: &StreamItem<E>, kind: Option<E::Kind>) {
+    fn publish(&mut self, item: &StreamItem<E>) {
         self.shared.fanout.refresh(self.route);
-        self.route
-            .publish(item, kind, &mut self.wakes, &mut self.full);
+        self.route.publish(item, &mut self.wakes, &mut self.full);
     }
 
     /// Gives the subscribers that were full for the last frame a moment to
@@ -254,11 +254,11 @@ impl<E: StreamEvent> Publisher<'_, E> {
         // Their consumers must run to make room.
         self.flush();
         let deadline = Instant::now() + SUBSCRIBER_GRACE;
-        for (queue, item) in std::mem::take(&mut self.full) {
+        for (queue, entry) in std::mem::take(&mut self.full) {
             if !queue.room_by(deadline).await {
                 tracing::debug!("a subscriber stayed full; its missed events are counted");
             }
-            queue.offer(&item, &mut self.wakes);
+            queue.offer_entry(&entry, &mut self.wakes);
         }
     }
 
@@ -276,68 +276,50 @@ impl<E: StreamEvent> Publisher<'_, E> {
         self.wakes.flush();
     }
 
-    /// Decodes a text frame once, unless nobody wants its type, and
-    /// publishes the shared result.
-    fn dispatch(&mut self, frame: &str) {
+    /// Publishes a text frame, unless nobody wants its type. It is decoded
+    /// here only for the taps that want it (or to route a frame whose type
+    /// cannot be read); the subscribers decode it when they reach it (see
+    /// `frame.rs`).
+    fn dispatch(&mut self, text: Utf8Bytes) {
         self.shared.fanout.refresh(self.route);
-        if let Some(wanted) = self.route.wanted() {
-            // Someone declared what it wants: a frame of another type costs
-            // only the scan for its `type`. A frame without a readable type
-            // is decoded below, to report the error.
-            if let Ok(name) = event_type(frame) {
-                if !wanted.contains(E::Kind::from_type_name(&name)) {
-                    tracing::trace!(event_type = %name, "event nobody wants, not decoded");
+        let frame = Frame::<E>::new(text);
+        let mut kind = None;
+        if self.route.filters() {
+            // Someone declared what it wants: the frame's type decides who
+            // gets it, and a frame of a type nobody wants costs only this
+            // scan. A frame without a readable type is decoded to find out
+            // (and usually to report the error to everyone).
+            kind = match event_type(frame.text()) {
+                Ok(name) => Some(E::Kind::from_type_name(&name)),
+                Err(_) => frame.item().event().map(|event| event.kind()),
+            };
+            if let (Some(wanted), Some(kind)) = (self.route.wanted(), kind) {
+                if !wanted.contains(kind) {
+                    tracing::trace!(event_type = ?kind, "event nobody wants, not decoded");
                     return;
                 }
             }
         }
-        match E::decode(frame) {
-            Ok(event) => {
-                let event_type = event.type_name();
-                tracing::debug!(event_type, "event received");
-                if event_type == "ApplicationReplaced" {
-                    tracing::warn!(
-                        "another connection registered this application; Asterisk sends it no \
-                         more events here"
-                    );
-                }
-                let kind = event.kind();
-                self.route.publish(
-                    &StreamItem::Event(Arc::new(event)),
-                    Some(kind),
-                    &mut self.wakes,
-                    &mut self.full,
-                );
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, bytes = frame.len(), "malformed event frame");
-                let error = StreamError::MalformedFrame {
-                    raw: frame.to_owned(),
-                    source: error,
-                };
-                self.route.publish(
-                    &StreamItem::Error(Arc::new(error)),
-                    None,
-                    &mut self.wakes,
-                    &mut self.full,
-                );
-            }
-        }
+        self.route
+            .publish_frame(&frame, kind, &mut self.wakes, &mut self.full);
     }
 
     /// Handles one message; `Some` when it ends the connection.
     fn on_message(&mut self, message: Message) -> Option<Outcome> {
         match message {
-            Message::Text(text) => self.dispatch(text.as_str()),
+            Message::Text(text) => self.dispatch(text),
             // Asterisk sends text; accept UTF-8 binary frames all the same.
-            Message::Binary(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) => self.dispatch(text),
-                Err(_) => {
-                    tracing::warn!(bytes = bytes.len(), "binary frame is not UTF-8");
-                    let error = StreamError::NonUtf8Frame { len: bytes.len() };
-                    self.publish(&StreamItem::Error(Arc::new(error)), None);
+            Message::Binary(bytes) => {
+                let len = bytes.len();
+                match Utf8Bytes::try_from(bytes) {
+                    Ok(text) => self.dispatch(text),
+                    Err(_) => {
+                        tracing::warn!(bytes = len, "binary frame is not UTF-8");
+                        let error = StreamError::NonUtf8Frame { len };
+                        self.publish(&StreamItem::Error(Arc::new(error)));
+                    }
                 }
-            },
+            }
             // tungstenite answers pings by itself; either way the peer lives.
             Message::Ping(_) => tracing::trace!("ping received"),
             Message::Pong(_) => tracing::trace!("pong received"),

@@ -44,8 +44,9 @@ impl EventKind for AnyEventType {
 ///
 /// Each version module's generated `Event` enum implements it, so one
 /// transport serves every Asterisk major. The stream calls
-/// [`decode`](StreamEvent::decode) exactly once per frame, on the connection
-/// task; subscribers share the result.
+/// [`decode`](StreamEvent::decode) at most once per frame (in the task of
+/// the first subscriber that reaches it, or on the connection task for the
+/// handles); subscribers share the result.
 pub trait StreamEvent: Send + Sync + 'static + Sized {
     /// The event's type without its data (each module's `EventType`).
     type Kind: EventKind;

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::sync::lock;
 
+use super::frame::{Entry, Frame};
 use super::queue::{ItemQueue, Offer, Wakes};
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
@@ -188,7 +189,9 @@ impl<E: StreamEvent> Fanout<E> {
             .iter()
             .map(|s| &s.interest)
             .chain(table.taps.iter().map(|t| &t.interest));
+        route.filters = false;
         for interest in interests {
+            route.filters |= interest.is_some();
             match (interest, &mut wanted) {
                 (Some(types), Some(union)) => union.extend_from(types),
                 _ => wanted = None,
@@ -231,8 +234,11 @@ pub(crate) struct Route<E: StreamEvent> {
     subscribers: Vec<(Arc<ItemQueue<E>>, Interest<E>)>,
     taps: Vec<(Arc<dyn Tap<E>>, Interest<E>)>,
     /// The types someone wants; `None` when someone wants everything (then
-    /// nothing is skipped, and no frame is scanned for its type first).
+    /// nothing is skipped).
     wanted: Option<TypeSet<E::Kind>>,
+    /// Someone declared the types it wants: a frame's type must be known
+    /// (scanned) to route it. When nobody did, no frame is scanned.
+    filters: bool,
 }
 
 impl<E: StreamEvent> Route<E> {
@@ -244,7 +250,14 @@ impl<E: StreamEvent> Route<E> {
             subscribers: Vec::new(),
             taps: Vec::new(),
             wanted: None,
+            filters: false,
         }
+    }
+
+    /// Whether routing a frame needs its type.
+    #[inline]
+    pub(crate) fn filters(&self) -> bool {
+        self.filters
     }
 
     /// The types someone wants, when not everything is wanted.
@@ -253,27 +266,70 @@ impl<E: StreamEvent> Route<E> {
         self.wanted.as_ref()
     }
 
-    /// Hands `item` (of type `kind`, or a notice for `None`) to the taps
-    /// first, then to the subscribers that want it. A subscriber whose
-    /// queue is full before it ever lost anything goes to `full` with the
-    /// item, for the caller to give it a moment.
+    /// Hands `item` (a notice or an error, for everyone) to the taps first,
+    /// then to the subscribers. A subscriber whose queue is full before it
+    /// ever lost anything goes to `full` with the item, for the caller to
+    /// give it a moment.
     pub(crate) fn publish(
         &self,
         item: &StreamItem<E>,
+        wakes: &mut Wakes,
+        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
+    ) {
+        for (tap, _) in &self.taps {
+            tap.on_item(item, wakes);
+        }
+        self.offer(&Entry::Item(item.clone()), None, wakes, full);
+    }
+
+    /// Hands an event frame (of type `kind`, when known) to the taps that
+    /// want it, decoding it for them here, then to the subscribers that
+    /// want it. A frame only one subscriber takes is decoded by that
+    /// subscriber when it reaches it (unless a tap needed it); one that
+    /// several take is decoded here, once, rather than by whichever of them
+    /// comes first while the others wait for it.
+    pub(crate) fn publish_frame(
+        &self,
+        frame: &Arc<Frame<E>>,
         kind: Option<E::Kind>,
         wakes: &mut Wakes,
-        full: &mut Vec<(Arc<ItemQueue<E>>, StreamItem<E>)>,
+        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     ) {
+        let mut decoded = false;
         for (tap, interest) in &self.taps {
             if allows(interest, kind) {
-                tap.on_item(item, wakes);
+                tap.on_item(frame.item(), wakes);
+                decoded = true;
             }
         }
+        let takers = self
+            .subscribers
+            .iter()
+            .filter(|(_, interest)| allows(interest, kind))
+            .take(2)
+            .count();
+        let entry = if decoded || takers > 1 {
+            // The queues get the event, not the frame: the frame's text
+            // goes now rather than when the slowest subscriber is done.
+            Entry::Item(frame.item().clone())
+        } else {
+            Entry::Frame(frame.detached())
+        };
+        self.offer(&entry, kind, wakes, full);
+    }
+
+    fn offer(
+        &self,
+        entry: &Entry<E>,
+        kind: Option<E::Kind>,
+        wakes: &mut Wakes,
+        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
+    ) {
         for (queue, interest) in &self.subscribers {
             // A consumer that is gone unsubscribes itself; until the table
             // says so, its queue just refuses.
-            if allows(interest, kind) && queue.offer_patiently(item, wakes) == Offer::Full {
-                full.push((Arc::clone(queue), item.clone()));
+            if allows(interest, kind) && queue.offer_patiently(entry, wakes) == Offer::Full {
+                full.push((Arc::clone(queue), entry.clone()));
             }
         }
     }

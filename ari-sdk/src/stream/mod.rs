@@ -12,7 +12,9 @@
 //!   access logs), with a handshake of its own so not even a TRACE-level log
 //!   of a dependency sees the header;
 //! - decodes each text frame **once** into an `Arc<E>` and hands the same
-//!   `Arc` to every [`Subscription`], so filtering by type or resource
+//!   `Arc` to every [`Subscription`] (the first subscriber to reach a frame
+//!   decodes it, in its own task, so the reading and the decoding run side
+//!   by side), so filtering by type or resource
 //!   ([`Subscription::filter_events`], [`Subscription::only_types`]) never
 //!   decodes anything a second time; when every subscriber declared the
 //!   types it wants ([`Subscription::only_types`]), a frame of another type
@@ -83,6 +85,7 @@ mod connection;
 mod error;
 mod event;
 pub(crate) mod fanout;
+mod frame;
 mod handle;
 mod handshake;
 mod item;

@@ -22,6 +22,15 @@
 //! fatal error are never dropped: they are rare, and a consumer must learn of
 //! them in order even when it fell behind.
 //!
+//! A subscriber's queue holds frames rather than events
+//! ([`Entry::Frame`]): the consumer decodes one when it takes it, unless
+//! another consumer of the same frame already did (see `frame.rs`).
+//!
+//! A producer waiting for room is woken when the queue has drained to
+//! three quarters of its capacity, not on every item taken: it then refills
+//! a quarter at once, instead of trading one wake-up per item with the
+//! consumer.
+//!
 //! Nothing is allocated until the first item is queued (a `VecDeque` starts
 //! empty), so a handle nobody reads from costs a few dozen bytes.
 //!
@@ -41,6 +50,7 @@ use tokio::time::Instant;
 use crate::resource::{ResourceId, ResourceKind};
 use crate::sync::lock;
 
+use super::frame::Entry;
 use super::{StreamEvent, StreamItem};
 
 /// Wakers of consumers that have items waiting, woken together by
@@ -78,8 +88,13 @@ struct Loss {
 }
 
 impl Loss {
-    fn record<E: StreamEvent>(&mut self, item: &StreamItem<E>) {
+    fn record<E: StreamEvent>(&mut self, entry: &Entry<E>) {
         self.missed += 1;
+        let item = match entry {
+            Entry::Item(item) => item,
+            // Decoded here, on the producer, to learn what it named.
+            Entry::Frame(frame) => frame.item(),
+        };
         if let StreamItem::Event(event) = item {
             event.for_each_resource(&mut |kind, id| {
                 let ids = self.concerned.entry(kind).or_default();
@@ -105,7 +120,7 @@ impl Loss {
 }
 
 struct State<E> {
-    items: VecDeque<StreamItem<E>>,
+    items: VecDeque<Entry<E>>,
     /// `None` until something was lost: the common case stays small.
     loss: Option<Box<Loss>>,
     waker: Option<Waker>,
@@ -162,16 +177,22 @@ impl<E: StreamEvent> ItemQueue<E> {
     /// dropped; the consumer's waker, if it waits, goes to `wakes`. False
     /// once the consumer is gone.
     pub(crate) fn offer(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> bool {
-        self.offer_with(item, wakes, false) != Offer::Gone
+        self.offer_entry(&Entry::Item(item.clone()), wakes)
     }
 
-    /// [`offer`](Self::offer), except that a full queue whose consumer has
-    /// not lost anything yet answers [`Offer::Full`] instead of counting.
-    pub(crate) fn offer_patiently(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> Offer {
-        self.offer_with(item, wakes, true)
+    /// [`offer`](Self::offer) for a queue entry (a frame, maybe not decoded yet).
+    pub(crate) fn offer_entry(&self, entry: &Entry<E>, wakes: &mut Wakes) -> bool {
+        self.offer_with(entry, wakes, false) != Offer::Gone
     }
 
-    fn offer_with(&self, item: &StreamItem<E>, wakes: &mut Wakes, patient: bool) -> Offer {
+    /// [`offer_entry`](Self::offer_entry), except that a full queue whose
+    /// consumer has not lost anything yet answers [`Offer::Full`] instead of
+    /// counting.
+    pub(crate) fn offer_patiently(&self, entry: &Entry<E>, wakes: &mut Wakes) -> Offer {
+        self.offer_with(entry, wakes, true)
+    }
+
+    fn offer_with(&self, entry: &Entry<E>, wakes: &mut Wakes, patient: bool) -> Offer {
         let waker = {
             let mut state = lock(&self.state);
             if state.abandoned {
@@ -180,8 +201,14 @@ impl<E: StreamEvent> ItemQueue<E> {
             if state.finished {
                 return Offer::Taken;
             }
-            let droppable = matches!(item, StreamItem::Event(_) | StreamItem::Error(_))
-                && !item.error().is_some_and(|error| error.is_fatal());
+            let droppable = match entry {
+                // An event, or a malformed frame's error.
+                Entry::Frame(_) => true,
+                Entry::Item(item) => {
+                    matches!(item, StreamItem::Event(_) | StreamItem::Error(_))
+                        && !item.error().is_some_and(|error| error.is_fatal())
+                }
+            };
             // Room for the lag notice and the item, so the gap keeps its place.
             let room = state.items.len() + usize::from(state.loss.is_some()) < self.capacity;
             if droppable && !room {
@@ -190,19 +217,24 @@ impl<E: StreamEvent> ItemQueue<E> {
                     return Offer::Full;
                 }
                 state.lagging = true;
-                state.loss.get_or_insert_with(Box::default).record(item);
+                state.loss.get_or_insert_with(Box::default).record(entry);
                 return Offer::Taken;
             }
             if let Some(loss) = state.loss.take() {
-                state.items.push_back(loss.into_notice());
+                state.items.push_back(Entry::Item(loss.into_notice()));
             }
-            state.items.push_back(item.clone());
+            state.items.push_back(entry.clone());
             state.waker.take()
         };
         if let Some(waker) = waker {
             wakes.push(waker);
         }
         Offer::Taken
+    }
+
+    /// The length at or below which a producer waiting for room is woken.
+    fn low_water(&self) -> usize {
+        self.capacity - (self.capacity / 4).max(1)
     }
 
     /// Waits until the queue has room (or its consumer is gone), at most
@@ -243,7 +275,7 @@ impl<E: StreamEvent> ItemQueue<E> {
     /// drained past a gap, or the end.
     pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<StreamItem<E>>> {
         let mut state = lock(&self.state);
-        if let Some(item) = state.items.pop_front() {
+        if let Some(entry) = state.items.pop_front() {
             if state.items.is_empty() && state.items.capacity() > 64 {
                 // A burst is over: give its memory back.
                 state.items.shrink_to(8);
@@ -252,12 +284,17 @@ impl<E: StreamEvent> ItemQueue<E> {
                 // Caught up: worth waiting for again.
                 state.lagging = false;
             }
-            let room_wanted = std::mem::take(&mut state.room_wanted);
+            let room_wanted = state.room_wanted
+                && state.items.len() + usize::from(state.loss.is_some()) <= self.low_water();
+            if room_wanted {
+                state.room_wanted = false;
+            }
             drop(state);
             if room_wanted {
                 self.room.notify_waiters();
             }
-            return Poll::Ready(Some(item));
+            // Decoded (if need be) outside the lock: the producer goes on.
+            return Poll::Ready(Some(entry.into_item()));
         }
         // Drained: it caught up.
         state.lagging = false;
@@ -286,6 +323,9 @@ impl<E: StreamEvent> ItemQueue<E> {
         state.items = VecDeque::new();
         state.loss = None;
         state.waker = None;
+        drop(state);
+        // A producer waiting for room need not wait any longer.
+        self.room.notify_waiters();
     }
 }
 
@@ -347,6 +387,35 @@ mod tests {
         // Room again: nothing lost since.
         queue.offer(&event(2), &mut Wakes::default());
         assert_eq!(number(next(&queue)), 2);
+    }
+
+    #[tokio::test]
+    async fn a_producer_waiting_for_room_is_woken_at_three_quarters() {
+        let queue = ItemQueue::new(8);
+        for n in 0..8 {
+            queue.offer(&event(n), &mut Wakes::default());
+        }
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let room = queue.room_by(deadline);
+        tokio::pin!(room);
+        assert!(futures::poll!(room.as_mut()).is_pending());
+        // One slot free: not worth a wake-up yet.
+        assert_eq!(number(next(&queue)), 0);
+        assert!(futures::poll!(room.as_mut()).is_pending());
+        // Down to 6 of 8: the producer goes on, and can refill a quarter.
+        assert_eq!(number(next(&queue)), 1);
+        assert_eq!(futures::poll!(room.as_mut()), Poll::Ready(true));
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_queue_releases_a_waiting_producer() {
+        let queue = ItemQueue::new(1);
+        queue.offer(&event(0), &mut Wakes::default());
+        let room = queue.room_by(Instant::now() + std::time::Duration::from_secs(60));
+        tokio::pin!(room);
+        assert!(futures::poll!(room.as_mut()).is_pending());
+        queue.abandon();
+        assert_eq!(futures::poll!(room.as_mut()), Poll::Ready(true));
     }
 
     #[test]
