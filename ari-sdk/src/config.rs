@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::Error;
@@ -92,6 +92,11 @@ impl ConfigBuilder {
     }
 
     /// Adds a Stasis application whose events the event stream receives.
+    ///
+    /// A config without any serves REST only: the event stream (and so
+    /// `stasis_app()`) refuses to start without an application
+    /// ([`StreamError::InvalidSettings`](crate::stream::StreamError::InvalidSettings)),
+    /// since Asterisk answers such an upgrade with 400.
     pub fn application(mut self, application: impl Into<String>) -> Self {
         self.applications.push(application.into());
         self
@@ -132,13 +137,27 @@ impl ConfigBuilder {
     ///
     /// Fails when the URL is not `http(s)://...`, or when an application name
     /// is empty or holds a comma (the event stream joins them with commas).
-    pub fn build(self) -> Result<Config, Error> {
-        let url = self
-            .url
-            .unwrap_or_else(|| DEFAULT_URL.to_string())
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
+    ///
+    /// Credentials written into the URL (`http://user:pass@host/ari`, as
+    /// some deployments set `ARI_URL`) are taken out of it and used as the
+    /// username and password, so they are sent once, in the
+    /// `Authorization` header, and never shown by [`Config::url`], a
+    /// `Debug` or an error. Giving them in the URL *and* with
+    /// [`username`](Self::username) or [`password`](Self::password) is an
+    /// error.
+    ///
+    /// ```
+    /// let config = ari_sdk::Config::builder()
+    ///     .url("http://asterisk:s%40cret@pbx:8088/ari")
+    ///     .build()?;
+    /// assert_eq!(config.url(), "http://pbx:8088/ari");
+    /// assert_eq!(config.username(), "asterisk");
+    /// assert!(!format!("{config:?}").contains("cret"));
+    /// # Ok::<(), ari_sdk::Error>(())
+    /// ```
+    pub fn build(mut self) -> Result<Config, Error> {
+        let written = self.url.take().unwrap_or_else(|| DEFAULT_URL.to_string());
+        let (url, credentials) = split_credentials(written.trim().trim_end_matches('/'));
         let rest = url
             .strip_prefix("http://")
             .or_else(|| url.strip_prefix("https://"))
@@ -154,6 +173,16 @@ impl ConfigBuilder {
             return Err(Error::Config(format!(
                 "the ARI URL `{url}` must not have a query or a fragment"
             )));
+        }
+        if let Some((username, password)) = credentials {
+            if self.username.is_some() || self.password.is_some() {
+                return Err(Error::Config(format!(
+                    "the ARI URL `{url}` carries credentials, and so does the config: give \
+                     them once"
+                )));
+            }
+            self.username = Some(username);
+            self.password = Some(password);
         }
         for app in &self.applications {
             if app.is_empty() || app.contains(',') {
@@ -309,6 +338,32 @@ impl Config {
     }
 }
 
+/// `url` without the `user:password@` of its authority, and those
+/// credentials (percent-decoded), if it has them. The URL that comes back
+/// carries no secret, whatever else is wrong with it, so errors may show it.
+fn split_credentials(url: &str) -> (String, Option<(String, SecretString)>) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.to_owned(), None);
+    };
+    let userinfo = &rest[..at];
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let rest = &rest[at + 1..];
+    let stripped = match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_owned(),
+    };
+    (
+        stripped,
+        Some((decode(user), SecretString::from(decode(password)))),
+    )
+}
+
 /// Characters escaped in a query value: all but unreserved ones.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -366,6 +421,61 @@ mod tests {
         assert!(!config.events_url().contains("hunter2"));
         // base64("user:hunter2")
         assert_eq!(config.authorization_header(), "Basic dXNlcjpodW50ZXIy");
+    }
+
+    #[test]
+    fn credentials_in_the_url_become_the_credentials_and_never_show() {
+        let config = Config::builder()
+            .url("http://asterisk:hunter%402@pbx.test:8088/ari/")
+            .application("app")
+            .build()
+            .unwrap();
+        assert_eq!(config.url(), "http://pbx.test:8088/ari");
+        assert_eq!(config.username(), "asterisk");
+        // base64("asterisk:hunter@2")
+        assert_eq!(
+            config.authorization_header(),
+            "Basic YXN0ZXJpc2s6aHVudGVyQDI="
+        );
+        assert_eq!(config.events_url(), "ws://pbx.test:8088/ari/events?app=app");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter"), "{shown}");
+
+        // A user without a password, and an `@` in the path (not userinfo).
+        let config = Config::builder()
+            .url("https://ops@pbx/ari@v2")
+            .build()
+            .unwrap();
+        assert_eq!(config.url(), "https://pbx/ari@v2");
+        assert_eq!(config.username(), "ops");
+
+        // Errors about the URL never repeat the secret.
+        for url in [
+            "ftp://u:hunter2@pbx/ari",
+            "http://u:hunter2@/ari",
+            "http://u:hunter2@pbx/ari?x=1",
+        ] {
+            let error = Config::builder().url(url).build().unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+        // Credentials twice: refused, without showing either.
+        let error = Config::builder()
+            .url("http://u:hunter2@pbx/ari")
+            .password("other")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("give them once"), "{error}");
+        assert!(
+            !error.contains("hunter2") && !error.contains("other"),
+            "{error}"
+        );
+        let from_env = Config::from_lookup(|name| {
+            (name == env::URL).then(|| "http://u:hunter2@pbx/ari".to_owned())
+        })
+        .unwrap();
+        assert_eq!(from_env.url(), "http://pbx/ari");
+        assert_eq!(from_env.username(), "u");
     }
 
     #[test]

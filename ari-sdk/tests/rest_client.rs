@@ -706,3 +706,52 @@ async fn body_parameters_fields_and_a_whole_body() {
     // `object` body parameters are the whole body.
     assert_eq!(seen.json_body(), filter);
 }
+
+#[tokio::test]
+async fn a_config_without_applications_serves_rest_but_no_event_stream() {
+    // REST alone needs no Stasis application; the event stream does, and
+    // says so before connecting instead of retrying Asterisk's 400 forever.
+    let config = Config::builder()
+        .url("http://127.0.0.1:9/ari")
+        .build()
+        .unwrap();
+    let ari = Ari::new(Client::new(config).unwrap());
+    for error in [
+        ari.event_stream().map(drop).unwrap_err(),
+        ari.stasis_app().map(drop).unwrap_err(),
+    ] {
+        assert!(
+            matches!(error, ari_sdk::stream::StreamError::InvalidSettings(_)),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("no Stasis application"),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn credentials_in_the_url_are_sent_once_and_never_shown() {
+    let server = Server::start(|_| Reply::json(200, json!([]))).await;
+    let url = server.url.replace("http://", "http://asterisk:hunter2@");
+    let config = Config::builder().url(url).build().unwrap();
+    let ari = Ari::new(Client::new(config).unwrap());
+    ari.channels().list().await.unwrap();
+    let request = server.last();
+    let authorizations: Vec<&str> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    // base64("asterisk:hunter2")
+    assert_eq!(authorizations, ["Basic YXN0ZXJpc2s6aHVudGVyMg=="]);
+    for shown in [
+        format!("{ari:?}"),
+        format!("{:?}", ari.config()),
+        ari.config().url().to_owned(),
+    ] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -229,6 +229,68 @@ async fn rejected_credentials_are_fatal_and_not_retried() {
     assert!(again.is_err(), "the stream tried again after a 401");
 }
 
+/// Asterisk's answer to an `/events` upgrade without `app`, as sent by
+/// Asterisk 22 (an HTML error page; the connection stays open).
+const MISSING_APP: &str =
+    "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\r\n<html><head>\r\n\
+    <title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n\
+    <p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n\
+    <address>Asterisk Server</address>\r\n</body></html>\r\n";
+
+#[tokio::test]
+async fn a_bad_request_is_fatal_with_asterisks_message_and_not_retried() {
+    let listener = bind().await;
+    let stream =
+        EventStream::<TestEvent>::connect(settings(listener.local_addr().unwrap())).unwrap();
+    let mut events = stream.subscribe();
+
+    let (mut tcp, _) = tokio::time::timeout(PATIENCE, listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut request = vec![0u8; 4096];
+    let _ = tokio::io::AsyncReadExt::read(&mut tcp, &mut request)
+        .await
+        .unwrap();
+    let reply = format!(
+        "HTTP/1.1 400 Bad Request\r\nServer: Asterisk/22.10.1\r\nConnection: keep-alive\r\n\
+         Content-Type: text/html\r\nContent-Length: {}\r\n\r\n{MISSING_APP}",
+        MISSING_APP.len()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, reply.as_bytes())
+        .await
+        .unwrap();
+    // The socket stays open, as Asterisk keeps it: the error must not wait
+    // for it to close.
+    match next(&mut events).await {
+        StreamItem::Error(error) => {
+            match &*error {
+                StreamError::Refused { status, message } => {
+                    assert_eq!(*status, 400);
+                    assert_eq!(message, "HTTP request is missing param: [app]");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+            assert!(error.is_fatal());
+        }
+        other => panic!("expected the fatal error, got {other:?}"),
+    }
+    assert!(tokio::time::timeout(PATIENCE, events.next())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(stream.state(), ConnectionState::Closed);
+    // A subscriber that comes later learns why the stream stopped.
+    let mut late = stream.subscribe();
+    assert!(matches!(
+        next(&mut late).await,
+        StreamItem::Error(error) if matches!(*error, StreamError::Refused { status: 400, .. })
+    ));
+    let again = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+    assert!(again.is_err(), "the stream tried again after a 400");
+    drop(tcp);
+}
+
 #[tokio::test]
 async fn other_upgrade_failures_are_retried() {
     let listener = bind().await;

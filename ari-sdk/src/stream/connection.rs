@@ -117,12 +117,8 @@ impl<E: StreamEvent> Task<E> {
             let socket = match opened {
                 Ok(socket) => socket,
                 Err(error) => {
-                    if let Some(status) = error.rejected_credentials() {
-                        tracing::error!(
-                            status,
-                            "Asterisk rejected the credentials; the event stream stops"
-                        );
-                        let error = StreamError::Unauthorized { status };
+                    if let Some(error) = error.fatal() {
+                        tracing::error!(error = %error, "the event stream stops");
                         let item = StreamItem::Error(Arc::new(error));
                         self.publish(&mut route, &item);
                         terminal = Some(item);

@@ -35,6 +35,17 @@ pub enum StreamError {
         status: u16,
     },
 
+    /// Asterisk refused the websocket upgrade as a bad request (HTTP 400),
+    /// e.g. `HTTP request is missing param: [app]` for a URL naming no
+    /// application. Fatal: the same request would be refused again.
+    #[error("Asterisk refused the event stream (HTTP {status}): {message}")]
+    Refused {
+        /// 400.
+        status: u16,
+        /// What Asterisk said (empty if it said nothing readable).
+        message: String,
+    },
+
     /// The settings cannot work (a URL that is not `ws://` or `wss://`, a
     /// zero buffer, credentials in the URL).
     #[error("invalid event stream settings: {0}")]

@@ -80,6 +80,20 @@ impl Endpoint {
                 "the event stream URL must not carry an api_key; credentials go in the authorization header",
             ));
         }
+        // Asterisk answers an `/events` upgrade without an application with
+        // 400 ("missing param: [app]"): say so before connecting.
+        let names_app = uri.query().is_some_and(|query| {
+            query.split('&').any(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(key, value)| key == "app" && !value.is_empty())
+            })
+        });
+        if uri.path().ends_with("/events") && !names_app {
+            return Err(StreamError::InvalidSettings(
+                "the event stream URL names no Stasis application (`app=`); set one \
+                 (ConfigBuilder::application, ARI_APPLICATION)",
+            ));
+        }
         let host = authority.host();
         let host = host
             .strip_prefix('[')
@@ -147,8 +161,13 @@ pub(crate) enum HandshakeError {
     MalformedResponse(#[source] httparse::Error),
     #[error("the websocket upgrade response head exceeds {MAX_RESPONSE_HEAD} bytes")]
     ResponseTooLarge,
-    #[error("the server answered the websocket upgrade with HTTP {status}")]
-    Status { status: u16 },
+    #[error("the server answered the websocket upgrade with HTTP {status}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Status {
+        status: u16,
+        /// What the server said in the body (Asterisk's error page), if
+        /// anything readable.
+        message: Option<String>,
+    },
     #[error("the server's answer is not a websocket upgrade: {0}")]
     NotWebSocket(&'static str),
     #[error("no connection within {0:?}")]
@@ -156,12 +175,22 @@ pub(crate) enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// The HTTP status that means the credentials will never work.
-    pub(crate) fn rejected_credentials(&self) -> Option<u16> {
+    /// The error that stops the stream for good, when retrying the same
+    /// request cannot succeed: credentials Asterisk rejects (401, 403), or
+    /// a request it refuses as such (400, e.g. no `app`).
+    pub(crate) fn fatal(&self) -> Option<StreamError> {
         match self {
             HandshakeError::Status {
                 status: status @ (401 | 403),
-            } => Some(*status),
+                ..
+            } => Some(StreamError::Unauthorized { status: *status }),
+            HandshakeError::Status {
+                status: status @ 400,
+                message,
+            } => Some(StreamError::Refused {
+                status: *status,
+                message: message.clone().unwrap_or_default(),
+            }),
             _ => None,
         }
     }
@@ -249,8 +278,19 @@ async fn read_upgrade_response(
         let mut response = httparse::Response::new(&mut headers);
         match response.parse(&head) {
             Ok(httparse::Status::Complete(head_len)) => {
-                check_upgrade(&response, key)?;
-                return Ok(head.split_off(head_len));
+                return match check_upgrade(&response, key) {
+                    Ok(()) => Ok(head.split_off(head_len)),
+                    Err(HandshakeError::Status { status, .. }) => {
+                        let length = content_length(&response);
+                        let body = head.split_off(head_len);
+                        let body = read_error_body(stream, body, length).await;
+                        Err(HandshakeError::Status {
+                            status,
+                            message: error_message(&body),
+                        })
+                    }
+                    Err(error) => Err(error),
+                };
             }
             Ok(httparse::Status::Partial) if head.len() > MAX_RESPONSE_HEAD => {
                 return Err(HandshakeError::ResponseTooLarge)
@@ -261,10 +301,100 @@ async fn read_upgrade_response(
     }
 }
 
+/// The most of an error response's body that is read.
+const MAX_ERROR_BODY: usize = 4 * 1024;
+
+/// How long the rest of an error response's body may take to arrive.
+const ERROR_BODY_WAIT: Duration = Duration::from_secs(1);
+
+/// The `Content-Length` of a response, if it has a valid one.
+fn content_length(response: &httparse::Response<'_, '_>) -> Option<usize> {
+    response
+        .headers
+        .iter()
+        .find(|header| header.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|header| std::str::from_utf8(header.value).ok())
+        .and_then(|value| value.trim().parse().ok())
+}
+
+/// Reads an error response's body after `body` (what came with the head):
+/// up to its `Content-Length`, the end of the connection, [`MAX_ERROR_BODY`]
+/// bytes or a pause of [`ERROR_BODY_WAIT`], whichever comes first. A server
+/// that keeps the connection open without saying how long its body is must
+/// not hold the error back.
+async fn read_error_body(
+    stream: &mut MaybeTlsStream<TcpStream>,
+    mut body: Vec<u8>,
+    length: Option<usize>,
+) -> Vec<u8> {
+    let wanted = length.unwrap_or(MAX_ERROR_BODY).min(MAX_ERROR_BODY);
+    let mut chunk = [0u8; 1024];
+    while body.len() < wanted {
+        match tokio::time::timeout(ERROR_BODY_WAIT, stream.read(&mut chunk)).await {
+            Ok(Ok(read)) if read > 0 => body.extend_from_slice(&chunk[..read]),
+            _ => break,
+        }
+    }
+    body.truncate(wanted);
+    body
+}
+
+/// What an error body says, in one line of at most 200 characters:
+/// `message` or `error` of a JSON body, the first paragraph of an HTML page
+/// (Asterisk's error pages: `<p>HTTP request is missing param: [app]</p>`),
+/// else the text without its tags.
+fn error_message(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(text) {
+        let said = ["message", "error"]
+            .iter()
+            .find_map(|key| fields.get(*key).and_then(serde_json::Value::as_str));
+        if let Some(said) = said {
+            return one_line(said);
+        }
+    }
+    let paragraph = text
+        .split_once("<p>")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(paragraph, _)| paragraph);
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in paragraph.unwrap_or(text).chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    one_line(&plain)
+}
+
+/// `text` with its whitespace collapsed, cut at 200 characters; `None` when
+/// nothing is left.
+fn one_line(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    if line.is_empty() {
+        return None;
+    }
+    Some(match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line,
+    })
+}
+
 fn check_upgrade(response: &httparse::Response<'_, '_>, key: &str) -> Result<(), HandshakeError> {
     let status = response.code.unwrap_or(0);
     if status != 101 {
-        return Err(HandshakeError::Status { status });
+        return Err(HandshakeError::Status {
+            status,
+            message: None,
+        });
     }
     let header = |name: &str| {
         response
@@ -353,6 +483,20 @@ mod tests {
     }
 
     #[test]
+    fn refuses_an_events_url_without_an_application() {
+        for url in [
+            "ws://pbx/ari/events",
+            "ws://pbx/ari/events?app=",
+            "ws://pbx/ari/events?subscribeAll=true",
+            "ws://pbx/ari/events?app=&subscribeAll=true",
+        ] {
+            let error = Endpoint::parse(url).unwrap_err().to_string();
+            assert!(error.contains("no Stasis application"), "{url}: {error}");
+        }
+        Endpoint::parse("ws://pbx/ari/events?subscribeAll=true&app=a").unwrap();
+    }
+
+    #[test]
     fn refuses_other_schemes_and_garbage() {
         for url in [
             "http://pbx/ari/events",
@@ -400,9 +544,12 @@ mod tests {
             key,
         )
         .unwrap_err();
-        assert_eq!(unauthorized.rejected_credentials(), Some(401));
+        assert!(matches!(
+            unauthorized.fatal(),
+            Some(StreamError::Unauthorized { status: 401 })
+        ));
         let missing = check("HTTP/1.1 404 Not Found\r\n\r\n", key).unwrap_err();
-        assert_eq!(missing.rejected_credentials(), None);
+        assert!(missing.fatal().is_none());
 
         let wrong_accept = good.replace(accept, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
         assert!(matches!(
@@ -419,6 +566,51 @@ mod tests {
             check(&no_connection, key),
             Err(HandshakeError::NotWebSocket(_))
         ));
+    }
+
+    #[test]
+    fn error_messages_come_from_json_or_html_bodies() {
+        let page = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\r\n<html><head>\r\n\
+                    <title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n\
+                    <p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n\
+                    <address>Asterisk Server</address>\r\n</body></html>\r\n";
+        assert_eq!(
+            error_message(page.as_bytes()).as_deref(),
+            Some("HTTP request is missing param: [app]")
+        );
+        assert_eq!(
+            error_message(br#"{"message":"no such app"}"#).as_deref(),
+            Some("no such app")
+        );
+        assert_eq!(
+            error_message(br#"{"error":"Allocation failed"}"#).as_deref(),
+            Some("Allocation failed")
+        );
+        assert_eq!(
+            error_message(b"<b>plain</b>  text\n").as_deref(),
+            Some("plain text")
+        );
+        assert_eq!(error_message(b"  \r\n"), None);
+        let long = "x".repeat(5000);
+        assert_eq!(
+            error_message(long.as_bytes()).map(|m| m.chars().count()),
+            Some(203)
+        );
+    }
+
+    #[test]
+    fn a_bad_request_is_fatal_and_keeps_the_message() {
+        let error = HandshakeError::Status {
+            status: 400,
+            message: Some("HTTP request is missing param: [app]".into()),
+        };
+        match error.fatal() {
+            Some(StreamError::Refused { status, message }) => {
+                assert_eq!(status, 400);
+                assert_eq!(message, "HTTP request is missing param: [app]");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
