@@ -4,13 +4,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::error::{Error, HttpErrorKind};
+use crate::error_body;
 use crate::request::{Method, OperationMeta, Request};
 use crate::stream::StreamSettings;
 use secrecy::SecretString;
@@ -186,7 +187,7 @@ impl Client {
             let body = client.execute(request).await?;
             serde_json::from_slice(&body).map_err(|source| Error::Decode {
                 operation: op.name,
-                body: String::from_utf8_lossy(&body).into_owned(),
+                body: error_body::kept(&body),
                 source,
             })
         })
@@ -227,6 +228,18 @@ impl Client {
         if let Some(body) = request.json_body() {
             builder = builder.json(body);
         }
+        let built = builder.build().map_err(|source| Error::Transport {
+            operation: op.name,
+            source,
+        })?;
+        if built.url().as_str().len() > MAX_URL_LEN {
+            // hyper refuses it with an error quoting the whole URL.
+            return Err(Error::InvalidArgument {
+                operation: op.name,
+                parameter: request.longest_parameter(),
+                problem: "makes the request's URL longer than 65,534 bytes",
+            });
+        }
         let span = tracing::debug_span!(
             "ari_request",
             operation = op.name,
@@ -236,7 +249,7 @@ impl Client {
             latency_ms = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
-        let result = self.send_built(op, builder).instrument(span.clone()).await;
+        let result = self.send_built(op, built).instrument(span.clone()).await;
         span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
         if let Some(status) = result
             .as_ref()
@@ -251,7 +264,7 @@ impl Client {
             return Ok(body);
         }
         let documented = op.documented_error(status);
-        let message = error_message(&body);
+        let message = error_body::message(&body);
         tracing::debug!(status, "ARI error response");
         Err(Error::Http {
             status,
@@ -259,15 +272,17 @@ impl Client {
             reason: documented.map(|d| d.reason),
             kind: documented.map_or_else(|| HttpErrorKind::from_status(status), |d| d.kind),
             message,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body: error_body::kept(&body),
         })
     }
 
-    /// Sends a built request; the status and body of any response.
+    /// Sends a built request; the status and body of any response, the body
+    /// read up to the config's limit (an error status's body up to what an
+    /// error keeps: the rest is not read).
     async fn send_built(
         &self,
         op: &'static OperationMeta,
-        builder: reqwest::RequestBuilder,
+        request: reqwest::Request,
     ) -> Result<(u16, Bytes), Error> {
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
@@ -279,39 +294,44 @@ impl Client {
                 }
             }
         };
-        let response = builder.send().await.map_err(transport)?;
+        let mut response = self.inner.http.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(transport)?;
-        Ok((status, body))
-    }
-}
-
-/// The longest excerpt of an error body kept as its message.
-const MESSAGE_EXCERPT: usize = 200;
-
-/// What Asterisk says in an error body: its `message` (most errors) or
-/// `error` (`{"error":"Allocation failed"}` of a failed originate), else the
-/// start of the body (an HTML error page, a proxy's text).
-fn error_message(body: &[u8]) -> Option<String> {
-    if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body) {
-        let said = ["message", "error"]
-            .iter()
-            .find_map(|key| object.get(*key)?.as_str());
-        if let Some(said) = said {
-            return Some(said.to_string());
+        let limit = self.inner.config.max_response_size();
+        let too_large = Error::ResponseTooLarge {
+            operation: op.name,
+            status,
+            limit,
+        };
+        let success = (200..300).contains(&status);
+        if success
+            && response
+                .content_length()
+                .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large);
         }
+        let keep = if success {
+            limit
+        } else {
+            error_body::KEPT_BODY
+        };
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > keep {
+                if success {
+                    return Err(too_large);
+                }
+                body.extend_from_slice(&chunk[..keep - body.len()]);
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body.freeze()))
     }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let mut excerpt: String = text.chars().take(MESSAGE_EXCERPT).collect();
-    if excerpt.len() < text.len() {
-        excerpt.push('…');
-    }
-    Some(excerpt)
 }
+
+/// The longest URL the HTTP stack sends (`http::Uri`'s limit).
+const MAX_URL_LEN: usize = u16::MAX as usize - 1;
 
 /// The major of a version string (`20` of `20.20.1`, `13` of `13.38.3-cert1`).
 fn major_of(version: &str) -> Option<u32> {

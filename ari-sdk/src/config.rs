@@ -16,6 +16,10 @@ pub const DEFAULT_URL: &str = "http://localhost:8088/ari";
 /// The default time a REST request may take.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default largest REST response body read: 16 MiB, like the event
+/// stream's largest message.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 * 1024 * 1024;
+
 /// Connection settings.
 ///
 /// ```
@@ -42,6 +46,7 @@ pub struct Config {
     subscribe_all: bool,
     version_check: bool,
     request_timeout: Duration,
+    max_response_size: usize,
 }
 
 impl fmt::Debug for Config {
@@ -55,6 +60,7 @@ impl fmt::Debug for Config {
             .field("subscribe_all", &self.subscribe_all)
             .field("version_check", &self.version_check)
             .field("request_timeout", &self.request_timeout)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
@@ -70,6 +76,7 @@ pub struct ConfigBuilder {
     subscribe_all: bool,
     version_check: Option<bool>,
     request_timeout: Option<Duration>,
+    max_response_size: Option<usize>,
 }
 
 impl ConfigBuilder {
@@ -130,6 +137,16 @@ impl ConfigBuilder {
     /// How long one REST request may take (default [`DEFAULT_REQUEST_TIMEOUT`]).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest REST response body read (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`]); a larger one fails the request with
+    /// [`Error::ResponseTooLarge`] instead of filling the memory. A recording
+    /// fetched with `recordings.get_stored_file` counts too: raise it for
+    /// long recordings.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -201,6 +218,7 @@ impl ConfigBuilder {
             subscribe_all: self.subscribe_all,
             version_check: self.version_check.unwrap_or(true),
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
         })
     }
 }
@@ -301,6 +319,11 @@ impl Config {
     /// How long one REST request may take.
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
+    }
+
+    /// The largest REST response body read.
+    pub fn max_response_size(&self) -> usize {
+        self.max_response_size
     }
 
     /// The event websocket's URL: `ws(s)://HOST/ari/events?app=a,b`, with

@@ -58,14 +58,28 @@ pub enum Error {
         /// What the status means for this operation, as classified from the
         /// status and the documented reason.
         kind: HttpErrorKind,
-        /// Asterisk's explanation: the `message` of its JSON error body.
+        /// Asterisk's explanation: the `message` (or `error`) of its JSON
+        /// error body, else the first line of the body's text.
         message: Option<String>,
-        /// The raw response body.
+        /// The raw response body (its first 64 KiB).
         body: String,
     },
 
+    /// A response body larger than the config's
+    /// [`max_response_size`](crate::config::ConfigBuilder::max_response_size);
+    /// the rest of it was not read.
+    #[error("{operation}: the response body exceeds {limit} bytes (HTTP {status})")]
+    ResponseTooLarge {
+        /// `recordings.getStoredFile`.
+        operation: &'static str,
+        /// The response's status.
+        status: u16,
+        /// The limit.
+        limit: usize,
+    },
+
     /// A success response whose body is not the documented type. The raw body
-    /// is kept so nothing Asterisk said is lost.
+    /// (its first 64 KiB) is kept so what Asterisk said is not lost.
     #[error("{operation}: cannot decode the response body: {source}")]
     Decode {
         /// `channels.get`.
@@ -228,6 +242,7 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::Timeout { operation }
             | Error::Http { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
             | Error::Decode { operation, .. } => Some(operation),
             Error::Config(_) | Error::VersionMismatch { .. } => None,
         }

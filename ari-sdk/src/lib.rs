@@ -68,6 +68,7 @@ pub mod client;
 pub mod config;
 pub mod decode;
 pub mod error;
+mod error_body;
 pub mod event_tag;
 pub mod handles;
 pub mod request;

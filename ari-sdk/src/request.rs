@@ -191,6 +191,17 @@ impl Request {
         self.body.as_ref()
     }
 
+    /// The wire name of the parameter with the longest value (`path` when
+    /// the path is longer than every query value), for an error about the
+    /// request's size.
+    pub(crate) fn longest_parameter(&self) -> &'static str {
+        self.query
+            .iter()
+            .max_by_key(|(_, value)| value.len())
+            .filter(|(_, value)| value.len() > self.path.len())
+            .map_or("path", |(name, _)| name)
+    }
+
     /// An argument that makes the request impossible, as the error to report.
     pub(crate) fn check(&self) -> Result<(), Error> {
         match self.invalid {

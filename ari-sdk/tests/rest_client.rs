@@ -73,6 +73,8 @@ struct Reply {
     content_type: &'static str,
     body: Vec<u8>,
     delay: Option<Duration>,
+    /// No `Content-Length`: the body ends when the connection closes.
+    until_close: bool,
 }
 
 impl Reply {
@@ -82,6 +84,7 @@ impl Reply {
             content_type: "application/json",
             body: body.to_string().into_bytes(),
             delay: None,
+            until_close: false,
         }
     }
 
@@ -91,6 +94,7 @@ impl Reply {
             content_type: "",
             body: Vec::new(),
             delay: None,
+            until_close: false,
         }
     }
 }
@@ -194,11 +198,10 @@ async fn serve(
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
-    let mut response = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
+    let mut response = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", reply.status);
+    if !reply.until_close {
+        response.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
     if !reply.content_type.is_empty() {
         response.push_str(&format!("Content-Type: {}\r\n", reply.content_type));
     }
@@ -456,6 +459,7 @@ async fn error_statuses_carry_the_documented_reason_and_asterisks_message() {
             content_type: "text/plain",
             body: b"bad gateway".to_vec(),
             delay: None,
+            until_close: false,
         },
     })
     .await;
@@ -528,6 +532,7 @@ async fn binary_responses_are_bytes() {
         content_type: "audio/wav",
         body: payload.clone(),
         delay: None,
+        until_close: false,
     })
     .await;
     let bytes = server
@@ -547,6 +552,7 @@ async fn an_undecodable_body_is_a_decode_error_that_keeps_it() {
         content_type: "application/json",
         body: br#"{"id": 42}"#.to_vec(),
         delay: None,
+        until_close: false,
     })
     .await;
     let err = server.ari().channels().get("c1").await.unwrap_err();
@@ -588,6 +594,7 @@ async fn transport_errors_and_timeouts_are_typed() {
 
     let server = Server::start(|_| Reply {
         delay: Some(Duration::from_secs(3)),
+        until_close: false,
         ..Reply::empty()
     })
     .await;
@@ -754,4 +761,90 @@ async fn credentials_in_the_url_are_sent_once_and_never_shown() {
     ] {
         assert!(!shown.contains("hunter2"), "{shown}");
     }
+}
+
+#[tokio::test]
+async fn response_bodies_are_read_up_to_the_limit_and_errors_keep_an_excerpt() {
+    let big_list = |until_close| {
+        move |_: &Seen| Reply {
+            status: 200,
+            content_type: "application/json",
+            body: json!([{ "pad": "x".repeat(8 * 1024) }])
+                .to_string()
+                .into_bytes(),
+            delay: None,
+            until_close,
+        }
+    };
+    // Announced too large, or found too large while reading: either way
+    // the request fails, typed, and the body is not kept.
+    for until_close in [false, true] {
+        let server = Server::start(big_list(until_close)).await;
+        let config = Config::builder()
+            .url(&server.url)
+            .max_response_size(4 * 1024)
+            .build()
+            .unwrap();
+        let ari = Ari::new(Client::new(config).unwrap());
+        let error = ari.channels().list().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::ResponseTooLarge {
+                    operation: "channels.list",
+                    status: 200,
+                    limit: 4096,
+                }
+            ),
+            "until_close {until_close}: {error:?}"
+        );
+    }
+    // Within the (default) limit, the same body is read whole; it is no list
+    // of channels, so the decode error keeps it.
+    let server = Server::start(big_list(true)).await;
+    let error = server.ari().channels().list().await.unwrap_err();
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert!(error.body().unwrap().len() > 8 * 1024);
+
+    // An error page of 1 MiB: the error keeps 64 KiB of it, and one line.
+    let server = Server::start(|_| Reply {
+        status: 500,
+        content_type: "text/plain",
+        body: "overload ".repeat(120 * 1024).into_bytes(),
+        delay: None,
+        until_close: true,
+    })
+    .await;
+    let error = server.ari().channels().list().await.unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    assert_eq!(error.body().map(str::len), Some(64 * 1024));
+    let message = error.message().unwrap();
+    assert!(message.starts_with("overload overload"), "{message}");
+    assert!(message.chars().count() <= 203, "{message}");
+}
+
+#[tokio::test]
+async fn a_url_too_long_to_send_is_an_invalid_argument() {
+    let server = Server::start(|_| Reply::json(200, channel_json("c"))).await;
+    let huge = "X".repeat(70_000);
+    let error = server
+        .ari()
+        .channels()
+        .originate(format!("PJSIP/{huge}"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidArgument {
+                operation: "channels.originate",
+                parameter: "endpoint",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().len() < 200, "{error}");
+    assert!(server.requests().is_empty(), "nothing was sent");
 }

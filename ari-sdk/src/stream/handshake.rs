@@ -286,7 +286,7 @@ async fn read_upgrade_response(
                         let body = read_error_body(stream, body, length).await;
                         Err(HandshakeError::Status {
                             status,
-                            message: error_message(&body),
+                            message: crate::error_body::message(&body),
                         })
                     }
                     Err(error) => Err(error),
@@ -337,55 +337,6 @@ async fn read_error_body(
     }
     body.truncate(wanted);
     body
-}
-
-/// What an error body says, in one line of at most 200 characters:
-/// `message` or `error` of a JSON body, the first paragraph of an HTML page
-/// (Asterisk's error pages: `<p>HTTP request is missing param: [app]</p>`),
-/// else the text without its tags.
-fn error_message(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(text) {
-        let said = ["message", "error"]
-            .iter()
-            .find_map(|key| fields.get(*key).and_then(serde_json::Value::as_str));
-        if let Some(said) = said {
-            return one_line(said);
-        }
-    }
-    let paragraph = text
-        .split_once("<p>")
-        .and_then(|(_, rest)| rest.split_once("</p>"))
-        .map(|(paragraph, _)| paragraph);
-    let mut plain = String::new();
-    let mut in_tag = false;
-    for c in paragraph.unwrap_or(text).chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                plain.push(' ');
-            }
-            c if !in_tag => plain.push(c),
-            _ => {}
-        }
-    }
-    one_line(&plain)
-}
-
-/// `text` with its whitespace collapsed, cut at 200 characters; `None` when
-/// nothing is left.
-fn one_line(text: &str) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let line = words.join(" ");
-    if line.is_empty() {
-        return None;
-    }
-    Some(match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line,
-    })
 }
 
 fn check_upgrade(response: &httparse::Response<'_, '_>, key: &str) -> Result<(), HandshakeError> {
@@ -566,36 +517,6 @@ mod tests {
             check(&no_connection, key),
             Err(HandshakeError::NotWebSocket(_))
         ));
-    }
-
-    #[test]
-    fn error_messages_come_from_json_or_html_bodies() {
-        let page = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\r\n<html><head>\r\n\
-                    <title>400 Bad Request</title>\r\n</head><body>\r\n<h1>Bad Request</h1>\r\n\
-                    <p>HTTP request is missing param: [app]</p>\r\n<hr />\r\n\
-                    <address>Asterisk Server</address>\r\n</body></html>\r\n";
-        assert_eq!(
-            error_message(page.as_bytes()).as_deref(),
-            Some("HTTP request is missing param: [app]")
-        );
-        assert_eq!(
-            error_message(br#"{"message":"no such app"}"#).as_deref(),
-            Some("no such app")
-        );
-        assert_eq!(
-            error_message(br#"{"error":"Allocation failed"}"#).as_deref(),
-            Some("Allocation failed")
-        );
-        assert_eq!(
-            error_message(b"<b>plain</b>  text\n").as_deref(),
-            Some("plain text")
-        );
-        assert_eq!(error_message(b"  \r\n"), None);
-        let long = "x".repeat(5000);
-        assert_eq!(
-            error_message(long.as_bytes()).map(|m| m.chars().count()),
-            Some(203)
-        );
     }
 
     #[test]
