@@ -265,12 +265,13 @@ impl Client {
         }
         let documented = op.documented_error(status);
         let message = error_body::message(&body);
+        let kind = classify(documented.map(|d| d.kind), status, message.as_deref());
         tracing::debug!(status, "ARI error response");
         Err(Error::Http {
             status,
             operation: op.name,
             reason: documented.map(|d| d.reason),
-            kind: documented.map_or_else(|| HttpErrorKind::from_status(status), |d| d.kind),
+            kind,
             message,
             body: error_body::kept(&body),
         })
@@ -327,6 +328,29 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         Ok((status, body.freeze()))
+    }
+}
+
+/// What an error status means: the documented meaning of the status for
+/// the operation, unless Asterisk's own message says otherwise. Asterisk
+/// answers 409 for more than the one reason the api-docs give
+/// (`bridges.stopMoh` on a bridge without music: "Bridge isn't playing
+/// music", documented only as "not in Stasis"), so "not in Stasis" is only
+/// believed when Asterisk's message says so, or when it said nothing.
+fn classify(
+    documented: Option<HttpErrorKind>,
+    status: u16,
+    message: Option<&str>,
+) -> HttpErrorKind {
+    match documented {
+        Some(HttpErrorKind::NotInStasis) => match message {
+            Some(message) if !message.to_ascii_lowercase().contains("stasis") => {
+                HttpErrorKind::from_status(status)
+            }
+            _ => HttpErrorKind::NotInStasis,
+        },
+        Some(kind) => kind,
+        None => HttpErrorKind::from_status(status),
     }
 }
 

@@ -56,7 +56,9 @@ pub enum Error {
         /// The reason the api-docs give for this status on this operation.
         reason: Option<&'static str>,
         /// What the status means for this operation, as classified from the
-        /// status and the documented reason.
+        /// status and the documented reason, unless Asterisk's message
+        /// contradicts it (a 409 documented as "not in Stasis" whose message
+        /// says something else is a plain [`HttpErrorKind::Conflict`]).
         kind: HttpErrorKind,
         /// Asterisk's explanation: the `message` (or `error`) of its JSON
         /// error body, else the first line of the body's text.
@@ -109,15 +111,15 @@ struct DisplayHttp<'a> {
 }
 
 impl fmt::Display for DisplayHttp<'_> {
+    // Asterisk's own message when it gave one: the documented reason for a
+    // status can be another than what happened (see `Error::Http::kind`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: HTTP {}", self.operation, self.status)?;
-        if let Some(reason) = self.reason {
-            write!(f, " ({reason})")?;
+        match (self.message, self.reason) {
+            (Some(message), _) => write!(f, ": {message}"),
+            (None, Some(reason)) => write!(f, " ({reason})"),
+            (None, None) => Ok(()),
         }
-        if let Some(message) = self.message {
-            write!(f, ": {message}")?;
-        }
-        Ok(())
     }
 }
 
@@ -296,7 +298,19 @@ mod tests {
         };
         assert_eq!(
             full.to_string(),
-            "channels.hangup: HTTP 404 (Channel not found): Channel not found"
+            "channels.hangup: HTTP 404: Channel not found"
+        );
+        let unexplained = Error::Http {
+            status: 409,
+            operation: "channels.answer",
+            reason: Some("Channel not in a Stasis application"),
+            kind: HttpErrorKind::NotInStasis,
+            message: None,
+            body: String::new(),
+        };
+        assert_eq!(
+            unexplained.to_string(),
+            "channels.answer: HTTP 409 (Channel not in a Stasis application)"
         );
         let bare = Error::Http {
             status: 502,

@@ -89,8 +89,12 @@ impl Reply {
     }
 
     fn empty() -> Reply {
+        Reply::empty_with(204)
+    }
+
+    fn empty_with(status: u16) -> Reply {
         Reply {
-            status: 204,
+            status,
             content_type: "",
             body: Vec::new(),
             delay: None,
@@ -446,6 +450,13 @@ async fn error_statuses_carry_the_documented_reason_and_asterisks_message() {
         "/ari/channels/outside/answer" => {
             Reply::json(409, json!({"message": "Channel not in Stasis application"}))
         }
+        // What Asterisk 22 answers for a bridge without music on hold; the
+        // api-docs document 409 only as "not in Stasis".
+        "/ari/bridges/quiet/moh" => {
+            Reply::json(409, json!({"message": "Bridge isn't playing music"}))
+        }
+        // A 409 without a word: the one documented meaning stands.
+        "/ari/channels/silent/answer" => Reply::empty_with(409),
         "/ari/channels/cap-owid-1" => Reply::json(
             409,
             json!({"message": "Channel with given unique ID already exists"}),
@@ -487,13 +498,29 @@ async fn error_statuses_carry_the_documented_reason_and_asterisks_message() {
     }
     assert_eq!(
         err.to_string(),
-        "channels.hangup: HTTP 404 (Channel not found): Channel not found"
+        "channels.hangup: HTTP 404: Channel not found"
     );
 
     let err = ari.channels().answer("outside").await.unwrap_err();
     assert!(err.is_conflict());
     assert!(err.is_not_in_stasis());
     assert_eq!(err.http_kind(), Some(HttpErrorKind::NotInStasis));
+
+    let err = ari.bridges().stop_moh("quiet").await.unwrap_err();
+    assert!(err.is_conflict());
+    assert!(!err.is_not_in_stasis(), "{err}");
+    assert_eq!(err.http_kind(), Some(HttpErrorKind::Conflict));
+    assert_eq!(
+        err.to_string(),
+        "bridges.stopMoh: HTTP 409: Bridge isn't playing music"
+    );
+
+    let err = ari.channels().answer("silent").await.unwrap_err();
+    assert!(err.is_not_in_stasis());
+    assert!(
+        err.to_string().starts_with("channels.answer: HTTP 409 ("),
+        "{err}"
+    );
 
     let err = ari
         .channels()
