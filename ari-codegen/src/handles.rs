@@ -605,10 +605,12 @@ fn resource_event(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
     }
     if let Some(m) = event("PlaybackFinished") {
         let playback = required_field(m, "playback", "Playback")?;
+        let state = id_field(ctx, "Playback", "state")?;
         arms.push(quote! {
             Event::PlaybackFinished(e) => #s::PlaybackFinished {
                 playback: &e.#playback,
                 playback_id: &e.#playback.#playback_id,
+                state: e.#playback.#state.as_str(),
             },
         });
     }
@@ -725,12 +727,30 @@ fn handle_operations(
             " {}",
             crate::prose::sanitize(&op.summary).replace('\n', " ")
         );
+        // Ending what is already gone is done, not an error, for a handle.
+        let gone_is_done =
+            ENDING_OPERATIONS.contains(&(resource.name.as_str(), op.nickname.as_str()));
+        let call = if gone_is_done {
+            quote!(self.ari().#module().#method(self.id(), #(#args),*).ok_if_gone())
+        } else {
+            quote!(self.ari().#module().#method(self.id(), #(#args),*))
+        };
+        let doc_gone: Vec<String> = gone_is_done
+            .then(|| {
+                format!(
+                    " A {} that is already gone counts as done (not a 404 error).",
+                    followed.kind.to_lowercase()
+                )
+            })
+            .into_iter()
+            .collect();
         methods.push(quote! {
             #[doc = #summary]
             ///
             #[doc = #doc]
+            #(#[doc = ""] #[doc = #doc_gone])*
             pub fn #method(&self, #(#params),*) -> super::#module::#builder {
-                self.ari().#module().#method(self.id(), #(#args),*)
+                #call
             }
         });
     }
@@ -740,6 +760,14 @@ fn handle_operations(
         }
     })
 }
+
+/// The operations that end a handle's object (`resource`, `nickname`): on a
+/// handle, a 404 means it has already ended, which is what was asked.
+pub(crate) const ENDING_OPERATIONS: &[(&str, &str)] = &[
+    ("channels", "hangup"),
+    ("bridges", "destroy"),
+    ("playbacks", "stop"),
+];
 
 /// Whether the operation's path starts with the resource's id.
 fn operates_on(op: &OperationInfo, followed: &Followed) -> bool {

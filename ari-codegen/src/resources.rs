@@ -245,6 +245,25 @@ fn operation(
             #builder { client: self.client.clone(), request }
         }
     };
+    // A request that ends its object can be told that the object being
+    // gone already (404) is as good as done: hanging up a channel that hung
+    // up.
+    let ends_object =
+        crate::handles::ENDING_OPERATIONS.contains(&(resource.name.as_str(), op.nickname.as_str()));
+    let gone_setter = if ends_object && matches!(op.response, Response::Unit) {
+        quote! {
+            /// Counts a 404 (the object is already gone) as success: for
+            /// requests that end an object, such as hanging up a channel
+            /// that has already hung up. The handles' methods that end
+            /// their object set it.
+            pub fn ok_if_gone(mut self) -> Self {
+                self.request.ok_if_gone();
+                self
+            }
+        }
+    } else {
+        quote! {}
+    };
     let item = quote! {
         static #meta: #rt::OperationMeta = #rt::OperationMeta {
             name: #name,
@@ -268,6 +287,8 @@ fn operation(
             pub fn request(&self) -> &#rt::Request {
                 &self.request
             }
+
+            #gone_setter
 
             /// Sends the request.
             pub fn send(self) -> #rt::ResponseFuture<#output> {

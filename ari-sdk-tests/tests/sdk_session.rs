@@ -177,7 +177,7 @@ async fn a_whole_call_survives_a_websocket_drop() {
 #[tokio::test]
 async fn finished_fails_when_the_channel_hangs_up_first() {
     let fake = start_fake().await;
-    let (_ari, app) = connect(&fake).await;
+    let (ari, app) = connect(&fake).await;
     let mut calls = app.calls();
     let caller = fake.call_into_app(APP, "3003", &[]).expect("call");
     let call = next(&mut calls).await;
@@ -194,9 +194,14 @@ async fn finished_fails_when_the_channel_hangs_up_first() {
     .await;
 
     caller.hangup();
-    // The playing one is finished by the hangup, as Asterisk reports it...
-    let cut = playing.finished().await.expect("a final playback");
-    assert_eq!(cut.state, PlaybackState::Failed);
+    // The playing one is ended by the hangup, as Asterisk reports it
+    // (PlaybackFinished in state `failed`): nobody heard it to the end.
+    let cut = playing.finished().await.expect_err("a cut playback");
+    assert_eq!(
+        cut.ended(),
+        Some(&HandleEnded::Failed { cause: None }),
+        "{cut}"
+    );
     // ...the queued one never starts: its channel went away first.
     let error = tokio::time::timeout(WAIT, queued.finished())
         .await
@@ -216,10 +221,41 @@ async fn finished_fails_when_the_channel_hangs_up_first() {
         .prompt(&Prompt::new(Vec::<String>::new()))
         .await
         .expect_err("gone");
+    // Known from the events, without a request: the call's own end.
     assert!(
-        error.ended().is_some() || error.request().is_some(),
+        matches!(
+            error.ended(),
+            Some(HandleEnded::LeftApplication | HandleEnded::HungUp { .. })
+        ),
+        "{error:?}"
+    );
+    // Hanging up a call that is already gone is done, not an error, for a
+    // handle; the REST call itself still says 404.
+    call.hangup().await.expect("already gone is done");
+    let rest = ari.channels().hangup(call.id()).await.expect_err("404");
+    assert!(rest.is_not_found(), "{rest}");
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn finished_fails_for_a_sound_asterisk_cannot_play() {
+    let fake = start_fake().await;
+    let (_ari, app) = connect(&fake).await;
+    let mut calls = app.calls();
+    let _caller = fake.call_into_app(APP, "3004", &[]).expect("call");
+    let call = next(&mut calls).await;
+    call.answer().await.expect("answer");
+    let missing = call.play_staged(["sound:no-such"]).await.expect("play");
+    let error = missing.finished().await.expect_err("nothing was played");
+    assert_eq!(
+        error.ended(),
+        Some(&HandleEnded::Failed { cause: None }),
         "{error}"
     );
+    // A playback that played: Ok, and done.
+    let played = call.play_staged(["sound:hello-world"]).await.expect("play");
+    let done = played.finished().await.expect("played");
+    assert_eq!(done.state, PlaybackState::Done);
     fake.shutdown().await;
 }
 

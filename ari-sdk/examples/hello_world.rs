@@ -50,8 +50,16 @@ async fn greet(call: &Call) -> Result {
     call.answer().await?;
     say("hello", format!("{who} hears sound:hello-world"));
     let greeting = call.play_staged(["sound:hello-world"]).await?;
-    greeting.finished().await?;
-    say("hello", format!("greeting done: hanging up {who}"));
+    match greeting.finished().await {
+        Ok(_) => say("hello", format!("greeting done: hanging up {who}")),
+        // The caller hung up during it, or the sound could not be played:
+        // nobody heard it to the end.
+        Err(error) if error.ended().is_some() => {
+            say("hello", format!("{who}: greeting not heard ({error})"))
+        }
+        Err(error) => return Err(error.into()),
+    }
+    // A caller who already hung up is fine.
     call.hangup().await?;
     Ok(())
 }

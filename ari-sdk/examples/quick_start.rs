@@ -29,7 +29,11 @@ async fn greet(call: &Call) -> Result<(), HandleError> {
     }
     call.answer().await?;
     let greeting = call.play_staged(["sound:hello-world"]).await?;
-    greeting.finished().await?; // PlaybackFinished: it played to the end
-    call.hangup().await?;
+    match greeting.finished().await {
+        Ok(_) => println!("greeting heard to the end"),
+        // The caller hung up during it, or the sound could not be played.
+        Err(error) => println!("greeting not heard: {error}"),
+    }
+    call.hangup().await?; // a caller who already hung up is fine
     Ok(())
 }

@@ -196,7 +196,17 @@ impl Client {
     /// Sends a request whose response has no body (`void`); a body is ignored.
     pub fn send_unit(&self, request: Request) -> ResponseFuture<()> {
         let client = self.clone();
-        Box::pin(async move { client.execute(request).await.map(drop) })
+        let ok_if_gone = request.is_ok_if_gone();
+        Box::pin(async move {
+            match client.execute(request).await {
+                Ok(_) => Ok(()),
+                Err(error) if ok_if_gone && error.is_not_found() => {
+                    tracing::debug!(error = %error, "already gone: done");
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            }
+        })
     }
 
     /// Sends a request whose response is raw bytes (a recording's file).

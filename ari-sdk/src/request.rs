@@ -83,6 +83,8 @@ pub struct Request {
     query: Vec<(&'static str, String)>,
     body: Option<serde_json::Value>,
     invalid: Option<(&'static str, &'static str)>,
+    /// A 404 answer counts as success.
+    ok_if_gone: bool,
 }
 
 impl Request {
@@ -123,7 +125,19 @@ impl Request {
             query: Vec::new(),
             body: None,
             invalid,
+            ok_if_gone: false,
         }
+    }
+
+    /// Counts a 404 answer (the object is already gone) as success, for a
+    /// request without a result that ends its object.
+    pub fn ok_if_gone(&mut self) {
+        self.ok_if_gone = true;
+    }
+
+    /// Whether a 404 answer counts as success.
+    pub fn is_ok_if_gone(&self) -> bool {
+        self.ok_if_gone
     }
 
     /// Sets a query parameter (replacing an earlier value of the same name).

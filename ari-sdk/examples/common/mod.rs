@@ -204,18 +204,28 @@ where
     let url = config.url().to_string();
     let ari = Ari::connect(config).await?;
     let version = ari.asterisk_version().await?;
-    let (_stream, app) = start(ari).await?;
+    let (stream, app) = start(ari).await?;
     say(
         "demo",
         format!("connected to Asterisk {version} at {url} as application {apps}; Ctrl-C stops"),
     );
-    tokio::select! {
+    let result = tokio::select! {
         result = app => result,
         _ = tokio::signal::ctrl_c() => {
             say("demo", "stopped");
             Ok(())
         }
+    };
+    // A close frame, so that Asterisk unregisters the application at once
+    // instead of logging a websocket read error when the process is gone.
+    stream.close();
+    if tokio::time::timeout(Duration::from_secs(2), stream.closed())
+        .await
+        .is_err()
+    {
+        say("demo", "the event stream did not close within 2 s");
     }
+    result
 }
 
 /// Hangs a channel up; one that is already gone is fine.

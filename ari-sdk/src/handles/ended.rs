@@ -23,8 +23,10 @@ pub enum HandleEnded {
     /// `RecordingFinished`).
     #[error("finished")]
     Finished,
-    /// The recording failed (`RecordingFailed`).
-    #[error("the recording failed{}", cause.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
+    /// The recording failed (`RecordingFailed`), or the playback did
+    /// (`PlaybackFinished` in state `failed`: the channel hung up while it
+    /// played, or Asterisk could not play the file).
+    #[error("it failed{}", cause.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
     Failed {
         /// Why, when Asterisk says.
         cause: Option<String>,

@@ -338,13 +338,15 @@ impl<V: VersionApi> Hub<V> {
                     event,
                 );
             }
-            Signal::PlaybackFinished { playback_id, .. } => {
-                self.end(
-                    ResourceKind::Playback,
-                    playback_id,
-                    HandleEnded::Finished,
-                    event,
-                );
+            Signal::PlaybackFinished {
+                playback_id, state, ..
+            } => {
+                let reason = if state == "failed" {
+                    HandleEnded::Failed { cause: None }
+                } else {
+                    HandleEnded::Finished
+                };
+                self.end(ResourceKind::Playback, playback_id, reason, event);
             }
             Signal::RecordingFinished { name, .. } => {
                 self.end(

@@ -45,12 +45,14 @@ impl<V: VersionApi> PlaybackHandle<V> {
             .map(|(kind, id)| (*kind, &**id))
     }
 
-    /// Waits for `PlaybackFinished` and returns the final `Playback` (its
-    /// `state` says `done`, or `failed` when the channel hung up while it
-    /// played). Fails with [`HandleError::Ended`] when the channel or bridge
-    /// went away first ([`HandleEnded::TargetGone`]), when the playback was
-    /// gone after a reconnect ([`HandleEnded::VanishedDuringReconnect`]), or
-    /// when the event stream stopped.
+    /// Waits for `PlaybackFinished` and returns the final `Playback` when it
+    /// played to its end or was stopped (state `done`). Fails with
+    /// [`HandleError::Ended`] when it failed ([`HandleEnded::Failed`]: the
+    /// channel hung up while it played, or Asterisk could not play the
+    /// file), when the channel or bridge went away first
+    /// ([`HandleEnded::TargetGone`]), when the playback was gone after a
+    /// reconnect ([`HandleEnded::VanishedDuringReconnect`]), or when the
+    /// event stream stopped: `Ok` means it was heard.
     pub async fn finished(&self) -> Result<<V::Event as ResourceEvent>::Playback, HandleError> {
         let ending = self.core.tracker.ended().await;
         if let (HandleEnded::Finished, Some(event)) = (&ending.reason, &ending.event) {

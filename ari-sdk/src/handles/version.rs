@@ -122,6 +122,10 @@ pub enum Signal<'a, E: ResourceEvent> {
         playback: &'a E::Playback,
         /// The playback's id.
         playback_id: &'a str,
+        /// Its final state: `done` (played to the end, stopped or
+        /// cancelled) or `failed` (the channel hung up while it played, a
+        /// file Asterisk could not play).
+        state: &'a str,
     },
     /// `RecordingStarted`.
     RecordingStarted {

@@ -769,6 +769,15 @@ impl Destroy {
         &self.request
     }
 
+    /// Counts a 404 (the object is already gone) as success: for
+    /// requests that end an object, such as hanging up a channel
+    /// that has already hung up. The handles' methods that end
+    /// their object set it.
+    pub fn ok_if_gone(mut self) -> Self {
+        self.request.ok_if_gone();
+        self
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<()> {
         self.client.send_unit(self.request)

@@ -45,8 +45,10 @@ impl crate::runtime::ChannelHandle<Ari> {
     /// Delete (i.e. hangup) a channel.
     ///
     /// `DELETE /channels/{channelId}` (`channels.hangup`) on this channel: [`Channels::hangup`](super::channels::Channels::hangup).
+    ///
+    /// A channel that is already gone counts as done (not a 404 error).
     pub fn hangup(&self) -> super::channels::Hangup {
-        self.ari().channels().hangup(self.id())
+        self.ari().channels().hangup(self.id()).ok_if_gone()
     }
 
     /// Exit application; continue execution in the dialplan.
@@ -253,8 +255,10 @@ impl crate::runtime::BridgeHandle<Ari> {
     /// Shut down a bridge.
     ///
     /// `DELETE /bridges/{bridgeId}` (`bridges.destroy`) on this bridge: [`Bridges::destroy`](super::bridges::Bridges::destroy).
+    ///
+    /// A bridge that is already gone counts as done (not a 404 error).
     pub fn destroy(&self) -> super::bridges::Destroy {
-        self.ari().bridges().destroy(self.id())
+        self.ari().bridges().destroy(self.id()).ok_if_gone()
     }
 
     /// Add a channel to a bridge.
@@ -352,8 +356,10 @@ impl crate::runtime::PlaybackHandle<Ari> {
     /// Stop a playback.
     ///
     /// `DELETE /playbacks/{playbackId}` (`playbacks.stop`) on this playback: [`Playbacks::stop`](super::playbacks::Playbacks::stop).
+    ///
+    /// A playback that is already gone counts as done (not a 404 error).
     pub fn stop(&self) -> super::playbacks::Stop {
-        self.ari().playbacks().stop(self.id())
+        self.ari().playbacks().stop(self.id()).ok_if_gone()
     }
 
     /// Control a playback.
@@ -661,6 +667,7 @@ impl crate::runtime::ResourceEvent for Event {
                 crate::runtime::Signal::PlaybackFinished {
                     playback: &e.playback,
                     playback_id: &e.playback.id,
+                    state: e.playback.state.as_str(),
                 }
             }
             Event::RecordingStarted(e) => {
