@@ -258,13 +258,39 @@ async fn recordings_stop_on_silence_dtmf_or_request() {
         })
         .await
         .expect("msg3 starts");
-    call.hangup();
-    events
+    assert_eq!(
+        http.post("/ari/recordings/live/msg3/stop").await.status,
+        204
+    );
+    let stopped = events
         .wait_for(Duration::from_secs(5), |e| {
             e["type"] == "RecordingFinished" && e["recording"]["name"] == "msg3"
         })
         .await
-        .expect("msg3 completes on hangup");
+        .expect("msg3 finishes when stopped");
+    assert_eq!(stopped["recording"]["state"], "done");
     assert!(fake.stored_recordings().iter().any(|r| r.name == "msg3"));
+    // Stopped already: it is no longer live.
+    assert_eq!(
+        http.post("/ari/recordings/live/msg3/stop").await.status,
+        404
+    );
+
+    http.post(&format!("/ari/channels/{id}/record?name=msg4&format=wav"))
+        .await;
+    events
+        .wait_for(Duration::from_secs(5), |e| {
+            e["type"] == "RecordingStarted" && e["recording"]["name"] == "msg4"
+        })
+        .await
+        .expect("msg4 starts");
+    call.hangup();
+    events
+        .wait_for(Duration::from_secs(5), |e| {
+            e["type"] == "RecordingFinished" && e["recording"]["name"] == "msg4"
+        })
+        .await
+        .expect("msg4 completes on hangup");
+    assert!(fake.stored_recordings().iter().any(|r| r.name == "msg4"));
     fake.shutdown().await;
 }

@@ -1,0 +1,20 @@
+//! Makes the README's quick start includable by a test
+//! (`tests/examples_quick_start.rs`): the example without its module docs,
+//! which `include!` cannot take.
+
+use std::path::PathBuf;
+
+fn main() {
+    let source = "../ari-sdk/examples/quick_start.rs";
+    println!("cargo:rerun-if-changed={source}");
+    let text = std::fs::read_to_string(source)
+        .unwrap_or_else(|error| panic!("{source}: {error}"));
+    let program: String = text
+        .lines()
+        .filter(|line| !line.starts_with("//!"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("quick_start.rs"), program)
+        .unwrap_or_else(|error| panic!("writing the quick start: {error}"));
+}
