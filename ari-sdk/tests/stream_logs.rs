@@ -99,7 +99,7 @@ async fn no_password_in_any_log_line() {
         "malformed event frame",
         "event stream disconnected",
         "event stream reconnected",
-        "rejected the credentials",
+        "rejected the event stream's credentials",
         "event stream closed",
         "ping sent",
         // tungstenite's own `log` records, through the bridge.

@@ -380,3 +380,43 @@ async fn an_oversized_message_ends_the_connection_not_the_stream() {
     send(&mut socket, event("StasisStart", 1)).await;
     assert_eq!(next_seq(&mut events).await, 1);
 }
+
+#[tokio::test]
+async fn a_replaced_application_is_a_state_and_reconnect_takes_it_back() {
+    let listener = bind().await;
+    let stream =
+        EventStream::<TestEvent>::connect(settings(listener.local_addr().unwrap())).unwrap();
+    let mut events = stream.subscribe();
+    let mut states = stream.state_changes();
+
+    let (mut socket, _) = accept(&listener).await;
+    assert!(matches!(next(&mut events).await, StreamItem::Connected));
+    // Another client registered the same application name.
+    send(&mut socket, event("ApplicationReplaced", 1)).await;
+    assert_eq!(next_seq(&mut events).await, 1);
+    tokio::time::timeout(
+        PATIENCE,
+        states.wait_for(|state| *state == ConnectionState::Replaced),
+    )
+    .await
+    .expect("the state says so")
+    .unwrap();
+
+    // The application takes it back: a new connection registers it again.
+    stream.reconnect();
+    let (mut socket, upgrade) = accept(&listener).await;
+    assert_eq!(upgrade.target, format!("/ari/events?{APPS}"));
+    match next(&mut events).await {
+        StreamItem::Disconnected {
+            reason: DisconnectReason::Requested,
+        } => {}
+        other => panic!("expected the requested disconnection, got {other:?}"),
+    }
+    assert!(matches!(
+        next(&mut events).await,
+        StreamItem::Reconnected { .. }
+    ));
+    assert_eq!(stream.state(), ConnectionState::Connected);
+    send(&mut socket, event("StasisStart", 2)).await;
+    assert_eq!(next_seq(&mut events).await, 2);
+}

@@ -171,9 +171,12 @@ impl<E: StreamEvent> Task<E> {
     /// Runs one connection until it dies or the stream is shut down.
     async fn serve(&mut self, socket: Socket, route: &mut Route<E>) -> Outcome {
         let (mut sink, mut source) = socket.split();
+        // A request made while no connection was up is not for this one.
+        self.shared.reconnect.take();
         let outcome = {
             let mut publisher = Publisher {
                 shared: &self.shared,
+                state: &self.state,
                 route,
                 wakes: Wakes::default(),
                 unflushed: 0,
@@ -226,6 +229,8 @@ const SUBSCRIBER_GRACE: Duration = Duration::from_millis(50);
 /// Hands items to the taps and subscribers without ever waiting for them.
 struct Publisher<'a, E: StreamEvent> {
     shared: &'a Shared<E>,
+    /// Where the connection stands, for `ApplicationReplaced`.
+    state: &'a watch::Sender<ConnectionState>,
     route: &'a mut Route<E>,
     /// Consumers with new items, woken by [`flush`](Self::flush).
     wakes: Wakes,
@@ -298,6 +303,13 @@ impl<E: StreamEvent> Publisher<'_, E> {
         }
         self.route
             .publish_frame(&frame, kind, &mut self.wakes, &mut self.full);
+        if is_application_replaced(frame.text()) {
+            tracing::warn!(
+                "another connection registered this application; Asterisk sends its events \
+                 there now (EventStream::reconnect takes it back)"
+            );
+            self.state.send_replace(ConnectionState::Replaced);
+        }
     }
 
     /// Handles one message; `Some` when it ends the connection.
@@ -343,6 +355,7 @@ async fn read_frames<E: StreamEvent>(
     publisher: &mut Publisher<'_, E>,
     idle_timeout: Duration,
 ) -> Outcome {
+    let shared = publisher.shared;
     let mut last_heard = Instant::now();
     // Re-armed only when it fires, not on every frame: a frame costs one
     // clock read, not a timer update.
@@ -357,6 +370,9 @@ async fn read_frames<E: StreamEvent>(
                 if *shutdown.borrow() || shutdown.has_changed().is_err() {
                     return Outcome::Shutdown;
                 }
+                if shared.reconnect.take() {
+                    return Outcome::Lost(DisconnectReason::Requested);
+                }
                 frame
             }
             None => {
@@ -364,6 +380,9 @@ async fn read_frames<E: StreamEvent>(
                 tokio::select! {
                     biased;
                     () = shutdown_requested(shutdown) => return Outcome::Shutdown,
+                    () = shared.reconnect.requested() => {
+                        return Outcome::Lost(DisconnectReason::Requested);
+                    }
                     frame = source.next() => frame,
                     () = &mut deadline => {
                         let silence = last_heard.elapsed();
@@ -401,6 +420,16 @@ async fn read_frames<E: StreamEvent>(
     }
 }
 
+/// Whether a frame is an `ApplicationReplaced` event. Asterisk writes
+/// `type` first, so that is a prefix comparison; other frames get the scan.
+fn is_application_replaced(frame: &str) -> bool {
+    const TYPE_FIRST: &str = r#"{"type":"ApplicationReplaced""#;
+    if frame.starts_with(r#"{"type":""#) {
+        return frame.starts_with(TYPE_FIRST);
+    }
+    event_type(frame).is_ok_and(|name| name == "ApplicationReplaced")
+}
+
 /// Pings every `every` until a ping cannot be sent.
 async fn keepalive(sink: &mut SplitSink<Socket, Message>, every: Duration) -> tungstenite::Error {
     let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
@@ -424,5 +453,30 @@ async fn shutdown_requested(signal: &mut watch::Receiver<bool>) {
         if signal.changed().await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_application_replaced;
+
+    #[test]
+    fn application_replaced_is_recognised_in_any_key_order() {
+        assert!(is_application_replaced(
+            r#"{"type":"ApplicationReplaced","timestamp":"x","application":"a"}"#
+        ));
+        assert!(is_application_replaced(
+            r#"{"application":"a","timestamp":"x","type":"ApplicationReplaced"}"#
+        ));
+        assert!(!is_application_replaced(
+            r#"{"type":"ApplicationReplacedLater","application":"a"}"#
+        ));
+        assert!(!is_application_replaced(
+            r#"{"type":"StasisStart","note":"ApplicationReplaced"}"#
+        ));
+        assert!(!is_application_replaced(
+            r#"{"application":"a","type":"StasisStart"}"#
+        ));
+        assert!(!is_application_replaced("not json"));
     }
 }

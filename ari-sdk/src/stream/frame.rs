@@ -59,14 +59,7 @@ impl<E: StreamEvent> Frame<E> {
 fn decode<E: StreamEvent>(frame: &str) -> StreamItem<E> {
     match E::decode(frame) {
         Ok(event) => {
-            let event_type = event.type_name();
-            tracing::debug!(event_type, "event received");
-            if event_type == "ApplicationReplaced" {
-                tracing::warn!(
-                    "another connection registered this application; Asterisk sends it no more \
-                     events here"
-                );
-            }
+            tracing::debug!(event_type = event.type_name(), "event received");
             StreamItem::Event(Arc::new(event))
         }
         Err(error) => {

@@ -27,6 +27,15 @@ pub enum ConnectionState {
     },
     /// Connected; events flow.
     Connected,
+    /// Connected, but another connection registered an application of this
+    /// stream under the same name (Asterisk sent `ApplicationReplaced`):
+    /// Asterisk now sends that application's events there, not here.
+    /// Usually two instances of one program run at once. Act on it:
+    /// [`reconnect`](EventStream::reconnect) takes the application back
+    /// (and the other connection gets `ApplicationReplaced` in turn),
+    /// [`close`](EventStream::close) gives it up. A reconnection for any
+    /// other reason takes it back too.
+    Replaced,
     /// Not connected: waiting before the next attempt after `attempt`
     /// failed ones (0 right after a connection was lost).
     Disconnected {
@@ -78,6 +87,40 @@ pub(crate) struct Shared<E: StreamEvent> {
     /// for the handles, whose dispatcher sees everything from the start).
     first: Mutex<Option<(u64, Arc<ItemQueue<E>>)>>,
     state: watch::Receiver<ConnectionState>,
+    /// [`EventStream::reconnect`] was called.
+    pub(crate) reconnect: ReconnectRequest,
+}
+
+/// A request to drop the connection and connect again: a flag the read
+/// loop checks between frames of a burst, and a wake-up for when it waits.
+#[derive(Default)]
+pub(crate) struct ReconnectRequest {
+    requested: std::sync::atomic::AtomicBool,
+    wake: tokio::sync::Notify,
+}
+
+impl ReconnectRequest {
+    fn request(&self) {
+        self.requested
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// Whether a reconnection was asked for since the last call (clears it).
+    pub(crate) fn take(&self) -> bool {
+        self.requested
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// Resolves when a reconnection is asked for.
+    pub(crate) async fn requested(&self) {
+        loop {
+            if self.take() {
+                return;
+            }
+            self.wake.notified().await;
+        }
+    }
 }
 
 /// Ends the connection task when the last handle or subscription goes away:
@@ -145,6 +188,7 @@ impl<E: StreamEvent> EventStream<E> {
             fanout,
             first: Mutex::new(first),
             state,
+            reconnect: ReconnectRequest::default(),
         });
 
         let span = tracing::info_span!("ari_event_stream", endpoint = %endpoint.display());
@@ -211,6 +255,17 @@ impl<E: StreamEvent> EventStream<E> {
     /// subscription once it has delivered what it holds. Idempotent.
     pub fn close(&self) {
         self.lifetime.close();
+    }
+
+    /// Drops the connection and connects again at once, registering the
+    /// applications anew: subscribers get
+    /// [`Disconnected`](super::StreamItem::Disconnected) with
+    /// [`DisconnectReason::Requested`](super::DisconnectReason::Requested),
+    /// then [`Reconnected`](super::StreamItem::Reconnected). For a stream
+    /// whose applications another connection took
+    /// ([`ConnectionState::Replaced`]). Does nothing when not connected.
+    pub fn reconnect(&self) {
+        self.shared.reconnect.request();
     }
 
     /// Waits until the stream has stopped for good: after [`close`], a fatal

@@ -149,6 +149,11 @@ pub enum DisconnectReason {
         /// What the transport reported.
         error: String,
     },
+    /// The application asked for it
+    /// ([`EventStream::reconnect`](super::EventStream::reconnect)), e.g. to
+    /// register its applications here again after another connection
+    /// replaced them.
+    Requested,
 }
 
 impl fmt::Display for DisconnectReason {
@@ -164,6 +169,7 @@ impl fmt::Display for DisconnectReason {
                 write!(f, "no frame or pong for {silence:?}")
             }
             DisconnectReason::ConnectionLost { error } => write!(f, "connection lost: {error}"),
+            DisconnectReason::Requested => f.write_str("reconnection requested"),
         }
     }
 }
