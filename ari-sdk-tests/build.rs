@@ -7,8 +7,7 @@ use std::path::PathBuf;
 fn main() {
     let source = "../ari-sdk/examples/quick_start.rs";
     println!("cargo:rerun-if-changed={source}");
-    let text = std::fs::read_to_string(source)
-        .unwrap_or_else(|error| panic!("{source}: {error}"));
+    let text = std::fs::read_to_string(source).unwrap_or_else(|error| panic!("{source}: {error}"));
     let program: String = text
         .lines()
         .filter(|line| !line.starts_with("//!"))
