@@ -29,6 +29,10 @@ struct Args {
     /// Simulated time scale (1.0 = real time).
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// `allowed_origins` of `ari.conf`: origins (comma-separated, `*` for
+    /// any) given CORS headers, for browser clients on other origins.
+    #[arg(long, default_value = "")]
+    allowed_origins: String,
     /// Place a demo call into the app every N seconds (0 = never).
     #[arg(long, default_value_t = 0)]
     demo_callers: u64,
@@ -42,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .username(args.username.clone())
         .password(args.password.clone())
         .time_scale(args.time_scale)
+        .allowed_origins(args.allowed_origins.clone())
         .extension(
             "default",
             "_X!",

@@ -20,6 +20,7 @@ pub struct FakeAsteriskBuilder {
     time_scale: f64,
     asterisk_id: String,
     version: String,
+    allowed_origins: String,
     dialplan: Dialplan,
 }
 
@@ -32,6 +33,7 @@ impl Default for FakeAsteriskBuilder {
             time_scale: 0.1,
             asterisk_id: "02:00:00:fa:4e:01".into(),
             version: "20.20.1".into(),
+            allowed_origins: String::new(),
             dialplan: Dialplan::new(),
         }
     }
@@ -67,6 +69,15 @@ impl FakeAsteriskBuilder {
     /// The version `/asterisk/info` and the `Server` header report (default 20.20.1).
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.version = version.into();
+        self
+    }
+    /// `allowed_origins` of `ari.conf`: the origins, comma-separated (`*`
+    /// for any), whose requests carrying an `Origin` header are answered
+    /// with `Access-Control-Allow-Origin` and, for an `OPTIONS` preflight,
+    /// `Access-Control-Allow-Methods`. Default empty, as in Asterisk: no
+    /// CORS headers.
+    pub fn allowed_origins(mut self, origins: impl Into<String>) -> Self {
+        self.allowed_origins = origins.into();
         self
     }
     /// Replaces the dialplan.
@@ -121,6 +132,7 @@ impl FakeAsteriskConfig {
                 asterisk_id: o.asterisk_id.clone(),
                 version: o.version,
                 realm: "Asterisk REST Interface".into(),
+                allowed_origins: o.allowed_origins,
             },
             clock,
             world: Mutex::new(World::new(clock, o.asterisk_id, o.dialplan)),

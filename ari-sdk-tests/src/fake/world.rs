@@ -25,6 +25,9 @@ pub(crate) struct Settings {
     pub asterisk_id: String,
     pub version: String,
     pub realm: String,
+    /// `allowed_origins` of `ari.conf`: comma-separated origins (`*` for
+    /// any) whose cross-origin requests get CORS headers.
+    pub allowed_origins: String,
 }
 
 /// Shared by the HTTP server, the timers and the test handles.
@@ -525,20 +528,21 @@ impl World {
             let mut frame = event.clone();
             frame.insert("asterisk_id".into(), json!(self.asterisk_id));
             frame.insert("application".into(), json!(app));
-            let frame = Value::Object(frame);
             let Some(session) = session.and_then(|s| self.sessions.get(&s)) else {
                 // Asterisk drops events for an app with no websocket.
                 continue;
             };
+            // In Asterisk's key order (`http::order`), not serde_json's sorted one.
+            let text = super::http::order::event_text(&frame);
             // A session whose socket task ended has a closed channel; the
             // session is removed when that task finishes, so ignore errors.
-            let _ = session.tx.send(Outbound::Frame(frame.to_string()));
+            let _ = session.tx.send(Outbound::Frame(text));
             if self.delivered.len() >= DELIVERED_KEEP {
                 self.delivered.drain(..DELIVERED_KEEP / 2);
             }
             self.delivered.push(DeliveredEvent {
                 application: app,
-                event: frame,
+                event: Value::Object(frame),
             });
         }
     }

@@ -68,11 +68,39 @@ impl Http {
         target: &str,
         json_body: Option<&str>,
     ) -> std::io::Result<RawResponse> {
+        self.try_request_with(method, target, &[], json_body).await
+    }
+
+    /// A request with more header lines (`name`, `value`) after `Host`.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+    ) -> RawResponse {
+        self.try_request_with(method, target, headers, None)
+            .await
+            .unwrap_or_else(|err| panic!("{method} {target}: {err}"))
+    }
+
+    async fn try_request_with(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        json_body: Option<&str>,
+    ) -> std::io::Result<RawResponse> {
         let mut stream = TcpStream::connect(self.addr).await?;
-        let mut head = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
+        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        {
+            head.push_str("Connection: close\r\n");
+        }
         if let Some((user, pass)) = &self.auth {
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
             head.push_str(&format!("Authorization: Basic {token}\r\n"));
@@ -159,6 +187,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub struct Events {
     pub frames: Arc<Mutex<Vec<Value>>>,
+    /// The text frames exactly as received (key order and all).
+    pub texts: Arc<Mutex<Vec<String>>>,
     pub closed: Arc<Mutex<bool>>,
 }
 
@@ -189,8 +219,10 @@ impl Events {
         let request = url.into_client_request()?;
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let frames = Arc::new(Mutex::new(Vec::new()));
+        let texts = Arc::new(Mutex::new(Vec::new()));
         let closed = Arc::new(Mutex::new(false));
-        let (sink_frames, sink_closed) = (frames.clone(), closed.clone());
+        let (sink_frames, sink_texts, sink_closed) =
+            (frames.clone(), texts.clone(), closed.clone());
         tokio::spawn(async move {
             let (_write, mut read) = socket.split();
             while let Some(Ok(message)) = read.next().await {
@@ -201,11 +233,19 @@ impl Events {
                             .unwrap_or_else(|p| p.into_inner())
                             .push(value);
                     }
+                    sink_texts
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(text.to_string());
                 }
             }
             *sink_closed.lock().unwrap_or_else(|p| p.into_inner()) = true;
         });
-        Ok(Events { frames, closed })
+        Ok(Events {
+            frames,
+            texts,
+            closed,
+        })
     }
 
     pub fn all(&self) -> Vec<Value> {
@@ -213,6 +253,10 @@ impl Events {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    pub fn texts(&self) -> Vec<String> {
+        self.texts.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn types(&self) -> Vec<String> {

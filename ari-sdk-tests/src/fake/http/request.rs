@@ -32,6 +32,31 @@ pub(crate) fn ordered_variables(raw: &[u8]) -> Option<Vec<(String, Value)>> {
     parsed.variables.map(|vars| vars.into_iter().collect())
 }
 
+/// `ast_uri_decode` with the `ast_uri_http_legacy` flavour, which res_ari
+/// applies to each path segment and Asterisk's HTTP server to each query
+/// and form value: `+` is a space, `%XX` the byte `XX` (so `%2B` is a
+/// literal `+`). A `%` not followed by two hex digits stays as it is (the
+/// `sscanf` Asterisk uses reads a few malformed forms its own way).
+pub(crate) fn uri_decode_legacy(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'+', _, _) => out.push(b' '),
+            (b'%', Some(high), Some(low)) => {
+                // Two hex digits make at most 0xff.
+                out.push((high * 16 + low) as u8);
+                i += 2;
+            }
+            (byte, _, _) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `ast_true`.
 pub(crate) fn ast_true(value: &str) -> bool {
     matches!(
@@ -168,5 +193,13 @@ mod tests {
         assert_eq!(r.string("endpoint"), None);
         assert_eq!(atoi("-7"), -7);
         assert_eq!(atoi("x"), 0);
+    }
+
+    #[test]
+    fn legacy_decoding_reads_plus_as_space() {
+        assert_eq!(uri_decode_legacy("peer+evt"), "peer evt");
+        assert_eq!(uri_decode_legacy("a%2Bb%20c"), "a+b c");
+        assert_eq!(uri_decode_legacy("%E2%98%83%"), "\u{2603}%");
+        assert_eq!(uri_decode_legacy("%4z%"), "%4z%");
     }
 }

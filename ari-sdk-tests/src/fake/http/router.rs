@@ -202,8 +202,25 @@ pub(crate) fn resolve(method: &Method, segments: &[String]) -> Resolved {
         return Resolved::Handler(route.handler, vars);
     }
     let mut allowed: Vec<&'static str> = at_node.iter().map(|r| r.method).collect();
+    if is_events_path(segments) {
+        // The websocket is the node's GET, served before this table.
+        allowed.push("GET");
+    }
+    allowed.sort_by_key(|m| METHOD_ORDER.iter().position(|o| o == m));
     allowed.dedup();
     Resolved::MethodNotAllowed(allowed)
+}
+
+/// `enum ast_http_method`: the order in which Asterisk lists methods.
+const METHOD_ORDER: &[&str] = &["GET", "POST", "HEAD", "PUT", "DELETE"];
+
+/// An `Allow` (or `Access-Control-Allow-Methods`) value as res_ari writes
+/// it: `OPTIONS` first, then the node's methods, e.g. `OPTIONS,GET,POST`.
+pub(crate) fn allow_value(allowed: &[&str]) -> String {
+    std::iter::once("OPTIONS")
+        .chain(allowed.iter().copied())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `404 Resource not found`, the answer for paths ARI does not have.
@@ -230,6 +247,16 @@ mod tests {
         }
         match resolve(&Method::GET, &segs("channels/create")) {
             Resolved::MethodNotAllowed(allowed) => assert_eq!(allowed, vec!["POST"]),
+            _ => panic!("GET channels/create is a 405"),
+        }
+        match resolve(&Method::OPTIONS, &segs("channels/abc")) {
+            Resolved::MethodNotAllowed(allowed) => {
+                assert_eq!(allow_value(&allowed), "OPTIONS,GET,POST,DELETE")
+            }
+            _ => panic!("no OPTIONS handler"),
+        }
+        match resolve(&Method::POST, &segs("events")) {
+            Resolved::MethodNotAllowed(allowed) => assert_eq!(allowed, vec!["GET"]),
             _ => panic!("GET channels/create is a 405"),
         }
         match resolve(&Method::GET, &segs("channels/abc/variable")) {

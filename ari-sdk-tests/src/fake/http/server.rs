@@ -8,17 +8,16 @@ use std::sync::{Arc, Mutex};
 use axum::body::{to_bytes, Body};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderMap, Method, Response, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Response};
 use axum::Router;
 use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use percent_encoding::percent_decode_str;
 use tokio::net::TcpListener;
 use tokio::task::{AbortHandle, JoinHandle};
 
-use super::request::AriRequest;
-use super::response::{ApiError, AriResponse};
+use super::request::{atoi, uri_decode_legacy, AriRequest};
+use super::response::{error_page, websocket_bad_request, ApiError, AriResponse};
 use super::router::{self, Resolved};
 use super::ws;
 use crate::fake::world::Inner;
@@ -99,27 +98,50 @@ fn server_header(inner: &Inner) -> String {
 /// Every request lands here.
 async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response<Body> {
     let server = server_header(&inner);
-    let uri = request.uri().clone();
-    let raw_path = uri.path();
+    let raw_path = request.uri().path();
     let Some(rest) = raw_path
         .strip_prefix("/ari/")
         .or_else(|| (raw_path == "/ari").then_some(""))
+        .map(str::to_string)
     else {
-        let mut response = Response::new(Body::from(
-            "<html><body><h1>404 Not Found</h1></body></html>",
-        ));
-        *response.status_mut() = StatusCode::NOT_FOUND;
-        if let Ok(value) = "text/html".parse() {
-            response.headers_mut().insert(header::CONTENT_TYPE, value);
-        }
-        return response;
+        return error_page(
+            404,
+            "Not Found",
+            "The requested URL was not found on this server.",
+            &server,
+        );
     };
-    let query = uri.query().unwrap_or("");
+    // res_ari adds these to every answer of its own, errors included.
+    let cors = allowed_origin(&inner, request.headers()).map(|origin| {
+        [
+            ("access-control-allow-origin", origin),
+            ("access-control-allow-credentials", "true".to_string()),
+        ]
+    });
+    match ari(&inner, request, &rest).await {
+        Ok(mut response) => {
+            response.headers.extend(cors.into_iter().flatten());
+            response.into_http(&server)
+        }
+        Err(websocket_layer) => websocket_layer,
+    }
+}
+
+/// `ast_ari_callback` and `ast_ari_invoke` for the path below `/ari/`:
+/// an ARI answer, or `Err` with what the websocket layer answered itself
+/// (the upgrade, or one of its own error pages).
+async fn ari(
+    inner: &Arc<Inner>,
+    request: Request,
+    rest: &str,
+) -> Result<AriResponse, Response<Body>> {
+    // `form_urlencoded` decodes query values as Asterisk does (`+` is a space).
+    let query = request.uri().query().unwrap_or("");
     let mut params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    if !check_auth(&inner, request.headers(), &params) {
-        return AriResponse::from(ApiError::new(
+    if !check_auth(inner, request.headers(), &params) {
+        return Ok(AriResponse::from(ApiError::new(
             401,
             "Unauthorized",
             "Authentication required",
@@ -127,35 +149,33 @@ async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response
         .with_header(
             "www-authenticate",
             format!("Basic realm=\"{}\"", inner.settings.realm),
-        )
-        .into_http(&server);
+        ));
     }
     let method = request.method().clone();
-    let segments: Vec<String> = rest
-        .split('/')
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
+    let segments: Vec<String> = rest.split('/').map(uri_decode_legacy).collect();
     if rest.ends_with('/') {
         let slashless = rest.trim_end_matches('/');
-        return AriResponse::from(ApiError::not_found(format!(
+        return Ok(ApiError::not_found(format!(
             "ARI URLs do not end with a slash. Try /ari/{slashless}"
-        )))
-        .into_http(&server);
+        ))
+        .into());
     }
     if method == Method::GET && router::is_events_path(&segments) {
-        return websocket(inner, request, params).await;
+        return Err(websocket(inner.clone(), request, params).await);
     }
-    let resolved = router::resolve(&method, &segments);
-    let (handler, path_vars) = match resolved {
+    let (handler, path_vars) = match router::resolve(&method, &segments) {
         Resolved::Handler(handler, vars) => (handler, vars),
-        Resolved::NotFound => return router::not_found().into_http(&server),
+        Resolved::NotFound => return Ok(router::not_found()),
+        Resolved::MethodNotAllowed(allowed) if method == Method::OPTIONS => {
+            return Ok(options(inner, request.headers(), &allowed))
+        }
         Resolved::MethodNotAllowed(allowed) => {
-            let mut response: AriResponse =
-                ApiError::new(405, "Method Not Allowed", "Invalid method").into();
-            let mut allow: Vec<&str> = allowed;
-            allow.push("OPTIONS");
-            response = response.with_header("allow", allow.join(","));
-            return response.into_http(&server);
+            return Ok(AriResponse::from(ApiError::new(
+                405,
+                "Method Not Allowed",
+                "Invalid method",
+            ))
+            .with_header("allow", router::allow_value(&allowed)))
         }
     };
     let content_type = request
@@ -164,16 +184,8 @@ async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let bytes = match to_bytes(request.into_body(), MAX_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return AriResponse::from(ApiError::new(
-                413,
-                "Request Entity Too Large",
-                "Request body too large",
-            ))
-            .into_http(&server)
-        }
+    let Ok(bytes) = to_bytes(request.into_body(), MAX_BODY).await else {
+        return Ok(ApiError::new(413, "Request Entity Too Large", "Request body too large").into());
     };
     let mut body = None;
     let mut ordered = None;
@@ -192,10 +204,7 @@ async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response
                 body = Some(value);
                 ordered = super::request::ordered_variables(&bytes);
             }
-            Err(_) => {
-                return AriResponse::from(ApiError::bad_request("Error parsing request body"))
-                    .into_http(&server)
-            }
+            Err(_) => return Ok(ApiError::bad_request("Error parsing request body").into()),
         }
     }
     let request = AriRequest {
@@ -205,7 +214,38 @@ async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response
         ordered_variables: ordered,
     };
     tracing::trace!(?request, "ARI request");
-    handler(&inner, &request).into_http(&server)
+    Ok(handler(inner, &request))
+}
+
+/// The `Origin` of a request when `allowed_origins` lets it in
+/// (`origin_allowed`: an entry equal to it, or `*`).
+fn allowed_origin(inner: &Inner, headers: &HeaderMap) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+    inner
+        .settings
+        .allowed_origins
+        .split(',')
+        .any(|allowed| allowed == "*" || allowed == origin)
+        .then(|| origin.to_string())
+}
+
+/// `OPTIONS` on an ARI resource (`handle_options`): `204` with `Allow`, and
+/// for a CORS preflight from an allowed origin asking for a method the
+/// resource has, `Access-Control-Allow-Methods` (and `-Headers`, echoing
+/// what was asked).
+fn options(inner: &Inner, headers: &HeaderMap, allowed: &[&str]) -> AriResponse {
+    let allow = router::allow_value(allowed);
+    let mut response = AriResponse::no_content().with_header("allow", allow.clone());
+    let requested = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let preflight = allowed_origin(inner, headers).is_some()
+        && requested("access-control-request-method").is_some_and(|m| allowed.contains(&m));
+    if preflight {
+        response = response.with_header("access-control-allow-methods", allow);
+        if let Some(asked) = requested("access-control-request-headers").filter(|h| !h.is_empty()) {
+            response = response.with_header("access-control-allow-headers", asked.to_string());
+        }
+    }
+    response
 }
 
 /// Basic auth, or `api_key=user:password` in the query, as Asterisk accepts.
@@ -235,12 +275,21 @@ fn check_auth(inner: &Inner, headers: &HeaderMap, params: &[(String, String)]) -
     }
 }
 
+/// `GET /ari/events`: res_http_websocket's checks in its order (an
+/// `Upgrade: websocket` header, a subprotocol it knows, a version and key
+/// it supports), then ARI's (an `app`), then the upgrade. Its errors are
+/// Asterisk's HTML pages or a bare 400, not ARI's JSON.
 async fn websocket(
     inner: Arc<Inner>,
     request: Request,
     params: Vec<(String, String)>,
 ) -> Response<Body> {
     let server = server_header(&inner);
+    let protocol = match handshake(request.headers()) {
+        Ok(protocol) => protocol,
+        Err(Refusal::UpgradeRequired) => return error_page(426, "Upgrade Required", "", &server),
+        Err(Refusal::BadRequest) => return websocket_bad_request(&server),
+    };
     let apps: Vec<String> = params
         .iter()
         .rev()
@@ -254,22 +303,22 @@ async fn websocket(
         })
         .unwrap_or_default();
     if apps.is_empty() {
-        return AriResponse::from(ApiError::bad_request(
+        return error_page(
+            400,
+            "Bad Request",
             "HTTP request is missing param: [app]",
-        ))
-        .into_http(&server);
+            &server,
+        );
     }
     let subscribe_all = params
         .iter()
         .rev()
         .find(|(k, _)| k == "subscribeAll")
         .is_some_and(|(_, v)| super::request::ast_true(v));
-    let upgrade = match WebSocketUpgrade::from_request(request, &()).await {
-        Ok(upgrade) => upgrade,
-        Err(_) => {
-            return AriResponse::from(ApiError::new(426, "Upgrade Required", "Upgrade Required"))
-                .into_http(&server)
-        }
+    // What axum needs beyond Asterisk's checks (version 13, `Connection:
+    // Upgrade`) is turned down the way Asterisk turns down a bad upgrade.
+    let Ok(upgrade) = WebSocketUpgrade::from_request(request, &()).await else {
+        return websocket_bad_request(&server);
     };
     let registered = ws::register(&inner, apps, subscribe_all);
     let session = registered.id;
@@ -277,8 +326,60 @@ async fn websocket(
     let mut response = upgrade
         .on_failed_upgrade(move |_| ws::unregister(&on_fail, session))
         .on_upgrade(move |socket| ws::run_session(inner, socket, registered));
+    if let Some(protocol) = protocol.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        response
+            .headers_mut()
+            .insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
+    }
     if let Ok(value) = server.parse() {
         response.headers_mut().insert(header::SERVER, value);
     }
     response
+}
+
+/// How res_http_websocket turns an upgrade request down.
+enum Refusal {
+    /// No `Upgrade: websocket`: `426` with an HTML page.
+    UpgradeRequired,
+    /// Anything else it cannot serve: a bare `400`.
+    BadRequest,
+}
+
+/// res_http_websocket's checks of an upgrade request, in its order: the
+/// subprotocol to answer with, or why not.
+fn handshake(headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+    let last = |name| last_header(headers, name);
+    if !last(header::UPGRADE).is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        return Err(Refusal::UpgradeRequired);
+    }
+    // The only subprotocol is `ari`: named among others (in any case), it
+    // is the answer, spelled as the client spelled it; offered none, the
+    // client gets no `Sec-WebSocket-Protocol` back.
+    let protocol = match last(header::SEC_WEBSOCKET_PROTOCOL).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(offered) => match offered
+            .split(',')
+            .map(str::trim)
+            .find(|p| p.eq_ignore_ascii_case("ari"))
+        {
+            Some(ari) => Some(ari.to_string()),
+            None => return Err(Refusal::BadRequest),
+        },
+    };
+    let version = last(header::SEC_WEBSOCKET_VERSION).map_or(0, |v| atoi(&v));
+    if ![7, 8, 13].contains(&version) || last(header::SEC_WEBSOCKET_KEY).is_none() {
+        return Err(Refusal::BadRequest);
+    }
+    Ok(protocol)
+}
+
+/// The value of a header as Asterisk reads it: the last one of a repeated
+/// name, and none that is not text.
+fn last_header(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }

@@ -1,6 +1,7 @@
 //! `/ari/events` websocket sessions: application registration (and
 //! `ApplicationReplaced` for the session that loses an app), event frames
-//! out, pings answered, and the test controls that freeze or drop a session.
+//! out, pings and close frames answered, and the test controls that freeze
+//! or drop a session.
 
 use std::sync::Arc;
 
@@ -133,7 +134,16 @@ pub(crate) async fn run_session(inner: Arc<Inner>, socket: WebSocket, registered
                 None => break,
             },
             incoming = stream.next() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) => {
+                    // The close handshake (RFC 6455 5.5.1), as Asterisk
+                    // answers a client's close: the websocket layer has
+                    // queued a close frame echoing the client's code, and
+                    // closing the sink sends it before the socket goes.
+                    // An error here means the peer is already gone.
+                    let _ = sink.close().await;
+                    break;
+                }
                 // Pings are answered by the websocket layer as we keep reading.
                 Some(Ok(_)) => {}
             },
