@@ -81,7 +81,7 @@ pub fn root(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
             /// a stream of this module's [`Event`]s that reconnects by itself.
             /// Needs a Tokio runtime.
             pub fn event_stream(&self) -> ::std::result::Result<#rt::EventStream<Event>, #rt::StreamError> {
-                #rt::EventStream::connect(self.client.stream_settings())
+                self.client.connect_event_stream()
             }
         }
     };

@@ -5,8 +5,11 @@
 
 mod sdk_support;
 
+use std::time::Duration;
+
 use ari_sdk::handles::{HandleEnded, Prompt, PromptEnd, RecordOptions, ResourceKind};
 use ari_sdk::stream::StreamItem;
+use ari_sdk::v20::device_states::DeviceState;
 use ari_sdk::v20::{Event, LiveRecordingState, PlaybackState};
 use futures::StreamExt as _;
 use sdk_support::{
@@ -342,5 +345,67 @@ async fn originated_channels_and_timeouts() {
     tokio::time::timeout(WAIT, channel.ended())
         .await
         .expect("ends");
+    fake.shutdown().await;
+}
+
+/// Whether `item` is a `DeviceStateChanged` of `device` to `state`.
+fn device_changed(item: &StreamItem<Event>, device: &str, state: &str) -> bool {
+    matches!(
+        item.event().map(|e| &**e),
+        Some(Event::DeviceStateChanged(e))
+            if e.device_state.name == device && e.device_state.state.as_str() == state
+    )
+}
+
+#[tokio::test]
+async fn device_state_subscriptions_come_back_after_a_reconnect() {
+    let fake = start_fake().await;
+    let (ari, app) = connect(&fake).await;
+    let mut events = app.event_stream().subscribe();
+    ari.applications()
+        .subscribe(APP, ["deviceState:Stasis:lamp"])
+        .await
+        .expect("subscribed");
+    ari.device_states()
+        .update("Stasis:lamp", DeviceState::Busy)
+        .await
+        .expect("set");
+    read_until(&mut events, |item| {
+        device_changed(item, "Stasis:lamp", "BUSY")
+    })
+    .await;
+
+    // Asterisk forgets an application's subscriptions with its websocket.
+    fake.drop_websockets();
+    read_until(&mut events, |item| {
+        matches!(item, StreamItem::Reconnected { .. })
+    })
+    .await;
+    // The SDK subscribes again (in the background, right after).
+    let restored = async {
+        loop {
+            let subscribed = fake.application(APP).is_some_and(|app| {
+                app["device_names"]
+                    .as_array()
+                    .is_some_and(|names| names.iter().any(|n| n == "Stasis:lamp"))
+            });
+            if subscribed {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(WAIT, restored)
+        .await
+        .expect("the subscription is restored");
+    ari.device_states()
+        .update("Stasis:lamp", DeviceState::Inuse)
+        .await
+        .expect("set");
+    read_until(&mut events, |item| {
+        device_changed(item, "Stasis:lamp", "INUSE")
+    })
+    .await;
+
     fake.shutdown().await;
 }

@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::error::{Error, HttpErrorKind};
 use crate::error_body;
 use crate::request::{Method, OperationMeta, Request};
-use crate::stream::StreamSettings;
+use crate::stream::{EventStream, StreamError, StreamEvent, StreamSettings};
+use crate::subscriptions::{self, AppSubscriptions};
 use secrecy::SecretString;
 
 /// The future of a sent request.
@@ -41,6 +42,8 @@ struct Inner {
     http: reqwest::Client,
     config: Config,
     authorization: HeaderValue,
+    /// What the applications subscribed to, restored after reconnections.
+    subscriptions: AppSubscriptions,
 }
 
 impl std::fmt::Debug for Client {
@@ -83,6 +86,7 @@ impl Client {
                 http,
                 config,
                 authorization,
+                subscriptions: AppSubscriptions::default(),
             }),
         })
     }
@@ -215,9 +219,29 @@ impl Client {
         Box::pin(async move { client.execute(request).await })
     }
 
+    /// The event stream of this client's config, of version module events
+    /// `E`: it restores the applications' subscriptions
+    /// (`applications.subscribe` through this client) after every
+    /// reconnection. Each module's `Ari::event_stream` calls it.
+    pub fn connect_event_stream<E: StreamEvent>(&self) -> Result<EventStream<E>, StreamError> {
+        let stream = EventStream::connect(self.stream_settings())?;
+        self.restore_subscriptions_on(&stream);
+        Ok(stream)
+    }
+
+    /// Makes `stream` re-send the applications' subscriptions when it is back.
+    pub(crate) fn restore_subscriptions_on<E: StreamEvent>(&self, stream: &EventStream<E>) {
+        subscriptions::restore_on(self, stream);
+    }
+
+    pub(crate) fn app_subscriptions(&self) -> &AppSubscriptions {
+        &self.inner.subscriptions
+    }
+
     /// Sends, maps error statuses, returns the body of a success.
     async fn execute(&self, request: Request) -> Result<Bytes, Error> {
         request.check()?;
+        let change = subscriptions::Change::of(&request);
         let op = request.operation();
         let url = format!("{}{}", self.inner.config.url(), request.path());
         let method = match op.method {
@@ -271,6 +295,9 @@ impl Client {
         let (status, body) = result?;
         if (200..300).contains(&status) {
             tracing::debug!(status, "ARI response");
+            if let Some(change) = change {
+                self.inner.subscriptions.apply(change);
+            }
             return Ok(body);
         }
         let documented = op.documented_error(status);

@@ -75,6 +75,7 @@ pub mod request;
 pub mod resource;
 pub mod runtime;
 pub mod stream;
+pub(crate) mod subscriptions;
 mod sync;
 pub mod timestamp;
 pub mod unknown_event;

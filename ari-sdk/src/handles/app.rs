@@ -98,6 +98,7 @@ impl<V: VersionApi> StasisApp<V> {
             settings = settings.buffer(buffer);
         }
         let (stream, prepared) = EventStream::prepare(settings, false)?;
+        ari.http().restore_subscriptions_on(&stream);
         let hub = Hub::start(ari, stream, options.handle_events)?;
         // Started once the dispatcher is attached: it misses nothing.
         prepared.start();

@@ -62,6 +62,16 @@ pub(crate) struct Fanout<E: StreamEvent> {
     capacity: usize,
 }
 
+/// Whether a consumer with `interest` takes an event frame of type `kind`
+/// (`None`: not read, as nobody filters by a type): one that declared no
+/// type at all (notices only) never does.
+fn takes_frame<K: EventKind>(interest: &Option<TypeSet<K>>, kind: Option<K>) -> bool {
+    match interest {
+        Some(types) if types.is_empty() => false,
+        _ => allows(interest, kind),
+    }
+}
+
 fn allows<K: EventKind>(interest: &Option<TypeSet<K>>, kind: Option<K>) -> bool {
     match (interest, kind) {
         (Some(types), Some(kind)) => types.contains(kind),
@@ -191,7 +201,8 @@ impl<E: StreamEvent> Fanout<E> {
             .chain(table.taps.iter().map(|t| &t.interest));
         route.filters = false;
         for interest in interests {
-            route.filters |= interest.is_some();
+            // An empty interest (notices only) needs no frame's type.
+            route.filters |= interest.as_ref().is_some_and(|types| !types.is_empty());
             match (interest, &mut wanted) {
                 (Some(types), Some(union)) => union.extend_from(types),
                 _ => wanted = None,
@@ -279,7 +290,7 @@ impl<E: StreamEvent> Route<E> {
         for (tap, _) in &self.taps {
             tap.on_item(item, wakes);
         }
-        self.offer(&Entry::Item(item.clone()), None, wakes, full);
+        self.offer(&Entry::Item(item.clone()), None, false, wakes, full);
     }
 
     /// Hands an event frame (of type `kind`, when known) to the taps that
@@ -297,7 +308,7 @@ impl<E: StreamEvent> Route<E> {
     ) {
         let mut decoded = false;
         for (tap, interest) in &self.taps {
-            if allows(interest, kind) {
+            if takes_frame(interest, kind) {
                 tap.on_item(frame.item(), wakes);
                 decoded = true;
             }
@@ -305,7 +316,7 @@ impl<E: StreamEvent> Route<E> {
         let takers = self
             .subscribers
             .iter()
-            .filter(|(_, interest)| allows(interest, kind))
+            .filter(|(_, interest)| takes_frame(interest, kind))
             .take(2)
             .count();
         let entry = if decoded || takers > 1 {
@@ -315,20 +326,26 @@ impl<E: StreamEvent> Route<E> {
         } else {
             Entry::Frame(frame.detached())
         };
-        self.offer(&entry, kind, wakes, full);
+        self.offer(&entry, kind, true, wakes, full);
     }
 
     fn offer(
         &self,
         entry: &Entry<E>,
         kind: Option<E::Kind>,
+        frame: bool,
         wakes: &mut Wakes,
         full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     ) {
         for (queue, interest) in &self.subscribers {
+            let takes = if frame {
+                takes_frame(interest, kind)
+            } else {
+                allows(interest, kind)
+            };
             // A consumer that is gone unsubscribes itself; until the table
             // says so, its queue just refuses.
-            if allows(interest, kind) && queue.offer_patiently(entry, wakes) == Offer::Full {
+            if takes && queue.offer_patiently(entry, wakes) == Offer::Full {
                 full.push((Arc::clone(queue), entry.clone()));
             }
         }

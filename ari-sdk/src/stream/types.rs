@@ -71,6 +71,11 @@ impl<K: EventKind> TypeSet<K> {
         }
     }
 
+    /// True when no type is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|word| *word == 0)
+    }
+
     /// True when every type is in the set.
     pub fn is_all(&self) -> bool {
         *self == Self::all()

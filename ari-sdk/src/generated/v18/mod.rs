@@ -139,7 +139,7 @@ impl Ari {
         crate::runtime::EventStream<Event>,
         crate::runtime::StreamError,
     > {
-        crate::runtime::EventStream::connect(self.client.stream_settings())
+        self.client.connect_event_stream()
     }
 }
 
