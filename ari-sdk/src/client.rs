@@ -223,6 +223,17 @@ impl Client {
     /// `E`: it restores the applications' subscriptions
     /// (`applications.subscribe` through this client) after every
     /// reconnection. Each module's `Ari::event_stream` calls it.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = ari_sdk::Client::new(ari_sdk::Config::from_env()?)?;
+    /// let stream = client.connect_event_stream::<ari_sdk::v22::Event>()?;
+    /// let mut events = stream.subscribe();
+    /// # let _ = &mut events;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect_event_stream<E: StreamEvent>(&self) -> Result<EventStream<E>, StreamError> {
         let stream = EventStream::connect(self.stream_settings())?;
         self.restore_subscriptions_on(&stream);

@@ -145,6 +145,14 @@ impl ConfigBuilder {
     /// [`Error::ResponseTooLarge`] instead of filling the memory. A recording
     /// fetched with `recordings.get_stored_file` counts too: raise it for
     /// long recordings.
+    ///
+    /// ```
+    /// let config = ari_sdk::Config::builder()
+    ///     .max_response_size(64 * 1024 * 1024)
+    ///     .build()?;
+    /// assert_eq!(config.max_response_size(), 64 * 1024 * 1024);
+    /// # Ok::<(), ari_sdk::Error>(())
+    /// ```
     pub fn max_response_size(mut self, bytes: usize) -> Self {
         self.max_response_size = Some(bytes);
         self

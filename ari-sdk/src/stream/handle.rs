@@ -264,6 +264,20 @@ impl<E: StreamEvent> EventStream<E> {
     /// then [`Reconnected`](super::StreamItem::Reconnected). For a stream
     /// whose applications another connection took
     /// ([`ConnectionState::Replaced`]). Does nothing when not connected.
+    ///
+    /// ```no_run
+    /// # async fn run(stream: ari_sdk::stream::EventStream<serde_json::Value>) {
+    /// use ari_sdk::stream::ConnectionState;
+    ///
+    /// let mut state = stream.state_changes();
+    /// while state.changed().await.is_ok() {
+    ///     if *state.borrow() == ConnectionState::Replaced {
+    ///         // This instance is the one that serves the application.
+    ///         stream.reconnect();
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn reconnect(&self) {
         self.shared.reconnect.request();
     }
