@@ -68,7 +68,7 @@ impl Ari {
         ::ari_sdk::runtime::EventStream<Event>,
         ::ari_sdk::runtime::StreamError,
     > {
-        ::ari_sdk::runtime::EventStream::connect(self.client.stream_settings())
+        self.client.connect_event_stream()
     }
 }
 
