@@ -162,6 +162,15 @@ pub enum CodegenError {
     /// A template failed to render.
     #[error("template: {0}")]
     Template(String),
+    /// A correction of the api-docs (`fixups::UPSTREAM_BUGS`) no longer
+    /// applies: Asterisk fixed its api-docs, or changed.
+    #[error("fixup {fixup} no longer applies: {problem}; remove or narrow it")]
+    StaleFixup {
+        /// The fixup's name.
+        fixup: &'static str,
+        /// What the api-docs say now.
+        problem: String,
+    },
 }
 
 /// Generates one version module from the merged spec of one release.
@@ -176,7 +185,7 @@ pub fn generate(
     since: &dyn Since,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut api = api.clone();
-    fixups::apply(&mut api);
+    fixups::apply(&mut api)?;
     let ctx = context::Context::new(&api, options, since)?;
     let mut files = Vec::new();
     files.push(module::root(&ctx)?);

@@ -77,18 +77,14 @@ impl Room {
         };
         if *muted {
             ari.channels()
-                .unmute(channel_id)
-                .direction(UnmuteDirection::In)
+                .unmute(channel_id, UnmuteDirection::In)
                 .await?;
             ari.channels()
                 .play(channel_id, ["sound:conf-unmuted"])
                 .await?;
             say("conference", format!("{who} unmuted"));
         } else {
-            ari.channels()
-                .mute(channel_id)
-                .direction(MuteDirection::In)
-                .await?;
+            ari.channels().mute(channel_id, MuteDirection::In).await?;
             ari.channels()
                 .play(channel_id, ["sound:conf-muted"])
                 .await?;

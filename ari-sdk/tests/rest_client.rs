@@ -876,3 +876,28 @@ async fn a_url_too_long_to_send_is_an_invalid_argument() {
     assert!(error.to_string().len() < 200, "{error}");
     assert!(server.requests().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn corrected_api_docs_mute_needs_a_direction_and_paused_is_a_state() {
+    // Asterisk answers a mute without a direction with 400 "Direction is
+    // required" (the api-docs claim a default): it is an argument.
+    let server = Server::start(|_| Reply::empty()).await;
+    server
+        .ari()
+        .channels()
+        .mute("c1", channels::MuteDirection::In)
+        .await
+        .unwrap();
+    assert_eq!(server.last().query_value("direction").as_deref(), Some("in"));
+
+    // A paused playback reports `paused`, which the api-docs do not list.
+    let playback: ari_sdk::v20::Playback = serde_json::from_value(json!({
+        "id": "p1",
+        "media_uri": "sound:hello-world",
+        "target_uri": "channel:c1",
+        "language": "en",
+        "state": "paused"
+    }))
+    .unwrap();
+    assert_eq!(playback.state, ari_sdk::v20::PlaybackState::Paused);
+}

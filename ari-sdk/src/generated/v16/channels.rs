@@ -503,10 +503,7 @@ impl<'a> Channels<'a> {
     /// # Arguments
     ///
     /// - `channel_id`: `channelId` (path parameter). Channel's id
-    ///
-    /// # Optional parameters (builder methods)
-    ///
-    /// - [`direction`](Mute::direction): `direction` (query parameter). Direction in which to mute audio
+    /// - `direction`: `direction` (query parameter). Direction in which to mute audio
     ///
     /// # Response
     ///
@@ -521,11 +518,12 @@ impl<'a> Channels<'a> {
     /// - `412` (PreconditionFailed): Channel in invalid state
     ///
     /// Available since Asterisk 16.0.0.
-    pub fn mute(&self, channel_id: impl AsRef<str>) -> Mute {
-        let request = crate::runtime::Request::new(
+    pub fn mute(&self, channel_id: impl AsRef<str>, direction: MuteDirection) -> Mute {
+        let mut request = crate::runtime::Request::new(
             &MUTE,
             &[("channelId", channel_id.as_ref())],
         );
+        request.query("direction", direction.as_str().to_string());
         Mute {
             client: self.client.clone(),
             request,
@@ -539,10 +537,7 @@ impl<'a> Channels<'a> {
     /// # Arguments
     ///
     /// - `channel_id`: `channelId` (path parameter). Channel's id
-    ///
-    /// # Optional parameters (builder methods)
-    ///
-    /// - [`direction`](Unmute::direction): `direction` (query parameter). Direction in which to unmute audio
+    /// - `direction`: `direction` (query parameter). Direction in which to unmute audio
     ///
     /// # Response
     ///
@@ -557,11 +552,16 @@ impl<'a> Channels<'a> {
     /// - `412` (PreconditionFailed): Channel in invalid state
     ///
     /// Available since Asterisk 16.0.0.
-    pub fn unmute(&self, channel_id: impl AsRef<str>) -> Unmute {
-        let request = crate::runtime::Request::new(
+    pub fn unmute(
+        &self,
+        channel_id: impl AsRef<str>,
+        direction: UnmuteDirection,
+    ) -> Unmute {
+        let mut request = crate::runtime::Request::new(
             &UNMUTE,
             &[("channelId", channel_id.as_ref())],
         );
+        request.query("direction", direction.as_str().to_string());
         Unmute {
             client: self.client.clone(),
             request,
@@ -2416,18 +2416,6 @@ pub struct Mute {
 }
 
 impl Mute {
-    /// `direction` (query parameter).
-    ///
-    /// Direction in which to mute audio
-    ///
-    /// Default: `both`.
-    ///
-    /// Available since Asterisk 16.0.0.
-    pub fn direction(mut self, direction: MuteDirection) -> Self {
-        self.request.query("direction", direction.as_str().to_string());
-        self
-    }
-
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
@@ -2485,18 +2473,6 @@ pub struct Unmute {
 }
 
 impl Unmute {
-    /// `direction` (query parameter).
-    ///
-    /// Direction in which to unmute audio
-    ///
-    /// Default: `both`.
-    ///
-    /// Available since Asterisk 16.0.0.
-    pub fn direction(mut self, direction: UnmuteDirection) -> Self {
-        self.request.query("direction", direction.as_str().to_string());
-        self
-    }
-
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request

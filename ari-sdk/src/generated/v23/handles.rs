@@ -110,15 +110,21 @@ impl crate::runtime::ChannelHandle<Ari> {
     /// Mute a channel.
     ///
     /// `POST /channels/{channelId}/mute` (`channels.mute`) on this channel: [`Channels::mute`](super::channels::Channels::mute).
-    pub fn mute(&self) -> super::channels::Mute {
-        self.ari().channels().mute(self.id())
+    pub fn mute(
+        &self,
+        direction: super::channels::MuteDirection,
+    ) -> super::channels::Mute {
+        self.ari().channels().mute(self.id(), direction)
     }
 
     /// Unmute a channel.
     ///
     /// `DELETE /channels/{channelId}/mute` (`channels.unmute`) on this channel: [`Channels::unmute`](super::channels::Channels::unmute).
-    pub fn unmute(&self) -> super::channels::Unmute {
-        self.ari().channels().unmute(self.id())
+    pub fn unmute(
+        &self,
+        direction: super::channels::UnmuteDirection,
+    ) -> super::channels::Unmute {
+        self.ari().channels().unmute(self.id(), direction)
     }
 
     /// Hold a channel.

@@ -59,6 +59,8 @@ pub enum PlaybackState {
     ///
     /// Available since Asterisk 13.0.0.
     Playing,
+    /// `paused`
+    Paused,
     /// `complete`
     ///
     /// Available since Asterisk 13.0.0.
@@ -73,6 +75,7 @@ impl PlaybackState {
         match self {
             PlaybackState::Queued => "queued",
             PlaybackState::Playing => "playing",
+            PlaybackState::Paused => "paused",
             PlaybackState::Complete => "complete",
             PlaybackState::Other(value) => value,
         }
@@ -83,6 +86,7 @@ impl PlaybackState {
         match value {
             "queued" => PlaybackState::Queued,
             "playing" => PlaybackState::Playing,
+            "paused" => PlaybackState::Paused,
             "complete" => PlaybackState::Complete,
             other => PlaybackState::Other(other.to_string()),
         }

@@ -66,6 +66,8 @@ pub enum PlaybackState {
     ///
     /// Available since Asterisk 15.0.0.
     Playing,
+    /// `paused`
+    Paused,
     /// `continuing`
     ///
     /// Available since Asterisk 15.0.0.
@@ -84,6 +86,7 @@ impl PlaybackState {
         match self {
             PlaybackState::Queued => "queued",
             PlaybackState::Playing => "playing",
+            PlaybackState::Paused => "paused",
             PlaybackState::Continuing => "continuing",
             PlaybackState::Done => "done",
             PlaybackState::Other(value) => value,
@@ -95,6 +98,7 @@ impl PlaybackState {
         match value {
             "queued" => PlaybackState::Queued,
             "playing" => PlaybackState::Playing,
+            "paused" => PlaybackState::Paused,
             "continuing" => PlaybackState::Continuing,
             "done" => PlaybackState::Done,
             other => PlaybackState::Other(other.to_string()),

@@ -66,6 +66,8 @@ pub enum PlaybackState {
     ///
     /// Available since Asterisk 21.0.0.
     Playing,
+    /// `paused`
+    Paused,
     /// `continuing`
     ///
     /// Available since Asterisk 21.0.0.
@@ -88,6 +90,7 @@ impl PlaybackState {
         match self {
             PlaybackState::Queued => "queued",
             PlaybackState::Playing => "playing",
+            PlaybackState::Paused => "paused",
             PlaybackState::Continuing => "continuing",
             PlaybackState::Done => "done",
             PlaybackState::Failed => "failed",
@@ -100,6 +103,7 @@ impl PlaybackState {
         match value {
             "queued" => PlaybackState::Queued,
             "playing" => PlaybackState::Playing,
+            "paused" => PlaybackState::Paused,
             "continuing" => PlaybackState::Continuing,
             "done" => PlaybackState::Done,
             "failed" => PlaybackState::Failed,
