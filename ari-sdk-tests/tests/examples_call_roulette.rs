@@ -104,3 +104,54 @@ async fn pairs_callers_and_puts_the_odd_one_on_hold() {
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
 }
+
+/// Drops the application's websocket, runs `meanwhile` while it cannot
+/// reconnect (events of that time are lost, as with a restarting Asterisk
+/// or a broken network), then lets it back in.
+async fn while_disconnected(fake: &FakeAsterisk, meanwhile: impl FnOnce()) {
+    fake.stop_accepting();
+    fake.drop_websockets();
+    eventually("the websocket is gone", || fake.websocket_count() == 0).await;
+    meanwhile();
+    fake.start_accepting().await.expect("accepting again");
+    eventually("the application is back", || fake.websocket_count() == 1).await;
+}
+
+#[tokio::test]
+async fn callers_who_left_while_the_connection_was_down_are_let_go() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, example::app).await;
+
+    // A pair, and the waiting one.
+    let alice = dial(&fake, "alice");
+    eventually("alice on hold", || on_hold(&fake, &alice)).await;
+    let bob = dial(&fake, "bob");
+    eventually("alice and bob paired", || {
+        pair_bridge(&fake, &alice, &bob).is_some()
+    })
+    .await;
+    let carol = dial(&fake, "carol");
+    eventually("carol on hold", || on_hold(&fake, &carol)).await;
+
+    // Alice (paired) and carol (waiting) hang up while the application
+    // hears nothing.
+    while_disconnected(&fake, || {
+        alice.hangup();
+        carol.hangup();
+    })
+    .await;
+
+    // Bob goes back to the pool, on hold...
+    eventually("bob back on hold", || on_hold(&fake, &bob)).await;
+    // ...and the next caller is paired with him, not with carol's ghost.
+    let dave = dial(&fake, "dave");
+    eventually("bob and dave paired", || {
+        pair_bridge(&fake, &bob, &dave).is_some()
+    })
+    .await;
+
+    bob.hangup();
+    dave.hangup();
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}

@@ -9,12 +9,18 @@
 //! One loop over the events keeps the state: who is waiting, and who is
 //! bridged with whom. Everything it does is plain ARI: `answer`,
 //! `startMoh`/`stopMoh`, a mixing bridge per pair, `addChannel`, `destroy`.
+//!
+//! The state survives a lost connection: events Asterisk sent while the
+//! websocket was down are gone, so on `Reconnected` (and on `Lagged`) the
+//! table is checked against `GET /channels` and whoever left meanwhile is
+//! let go (a partner left alone goes back to the pool); a waiting caller who
+//! turns out to be gone when a partner arrives is replaced by the next.
 
 #[allow(dead_code)]
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -57,16 +63,27 @@ impl Roulette {
 
     /// Pairs `channel_id` with whoever waits, or puts it on hold.
     async fn seat(&mut self, ari: &Ari, channel_id: &str) -> Result {
-        let Some(partner) = self.waiting.take() else {
-            ari.channels().start_moh(channel_id).await?;
-            say(
-                "roulette",
-                format!("{} is alone: music on hold", self.name(channel_id)),
-            );
-            self.waiting = Some(channel_id.to_string());
-            return Ok(());
+        let partner = loop {
+            let Some(partner) = self.waiting.take() else {
+                ari.channels().start_moh(channel_id).await?;
+                say(
+                    "roulette",
+                    format!("{} is alone: music on hold", self.name(channel_id)),
+                );
+                self.waiting = Some(channel_id.to_string());
+                return Ok(());
+            };
+            match ari.channels().stop_moh(&partner).await {
+                Ok(()) => break partner,
+                // Gone without our hearing of it (its StasisEnd was lost
+                // with the connection): nobody waits after all.
+                Err(error) if error.is_not_found() => {
+                    say("roulette", format!("{} had left", self.name(&partner)));
+                    self.names.remove(&partner);
+                }
+                Err(error) => return Err(error.into()),
+            }
         };
-        ari.channels().stop_moh(&partner).await?;
         let bridge = ari.bridges().create().r#type("mixing").await?;
         ari.bridges()
             .add_channel(&bridge.id, [partner.as_str(), channel_id])
@@ -123,12 +140,78 @@ impl Roulette {
     }
 }
 
+impl Roulette {
+    /// After a gap in the events: lets go of everyone who is no longer
+    /// there (their `StasisEnd` was lost with the connection), and puts a
+    /// partner left alone back in the pool.
+    async fn reconcile(&mut self, ari: &Ari) -> Result {
+        let present: HashSet<String> = ari
+            .channels()
+            .list()
+            .await?
+            .into_iter()
+            .map(|channel| channel.id)
+            .collect();
+        if let Some(waiting) = self.waiting.take_if(|id| !present.contains(id.as_str())) {
+            say(
+                "roulette",
+                format!("{} left while waiting", self.name(&waiting)),
+            );
+            self.names.remove(&waiting);
+        }
+        let gone: Vec<String> = self
+            .pairs
+            .keys()
+            .filter(|id| !present.contains(id.as_str()))
+            .cloned()
+            .collect();
+        let mut alone = Vec::new();
+        for channel_id in gone {
+            let Some(pair) = self.pairs.remove(&channel_id) else {
+                continue;
+            };
+            say(
+                "roulette",
+                format!("{} left meanwhile", self.name(&channel_id)),
+            );
+            self.names.remove(&channel_id);
+            if self.pairs.remove(&pair.partner).is_some() {
+                if present.contains(&pair.partner) {
+                    alone.push(pair.partner.clone());
+                } else {
+                    self.names.remove(&pair.partner);
+                }
+            }
+            match ari.bridges().destroy(&pair.bridge_id).await {
+                Err(error) if !error.is_not_found() => return Err(error.into()),
+                _ => {}
+            }
+        }
+        for channel_id in alone {
+            say(
+                "roulette",
+                format!("{} goes back to the pool", self.name(&channel_id)),
+            );
+            self.seat(ari, &channel_id).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The application.
 pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
     let mut table = Roulette::default();
     while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
+        let event = match item {
+            StreamItem::Event(event) => event,
+            // Events were lost: check the table against what Asterisk has.
+            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+                if let Err(error) = table.reconcile(&ari).await {
+                    say("roulette", format!("cannot check the table: {error}"));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let handled = match &*event {
             Event::StasisStart(start) => {
