@@ -13,6 +13,9 @@
 //! `cargo bench -p ari-sdk --features asterisk-20 --bench dispatch`
 //!
 //! Every figure is for all frames at once; criterion's `thrpt` is events/s.
+//! Each timed route is first run once and what it selects asserted. The
+//! bench also prints the sizes of `v20::Event` and of an optional model
+//! field, boxed and inline (quoted in BENCHMARKS.md).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ use std::sync::Arc;
 
 use ari_sdk::handles::{ResourceEvent, ResourceKind};
 use ari_sdk::stream::{EventFilter, TypeFilter};
-use ari_sdk::v20::{Event, EventType};
+use ari_sdk::v20::{Channel, Event, EventType};
 use criterion::{black_box, criterion_group, Criterion, Throughput};
 
 /// One line of a capture; `data` is kept as the text Asterisk sent.
@@ -77,48 +80,96 @@ fn count_accepted(events: &[Arc<Event>], filter: &mut impl EventFilter<Event>) -
     events.iter().filter(|event| filter.accept(event)).count()
 }
 
+// Each timed route is one function (or one filter value) that the checks
+// below call too, so what is checked is what is timed.
+
+fn concerns_one_channel(events: &[Arc<Event>], id: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| e.concerns(ResourceKind::Channel, id))
+        .count()
+}
+
+/// What `subscribe().filter_events(|e| e.concerns(..))` runs per event.
+fn filter_events_concerns(id: String) -> impl FnMut(&Event) -> bool {
+    move |e: &Event| e.concerns(ResourceKind::Channel, &id)
+}
+
+/// The walk the handles' dispatcher makes once per event (it then looks each
+/// named resource up in its registry, which is not public); returns how many
+/// `(kind, id)` pairs it was given.
+fn for_each_resource_walk(events: &[Arc<Event>]) -> usize {
+    let mut named = 0usize;
+    for event in events {
+        ResourceEvent::for_each_resource(&**event, &mut |kind, id| {
+            black_box((kind, id));
+            named += 1;
+        });
+    }
+    named
+}
+
+fn type_name_eq_5(events: &[Arc<Event>], wanted: &[&str; 5]) -> usize {
+    events
+        .iter()
+        .filter(|e| wanted.contains(&e.type_name()))
+        .count()
+}
+
+fn event_type_match_5(events: &[Arc<Event>]) -> usize {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event_type(),
+                EventType::StasisStart
+                    | EventType::StasisEnd
+                    | EventType::ChannelDtmfReceived
+                    | EventType::PlaybackFinished
+                    | EventType::ChannelDestroyed
+            )
+        })
+        .count()
+}
+
 fn by_resource(c: &mut Criterion, events: &[Arc<Event>]) {
     let channel = busiest_channel(events);
-    let hits = events
+    let mut filter = filter_events_concerns(channel.clone());
+
+    // The two `concerns` routes must select the same events, and the walk
+    // must visit every one of them (and give, event by event, what it gives
+    // for all at once).
+    let hits = concerns_one_channel(events, &channel);
+    let by_filter = count_accepted(events, &mut filter);
+    let named = for_each_resource_walk(events);
+    let walked: Vec<usize> = events
         .iter()
-        .filter(|e| e.concerns(ResourceKind::Channel, &channel))
-        .count();
+        .map(|e| for_each_resource_walk(std::slice::from_ref(e)))
+        .collect();
     println!(
-        "dispatch: {} events; channel {channel} is named by {hits} of them",
+        "dispatch: {} events; channel {channel} is named by {hits} of them; \
+         the walk gives {named} (kind, id) pairs",
         events.len()
     );
     assert!(hits > 0);
+    assert_eq!(by_filter, hits);
+    assert_eq!(walked.iter().sum::<usize>(), named);
+    for (event, walked) in events.iter().zip(&walked) {
+        if event.concerns(ResourceKind::Channel, &channel) {
+            assert!(*walked > 0, "the walk skips an event that names {channel}");
+        }
+    }
 
     let mut group = c.benchmark_group("dispatch_by_resource");
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("concerns_one_channel", |b| {
-        b.iter(|| {
-            let id = black_box(channel.as_str());
-            events
-                .iter()
-                .filter(|e| e.concerns(ResourceKind::Channel, id))
-                .count()
-        })
+        b.iter(|| concerns_one_channel(black_box(events), black_box(channel.as_str())))
     });
-    // What `subscribe().filter_events(|e| e.concerns(..))` runs per event.
     group.bench_function("filter_events_concerns", |b| {
-        let id = channel.clone();
-        let mut filter = move |e: &Event| e.concerns(ResourceKind::Channel, &id);
         b.iter(|| count_accepted(black_box(events), &mut filter))
     });
-    // The walk the handles' dispatcher makes once per event (it then looks
-    // each named resource up in its registry, which is not public).
     group.bench_function("for_each_resource_walk", |b| {
-        b.iter(|| {
-            let mut named = 0usize;
-            for event in events {
-                ResourceEvent::for_each_resource(&**event, &mut |kind, id| {
-                    black_box((kind, id));
-                    named += 1;
-                });
-            }
-            named
-        })
+        b.iter(|| for_each_resource_walk(black_box(events)))
     });
     group.finish();
 }
@@ -133,59 +184,58 @@ fn by_type(c: &mut Criterion, events: &[Arc<Event>]) {
         "ChannelDestroyed",
     ];
     let call_flow_types = call_flow.map(EventType::from_name);
+    let mut only_types_1 = TypeFilter::new([EventType::StasisStart]);
+    let mut only_types_5 = TypeFilter::new(call_flow_types);
+
+    // The four timed routes must select what they claim: the filters what
+    // the names select, the hand-written comparisons what the filter does.
+    let starts = events
+        .iter()
+        .filter(|e| e.type_name() == "StasisStart")
+        .count();
+    let by_filter_1 = count_accepted(events, &mut only_types_1);
+    let by_filter = count_accepted(events, &mut only_types_5);
+    let by_name = type_name_eq_5(events, &call_flow);
+    let by_enum = event_type_match_5(events);
+    assert_eq!(by_filter_1, starts);
+    assert_eq!((by_filter, by_name), (by_enum, by_enum));
+    assert!(starts > 0 && by_filter > starts && by_filter < events.len());
+    println!(
+        "dispatch: the 1-type filter passes {by_filter_1} events, the 5-type filter {by_filter}"
+    );
+
     let mut group = c.benchmark_group("dispatch_by_type");
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("only_types_1", |b| {
-        let mut filter = TypeFilter::new([EventType::StasisStart]);
-        b.iter(|| count_accepted(black_box(events), &mut filter))
+        b.iter(|| count_accepted(black_box(events), &mut only_types_1))
     });
     group.bench_function("only_types_5", |b| {
-        let mut filter = TypeFilter::new(call_flow_types);
-        b.iter(|| count_accepted(black_box(events), &mut filter))
+        b.iter(|| count_accepted(black_box(events), &mut only_types_5))
     });
     group.bench_function("type_name_eq_5", |b| {
-        b.iter(|| {
-            let wanted = black_box(&call_flow);
-            events
-                .iter()
-                .filter(|e| wanted.contains(&e.type_name()))
-                .count()
-        })
+        b.iter(|| type_name_eq_5(black_box(events), black_box(&call_flow)))
     });
     group.bench_function("event_type_match_5", |b| {
-        b.iter(|| {
-            black_box(events)
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        e.event_type(),
-                        EventType::StasisStart
-                            | EventType::StasisEnd
-                            | EventType::ChannelDtmfReceived
-                            | EventType::PlaybackFinished
-                            | EventType::ChannelDestroyed
-                    )
-                })
-                .count()
-        })
+        b.iter(|| event_type_match_5(black_box(events)))
     });
     group.finish();
+}
 
-    // The hand-written comparisons must select what the filter selects.
-    let by_filter = count_accepted(events, &mut TypeFilter::new(call_flow_types));
-    let by_name = events
-        .iter()
-        .filter(|e| call_flow.contains(&e.type_name()))
-        .count();
-    let by_enum = events
-        .iter()
-        .filter(|e| call_flow.contains(&e.event_type().as_str()))
-        .count();
-    assert_eq!((by_filter, by_name), (by_enum, by_enum));
-    println!("dispatch: the 5-type filter passes {by_filter} events");
+/// What an event costs to move and to hold (printed, not timed): the enum's
+/// size, and an optional model field boxed versus what it would be inline.
+fn sizes() {
+    use std::mem::size_of;
+    println!(
+        "dispatch: size_of v20::Event {} bytes; Option<Box<v20::Channel>> {} bytes, \
+         Option<v20::Channel> {} bytes",
+        size_of::<Event>(),
+        size_of::<Option<Box<Channel>>>(),
+        size_of::<Option<Channel>>(),
+    );
 }
 
 fn benches(c: &mut Criterion) {
+    sizes();
     let events = events();
     by_resource(c, &events);
     by_type(c, &events);
