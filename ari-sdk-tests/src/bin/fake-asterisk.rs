@@ -33,6 +33,11 @@ struct Args {
     /// any) given CORS headers, for browser clients on other origins.
     #[arg(long, default_value = "")]
     allowed_origins: String,
+    /// The Asterisk version `GET /asterisk/info` reports (the examples'
+    /// `v22` module checks for 22). Only the reported version: the routes
+    /// and their validation stay those of Asterisk 20.
+    #[arg(long)]
+    asterisk_version: Option<String>,
     /// Place a demo call into the app every N seconds (0 = never).
     #[arg(long, default_value_t = 0)]
     demo_callers: u64,
@@ -41,7 +46,11 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let fake = FakeAsterisk::builder()
+    let mut builder = FakeAsterisk::builder();
+    if let Some(version) = &args.asterisk_version {
+        builder = builder.version(version.clone());
+    }
+    let fake = builder
         .port(args.port)
         .username(args.username.clone())
         .password(args.password.clone())
