@@ -888,7 +888,10 @@ async fn corrected_api_docs_mute_needs_a_direction_and_paused_is_a_state() {
         .mute("c1", channels::MuteDirection::In)
         .await
         .unwrap();
-    assert_eq!(server.last().query_value("direction").as_deref(), Some("in"));
+    assert_eq!(
+        server.last().query_value("direction").as_deref(),
+        Some("in")
+    );
 
     // A paused playback reports `paused`, which the api-docs do not list.
     let playback: ari_sdk::v20::Playback = serde_json::from_value(json!({
