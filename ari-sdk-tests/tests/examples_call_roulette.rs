@@ -9,7 +9,7 @@ mod examples_support;
 use std::collections::BTreeSet;
 
 use ari_sdk_tests::fake::{BridgeHistory, Call, FakeAsterisk};
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn dial(fake: &FakeAsterisk, name: &str) -> Call {
     fake.phone(&format!("PJSIP/{name}"))
@@ -103,18 +103,6 @@ async fn pairs_callers_and_puts_the_odd_one_on_hold() {
     );
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
-}
-
-/// Drops the application's websocket, runs `meanwhile` while it cannot
-/// reconnect (events of that time are lost, as with a restarting Asterisk
-/// or a broken network), then lets it back in.
-async fn while_disconnected(fake: &FakeAsterisk, meanwhile: impl FnOnce()) {
-    fake.stop_accepting();
-    fake.drop_websockets();
-    eventually("the websocket is gone", || fake.websocket_count() == 0).await;
-    meanwhile();
-    fake.start_accepting().await.expect("accepting again");
-    eventually("the application is back", || fake.websocket_count() == 1).await;
 }
 
 #[tokio::test]

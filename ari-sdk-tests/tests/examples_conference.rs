@@ -8,7 +8,7 @@ mod example;
 mod examples_support;
 
 use ari_sdk_tests::fake::{Call, FakeAsterisk};
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn bridge_of(fake: &FakeAsterisk, call: &Call) -> Option<String> {
     fake.channel_features(call.channel_id())?.bridge
@@ -96,6 +96,39 @@ async fn callers_share_one_room_with_announcements_and_mute() {
             "sound:confbridge-leave",
         ]
     );
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_member_who_left_while_the_connection_was_down_leaves_the_room() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, example::app).await;
+    let dial = |name: &str| {
+        fake.phone(&format!("PJSIP/{name}"))
+            .expect("phone")
+            .dial(example::EXTENSION)
+            .expect("dial")
+    };
+    let alice = dial("alice");
+    eventually("alice in the room", || bridge_of(&fake, &alice).is_some()).await;
+    let room = bridge_of(&fake, &alice).expect("bridge");
+    let bob = dial("bob");
+    eventually("both in the room", || {
+        fake.bridge_channels(&room).is_some_and(|c| c.len() == 2)
+    })
+    .await;
+
+    // Alice hangs up while the application hears nothing.
+    while_disconnected(&fake, || alice.hangup()).await;
+    // Her leaving is announced once the application is back...
+    eventually("alice's leave announced", || {
+        fake.played_on_bridge(&room).last().map(String::as_str) == Some("sound:confbridge-leave")
+    })
+    .await;
+    // ...so when bob, the last one, leaves, the room closes.
+    bob.hangup();
+    eventually("the room closed", || fake.bridge_channels(&room).is_none()).await;
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
 }

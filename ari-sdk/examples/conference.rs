@@ -8,13 +8,16 @@
 //!
 //! One loop over the events. The bridge is made when the first caller
 //! arrives and destroyed when the last one leaves; muting is ARI's channel
-//! mute in the `in` direction (the others stop hearing you).
+//! mute in the `in` direction (the others stop hearing you). After a gap in
+//! the events (`Reconnected`, `Lagged`) the room is checked against
+//! `GET /channels` and `GET /bridges`: whoever left meanwhile leaves the
+//! room too, and a bridge that is gone is made again for the next caller.
 
 #[allow(dead_code)]
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -121,12 +124,53 @@ impl Room {
     }
 }
 
+impl Room {
+    /// After a gap in the events: lets go of the members who are gone
+    /// (their `StasisEnd` was lost with the connection) and forgets a
+    /// bridge Asterisk no longer has.
+    async fn reconcile(&mut self, ari: &Ari) -> Result {
+        let present: HashSet<String> = ari
+            .channels()
+            .list()
+            .await?
+            .into_iter()
+            .map(|channel| channel.id)
+            .collect();
+        let gone: Vec<String> = self
+            .members
+            .keys()
+            .filter(|id| !present.contains(id.as_str()))
+            .cloned()
+            .collect();
+        for channel_id in gone {
+            self.leave(ari, &channel_id).await?;
+        }
+        if let Some(bridge) = &self.bridge {
+            let bridges = ari.bridges().list().await?;
+            if !bridges.iter().any(|b| &b.id == bridge) {
+                say("conference", format!("bridge {bridge} is gone"));
+                self.bridge = None;
+                self.members.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The application.
 pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
     let mut room = Room::default();
     while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
+        let event = match item {
+            StreamItem::Event(event) => event,
+            // Events were lost: check the room against what Asterisk has.
+            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+                if let Err(error) = room.reconcile(&ari).await {
+                    say("conference", format!("cannot check the room: {error}"));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let handled = match &*event {
             Event::StasisStart(start) => {

@@ -167,3 +167,15 @@ pub fn position(types: &[String], kind: &str) -> usize {
         .position(|t| t == kind)
         .unwrap_or_else(|| panic!("no {kind} in {types:?}"))
 }
+
+/// Drops the application's websocket, runs `meanwhile` while it cannot
+/// reconnect (events of that time are lost, as with a restarting Asterisk
+/// or a broken network), then lets it back in.
+pub async fn while_disconnected(fake: &FakeAsterisk, meanwhile: impl FnOnce()) {
+    fake.stop_accepting();
+    fake.drop_websockets();
+    eventually("the websocket is gone", || fake.websocket_count() == 0).await;
+    meanwhile();
+    fake.start_accepting().await.expect("accepting again");
+    eventually("the application is back", || fake.websocket_count() == 1).await;
+}
