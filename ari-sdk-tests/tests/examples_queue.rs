@@ -10,7 +10,7 @@ mod examples_support;
 use std::collections::BTreeSet;
 
 use ari_sdk_tests::fake::{Call, FakeAsterisk};
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn dial(fake: &FakeAsterisk, name: &str, extension: &str) -> Call {
     fake.phone(&format!("PJSIP/{name}"))
@@ -85,6 +85,36 @@ async fn agents_take_the_longest_waiting_customer() {
     .await;
     assert!(ann.is_alive(), "agents stay on the line between customers");
 
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn customers_who_left_while_the_connection_was_down_leave_the_queue() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, example::app).await;
+
+    // One conversation, and one customer waiting.
+    let ann = dial(&fake, "ann", example::CUSTOMER_EXTENSION);
+    eventually("ann on hold", || on_hold(&fake, &ann)).await;
+    let agent = dial(&fake, "agent1", example::AGENT_EXTENSION);
+    eventually("agent1 takes ann", || talking(&fake, &agent, &ann)).await;
+    let ben = dial(&fake, "ben", example::CUSTOMER_EXTENSION);
+    eventually("ben on hold", || on_hold(&fake, &ben)).await;
+    let cat = dial(&fake, "cat", example::CUSTOMER_EXTENSION);
+    eventually("cat on hold", || on_hold(&fake, &cat)).await;
+
+    // Ann (talking) and ben (first in line) hang up unheard.
+    while_disconnected(&fake, || {
+        ann.hangup();
+        ben.hangup();
+    })
+    .await;
+
+    // The agent is free again and takes cat, not ben's ghost.
+    eventually("agent1 takes cat", || talking(&fake, &agent, &cat)).await;
+    cat.hangup();
+    agent.hangup();
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
 }

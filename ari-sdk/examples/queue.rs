@@ -8,13 +8,17 @@
 //! ```
 //!
 //! The dialplan says who is who: `Stasis(queue,customer)` and
-//! `Stasis(queue,agent)`. One loop over the events keeps the queue.
+//! `Stasis(queue,agent)`. One loop over the events keeps the queue. After a
+//! gap in the events (`Reconnected`, `Lagged`) the queue is checked against
+//! `GET /channels`: whoever left meanwhile leaves the queue (an agent whose
+//! customer left takes the next one; a customer whose agent left is hung
+//! up, as when an agent hangs up).
 
 #[allow(dead_code)]
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -153,12 +157,77 @@ impl Queue {
     }
 }
 
+impl Queue {
+    /// After a gap in the events: lets go of everyone who left meanwhile
+    /// (their `StasisEnd` was lost with the connection).
+    async fn reconcile(&mut self, ari: &Ari) -> Result {
+        let present: HashSet<String> = ari
+            .channels()
+            .list()
+            .await?
+            .into_iter()
+            .map(|channel| channel.id)
+            .collect();
+        let gone = |id: &String| !present.contains(id.as_str());
+        // The waiting ones first, so nobody is handed someone who left.
+        let waiting_gone: Vec<String> = self
+            .customers
+            .iter()
+            .map(|(id, _)| id)
+            .chain(&self.agents)
+            .filter(|id| gone(id))
+            .cloned()
+            .collect();
+        for id in waiting_gone {
+            self.leave(ari, &id).await?;
+        }
+        let talking_gone: Vec<String> = self
+            .conversations
+            .keys()
+            .filter(|id| gone(id))
+            .cloned()
+            .collect();
+        for id in talking_gone {
+            let Some(conversation) = self.conversations.get(&id).cloned() else {
+                continue;
+            };
+            let other = if id == conversation.customer {
+                &conversation.agent
+            } else {
+                &conversation.customer
+            };
+            if gone(other) {
+                // Both left: only the bridge remains.
+                self.conversations.remove(&conversation.customer);
+                self.conversations.remove(&conversation.agent);
+                self.names.remove(&conversation.customer);
+                self.names.remove(&conversation.agent);
+                match ari.bridges().destroy(&conversation.bridge_id).await {
+                    Err(error) if !error.is_not_found() => return Err(error.into()),
+                    _ => {}
+                }
+            } else {
+                self.leave(ari, &id).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The application.
 pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
     let mut queue = Queue::default();
     while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
+        let event = match item {
+            StreamItem::Event(event) => event,
+            // Events were lost: check the queue against what Asterisk has.
+            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+                if let Err(error) = queue.reconcile(&ari).await {
+                    say("queue", format!("cannot check the queue: {error}"));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let handled = match &*event {
             Event::StasisStart(start) => {
