@@ -10,7 +10,7 @@ mod examples_support;
 use std::time::Duration;
 
 use ari_sdk_tests::fake::FakeAsterisk;
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 async fn recording_started(fake: &FakeAsterisk, channel_id: &str) {
     let target = format!("channel:{channel_id}");
@@ -113,6 +113,29 @@ async fn messages_are_recorded_counted_played_and_deleted() {
         call.heard()[..3],
         ["sound:vm-youhave", "number:1", "sound:vm-message"]
     );
+    app.stop().await.expect("the app ends cleanly");
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_message_left_while_the_connection_was_down_is_counted() {
+    let fake = start_fake(example::fake_asterisk()).await;
+    let app = spawn_app(&fake, example::APP, example::app).await;
+
+    let carol = fake.phone("PJSIP/carol").expect("phone");
+    let call = carol.dial(example::LEAVE_EXTENSION).expect("dial");
+    recording_started(&fake, call.channel_id()).await;
+    call.speak(1000).await;
+    // Carol ends her message by hanging up while the application hears
+    // nothing: her StasisEnd is lost.
+    while_disconnected(&fake, || call.hangup()).await;
+    // The application learns she is gone once it is back: the message is
+    // kept and counted.
+    eventually("the message counted", || {
+        fake.mailbox(example::MAILBOX) == Some((0, 1))
+    })
+    .await;
+    assert_eq!(messages(&fake).len(), 1);
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
 }

@@ -41,8 +41,16 @@ pub const MAILBOX: &str = "1001";
 pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
     let mut calls = Calls::default();
     while let Some(item) = events.next().await {
-        let StreamItem::Event(event) = item else {
-            continue;
+        let event = match item {
+            StreamItem::Event(event) => event,
+            // Events were lost: calls that ended meanwhile end here too.
+            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
+                if let Err(error) = calls.reconcile(&ari).await {
+                    say("voicemail", format!("cannot check the calls: {error}"));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let Some(call) = calls.route(&event) else {
             continue;

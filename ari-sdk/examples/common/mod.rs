@@ -12,7 +12,7 @@
 //!   the SDK).
 //! - [`say`]: the narrative the examples print.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -309,6 +309,21 @@ impl Calls {
             self.routes.remove(id);
         }
         None
+    }
+
+    /// After a gap in the events (`Reconnected`, `Lagged`): ends the calls
+    /// whose channel is gone (their `StasisEnd` was lost with the
+    /// connection), so their tasks stop waiting and see the hangup.
+    pub async fn reconcile(&mut self, ari: &Ari) -> Result {
+        let present: HashSet<String> = ari
+            .channels()
+            .list()
+            .await?
+            .into_iter()
+            .map(|channel| channel.id)
+            .collect();
+        self.routes.retain(|id, _| present.contains(id));
+        Ok(())
     }
 }
 
