@@ -20,7 +20,7 @@
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -145,13 +145,7 @@ impl Roulette {
     /// there (their `StasisEnd` was lost with the connection), and puts a
     /// partner left alone back in the pool.
     async fn reconcile(&mut self, ari: &Ari) -> Result {
-        let present: HashSet<String> = ari
-            .channels()
-            .list()
-            .await?
-            .into_iter()
-            .map(|channel| channel.id)
-            .collect();
+        let present = common::channel_ids(ari).await?;
         if let Some(waiting) = self.waiting.take_if(|id| !present.contains(id.as_str())) {
             say(
                 "roulette",

@@ -17,7 +17,7 @@
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -129,13 +129,7 @@ impl Room {
     /// (their `StasisEnd` was lost with the connection) and forgets a
     /// bridge Asterisk no longer has.
     async fn reconcile(&mut self, ari: &Ari) -> Result {
-        let present: HashSet<String> = ari
-            .channels()
-            .list()
-            .await?
-            .into_iter()
-            .map(|channel| channel.id)
-            .collect();
+        let present = common::channel_ids(ari).await?;
         let gone: Vec<String> = self
             .members
             .keys()

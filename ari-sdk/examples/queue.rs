@@ -18,7 +18,7 @@
 #[path = "common/mod.rs"]
 pub mod common;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use ari_sdk::stream::{StreamItem, Subscription};
@@ -161,13 +161,7 @@ impl Queue {
     /// After a gap in the events: lets go of everyone who left meanwhile
     /// (their `StasisEnd` was lost with the connection).
     async fn reconcile(&mut self, ari: &Ari) -> Result {
-        let present: HashSet<String> = ari
-            .channels()
-            .list()
-            .await?
-            .into_iter()
-            .map(|channel| channel.id)
-            .collect();
+        let present = common::channel_ids(ari).await?;
         let gone = |id: &String| !present.contains(id.as_str());
         // The waiting ones first, so nobody is handed someone who left.
         let waiting_gone: Vec<String> = self

@@ -228,6 +228,18 @@ where
     result
 }
 
+/// The ids of the channels Asterisk has now (`GET /channels`): what an
+/// application checks its state against after a gap in the events.
+pub async fn channel_ids(ari: &Ari) -> Result<HashSet<String>> {
+    Ok(ari
+        .channels()
+        .list()
+        .await?
+        .into_iter()
+        .map(|channel| channel.id)
+        .collect())
+}
+
 /// Hangs a channel up; one that is already gone is fine.
 pub async fn hang_up(ari: &Ari, channel_id: &str) -> Result {
     match ari.channels().hangup(channel_id).await {
@@ -315,13 +327,7 @@ impl Calls {
     /// whose channel is gone (their `StasisEnd` was lost with the
     /// connection), so their tasks stop waiting and see the hangup.
     pub async fn reconcile(&mut self, ari: &Ari) -> Result {
-        let present: HashSet<String> = ari
-            .channels()
-            .list()
-            .await?
-            .into_iter()
-            .map(|channel| channel.id)
-            .collect();
+        let present = channel_ids(ari).await?;
         self.routes.retain(|id, _| present.contains(id));
         Ok(())
     }

@@ -301,7 +301,7 @@ impl<E: StreamEvent> Route<E> {
     /// comes first while the others wait for it.
     pub(crate) fn publish_frame(
         &self,
-        frame: &Arc<Frame<E>>,
+        frame: &Frame<E>,
         kind: Option<E::Kind>,
         wakes: &mut Wakes,
         full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,

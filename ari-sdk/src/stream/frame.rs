@@ -28,11 +28,11 @@ pub(crate) struct Frame<E> {
 }
 
 impl<E: StreamEvent> Frame<E> {
-    pub(crate) fn new(text: Utf8Bytes) -> Arc<Self> {
-        Arc::new(Frame {
+    pub(crate) fn new(text: Utf8Bytes) -> Self {
+        Frame {
             text,
             decoded: OnceLock::new(),
-        })
+        }
     }
 
     /// The same frame, undecoded, in memory of its own. A received frame's
@@ -40,7 +40,7 @@ impl<E: StreamEvent> Frame<E> {
     /// buffer is alive, that buffer (128 KiB) cannot be reused, and a queue
     /// of thousands of frames would keep dozens of them.
     pub(crate) fn detached(&self) -> Arc<Self> {
-        Frame::new(Utf8Bytes::from(self.text.as_str()))
+        Arc::new(Frame::new(Utf8Bytes::from(self.text.as_str())))
     }
 
     /// The frame as received.
@@ -104,7 +104,9 @@ mod tests {
 
     #[test]
     fn a_frame_is_decoded_once_and_shared() {
-        let frame = Frame::<serde_json::Value>::new(Utf8Bytes::from(r#"{"type":"X","n":1}"#));
+        let frame = Arc::new(Frame::<serde_json::Value>::new(Utf8Bytes::from(
+            r#"{"type":"X","n":1}"#,
+        )));
         let first = Entry::Frame(Arc::clone(&frame)).into_item();
         let second = Entry::Frame(frame).into_item();
         match (first, second) {
@@ -118,7 +120,9 @@ mod tests {
 
     #[test]
     fn a_malformed_frame_is_an_error_with_its_text() {
-        let frame = Frame::<serde_json::Value>::new(Utf8Bytes::from("{not json"));
+        let frame = Arc::new(Frame::<serde_json::Value>::new(Utf8Bytes::from(
+            "{not json",
+        )));
         match Entry::Frame(frame).into_item() {
             StreamItem::Error(error) => match &*error {
                 StreamError::MalformedFrame { raw, .. } => assert_eq!(raw, "{not json"),

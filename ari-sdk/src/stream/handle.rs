@@ -108,8 +108,11 @@ impl ReconnectRequest {
 
     /// Whether a reconnection was asked for since the last call (clears it).
     pub(crate) fn take(&self) -> bool {
-        self.requested
-            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        // A plain load first: this runs for every frame of a burst.
+        self.requested.load(std::sync::atomic::Ordering::Acquire)
+            && self
+                .requested
+                .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
     /// Resolves when a reconnection is asked for.
