@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use ari_sdk_tests::captures::compare::{self, is_asterisk_timestamp, Normalizer};
 use ari_sdk_tests::captures::{self, Capture, Entry, Exchange};
-use ari_sdk_tests::fake::{Dialplan, FakeAsterisk, Step};
+use fake_asterisk::{Dialplan, FakeAsterisk, Step};
 use serde_json::Value;
 use support::{Events, Http};
 

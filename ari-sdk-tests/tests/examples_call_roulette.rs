@@ -8,7 +8,7 @@ mod examples_support;
 
 use std::collections::BTreeSet;
 
-use ari_sdk_tests::fake::{BridgeHistory, Call, FakeAsterisk};
+use fake_asterisk::{BridgeHistory, Call, FakeAsterisk};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn dial(fake: &FakeAsterisk, name: &str) -> Call {

@@ -7,7 +7,7 @@
 mod example;
 mod examples_support;
 
-use ari_sdk_tests::fake::{AnswerMode, BridgeHistory};
+use fake_asterisk::{AnswerMode, BridgeHistory};
 use examples_support::{eventually, spawn_app, start_fake, WAIT};
 
 fn click() -> example::ClickToCall {

@@ -7,7 +7,7 @@
 mod example;
 mod examples_support;
 
-use ari_sdk_tests::fake::{Call, FakeAsterisk};
+use fake_asterisk::{Call, FakeAsterisk};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn bridge_of(fake: &FakeAsterisk, call: &Call) -> Option<String> {

@@ -9,7 +9,7 @@ mod examples_support;
 
 use std::collections::BTreeSet;
 
-use ari_sdk_tests::fake::{Call, FakeAsterisk};
+use fake_asterisk::{Call, FakeAsterisk};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 fn dial(fake: &FakeAsterisk, name: &str, extension: &str) -> Call {

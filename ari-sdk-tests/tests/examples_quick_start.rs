@@ -10,7 +10,7 @@ include!(concat!(env!("OUT_DIR"), "/quick_start.rs"));
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::{FakeAsterisk, Step};
+use fake_asterisk::{FakeAsterisk, Step};
 
 const APP: &str = "quick-start";
 const WAIT: Duration = Duration::from_secs(10);

@@ -9,7 +9,7 @@ mod examples_support;
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
 
 async fn recording_started(fake: &FakeAsterisk, channel_id: &str) {

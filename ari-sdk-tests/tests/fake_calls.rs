@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::{AnswerMode, BridgeHistory, FakeAsterisk};
+use fake_asterisk::{AnswerMode, BridgeHistory, FakeAsterisk};
 use serde_json::json;
 use support::{Events, Http};
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use ari_sdk_tests::captures::{self, OrderedJson};
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
 use support::{Events, Http, RawResponse};

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use serde_json::json;
 use support::{Events, Http};
 
@@ -13,7 +13,7 @@ async fn fake_with_call() -> (
     Events,
     Http,
     String,
-    ari_sdk_tests::fake::Call,
+    fake_asterisk::Call,
 ) {
     let fake = FakeAsterisk::builder()
         .time_scale(0.02)

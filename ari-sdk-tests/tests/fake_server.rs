@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use serde_json::json;
 use support::{Events, Http};
 

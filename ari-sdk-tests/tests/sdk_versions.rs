@@ -7,7 +7,7 @@ mod sdk_support;
 use std::time::Duration;
 
 use ari_sdk::handles::{HandleEnded, Prompt, PromptEnd, ResourceKind};
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use futures::StreamExt as _;
 
 async fn fake(version: &str) -> FakeAsterisk {

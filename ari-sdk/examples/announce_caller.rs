@@ -16,7 +16,7 @@ pub mod common;
 use std::time::Duration;
 
 use ari_sdk::v22::{Call, StasisApp};
-use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller_of, say, Result};
 use futures::StreamExt;
 

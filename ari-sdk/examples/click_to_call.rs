@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Event};
-use ari_sdk_tests::fake::{AnswerMode, FakeAsterisk, FakeAsteriskBuilder};
+use fake_asterisk::{AnswerMode, FakeAsterisk, FakeAsteriskBuilder};
 use common::{say, Result};
 use futures::StreamExt;
 

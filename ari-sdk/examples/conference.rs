@@ -23,7 +23,7 @@ use std::time::Duration;
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::channels::{MuteDirection, UnmuteDirection};
 use ari_sdk::v22::{Ari, Event};
-use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller, say, Result};
 use futures::StreamExt;
 

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::channels::{IfExists, TerminateOn};
 use ari_sdk::v22::{Ari, Event};
-use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller, say, Call, Calls, HungUp, Result};
 use futures::StreamExt;
 

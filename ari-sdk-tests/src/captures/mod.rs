@@ -12,14 +12,13 @@
 //! ```
 
 pub mod compare;
-pub mod ordered;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use ordered::OrderedJson;
+pub use fake_asterisk::OrderedJson;
 
 /// Why captures could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Event, StasisApp};
 use ari_sdk::Config;
-use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 use serde_json::Value;
 use tokio::task::JoinHandle;

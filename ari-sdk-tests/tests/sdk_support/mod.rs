@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ari_sdk::stream::{ConnectionState, StreamItem};
 use ari_sdk::v20::{Ari, Event, StasisApp};
-use ari_sdk_tests::fake::FakeAsterisk;
+use fake_asterisk::FakeAsterisk;
 use futures::{Stream, StreamExt as _};
 
 /// Long enough for anything the fake does at its test time scale.

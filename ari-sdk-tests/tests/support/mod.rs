@@ -43,7 +43,7 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(fake: &ari_sdk_tests::fake::FakeAsterisk) -> Self {
+    pub fn new(fake: &fake_asterisk::FakeAsterisk) -> Self {
         Http {
             addr: fake.addr(),
             auth: Some((fake.username().to_string(), fake.password().to_string())),
@@ -195,7 +195,7 @@ pub struct Events {
 impl Events {
     /// Connects with `api_key` credentials.
     pub async fn connect(
-        fake: &ari_sdk_tests::fake::FakeAsterisk,
+        fake: &fake_asterisk::FakeAsterisk,
         apps: &str,
         subscribe_all: bool,
     ) -> Events {

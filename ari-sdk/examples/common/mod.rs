@@ -21,7 +21,7 @@ use std::time::Duration;
 use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Call as StasisCall, Channel, Event, LiveRecording, Playback, StasisApp};
 use ari_sdk::Config;
-use ari_sdk_tests::fake::{FakeAsterisk, FakeAsteriskBuilder, Step};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder, Step};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map};
 
-use crate::fake::world::{Route, World};
+use crate::world::{Route, World};
 
 /// `Stasis(app,args)` data as `ChannelDialplan` and snapshots show it.
 pub(crate) fn app_data(app: &str, args: &[String]) -> String {

@@ -15,9 +15,9 @@ pub(crate) mod sounds;
 
 use serde_json::Value;
 
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::model::ChanState;
-use crate::fake::world::World;
+use crate::http::response::{ApiError, AriResponse};
+use crate::model::ChanState;
+use crate::world::World;
 
 /// Collapses a handler's result into a response.
 pub(crate) fn respond(result: Result<AriResponse, ApiError>) -> AriResponse {

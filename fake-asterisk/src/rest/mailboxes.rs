@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::world::Inner;
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::world::Inner;
 
 fn mailbox_json(name: &str, counts: (u64, u64)) -> Value {
     json!({"name": name, "old_messages": counts.0, "new_messages": counts.1})

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::sounds::SoundFile;
-use crate::fake::world::Inner;
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::sounds::SoundFile;
+use crate::world::Inner;
 
 fn sound_json(sound: &SoundFile, lang: Option<&str>, format: Option<&str>) -> Option<Value> {
     let formats: Vec<Value> = sound

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::{check_state, find_control, parse_variables, respond};
-use crate::fake::engine::calls::{self, CreateParams, Hangup, OriginateParams};
-use crate::fake::engine::media::{self, RecordOptions, DEFAULT_SKIP_MS};
-use crate::fake::engine::{pbx, stasis};
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::model::{ChanKind, ChanState, IfExists, Party, Target};
-use crate::fake::world::{Inner, World};
+use crate::engine::calls::{self, CreateParams, Hangup, OriginateParams};
+use crate::engine::media::{self, RecordOptions, DEFAULT_SKIP_MS};
+use crate::engine::{pbx, stasis};
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::model::{ChanKind, ChanState, IfExists, Party, Target};
+use crate::world::{Inner, World};
 
 /// Record formats the fake can write.
 const RECORD_FORMATS: &[&str] = &[
@@ -561,7 +561,7 @@ pub(crate) fn move_to_app(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
             fields.insert("destination".into(), json!(app));
             fields.insert("args".into(), json!(args));
             w.emit(
-                crate::fake::world::Route::App(current),
+                crate::world::Route::App(current),
                 "ApplicationMoveFailed",
                 fields,
             );

@@ -10,8 +10,8 @@ use futures::{SinkExt, StreamExt};
 use serde_json::Map;
 use tokio::sync::{mpsc, watch};
 
-use crate::fake::model::App;
-use crate::fake::world::{Inner, Outbound, Route, Session};
+use crate::model::App;
+use crate::world::{Inner, Outbound, Route, Session};
 
 /// A registered session, before its socket is attached.
 pub(crate) struct Registered {

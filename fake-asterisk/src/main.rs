@@ -2,12 +2,12 @@
 //! applications without an Asterisk.
 //!
 //! ```text
-//! cargo run -p ari-sdk-tests --bin fake-asterisk -- --port 8088 --app demo --demo-callers 10
+//! cargo run -p fake-asterisk -- --port 8088 --app demo --demo-callers 10
 //! ```
 
 use std::time::Duration;
 
-use ari_sdk_tests::fake::{AnswerMode, FakeAsterisk, Step};
+use fake_asterisk::{AnswerMode, FakeAsterisk, Step};
 use clap::Parser;
 
 /// A fake Asterisk 20 speaking ARI on 127.0.0.1.

@@ -9,12 +9,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::calls;
-use crate::fake::model::{
+use crate::model::{
     IfExists, LiveRecording, MediaJob, Playback, PlaybackControl, PlaybackState, RecordingControl,
     RecordingState, StoredRecording, Target,
 };
-use crate::fake::sounds::{plan_media, MediaPlan};
-use crate::fake::world::{Inner, Route, World};
+use crate::sounds::{plan_media, MediaPlan};
+use crate::world::{Inner, Route, World};
 
 /// Default `skipms` of a playback.
 pub(crate) const DEFAULT_SKIP_MS: u64 = 3000;
@@ -311,8 +311,8 @@ pub(crate) fn control_playback(
     id: &str,
     operation: PlaybackControl,
     name: &str,
-) -> Result<(), crate::fake::http::response::ApiError> {
-    use crate::fake::http::response::ApiError;
+) -> Result<(), crate::http::response::ApiError> {
+    use crate::http::response::ApiError;
     let Some(playback) = w.playbacks.iter_mut().find(|p| p.id == id) else {
         return Err(ApiError::not_found("Playback not found"));
     };
@@ -464,8 +464,8 @@ pub(crate) fn start_recording(
     w: &mut World,
     target: Target,
     options: RecordOptions,
-) -> Result<serde_json::Value, crate::fake::http::response::ApiError> {
-    use crate::fake::http::response::ApiError;
+) -> Result<serde_json::Value, crate::http::response::ApiError> {
+    use crate::http::response::ApiError;
     if options
         .name
         .split('/')
@@ -594,7 +594,7 @@ async fn run_recording(inner: &Arc<Inner>, name: String) {
                 return;
             }
             talking = channel.talking_since.is_some();
-            if channel.state != crate::fake::model::ChanState::Up {
+            if channel.state != crate::model::ChanState::Up {
                 calls::answer(inner, &mut w, id);
             }
             if let Some(channel) = w.channels.get_mut(id) {
@@ -770,8 +770,8 @@ pub(crate) fn control_recording(
     w: &mut World,
     name: &str,
     control: RecordingControl,
-) -> Result<(), crate::fake::http::response::ApiError> {
-    use crate::fake::http::response::ApiError;
+) -> Result<(), crate::http::response::ApiError> {
+    use crate::http::response::ApiError;
     let clock = w.clock;
     let Some(recording) = w.live_recordings.get_mut(name) else {
         return Err(ApiError::not_found("Recording not found"));

@@ -17,8 +17,8 @@ use super::world::{Inner, World};
 /// A simulated phone (an endpoint such as `PJSIP/alice`).
 ///
 /// ```no_run
-/// # async fn demo(fake: ari_sdk_tests::fake::FakeAsterisk) -> Result<(), ari_sdk_tests::fake::FakeError> {
-/// use ari_sdk_tests::fake::AnswerMode;
+/// # async fn demo(fake: fake_asterisk::FakeAsterisk) -> Result<(), fake_asterisk::FakeError> {
+/// use fake_asterisk::AnswerMode;
 /// let alice = fake.phone("PJSIP/alice")?;
 /// alice.set_answer_mode(AnswerMode::AutoAnswer { after_ms: 500 });
 /// let call = alice.dial("100")?; // runs the `default` context's 100

@@ -9,8 +9,8 @@ use axum::http::Method;
 
 use super::request::AriRequest;
 use super::response::{ApiError, AriResponse};
-use crate::fake::rest;
-use crate::fake::world::Inner;
+use crate::rest;
+use crate::world::Inner;
 
 /// A REST operation.
 pub(crate) type Handler = fn(&Arc<Inner>, &AriRequest) -> AriResponse;

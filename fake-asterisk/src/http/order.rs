@@ -21,7 +21,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::captures::OrderedJson;
+use crate::ordered_json::OrderedJson;
 
 /// Where an object's keys go: `head` first in this order, then every key
 /// neither list names (sorted), then `tail` in this order.

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use super::calls::{self, Hangup};
 use super::stasis;
-use crate::fake::dialplan::Step;
-use crate::fake::model::ChanState;
-use crate::fake::world::{Inner, World};
+use crate::dialplan::Step;
+use crate::model::ChanState;
+use crate::world::{Inner, World};
 
 /// How long `Answer()` lingers on a channel before the next priority: on
 /// a Local channel Asterisk waits up to 500 ms for the first media frame.

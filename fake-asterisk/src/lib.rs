@@ -5,9 +5,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use ari_sdk_tests::fake::{FakeAsterisk, Step};
+//! use fake_asterisk::{FakeAsterisk, Step};
 //!
-//! # async fn demo() -> Result<(), ari_sdk_tests::fake::FakeError> {
+//! # async fn demo() -> Result<(), fake_asterisk::FakeError> {
 //! let fake = FakeAsterisk::builder()
 //!     .username("u")
 //!     .password("p")
@@ -31,6 +31,7 @@ mod engine;
 mod error;
 mod http;
 mod model;
+mod ordered_json;
 mod phone;
 mod rest;
 mod sounds;
@@ -47,6 +48,7 @@ pub use config::{FakeAsteriskBuilder, FakeAsteriskConfig};
 pub use dialplan::{Dialplan, Step};
 pub use error::FakeError;
 pub use model::AnswerMode;
+pub use ordered_json::OrderedJson;
 pub use phone::{Call, Phone};
 pub use sounds::SoundFile;
 pub use world::{BridgeHistory, DeliveredEvent};

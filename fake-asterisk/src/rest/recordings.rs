@@ -6,11 +6,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::respond;
-use crate::fake::engine::media;
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriBody, AriResponse};
-use crate::fake::model::RecordingControl;
-use crate::fake::world::Inner;
+use crate::engine::media;
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriBody, AriResponse};
+use crate::model::RecordingControl;
+use crate::world::Inner;
 
 fn not_found() -> AriResponse {
     ApiError::not_found("Recording not found").into()

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::world::{strip_prefix_ci, Inner};
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::world::{strip_prefix_ci, Inner};
 
 /// `ast_devstate_val` names.
 const STATES: &[&str] = &[

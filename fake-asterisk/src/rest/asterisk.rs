@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::fake::clock::{asterisk_timestamp, format_build_date, format_timestamp};
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::world::{Inner, LogChannel, Route};
+use crate::clock::{asterisk_timestamp, format_build_date, format_timestamp};
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::world::{Inner, LogChannel, Route};
 
 pub(crate) fn info(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     let only: Vec<String> = req
@@ -26,7 +26,7 @@ pub(crate) fn info(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
                 "machine": std::env::consts::ARCH,
                 "options": "OPTIONAL_API",
                 "date": format_build_date(inner.started),
-                "user": "ari-sdk-tests",
+                "user": "fake-asterisk",
             }),
         );
     }
@@ -103,7 +103,7 @@ fn module_key(name: &str) -> String {
     }
 }
 
-fn module_json(name: &str, module: &crate::fake::world::Module) -> Value {
+fn module_json(name: &str, module: &crate::world::Module) -> Value {
     json!({
         "name": name,
         "description": module.description,

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriBody, AriResponse};
-use crate::fake::world::{Inner, World};
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriBody, AriResponse};
+use crate::world::{Inner, World};
 
 pub(crate) fn list(inner: &Arc<Inner>, _req: &AriRequest) -> AriResponse {
     let w = inner.lock();

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::world::{Inner, Route};
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::world::{Inner, Route};
 
 /// `POST /events/user/{eventName}`: a `ChannelUserevent` to one application.
 pub(crate) fn user_event(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use super::respond;
-use crate::fake::engine::media;
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::model::PlaybackControl;
-use crate::fake::world::Inner;
+use crate::engine::media;
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::model::PlaybackControl;
+use crate::world::Inner;
 
 pub(crate) fn get(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     let w = inner.lock();

@@ -20,7 +20,7 @@ use super::request::{atoi, uri_decode_legacy, AriRequest};
 use super::response::{error_page, websocket_bad_request, ApiError, AriResponse};
 use super::router::{self, Resolved};
 use super::ws;
-use crate::fake::world::Inner;
+use crate::world::Inner;
 
 /// Largest request body accepted (Asterisk's limit is similar).
 const MAX_BODY: usize = 1 << 20;

@@ -146,7 +146,7 @@ pub(crate) struct Channel {
     /// The dialstring reported in this outgoing leg's `Dial` events.
     pub dial_report: String,
     /// Steps run instead of the dialplan's (a call placed straight into an app).
-    pub inline_steps: Option<Vec<crate::fake::dialplan::Step>>,
+    pub inline_steps: Option<Vec<crate::dialplan::Step>>,
 }
 
 /// A job on a channel's or bridge's media queue.

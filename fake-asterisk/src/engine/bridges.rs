@@ -5,9 +5,9 @@ use serde_json::Map;
 use tokio::sync::watch;
 
 use super::media;
-use crate::fake::clock::asterisk_timestamp;
-use crate::fake::model::Bridge;
-use crate::fake::world::{BridgeHistory, Route, World};
+use crate::clock::asterisk_timestamp;
+use crate::model::Bridge;
+use crate::world::{BridgeHistory, Route, World};
 
 /// Creates a bridge and emits `BridgeCreated`.
 pub(crate) fn create_bridge(

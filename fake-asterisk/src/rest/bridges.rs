@@ -8,12 +8,12 @@ use super::channels::{
     check_record, media_list, queue_playback, record_options, recording_location,
 };
 use super::{parse_variables, respond};
-use crate::fake::engine::bridges as engine;
-use crate::fake::engine::media;
-use crate::fake::http::request::AriRequest;
-use crate::fake::http::response::{ApiError, AriResponse};
-use crate::fake::model::Target;
-use crate::fake::world::{Inner, World};
+use crate::engine::bridges as engine;
+use crate::engine::media;
+use crate::http::request::AriRequest;
+use crate::http::response::{ApiError, AriResponse};
+use crate::model::Target;
+use crate::world::{Inner, World};
 
 /// `find_bridge`: 404 for an unknown bridge.
 fn find_bridge(w: &World, id: &str) -> Result<String, ApiError> {
@@ -228,7 +228,7 @@ pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     respond((|| {
         let bridge = find_bridge(&w, req.path("bridgeId"))?;
         if let Some(format) = req.string("announcer_format").filter(|f| !f.is_empty()) {
-            if !crate::fake::engine::calls::KNOWN_FORMATS.contains(&format.as_str()) {
+            if !crate::engine::calls::KNOWN_FORMATS.contains(&format.as_str()) {
                 return Err(ApiError::unprocessable(
                     "specified announcer_format is unknown on this system",
                 ));
@@ -263,7 +263,7 @@ pub(crate) fn record(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
         let bridge = find_bridge(&w, req.path("bridgeId"))?;
         let mut options = record_options(req)?;
         if let Some(format) = req.string("recorder_format").filter(|f| !f.is_empty()) {
-            if !crate::fake::engine::calls::KNOWN_FORMATS.contains(&format.as_str()) {
+            if !crate::engine::calls::KNOWN_FORMATS.contains(&format.as_str()) {
                 return Err(ApiError::unprocessable(
                     "specified recorder_format is unknown on this system",
                 ));

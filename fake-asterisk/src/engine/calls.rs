@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde_json::{json, Map};
 
 use super::{media, pbx, stasis};
-use crate::fake::http::response::ApiError;
-use crate::fake::model::{AfterAnswer, AnswerMode, ChanKind, ChanState, Party, RecordingControl};
-use crate::fake::world::{Inner, World};
+use crate::http::response::ApiError;
+use crate::model::{AfterAnswer, AnswerMode, ChanKind, ChanState, Party, RecordingControl};
+use crate::world::{Inner, World};
 
 /// `AST_MAX_PUBLIC_UNIQUEID`.
 const MAX_PUBLIC_UNIQUEID: usize = 127;
@@ -821,7 +821,7 @@ pub(crate) fn hangup(w: &mut World, id: &str, how: Hangup) {
     fields.insert("cause".into(), json!(cause));
     fields.insert(
         "cause_txt".into(),
-        json!(crate::fake::model::cause_text(cause)),
+        json!(crate::model::cause_text(cause)),
     );
     w.emit_channel(id, "ChannelDestroyed", fields);
     let Some(channel) = w.channels.shift_remove(id) else {

@@ -98,7 +98,7 @@ fn trim_float(value: f64) -> String {
 /// Contexts of extensions.
 ///
 /// ```
-/// use ari_sdk_tests::fake::{Dialplan, Step};
+/// use fake_asterisk::{Dialplan, Step};
 /// let dialplan = Dialplan::new()
 ///     .extension("default", "100", vec![Step::answer(), Step::stasis("demo", &["inbound"])])
 ///     .extension("test", "wait", vec![Step::answer(), Step::wait(60.0)]);
