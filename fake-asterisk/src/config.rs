@@ -1,11 +1,13 @@
 //! Building a fake Asterisk: credentials, port, time scale, dialplan.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::clock::Clock;
 use super::dialplan::{Dialplan, Step};
+use super::emulation::{self, Emulation};
 use super::error::FakeError;
 use super::http::server::{self, ServerControl};
 use super::world::{Inner, Settings, World};
@@ -19,7 +21,9 @@ pub struct FakeAsteriskBuilder {
     port: u16,
     time_scale: f64,
     asterisk_id: String,
-    version: String,
+    version: Option<String>,
+    major: Option<u32>,
+    spec_dir: Option<PathBuf>,
     allowed_origins: String,
     dialplan: Dialplan,
 }
@@ -32,7 +36,9 @@ impl Default for FakeAsteriskBuilder {
             port: 0,
             time_scale: 0.1,
             asterisk_id: "02:00:00:fa:4e:01".into(),
-            version: "20.20.1".into(),
+            version: None,
+            major: None,
+            spec_dir: None,
             allowed_origins: String::new(),
             dialplan: Dialplan::new(),
         }
@@ -66,9 +72,72 @@ impl FakeAsteriskBuilder {
         self.asterisk_id = id.into();
         self
     }
-    /// The version `/asterisk/info` and the `Server` header report (default 20.20.1).
+    /// The version `/asterisk/info` and the `Server` header report
+    /// (default: the emulated [`major`](Self::major)'s release, else
+    /// 20.20.1). Only the reported string: routes and parameters are the
+    /// major's.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), fake_asterisk::FakeError> {
+    /// let fake = fake_asterisk::FakeAsterisk::builder()
+    ///     .version("20.0.0-custom")
+    ///     .build()
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = version.into();
+        self.version = Some(version.into());
+        self
+    }
+    /// Emulates Asterisk `major` (13 to 23) from its api-docs, read at
+    /// start from the spec folder (see [`spec_dir`](Self::spec_dir)): only
+    /// the routes that major publishes (another path is `404 Resource not
+    /// found`, as there), its parameters as its generated handlers read
+    /// them (an undeclared one is ignored, only `allowMultiple` ones are
+    /// split on commas), its api-docs under `/ari/api-docs/`, and its
+    /// release in `/asterisk/info`. The behaviour behind each route is the
+    /// fake's one implementation (Asterisk 20's); an operation of the
+    /// major the fake lacks answers `501`, naming it.
+    ///
+    /// Without it the fake answers with Asterisk 20's routes and serves
+    /// the api-docs of `<spec folder>/20` if they are there. With it,
+    /// [`start`](FakeAsteriskConfig::start) fails with
+    /// [`FakeError::SpecUnavailable`] when the major's api-docs cannot be
+    /// read, and with [`FakeError::UnsupportedMajor`] outside 13 to 23.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), fake_asterisk::FakeError> {
+    /// // Needs the spec folder: $ARI_SPEC_DIR, or ../shared/ari-spec.
+    /// let fake = fake_asterisk::FakeAsterisk::builder()
+    ///     .major(22)
+    ///     .build()
+    ///     .start()
+    ///     .await?;
+    /// // GET {url}/api-docs/resources.json now serves Asterisk 22's listing.
+    /// println!("Asterisk 22 at {}", fake.url());
+    /// # Ok(()) }
+    /// ```
+    pub fn major(mut self, major: u32) -> Self {
+        self.major = Some(major);
+        self
+    }
+    /// The spec folder holding `<major>/resources.json` and
+    /// `<major>/api-docs/` for 13 to 23 (default `$ARI_SPEC_DIR`, else
+    /// `../shared/ari-spec` beside the workspace this crate was built in).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), fake_asterisk::FakeError> {
+    /// let fake = fake_asterisk::FakeAsterisk::builder()
+    ///     .spec_dir("/opt/ari-spec")
+    ///     .major(16)
+    ///     .build()
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn spec_dir(mut self, folder: impl Into<PathBuf>) -> Self {
+        self.spec_dir = Some(folder.into());
         self
     }
     /// `allowed_origins` of `ari.conf`: the origins, comma-separated (`*`
@@ -115,6 +184,16 @@ impl FakeAsteriskConfig {
     /// Binds 127.0.0.1 and starts serving ARI.
     pub async fn start(self) -> Result<FakeAsterisk, FakeError> {
         let o = self.options;
+        let spec_dir = emulation::locate_spec_dir(o.spec_dir);
+        let (emulation, release) = match o.major {
+            Some(major) => Emulation::major(&spec_dir, major)?,
+            None => (Emulation::base(&spec_dir), None),
+        };
+        let version = o
+            .version
+            .or(release)
+            .or_else(|| o.major.map(|major| format!("{major}.0.0")))
+            .unwrap_or_else(|| emulation::BASE_RELEASE.to_string());
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), o.port);
         let listener = server::bind(addr).await.map_err(|source| FakeError::Bind {
             addr: addr.to_string(),
@@ -130,10 +209,11 @@ impl FakeAsteriskConfig {
                 username: o.username,
                 password: o.password,
                 asterisk_id: o.asterisk_id.clone(),
-                version: o.version,
+                version,
                 realm: "Asterisk REST Interface".into(),
                 allowed_origins: o.allowed_origins,
             },
+            emulation,
             clock,
             world: Mutex::new(World::new(clock, o.asterisk_id, o.dialplan)),
             started: SystemTime::now(),

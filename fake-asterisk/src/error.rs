@@ -1,6 +1,7 @@
 //! Errors of the fake Asterisk's own API (not the ARI errors it serves).
 
 use std::io;
+use std::path::PathBuf;
 
 /// What can go wrong when starting, controlling or inspecting the fake.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,25 @@ pub enum FakeError {
     /// Waiting for something the test expected timed out.
     #[error("timed out waiting for {0}")]
     Timeout(String),
+    /// [`major`](crate::FakeAsteriskBuilder::major) named a major the fake
+    /// cannot emulate.
+    #[error("cannot emulate Asterisk {0}: the fake emulates majors 13 to 23")]
+    UnsupportedMajor(u32),
+    /// The api-docs of the major to emulate could not be read.
+    #[error(
+        "cannot emulate Asterisk {major}: no usable api-docs in {folder} (the fake reads \
+         Asterisk's api-docs at run time: point ARI_SPEC_DIR, FakeAsteriskBuilder::spec_dir \
+         or --spec-dir at the spec folder, the one holding {major}/resources.json and \
+         {major}/api-docs/)"
+    )]
+    SpecUnavailable {
+        /// The major asked for.
+        major: u32,
+        /// The folder looked in (`<spec folder>/<major>`).
+        folder: PathBuf,
+        /// Why loading failed.
+        source: ari_spec::SpecError,
+    },
     /// The fake has been shut down.
     #[error("the fake Asterisk is shut down")]
     Shutdown,

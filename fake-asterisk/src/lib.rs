@@ -3,6 +3,29 @@
 //! device states, mailboxes, endpoints), sends events in the order and
 //! shape Asterisk does, and lets tests drive simulated phones.
 //!
+//! # Other majors and the api-docs
+//!
+//! [`FakeAsteriskBuilder::major`] makes it answer as any major from 13 to
+//! 23, driven by that major's api-docs, read at start from the spec folder
+//! ([`FakeAsteriskBuilder::spec_dir`], else `$ARI_SPEC_DIR`, else
+//! `../shared/ari-spec` beside the workspace; Asterisk's GPL files are
+//! never bundled): the routes that major publishes and no others (`404
+//! Resource not found`, as there), the parameters its generated handlers
+//! read (an undeclared one is ignored; only `allowMultiple` ones are split
+//! on commas, `400 Too many values for ...` from 128 on), and its release
+//! in `/asterisk/info`. What happens behind a route is the fake's one
+//! implementation, Asterisk 20's; required parameters and allowed values
+//! are checked where Asterisk's hand-written resources check them, with
+//! their messages.
+//!
+//! Like Asterisk, the fake serves the api-docs Swagger clients (Node's
+//! `ari-client`, Python's `asyncari`) read when they connect:
+//! `GET /ari/api-docs/resources.json` and `/ari/api-docs/<resource>.json`,
+//! authenticated as any ARI request, each file as shipped but for
+//! `basePath`, which becomes `http://<Host header>/ari`. Without a major
+//! they are Asterisk 20's, when the spec folder has them; otherwise the
+//! answer is a 404 saying why.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use fake_asterisk::{FakeAsterisk, Step};
@@ -27,6 +50,7 @@
 mod clock;
 mod config;
 mod dialplan;
+mod emulation;
 mod engine;
 mod error;
 mod http;
@@ -141,6 +165,12 @@ impl FakeAsterisk {
     /// The ARI password.
     pub fn password(&self) -> &str {
         &self.inner.settings.password
+    }
+
+    /// The version `/asterisk/info` reports (`20.20.1`, or the emulated
+    /// major's release).
+    pub fn asterisk_version(&self) -> &str {
+        &self.inner.settings.version
     }
 
     /// The `asterisk_id` events carry.

@@ -3,14 +3,17 @@
 //!
 //! ```text
 //! cargo run -p fake-asterisk -- --port 8088 --app demo --demo-callers 10
+//! cargo run -p fake-asterisk -- --major 22   # Asterisk 22's routes and api-docs
 //! ```
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use fake_asterisk::{AnswerMode, FakeAsterisk, Step};
 use clap::Parser;
+use fake_asterisk::{AnswerMode, FakeAsterisk, Step};
 
-/// A fake Asterisk 20 speaking ARI on 127.0.0.1.
+/// A fake Asterisk speaking ARI on 127.0.0.1: Asterisk 20, or the major
+/// `--major` names, read from Asterisk's api-docs.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -33,9 +36,19 @@ struct Args {
     /// any) given CORS headers, for browser clients on other origins.
     #[arg(long, default_value = "")]
     allowed_origins: String,
-    /// The Asterisk version `GET /asterisk/info` reports (the examples'
-    /// `v22` module checks for 22). Only the reported version: the routes
-    /// and their validation stay those of Asterisk 20.
+    /// The Asterisk major to emulate (13 to 23): its routes, its parameters
+    /// and its api-docs (`/ari/api-docs/resources.json`), read at start
+    /// from the spec folder, and its release in `/asterisk/info`. Without
+    /// it: Asterisk 20's routes, and its api-docs if the folder has them.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(13..=23))]
+    major: Option<u32>,
+    /// The spec folder holding `<major>/resources.json` and
+    /// `<major>/api-docs/` (default: `$ARI_SPEC_DIR`, else
+    /// `../shared/ari-spec` beside the workspace the program was built in).
+    #[arg(long, env = "ARI_SPEC_DIR")]
+    spec_dir: Option<PathBuf>,
+    /// The Asterisk version `GET /asterisk/info` reports, overriding the
+    /// emulated major's release. Only the reported string.
     #[arg(long)]
     asterisk_version: Option<String>,
     /// Place a demo call into the app every N seconds (0 = never).
@@ -44,11 +57,33 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // The message and each cause, not the Debug form.
+            eprint!("fake-asterisk: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprint!(": {cause}");
+                source = cause.source();
+            }
+            eprintln!();
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = FakeAsterisk::builder();
     if let Some(version) = &args.asterisk_version {
         builder = builder.version(version.clone());
+    }
+    if let Some(major) = args.major {
+        builder = builder.major(major);
+    }
+    if let Some(folder) = &args.spec_dir {
+        builder = builder.spec_dir(folder.clone());
     }
     let fake = builder
         .port(args.port)
@@ -69,7 +104,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         phone.set_caller_id(&name[6..], number);
         phone.set_answer_mode(AnswerMode::AutoAnswer { after_ms: 1500 });
     }
-    println!("fake Asterisk ARI at {}", fake.url());
+    println!(
+        "fake Asterisk {} ARI at {}",
+        fake.asterisk_version(),
+        fake.url()
+    );
     println!(
         "events: ws://{}/ari/events?app={}&api_key={}:{}",
         fake.addr(),

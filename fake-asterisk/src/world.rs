@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::clock::{asterisk_timestamp, unix_seconds, Clock};
 use super::dialplan::Dialplan;
+use super::emulation::Emulation;
 use super::model::{
     App, Bridge, ChanKind, ChanState, Channel, DialplanLoc, Endpoint, LiveRecording, Party,
     Playback, StoredRecording,
@@ -34,6 +35,8 @@ pub(crate) struct Settings {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub settings: Settings,
+    /// The major answered as: its routes, parameters and api-docs.
+    pub emulation: Emulation,
     pub clock: Clock,
     pub world: Mutex<World>,
     pub started: SystemTime,

@@ -1,5 +1,6 @@
 //! The HTTP and websocket face of the fake.
 
+pub(crate) mod api_docs;
 pub(crate) mod order;
 pub(crate) mod request;
 pub(crate) mod response;

@@ -18,6 +18,10 @@ pub(crate) struct AriRequest {
     /// The body's `variables` object in the order it was sent (Asterisk
     /// applies them in that order, which decides the order of events).
     pub ordered_variables: Option<Vec<(String, Value)>>,
+    /// With a major emulated, the parameters its api-docs mark
+    /// `allowMultiple`: only those are split on commas (Asterisk 13's
+    /// `play` takes `media=a,b` as one URI). `None`: every list is split.
+    pub lists: Option<Vec<String>>,
 }
 
 /// Just the `variables` of a JSON body, keeping their order.
@@ -126,6 +130,14 @@ impl AriRequest {
     /// An `allowMultiple` parameter: a comma-separated query value (the last
     /// occurrence), or a JSON array / string.
     pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        let single = self
+            .lists
+            .as_ref()
+            .is_some_and(|lists| !lists.iter().any(|l| l == name));
+        if single {
+            // One value, as `ast_json_string_get` or the query string has it.
+            return self.string(name).into_iter().collect();
+        }
         if let Some(field) = self.body_field(name) {
             return match field {
                 Value::Array(items) => items
@@ -172,6 +184,7 @@ mod tests {
                 .collect(),
             body,
             ordered_variables: None,
+            lists: None,
         }
     }
 
@@ -193,6 +206,15 @@ mod tests {
         assert_eq!(r.string("endpoint"), None);
         assert_eq!(atoi("-7"), -7);
         assert_eq!(atoi("x"), 0);
+    }
+
+    #[test]
+    fn an_emulated_single_value_is_not_split() {
+        let mut r = req(&[("media", "sound:a,sound:b")], None);
+        r.lists = Some(vec!["other".into()]);
+        assert_eq!(r.list("media"), vec!["sound:a,sound:b"]);
+        r.lists = Some(vec!["media".into()]);
+        assert_eq!(r.list("media"), vec!["sound:a", "sound:b"]);
     }
 
     #[test]

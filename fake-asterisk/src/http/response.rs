@@ -23,6 +23,8 @@ pub(crate) struct AriResponse {
 pub(crate) enum AriBody {
     Empty,
     Json(Value),
+    /// JSON written as it is, keys in the order the document has them.
+    JsonText(String),
     Binary {
         content_type: String,
         bytes: Vec<u8>,
@@ -132,6 +134,7 @@ impl AriResponse {
                 Some("application/json".to_string()),
                 Body::from(order::body_text(&value)),
             ),
+            AriBody::JsonText(text) => (Some("application/json".to_string()), Body::from(text)),
             AriBody::Binary {
                 content_type,
                 bytes,

@@ -9,6 +9,7 @@ use axum::http::Method;
 
 use super::request::AriRequest;
 use super::response::{ApiError, AriResponse};
+use crate::emulation::SpecOperation;
 use crate::rest;
 use crate::world::Inner;
 
@@ -141,10 +142,50 @@ pub(crate) static ROUTES: &[RouteDef] = routes![
     "GET" ["sounds", "{soundId}"] => rest::sounds::get,
 ];
 
-/// The outcome of walking the route tree.
-pub(crate) enum Resolved {
-    /// A handler, with path variables bound.
-    Handler(Handler, Vec<(&'static str, String)>),
+/// What walking the tree needs of a route: its method and the segments of
+/// its path pattern.
+pub(crate) trait RoutePattern {
+    /// `GET`, `POST`, ...
+    fn method(&self) -> &'static str;
+    /// The pattern's segment at `depth` (`{name}` for a variable).
+    fn segment(&self, depth: usize) -> Option<&str>;
+    /// How many segments the pattern has.
+    fn depth(&self) -> usize;
+}
+
+impl RoutePattern for RouteDef {
+    fn method(&self) -> &'static str {
+        self.method
+    }
+    fn segment(&self, depth: usize) -> Option<&str> {
+        self.pattern.get(depth).copied()
+    }
+    fn depth(&self) -> usize {
+        self.pattern.len()
+    }
+}
+
+/// The outcome of walking a route table.
+pub(crate) enum Walk<'r, R> {
+    /// The route for this path and method.
+    Found(&'r R),
+    /// The path exists, but not with this method (`Allow` lists the ones that do).
+    MethodNotAllowed(Vec<&'static str>),
+    /// No such path.
+    NotFound,
+}
+
+/// The outcome of routing a request.
+pub(crate) enum Resolved<'a> {
+    /// A handler, with path variables bound, and the emulated major's
+    /// operation when one is emulated.
+    Handler(
+        Handler,
+        Vec<(&'static str, String)>,
+        Option<&'a SpecOperation>,
+    ),
+    /// An operation of the emulated major the fake does not implement.
+    Unimplemented(&'a SpecOperation),
     /// The path exists, but not with this method (`Allow` lists the ones that do).
     MethodNotAllowed(Vec<&'static str>),
     /// No such path.
@@ -156,59 +197,95 @@ pub(crate) fn is_events_path(segments: &[String]) -> bool {
     segments.len() == 1 && segments[0] == "events"
 }
 
-/// Walks the tree for `segments` (already split and percent-decoded).
-pub(crate) fn resolve(method: &Method, segments: &[String]) -> Resolved {
-    let mut candidates: Vec<&RouteDef> = ROUTES.iter().collect();
+/// Walks `routes` for `segments` (already split and percent-decoded).
+pub(crate) fn walk<'r, R: RoutePattern>(
+    routes: &'r [R],
+    method: &Method,
+    segments: &[String],
+) -> Walk<'r, R> {
+    let mut candidates: Vec<&R> = routes.iter().collect();
     for (depth, segment) in segments.iter().enumerate() {
-        let reach: Vec<&RouteDef> = candidates
+        let reach: Vec<&R> = candidates
             .iter()
             .copied()
-            .filter(|r| r.pattern.len() > depth)
+            .filter(|r| r.depth() > depth)
             .collect();
-        let literal: Vec<&RouteDef> = reach
+        let literal: Vec<&R> = reach
             .iter()
             .copied()
-            .filter(|r| r.pattern[depth] == segment)
+            .filter(|r| r.segment(depth) == Some(segment.as_str()))
             .collect();
         candidates = if literal.is_empty() {
             reach
                 .into_iter()
-                .filter(|r| r.pattern[depth].starts_with('{'))
+                .filter(|r| r.segment(depth).is_some_and(|s| s.starts_with('{')))
                 .collect()
         } else {
             literal
         };
         if candidates.is_empty() {
-            return Resolved::NotFound;
+            return Walk::NotFound;
         }
     }
-    let at_node: Vec<&RouteDef> = candidates
+    let at_node: Vec<&R> = candidates
         .iter()
         .copied()
-        .filter(|r| r.pattern.len() == segments.len())
+        .filter(|r| r.depth() == segments.len())
         .collect();
-    if let Some(route) = at_node.iter().find(|r| r.method == method.as_str()) {
-        let vars = route
-            .pattern
-            .iter()
-            .zip(segments)
-            .filter_map(|(pattern, value)| {
-                pattern
-                    .strip_prefix('{')
-                    .and_then(|p| p.strip_suffix('}'))
-                    .map(|name| (name, value.clone()))
-            })
-            .collect();
-        return Resolved::Handler(route.handler, vars);
+    if let Some(route) = at_node.iter().find(|r| r.method() == method.as_str()) {
+        return Walk::Found(route);
     }
-    let mut allowed: Vec<&'static str> = at_node.iter().map(|r| r.method).collect();
+    let mut allowed: Vec<&'static str> = at_node.iter().map(|r| r.method()).collect();
     if is_events_path(segments) {
         // The websocket is the node's GET, served before this table.
         allowed.push("GET");
     }
     allowed.sort_by_key(|m| METHOD_ORDER.iter().position(|o| o == m));
     allowed.dedup();
-    Resolved::MethodNotAllowed(allowed)
+    Walk::MethodNotAllowed(allowed)
+}
+
+/// Routes a request over the handlers' own table (Asterisk 20's routes).
+pub(crate) fn resolve(method: &Method, segments: &[String]) -> Resolved<'static> {
+    match walk(ROUTES, method, segments) {
+        Walk::Found(route) => Resolved::Handler(route.handler, bind(route.pattern, segments), None),
+        Walk::MethodNotAllowed(allowed) => Resolved::MethodNotAllowed(allowed),
+        Walk::NotFound => Resolved::NotFound,
+    }
+}
+
+/// Routes a request over an emulated major's operations: the path is
+/// matched as that major's handler tree would match it, then served by the
+/// fake's handler of the same shape.
+pub(crate) fn resolve_emulated<'a>(
+    operations: &'a [SpecOperation],
+    method: &Method,
+    segments: &[String],
+) -> Resolved<'a> {
+    match walk(operations, method, segments) {
+        Walk::Found(operation) => match operation.handler() {
+            Some((handler, pattern)) => {
+                Resolved::Handler(handler, bind(pattern, segments), Some(operation))
+            }
+            None => Resolved::Unimplemented(operation),
+        },
+        Walk::MethodNotAllowed(allowed) => Resolved::MethodNotAllowed(allowed),
+        Walk::NotFound => Resolved::NotFound,
+    }
+}
+
+/// The path variables of `pattern` (by its names) bound to `segments`.
+fn bind(pattern: &'static [&'static str], segments: &[String]) -> Vec<(&'static str, String)> {
+    pattern
+        .iter()
+        .zip(segments)
+        .filter_map(|(pattern, value)| {
+            pattern
+                .strip_prefix('{')
+                .and_then(|p| p.strip_suffix('}'))
+                .map(|name| (name, value.clone()))
+        })
+        .collect()
 }
 
 /// `enum ast_http_method`: the order in which Asterisk lists methods.
@@ -221,6 +298,21 @@ pub(crate) fn allow_value(allowed: &[&str]) -> String {
         .chain(allowed.iter().copied())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `501 Not Implemented` (Asterisk's answer for an operation without an
+/// implementation), naming the operation the fake lacks.
+pub(crate) fn unimplemented(operation: &SpecOperation) -> AriResponse {
+    ApiError::new(
+        501,
+        "Not Implemented",
+        format!(
+            "Method not implemented: the fake Asterisk does not implement {} ({})",
+            operation.name(),
+            operation.route()
+        ),
+    )
+    .into()
 }
 
 /// `404 Resource not found`, the answer for paths ARI does not have.
@@ -239,7 +331,7 @@ mod tests {
     #[test]
     fn literal_segments_win_over_variables() {
         match resolve(&Method::POST, &segs("channels/create")) {
-            Resolved::Handler(h, vars) => {
+            Resolved::Handler(h, vars, _) => {
                 assert!(vars.is_empty());
                 assert_eq!(h as usize, rest::channels::create as Handler as usize);
             }
@@ -260,7 +352,9 @@ mod tests {
             _ => panic!("GET channels/create is a 405"),
         }
         match resolve(&Method::GET, &segs("channels/abc/variable")) {
-            Resolved::Handler(_, vars) => assert_eq!(vars, vec![("channelId", "abc".to_string())]),
+            Resolved::Handler(_, vars, _) => {
+                assert_eq!(vars, vec![("channelId", "abc".to_string())])
+            }
             _ => panic!("variable route"),
         }
         assert!(matches!(

@@ -16,6 +16,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use super::api_docs;
 use super::request::{atoi, uri_decode_legacy, AriRequest};
 use super::response::{error_page, websocket_bad_request, ApiError, AriResponse};
 use super::router::{self, Resolved};
@@ -160,11 +161,19 @@ async fn ari(
         ))
         .into());
     }
+    if let Some(file) = rest.strip_prefix("api-docs/") {
+        return Ok(api_docs::serve(inner, &method, file, request.headers()));
+    }
     if method == Method::GET && router::is_events_path(&segments) {
         return Err(websocket(inner.clone(), request, params).await);
     }
-    let (handler, path_vars) = match router::resolve(&method, &segments) {
-        Resolved::Handler(handler, vars) => (handler, vars),
+    let resolved = match &inner.emulation.operations {
+        Some(operations) => router::resolve_emulated(operations, &method, &segments),
+        None => router::resolve(&method, &segments),
+    };
+    let (handler, path_vars, operation) = match resolved {
+        Resolved::Handler(handler, vars, operation) => (handler, vars, operation),
+        Resolved::Unimplemented(operation) => return Ok(router::unimplemented(operation)),
         Resolved::NotFound => return Ok(router::not_found()),
         Resolved::MethodNotAllowed(allowed) if method == Method::OPTIONS => {
             return Ok(options(inner, request.headers(), &allowed))
@@ -207,11 +216,25 @@ async fn ari(
             Err(_) => return Ok(ApiError::bad_request("Error parsing request body").into()),
         }
     }
+    let mut lists = None;
+    if let Some(operation) = operation {
+        let admitted = match operation.admit(params, body) {
+            Ok(admitted) => admitted,
+            Err(refused) => return Ok(refused.into()),
+        };
+        params = admitted.params;
+        body = admitted.body;
+        if body.as_ref().and_then(|b| b.get("variables")).is_none() {
+            ordered = None;
+        }
+        lists = Some(admitted.lists);
+    }
     let request = AriRequest {
         path: path_vars.into_iter().collect(),
         params,
         body,
         ordered_variables: ordered,
+        lists,
     };
     tracing::trace!(?request, "ARI request");
     Ok(handler(inner, &request))
