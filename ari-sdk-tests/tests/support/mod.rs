@@ -132,7 +132,8 @@ impl Http {
     }
 }
 
-fn parse_response(raw: &[u8]) -> std::io::Result<RawResponse> {
+/// Parses a whole HTTP/1.1 response (headers, then a plain or chunked body).
+pub fn parse_response(raw: &[u8]) -> std::io::Result<RawResponse> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
     let split = raw
         .windows(4)
