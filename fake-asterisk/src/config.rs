@@ -149,6 +149,25 @@ impl FakeAsteriskBuilder {
         self.allowed_origins = origins.into();
         self
     }
+    /// Whether the spec folder this builder reads (see
+    /// [`spec_dir`](Self::spec_dir)) has the api-docs of `major`, so that
+    /// [`major`](Self::major) can start: for programs that emulate a major
+    /// where they can and fall back to Asterisk 20 elsewhere.
+    ///
+    /// ```no_run
+    /// let builder = fake_asterisk::FakeAsterisk::builder();
+    /// let builder = if builder.api_docs_available(22) {
+    ///     builder.major(22)
+    /// } else {
+    ///     builder.version("22.10.1")
+    /// };
+    /// ```
+    pub fn api_docs_available(&self, major: u32) -> bool {
+        emulation::locate_spec_dir(self.spec_dir.clone())
+            .major_dir(major)
+            .join("resources.json")
+            .is_file()
+    }
     /// Replaces the dialplan.
     pub fn dialplan(mut self, dialplan: Dialplan) -> Self {
         self.dialplan = dialplan;

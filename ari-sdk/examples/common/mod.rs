@@ -39,14 +39,20 @@ pub fn say(tag: &str, line: impl fmt::Display) {
 /// How long the embedded demo may take before it is called off.
 const DEMO_LIMIT: Duration = Duration::from_secs(30);
 
-/// A fake Asterisk reporting the release of the SDK module the examples use
+/// A fake Asterisk of the major the examples' SDK module is for
 /// (`ari_sdk::v22`), so `Ari::connect`'s version check passes as it would
 /// against a real Asterisk 22, with simulated time 20 times faster than real
-/// time: a 1.4 s prompt plays in 70 ms.
+/// time: a 1.4 s prompt plays in 70 ms. It emulates Asterisk 22 from 22's
+/// api-docs when the spec folder has them (`$ARI_SPEC_DIR`, or
+/// `../shared/ari-spec` beside the checkout); without them it is the fake's
+/// Asterisk 20, which has 22's routes and parameters, reporting 22's release.
 pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    FakeAsterisk::builder()
-        .version(Ari::RELEASE)
-        .time_scale(0.05)
+    let fake = FakeAsterisk::builder().time_scale(0.05);
+    if fake.api_docs_available(Ari::MAJOR) {
+        fake.major(Ari::MAJOR)
+    } else {
+        fake.version(Ari::RELEASE)
+    }
 }
 
 /// The dialplan of an extension handing calls to `app`, as the README's
