@@ -8,13 +8,7 @@ use fake_asterisk::FakeAsterisk;
 use serde_json::json;
 use support::{Events, Http};
 
-async fn fake_with_call() -> (
-    FakeAsterisk,
-    Events,
-    Http,
-    String,
-    fake_asterisk::Call,
-) {
+async fn fake_with_call() -> (FakeAsterisk, Events, Http, String, fake_asterisk::Call) {
     let fake = FakeAsterisk::builder()
         .time_scale(0.02)
         .build()

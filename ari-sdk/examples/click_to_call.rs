@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Event};
-use fake_asterisk::{AnswerMode, FakeAsterisk, FakeAsteriskBuilder};
 use common::{say, Result};
+use fake_asterisk::{AnswerMode, FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.

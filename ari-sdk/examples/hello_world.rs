@@ -20,8 +20,8 @@ pub mod common;
 use std::time::Duration;
 
 use ari_sdk::v22::{Call, StasisApp};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller_of, say, Result};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.

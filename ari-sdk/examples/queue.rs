@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Event};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller, say, Result};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.

@@ -21,8 +21,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ari_sdk::stream::{StreamItem, Subscription};
 use ari_sdk::v22::channels::{IfExists, TerminateOn};
 use ari_sdk::v22::{Ari, Event};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use common::{caller, say, Call, Calls, HungUp, Result};
+use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.

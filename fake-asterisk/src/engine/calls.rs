@@ -819,10 +819,7 @@ pub(crate) fn hangup(w: &mut World, id: &str, how: Hangup) {
     }
     let mut fields = Map::new();
     fields.insert("cause".into(), json!(cause));
-    fields.insert(
-        "cause_txt".into(),
-        json!(crate::model::cause_text(cause)),
-    );
+    fields.insert("cause_txt".into(), json!(crate::model::cause_text(cause)));
     w.emit_channel(id, "ChannelDestroyed", fields);
     let Some(channel) = w.channels.shift_remove(id) else {
         return;
