@@ -147,6 +147,14 @@ pub(crate) struct Channel {
     pub dial_report: String,
     /// Steps run instead of the dialplan's (a call placed straight into an app).
     pub inline_steps: Option<Vec<crate::dialplan::Step>>,
+    /// The application shown when none runs (`AppDial2 (Outgoing Line)` on
+    /// an originated leg): Asterisk's `pbx_exec` puts it back each time an
+    /// application returns, so `ChannelDestroyed` shows it.
+    pub idle_app: (String, String),
+    /// A caller Asterisk copied into this Local `;2` from its `;1`'s new
+    /// connected line without publishing it: the leg's snapshots keep the
+    /// old caller until it is destroyed.
+    pub unpublished_caller: Option<Party>,
 }
 
 /// A job on a channel's or bridge's media queue.
@@ -197,6 +205,14 @@ impl Channel {
             ChanKind::LocalOne { peer, .. } | ChanKind::LocalTwo { peer } => Some(peer),
             _ => None,
         }
+    }
+
+    /// Whether this is either leg of a Local channel.
+    pub(crate) fn is_local(&self) -> bool {
+        matches!(
+            self.kind,
+            ChanKind::LocalOne { .. } | ChanKind::LocalTwo { .. }
+        )
     }
 
     /// The device whose state this channel counts towards.

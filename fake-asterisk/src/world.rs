@@ -343,6 +343,8 @@ impl World {
             continue_to: None,
             dial_report: String::new(),
             inline_steps: None,
+            idle_app: Default::default(),
+            unpublished_caller: None,
         };
         self.channels.insert(id.clone(), channel);
         self.emit_channel(&id, "ChannelCreated", Map::new());
@@ -393,7 +395,13 @@ impl World {
             return;
         }
         channel.state = state;
+        // Asterisk re-reads a Local device on each state change of either
+        // leg (two `DeviceStateChanged` for an answered call).
+        let local_device = channel.is_local().then(|| channel.device()).flatten();
         self.emit_channel(id, "ChannelStateChange", Map::new());
+        if let Some(device) = local_device {
+            self.publish_device(&device);
+        }
     }
 
     /// Emits `ChannelDialplan` as a channel starts a dialplan application.
@@ -435,6 +443,11 @@ impl World {
         let mut in_use = false;
         let mut ringing = false;
         for channel in self.channels.values() {
+            // chan_local counts no call that is being torn down: both legs
+            // of the last call report NOT_INUSE as they go.
+            if channel.is_local() && channel.hanging_up {
+                continue;
+            }
             if channel.device().as_deref() == Some(name) {
                 match channel.state {
                     ChanState::Ringing => ringing = true,

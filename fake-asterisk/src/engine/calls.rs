@@ -189,6 +189,9 @@ pub(crate) fn originate(
         p.other_channel_id.clone(),
     )?;
     w.set_dialplan_app(&one, "AppDial2", "(Outgoing Line)");
+    if let Some(channel) = w.channels.get_mut(&one) {
+        channel.idle_app = ("AppDial2".into(), "(Outgoing Line)".into());
+    }
     if !caller.is_empty() {
         set_caller(w, &one, caller.clone());
         set_connected(w, &one, caller);
@@ -313,8 +316,8 @@ fn request_channel(
             Party::default(),
             String::new(),
         );
-        let device = format!("Local/{exten}@{context}");
-        w.publish_device(&device);
+        // No `DeviceStateChanged` yet: Asterisk reports a Local device
+        // when a leg changes state or goes away, not when it is created.
         return Ok((one, Some(two_id)));
     }
     let endpoint_name = format!("{tech}/{resource}");
@@ -541,6 +544,16 @@ fn start_far_end(inner: &Arc<Inner>, w: &mut World, one: &str, dialstring: &str)
                 }
                 w.emit_varset(&peer, &name, &value);
             }
+            // Asterisk copies both parties into `;2` before publishing
+            // either, so its `ChannelCallerId` already shows the connected line.
+            if let Some(two) = w.channels.get_mut(&peer) {
+                if !connected.is_empty() {
+                    two.caller = connected.clone();
+                }
+                if !caller.is_empty() {
+                    two.connected = caller.clone();
+                }
+            }
             if !connected.is_empty() {
                 set_caller(w, &peer, connected);
             }
@@ -709,7 +722,9 @@ fn outgoing_progress(w: &mut World, one: &str, state: Option<ChanState>, status:
         w.set_state(one, state);
     }
     w.emit_dial(one, status, &report);
-    if let (Some(device), Some(_)) = (device, state) {
+    // A Local leg's state change reports its device already (`set_state`).
+    let local = w.channels.get(one).is_some_and(|c| c.is_local());
+    if let (Some(device), Some(_), false) = (device, state, local) {
         w.publish_device(&device);
     }
 }
@@ -811,16 +826,24 @@ pub(crate) fn hangup(w: &mut World, id: &str, how: Hangup) {
             hangup(w, &peer, Hangup::Remote(peer_cause));
         }
     }
+    let mut unpublished_caller = None;
     if let Some(channel) = w.channels.get_mut(id) {
-        if has_pbx {
-            channel.dialplan.app_name.clear();
-            channel.dialplan.app_data.clear();
+        let (app_name, app_data) = channel.idle_app.clone();
+        channel.dialplan.app_name = app_name;
+        channel.dialplan.app_data = app_data;
+        if let Some(caller) = channel.unpublished_caller.take() {
+            channel.caller = caller;
+            unpublished_caller = Some(channel.caller.clone());
         }
     }
     let mut fields = Map::new();
     fields.insert("cause".into(), json!(cause));
     fields.insert("cause_txt".into(), json!(crate::model::cause_text(cause)));
     w.emit_channel(id, "ChannelDestroyed", fields);
+    if let Some(caller) = unpublished_caller {
+        // Published only now, after the destroyed snapshot that shows it.
+        set_caller(w, id, caller);
+    }
     let Some(channel) = w.channels.shift_remove(id) else {
         return;
     };
@@ -885,10 +908,18 @@ pub(crate) fn set_var(w: &mut World, id: &str, name: &str, value: Option<&str>) 
             "CONNECTEDLINE" => {
                 let mut connected = channel.connected.clone();
                 let peer = channel.peer().map(str::to_string);
+                let from_one = matches!(channel.kind, ChanKind::LocalOne { .. });
                 if update_party(&mut connected, &arg, value) {
                     set_connected(w, id, connected.clone());
-                    if let Some(peer) = peer {
-                        set_caller(w, &peer, connected);
+                    match (peer, from_one) {
+                        // chan_local writes it into `;2` without publishing.
+                        (Some(peer), true) => {
+                            if let Some(two) = w.channels.get_mut(&peer) {
+                                two.unpublished_caller = Some(connected);
+                            }
+                        }
+                        (Some(peer), false) => set_caller(w, &peer, connected),
+                        (None, _) => {}
                     }
                 }
             }
