@@ -1,23 +1,47 @@
 //! Replays every capture of real Asterisk 20 traffic against the fake and
-//! checks that the fake answers and reports the same:
+//! checks that the fake answers and reports the same.
 //!
-//! - each REST exchange: same status, reason phrase, content type,
-//!   `Location`, and body (same keys and value types recursively, same
-//!   values once ids, timestamps and Local channel numbers are normalised);
-//! - each scenario's events: per channel and per playback the same event
-//!   type sequence (and the same event shapes), the same device-state
-//!   and global-variable changes.
+//! Values are compared, not just shapes ([`compare`], [`events`]). Only
+//! what Asterisk makes up is normalised: ids it generated (uniqueids,
+//! UUIDs) are paired with the fake's, timestamps need only Asterisk's
+//! format, Local channel numbers (`-0000001f;1`) are ignored, and build or
+//! host strings and log file directories are skipped. Ids the client
+//! chose (`channelId`, `otherChannelId`, `playbackId`, ...) and ids
+//! Asterisk derives from them (`cap-create-4;2`) are sent as captured and
+//! must come back exactly; the id map never learns them.
 //!
-//! Before each request the replay waits until the fake has sent what the
-//! capture had received by then, except what that very request may cause
-//! (a capture records the response only after the events it triggered).
+//! - Each REST exchange: same status, reason phrase, content type,
+//!   `Location`, server header, and body (same keys and values; arrays as
+//!   multisets, since Asterisk lists containers in hash order).
+//! - `GET /sounds`: the fake models a subset of the sounds the captured
+//!   Asterisk had, so listings compare on that subset (the ids of the
+//!   fake's own unfiltered listing): every listed sound honours `lang` and
+//!   `format`, the ids listed are exactly the captured ones the fake has
+//!   (so it has none Asterisk lacked), each with the captured formats.
+//!   Other listings (`/asterisk/logging`) compare element by element.
+//! - Events: per channel, playback and recording the same events in the
+//!   same order with the same values (DTMF digits, variables, caller ids,
+//!   states, media and target URIs, causes, ...); no entity the capture
+//!   lacks; the channel-less events (`DeviceStateChanged`, global
+//!   `ChannelVarset`) in the same order with the same values. The
+//!   interleaving of different entities is not compared: Asterisk
+//!   publishes them from different threads.
+//! - Event order against REST replies: before each request the replay
+//!   waits until the fake has sent everything the capture had received by
+//!   then, except the run of events that ends that stretch of the capture
+//!   and that the request itself may cause (a capture records a response
+//!   after the events it triggered). If they do not all arrive in time
+//!   the replay fails naming the missing events and stops. That the fake
+//!   sends nothing early is not asserted: simulated time runs faster than
+//!   the capture's, so a timer may fire before a request it followed.
 
 mod support;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use ari_sdk_tests::captures::compare::{self, is_asterisk_timestamp, Normalizer};
+use ari_sdk_tests::captures::compare::{self, is_asterisk_timestamp};
+use ari_sdk_tests::captures::events::{self, Grouped, IdMap};
 use ari_sdk_tests::captures::{self, Capture, Entry, Exchange};
 use fake_asterisk::{Dialplan, FakeAsterisk, Step};
 use serde_json::Value;
@@ -25,12 +49,6 @@ use support::{Events, Http};
 
 /// The app the captures were recorded with.
 const APP: &str = "capture-app";
-
-/// Captures whose known, timing-dependent quirks the fake does not copy;
-/// for these channels the event types are compared as a multiset.
-/// `cap-var-1-2`: Asterisk delivered the `;2` leg's `ChannelCallerId`
-/// (caused by setting `CONNECTEDLINE` on `;1`) after its `ChannelDestroyed`.
-const UNORDERED_CHANNELS: &[(&str, &str)] = &[("channels_variables", "cap-var-1-2")];
 
 /// Every capture in `shared/ari-captures`, one test each.
 const CAPTURES: &[&str] = &[
@@ -124,109 +142,9 @@ fn every_capture_has_a_test() {
     );
 }
 
-/// What an event is about.
-fn entity(event: &Value) -> Option<(&'static str, String)> {
-    if let Some(id) = event["playback"]["id"].as_str() {
-        return Some(("playback", id.to_string()));
-    }
-    if let Some(name) = event["recording"]["name"].as_str() {
-        return Some(("recording", name.to_string()));
-    }
-    for key in ["channel", "peer"] {
-        if let Some(id) = event[key]["id"].as_str() {
-            return Some(("channel", id.to_string()));
-        }
-    }
-    None
-}
-
-/// Channel-less events, compared as a set.
-fn global_key(event: &Value) -> Option<String> {
-    let kind = event["type"].as_str()?;
-    match kind {
-        "DeviceStateChanged" => Some(format!(
-            "{kind} {} {}",
-            event["device_state"]["name"].as_str()?,
-            event["device_state"]["state"].as_str()?
-        )),
-        _ => Some(format!(
-            "{kind} {}",
-            event["variable"].as_str().unwrap_or("")
-        )),
-    }
-}
-
-/// Events grouped per entity, entities in order of first appearance.
-#[derive(Debug, Default)]
-struct Grouped {
-    order: Vec<(&'static str, String)>,
-    events: HashMap<(&'static str, String), Vec<Value>>,
-    globals: BTreeSet<String>,
-}
-
-impl Grouped {
-    fn add(&mut self, event: &Value) {
-        match entity(event) {
-            Some(key) => {
-                if !self.events.contains_key(&key) {
-                    self.order.push(key.clone());
-                }
-                self.events.entry(key).or_default().push(event.clone());
-            }
-            None => {
-                if let Some(key) = global_key(event) {
-                    self.globals.insert(key);
-                }
-            }
-        }
-    }
-    fn of(events: &[Value]) -> Grouped {
-        let mut grouped = Grouped::default();
-        for event in events {
-            grouped.add(event);
-        }
-        grouped
-    }
-    fn entities_of(&self, kind: &str) -> Vec<String> {
-        self.order
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, id)| id.clone())
-            .collect()
-    }
-    fn count(&self, kind: &'static str, id: &str) -> usize {
-        self.events.get(&(kind, id.to_string())).map_or(0, Vec::len)
-    }
-}
-
-/// Maps captured ids to the fake's: same-named ids map to themselves,
-/// others pair up by order of first appearance, or through REST responses.
-fn id_mapping(
-    captured: &Grouped,
-    fake: &Grouped,
-    extra: &[(String, String)],
-) -> Vec<(String, String)> {
-    let mut map: Vec<(String, String)> = extra.to_vec();
-    for kind in ["channel", "playback", "recording"] {
-        let fake_ids = fake.entities_of(kind);
-        for (i, id) in captured.entities_of(kind).iter().enumerate() {
-            if map.iter().any(|(c, _)| c == id) {
-                continue;
-            }
-            if let Some(f) = fake_ids.get(i) {
-                map.push((id.clone(), f.clone()));
-            }
-        }
-    }
-    map
-}
-
-fn lookup<'a>(map: &'a [(String, String)], id: &str) -> Option<&'a str> {
-    map.iter().find(|(c, _)| c == id).map(|(_, f)| f.as_str())
-}
-
 /// Event types a request may itself cause (and which the capture may list
-/// before the request's response).
+/// before the request's response); `"Type state"` names a playback event
+/// in one final state.
 fn caused_by(exchange: &Exchange) -> Option<&'static [&'static str]> {
     let path = exchange.path.trim_start_matches("/ari/");
     let segs: Vec<&str> = path.split('/').collect();
@@ -240,10 +158,14 @@ fn caused_by(exchange: &Exchange) -> Option<&'static [&'static str]> {
             "StasisEnd",
             "ChannelVarset",
             "ChannelDestroyed",
-            "PlaybackFinished",
+            // A hangup cuts a playback short: it ends `failed` (`cap-dup` in
+            // channels_play_media_types); one that ended `done` had played
+            // out before the request.
+            "PlaybackFinished failed",
             "RecordingFinished",
             "ChannelLeftBridge",
             "ChannelCallerId",
+            "DeviceStateChanged",
         ]),
         (_, ["channels", _, "play", ..]) => {
             Some(&["PlaybackStarted", "PlaybackContinuing", "PlaybackFinished"])
@@ -253,6 +175,7 @@ fn caused_by(exchange: &Exchange) -> Option<&'static [&'static str]> {
         }
         (_, ["channels", _, "dial"]) => Some(&[
             "Dial",
+            "DeviceStateChanged",
             "ChannelStateChange",
             "ChannelVarset",
             "ChannelDialplan",
@@ -262,6 +185,7 @@ fn caused_by(exchange: &Exchange) -> Option<&'static [&'static str]> {
         ]),
         (_, ["channels", _, _]) => Some(&[
             "ChannelStateChange",
+            "DeviceStateChanged",
             "Dial",
             "ChannelVarset",
             "StasisStart",
@@ -275,60 +199,68 @@ fn caused_by(exchange: &Exchange) -> Option<&'static [&'static str]> {
     }
 }
 
+/// How long the fake may take to send what the capture had received
+/// before the next request (simulated time runs at most at real speed).
+const EVENT_WAIT: Duration = Duration::from_secs(5);
+
 struct Replay {
     capture: Capture,
     fake: FakeAsterisk,
     http: Http,
     events: Events,
-    /// Ids learned from REST responses (captured, fake).
-    response_ids: Vec<(String, String)>,
+    ids: IdMap,
+    /// The ids of the fake's sounds (its unfiltered `GET /sounds`), once asked.
+    library: Option<BTreeSet<String>>,
     failures: Vec<String>,
 }
 
 impl Replay {
-    fn mapping(&self, upto: usize) -> Vec<(String, String)> {
-        let captured = Grouped::of(&self.captured_events(upto, None));
-        let fake = Grouped::of(&self.events.all());
-        id_mapping(&captured, &fake, &self.response_ids)
-    }
-
-    /// Captured events before line `upto`; with `exempt`, those after line
-    /// `from` whose type the request at `upto` may cause are left out.
+    /// Captured events before line `upto`; with `exempt`, the request at
+    /// `upto` may have caused the events after line `from` of the given
+    /// types. Those it caused came after everything it did not (it was
+    /// sent after the capture had received them), so only the run of such
+    /// events that ends the capture before `upto` is left out.
     fn captured_events(&self, upto: usize, exempt: Option<(usize, &[&str])>) -> Vec<Value> {
-        self.capture.entries[..upto]
+        let mut events: Vec<(usize, Value)> = self.capture.entries[..upto]
             .iter()
             .enumerate()
             .filter_map(|(i, entry)| match entry {
-                Entry::Event(e) => {
-                    if let Some((from, kinds)) = exempt {
-                        let kind = e["type"].as_str().unwrap_or("");
-                        if i >= from && (kinds.contains(&"*") || kinds.contains(&kind)) {
-                            return None;
-                        }
-                    }
-                    Some(e.clone())
-                }
+                Entry::Event(e) => Some((i, e.clone())),
                 Entry::Rest(_) => None,
             })
-            .collect()
+            .collect();
+        if let Some((from, kinds)) = exempt {
+            let caused = |e: &Value| {
+                let kind = e["type"].as_str().unwrap_or("");
+                let with_state = match e["playback"]["state"].as_str() {
+                    Some(state) => format!("{kind} {state}"),
+                    None => kind.to_string(),
+                };
+                kinds.contains(&"*")
+                    || kinds.contains(&kind)
+                    || kinds.contains(&with_state.as_str())
+            };
+            while events.last().is_some_and(|(i, e)| *i >= from && caused(e)) {
+                events.pop();
+            }
+        }
+        events.into_iter().map(|(_, e)| e).collect()
     }
 
-    /// Waits until the fake sent, per entity, as many events as `expected` has.
-    async fn wait_for(&self, expected: &[Value], timeout: Duration) {
+    /// Waits until the fake sent, per entity and channel-less, as many
+    /// events as `expected` has; on timeout, what is still missing.
+    async fn wait_for(&mut self, expected: &[Value]) -> Result<(), Vec<String>> {
         let captured = Grouped::of(expected);
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
         loop {
             let fake = Grouped::of(&self.events.all());
-            let map = id_mapping(&captured, &fake, &self.response_ids);
-            let done = captured.order.iter().all(|(kind, id)| {
-                let need = captured.count(kind, id);
-                match lookup(&map, id) {
-                    Some(f) => fake.count(kind, f) >= need,
-                    None => false,
-                }
-            });
-            if done || tokio::time::Instant::now() >= deadline {
-                return;
+            self.ids.learn_from_events(&captured, &fake);
+            let missing = events::missing(&captured, &fake, &self.ids);
+            if missing.is_empty() {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(missing);
             }
             tokio::time::sleep(Duration::from_millis(3)).await;
         }
@@ -336,33 +268,68 @@ impl Replay {
 
     async fn run(mut self) -> Vec<String> {
         let mut previous_rest = 0;
+        let mut stopped = false;
         for index in 0..self.capture.entries.len() {
             let Entry::Rest(exchange) = self.capture.entries[index].clone() else {
                 continue;
             };
             let exempt = caused_by(&exchange).map(|kinds| (previous_rest, kinds));
             let expected = self.captured_events(index, exempt);
-            self.wait_for(&expected, Duration::from_secs(3)).await;
+            if let Err(missing) = self.wait_for(&expected).await {
+                // Sending the request anyway would compare the rest of the
+                // capture against a different order of events.
+                self.failures.push(format!(
+                    "before line {} {} {}, the fake had not sent within {EVENT_WAIT:?} what the capture had received by then:\n    {}",
+                    index + 1,
+                    exchange.method,
+                    exchange.path,
+                    missing.join("\n    ")
+                ));
+                stopped = true;
+                break;
+            }
             self.exchange(index, &exchange).await;
             previous_rest = index + 1;
         }
-        let all = self.captured_events(self.capture.entries.len(), None);
-        self.wait_for(&all, Duration::from_secs(5)).await;
-        // Let stray extra events arrive, so they are caught.
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        self.compare_events();
+        if !stopped {
+            let all = self.captured_events(self.capture.entries.len(), None);
+            if let Err(missing) = self.wait_for(&all).await {
+                self.failures.push(format!(
+                    "at the end, the fake had not sent within {EVENT_WAIT:?}:\n    {}",
+                    missing.join("\n    ")
+                ));
+            }
+            // Let stray extra events arrive, so they are caught.
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            self.compare_events();
+        }
         self.fake.shutdown().await;
         self.failures
     }
 
+    /// The ids of the fake's sounds: what it lists unfiltered.
+    async fn library(&mut self) -> BTreeSet<String> {
+        if let Some(library) = &self.library {
+            return library.clone();
+        }
+        let listing = self.http.get("/ari/sounds").await.json();
+        let library: BTreeSet<String> = listing
+            .as_array()
+            .map(|sounds| {
+                sounds
+                    .iter()
+                    .filter_map(|s| s["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.library = Some(library.clone());
+        library
+    }
+
     async fn exchange(&mut self, index: usize, exchange: &Exchange) {
-        let map = self.mapping(index);
-        let norm = Normalizer {
-            ids: map.clone(),
-            lenient_arrays: exchange.path.starts_with("/ari/sounds")
-                || exchange.path.starts_with("/ari/asterisk/logging")
-                || exchange.path.starts_with("/ari/asterisk/modules"),
-        };
+        // Only ids Asterisk generated are rewritten: the request carries the
+        // ids the client chose exactly as captured.
+        let norm = self.ids.normalizer();
         let rewrite = |s: &str| norm.map_ids(s);
         let mut target = rewrite(&exchange.path);
         if !exchange.query.is_empty() {
@@ -382,9 +349,7 @@ impl Replay {
         let what = format!("line {} {} {}", index + 1, exchange.method, exchange.path);
         let actual = response.json();
         if let (Some(c), Some(f)) = (exchange.response["id"].as_str(), actual["id"].as_str()) {
-            if !self.response_ids.iter().any(|(known, _)| known == c) {
-                self.response_ids.push((c.to_string(), f.to_string()));
-            }
+            self.ids.learn(c, f);
         }
         if response.status != exchange.status || response.reason != exchange.reason {
             self.failures.push(format!(
@@ -398,15 +363,27 @@ impl Replay {
             ));
             return;
         }
-        let norm = Normalizer {
-            ids: self
-                .mapping(index)
-                .into_iter()
-                .chain(self.response_ids.clone())
-                .collect(),
-            lenient_arrays: norm.lenient_arrays,
+        let norm = self.ids.normalizer();
+        let diffs = if exchange.method == "GET" && exchange.path == "/ari/sounds" {
+            let query = |name: &str| {
+                exchange
+                    .query
+                    .iter()
+                    .find(|(k, v)| k == name && !v.is_empty())
+                    .map(|(_, v)| v.as_str())
+            };
+            let library = self.library().await;
+            compare::compare_sound_listing(
+                &exchange.response,
+                &actual,
+                &library,
+                query("lang"),
+                query("format"),
+            )
+        } else {
+            compare::compare(&exchange.response, &actual, &norm)
         };
-        for diff in compare::compare(&exchange.response, &actual, &norm) {
+        for diff in diffs {
             self.failures.push(format!("{what}: body {diff}"));
         }
         let captured_type = exchange.headers.iter().any(|(k, _)| k == "content-type");
@@ -435,10 +412,9 @@ impl Replay {
     }
 
     fn compare_events(&mut self) {
-        let captured_events = self.captured_events(self.capture.entries.len(), None);
-        let captured = Grouped::of(&captured_events);
-        let fake_events = self.events.all();
-        for event in &fake_events {
+        let captured = self.captured_events(self.capture.entries.len(), None);
+        let fake = self.events.all();
+        for event in &fake {
             let ok = event["asterisk_id"].as_str() == Some(self.fake.asterisk_id())
                 && event["application"] == APP
                 && event["timestamp"]
@@ -450,64 +426,8 @@ impl Replay {
                 ));
             }
         }
-        let fake = Grouped::of(&fake_events);
-        let map = id_mapping(&captured, &fake, &self.response_ids);
-        for kind in ["channel", "playback", "recording"] {
-            let (c, f) = (
-                captured.entities_of(kind).len(),
-                fake.entities_of(kind).len(),
-            );
-            if c != f {
-                self.failures.push(format!(
-                    "{c} {kind}s in the capture, {f} from the fake: {:?} vs {:?}",
-                    captured.entities_of(kind),
-                    fake.entities_of(kind)
-                ));
-            }
-        }
-        for key in &captured.order {
-            let (kind, id) = key;
-            let expected = &captured.events[key];
-            let Some(fake_id) = lookup(&map, id) else {
-                self.failures
-                    .push(format!("{kind} {id}: no counterpart from the fake"));
-                continue;
-            };
-            let actual = fake
-                .events
-                .get(&(*kind, fake_id.to_string()))
-                .cloned()
-                .unwrap_or_default();
-            let types = |events: &[Value]| -> Vec<String> {
-                events
-                    .iter()
-                    .map(|e| e["type"].as_str().unwrap_or("").to_string())
-                    .collect()
-            };
-            let (mut e_types, mut a_types) = (types(expected), types(&actual));
-            if UNORDERED_CHANNELS.contains(&(self.capture.name.as_str(), id.as_str())) {
-                e_types.sort();
-                a_types.sort();
-            } else {
-                for (e, a) in expected.iter().zip(&actual) {
-                    for diff in compare::compare_shape(e, a) {
-                        self.failures
-                            .push(format!("{kind} {id} {}: {diff}", e["type"]));
-                    }
-                }
-            }
-            if e_types != a_types {
-                self.failures.push(format!(
-                    "{kind} {id}: events\n    fake:    {a_types:?}\n    capture: {e_types:?}"
-                ));
-            }
-        }
-        if captured.globals != fake.globals {
-            self.failures.push(format!(
-                "channel-less events: fake {:?}, capture {:?}",
-                fake.globals, captured.globals
-            ));
-        }
+        self.failures
+            .extend(events::compare_events(&captured, &fake, &mut self.ids));
     }
 }
 
@@ -537,11 +457,12 @@ async fn replay(name: &str) {
     let http = Http::new(&fake);
     let events = Events::connect(&fake, APP, true).await;
     let failures = Replay {
+        ids: IdMap::for_capture(&capture.entries),
         capture,
         fake,
         http,
         events,
-        response_ids: Vec::new(),
+        library: None,
         failures: Vec::new(),
     }
     .run()

@@ -1,8 +1,18 @@
-//! Comparing a JSON body from the fake (or any server) with one Asterisk
-//! sent: same keys, same value types, recursively; the same values where
-//! they are deterministic, after normalising what legitimately differs
-//! between two runs (ids, timestamps, Local channel sequence numbers,
-//! machine-specific strings).
+//! Comparing a JSON body or event from the fake (or any server) with one
+//! Asterisk sent: same keys and the same values, recursively, after
+//! normalising only what Asterisk makes up or what describes its machine:
+//!
+//! - ids Asterisk generated, rewritten through [`Normalizer::ids`];
+//! - timestamps (`timestamp`, `creationtime`, ...): any value in
+//!   Asterisk's format;
+//! - Local channel sequence numbers (`Local/wait@test-0000001f;1`);
+//! - build and host strings ([`MACHINE_KEYS`]) and the directories of
+//!   file paths (the file name must match).
+//!
+//! Arrays are compared as multisets: Asterisk lists containers in hash
+//! order (`formats`, `GET /channels`).
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -11,14 +21,10 @@ use serde_json::Value;
 pub struct Normalizer {
     /// `(captured id, id on the system under test)`, applied to captured strings.
     pub ids: Vec<(String, String)>,
-    /// Arrays whose length depends on the machine (the sounds installed,
-    /// log channels, modules): compare each element's shape with the first
-    /// captured element instead of element by element.
-    pub lenient_arrays: bool,
 }
 
 /// Keys whose string values describe the machine rather than ARI.
-const MACHINE_KEYS: &[&str] = &[
+pub const MACHINE_KEYS: &[&str] = &[
     "os",
     "kernel",
     "machine",
@@ -99,22 +105,73 @@ impl Normalizer {
 /// with a JSON path; empty when they match.
 pub fn compare(expected: &Value, actual: &Value, norm: &Normalizer) -> Vec<String> {
     let mut diffs = Vec::new();
-    walk(expected, actual, norm, "$", "", &mut diffs, false);
+    walk(expected, actual, norm, "$", "", &mut diffs);
     diffs
 }
 
-/// Differences in shape only: keys and value types, recursively.
-pub fn compare_shape(expected: &Value, actual: &Value) -> Vec<String> {
+fn sound_id(sound: &Value) -> &str {
+    sound["id"].as_str().unwrap_or("")
+}
+
+/// Differences between a `GET /sounds` listing Asterisk sent (`expected`)
+/// and the server's (`actual`), for the query's `lang` and `format`.
+///
+/// The fake models a subset of the sounds a real Asterisk has installed
+/// (its `library`: the ids of its unfiltered listing), so the listings
+/// are compared on that subset: every listed sound honours the query
+/// (each of its formats has the queried language and format), the ids
+/// listed are exactly the captured ones the library has (so the library
+/// has no sound the captured Asterisk lacked), and each listed sound has
+/// the captured sound's values (its formats as a set).
+pub fn compare_sound_listing(
+    expected: &Value,
+    actual: &Value,
+    library: &BTreeSet<String>,
+    lang: Option<&str>,
+    format: Option<&str>,
+) -> Vec<String> {
+    let (Some(expected), Some(actual)) = (expected.as_array(), actual.as_array()) else {
+        return compare(expected, actual, &Normalizer::default());
+    };
     let mut diffs = Vec::new();
-    walk(
-        expected,
-        actual,
-        &Normalizer::default(),
-        "$",
-        "",
-        &mut diffs,
-        true,
-    );
+    for sound in actual {
+        let formats = sound["formats"].as_array().map_or(&[][..], Vec::as_slice);
+        for f in formats {
+            let honours =
+                |key: &str, wanted: Option<&str>| wanted.is_none_or(|w| f[key].as_str() == Some(w));
+            if !honours("language", lang) || !honours("format", format) {
+                diffs.push(format!(
+                    "sound {:?}: {f} does not match lang={lang:?} format={format:?}",
+                    sound_id(sound)
+                ));
+            }
+        }
+    }
+    let want: BTreeSet<&str> = expected
+        .iter()
+        .map(sound_id)
+        .filter(|id| library.contains(*id))
+        .collect();
+    let got: BTreeSet<&str> = actual.iter().map(sound_id).collect();
+    let unlisted: Vec<&&str> = want.difference(&got).collect();
+    if !unlisted.is_empty() {
+        diffs.push(format!(
+            "sounds the capture lists and the fake has, not listed: {unlisted:?}"
+        ));
+    }
+    let extra: Vec<&&str> = got.difference(&want).collect();
+    if !extra.is_empty() {
+        diffs.push(format!(
+            "sounds listed that the capture does not list: {extra:?}"
+        ));
+    }
+    for sound in actual {
+        if let Some(captured) = expected.iter().find(|e| sound_id(e) == sound_id(sound)) {
+            for diff in compare(captured, sound, &Normalizer::default()) {
+                diffs.push(format!("sound {:?}: {diff}", sound_id(sound)));
+            }
+        }
+    }
     diffs
 }
 
@@ -136,7 +193,6 @@ fn walk(
     path: &str,
     key: &str,
     diffs: &mut Vec<String>,
-    shape_only: bool,
 ) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
@@ -150,26 +206,11 @@ fn walk(
             }
             for (k, ev) in e {
                 if let Some(av) = a.get(k) {
-                    walk(ev, av, norm, &format!("{path}.{k}"), k, diffs, shape_only);
+                    walk(ev, av, norm, &format!("{path}.{k}"), k, diffs);
                 }
             }
         }
         (Value::Array(e), Value::Array(a)) => {
-            if shape_only || (norm.lenient_arrays && e.len() != a.len()) {
-                if e.is_empty() != a.is_empty() {
-                    diffs.push(format!(
-                        "{path}: {} elements, expected {}",
-                        a.len(),
-                        e.len()
-                    ));
-                }
-                if let Some(first) = e.first() {
-                    for (i, item) in a.iter().enumerate() {
-                        walk(first, item, norm, &format!("{path}[{i}]"), key, diffs, true);
-                    }
-                }
-                return;
-            }
             if e.len() != a.len() {
                 diffs.push(format!(
                     "{path}: {} elements, expected {}",
@@ -184,7 +225,7 @@ fn walk(
                 let found = (0..a.len()).find(|j| {
                     !used[*j] && {
                         let mut d = Vec::new();
-                        walk(ev, &a[*j], norm, path, key, &mut d, false);
+                        walk(ev, &a[*j], norm, path, key, &mut d);
                         d.is_empty()
                     }
                 });
@@ -197,7 +238,7 @@ fn walk(
                             used.iter().position(|u| !u).unwrap_or(0)
                         };
                         if let Some(av) = a.get(j) {
-                            walk(ev, av, norm, &format!("{path}[{i}]"), key, diffs, false);
+                            walk(ev, av, norm, &format!("{path}[{i}]"), key, diffs);
                             used[j] = true;
                         }
                     }
@@ -205,9 +246,6 @@ fn walk(
             }
         }
         (Value::String(e), Value::String(a)) => {
-            if shape_only {
-                return;
-            }
             if is_asterisk_timestamp(e) {
                 if !is_asterisk_timestamp(a) {
                     diffs.push(format!("{path}: {a:?} is not an Asterisk timestamp"));
@@ -231,12 +269,12 @@ fn walk(
             }
         }
         (Value::Number(e), Value::Number(a)) => {
-            if !shape_only && e != a {
+            if e != a {
                 diffs.push(format!("{path}: {a}, expected {e}"));
             }
         }
         (Value::Bool(e), Value::Bool(a)) => {
-            if !shape_only && e != a {
+            if e != a {
                 diffs.push(format!("{path}: {a}, expected {e}"));
             }
         }
@@ -258,7 +296,6 @@ mod tests {
     fn normalises_what_differs_between_runs() {
         let norm = Normalizer {
             ids: vec![("1795370473.2".into(), "1700000000.0".into())],
-            lenient_arrays: false,
         };
         let expected = json!({
             "id": "1795370473.2",
@@ -286,12 +323,94 @@ mod tests {
             &norm,
         );
         assert_eq!(diffs.len(), 5, "{diffs:?}");
-        assert!(compare_shape(&json!({"a": [1]}), &json!({"a": [2, 3]})).is_empty());
-        assert!(!compare_shape(&json!({"a": [1]}), &json!({"a": ["2"]})).is_empty());
         assert_eq!(
             normalize_channel_name("PJSIP/alice-0000001f"),
             "PJSIP/alice-N"
         );
         assert_eq!(normalize_channel_name("cap-ring-1"), "cap-ring-1");
+    }
+
+    /// The captured `GET /sounds` responses: unfiltered, and
+    /// `lang=en&format=gsm`.
+    fn captured_listings() -> (Value, Value) {
+        let path = crate::captures::captures_dir().join("sounds.jsonl");
+        let capture = crate::captures::load_file(&path).expect("sounds capture loads");
+        let mut listings = capture.entries.iter().filter_map(|entry| match entry {
+            crate::captures::Entry::Rest(x) if x.path == "/ari/sounds" && x.status == 200 => {
+                Some((x.query.clone(), x.response.clone()))
+            }
+            _ => None,
+        });
+        let (Some((q1, all)), Some((q2, gsm))) = (listings.next(), listings.next()) else {
+            panic!("the sounds capture lists twice");
+        };
+        assert!(q1.is_empty());
+        let mut q2 = q2;
+        q2.sort();
+        assert_eq!(
+            q2,
+            [
+                ("format".into(), "gsm".into()),
+                ("lang".into(), "en".into())
+            ]
+        );
+        (all, gsm)
+    }
+
+    fn only(listing: &Value, library: &BTreeSet<String>) -> Value {
+        let items = listing.as_array().expect("a listing is an array");
+        Value::Array(
+            items
+                .iter()
+                .filter(|s| library.contains(sound_id(s)))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn sound_listings_compare_on_the_modelled_sounds() {
+        let (all, gsm) = captured_listings();
+        let library: BTreeSet<String> = ["hello-world", "digits/1", "queue-minutes"]
+            .map(String::from)
+            .into();
+        let filter = (Some("en"), Some("gsm"));
+        let none = (None, None);
+        let check =
+            |expected: &Value, actual: &Value, (lang, format): (Option<&str>, Option<&str>)| {
+                compare_sound_listing(expected, actual, &library, lang, format)
+            };
+        assert_eq!(
+            check(&all, &only(&all, &library), none),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(&gsm, &only(&gsm, &library), filter),
+            Vec::<String>::new()
+        );
+
+        // Planted fault: the `format` filter ignored (every format listed).
+        let diffs = check(&gsm, &only(&all, &library), filter);
+        let violations = diffs
+            .iter()
+            .filter(|d| d.contains("does not match"))
+            .count();
+        assert_eq!(violations, 3, "one slin format per sound: {diffs:#?}");
+        let values = diffs
+            .iter()
+            .filter(|d| d.contains("elements, expected"))
+            .count();
+        assert_eq!(values, 3, "each sound has one format too many: {diffs:#?}");
+
+        // A sound dropped, and one the captured Asterisk did not have.
+        let mut listed = only(&all, &library);
+        if let Some(items) = listed.as_array_mut() {
+            items.pop();
+            items.push(
+                json!({"id": "not-in-asterisk", "formats": [{"language": "en", "format": "gsm"}]}),
+            );
+        }
+        let diffs = check(&all, &listed, none);
+        assert_eq!(diffs.len(), 2, "{diffs:#?}");
     }
 }

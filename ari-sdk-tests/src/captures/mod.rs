@@ -1,5 +1,6 @@
 //! Captures of real Asterisk traffic (`shared/ari-captures/*.jsonl`):
-//! loading them, and comparing JSON by shape the way the captures tests do.
+//! loading them, and comparing bodies and events by value the way the
+//! captures replay does ([`compare`], [`events`]).
 //!
 //! The captures are data outside the repository; they are read from
 //! `ARI_CAPTURES_DIR`, or `../shared/ari-captures` beside the workspace.
@@ -12,6 +13,7 @@
 //! ```
 
 pub mod compare;
+pub mod events;
 
 use std::fs;
 use std::path::{Path, PathBuf};
