@@ -8,6 +8,7 @@ mod examples_support;
 
 use std::time::Instant;
 
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use examples_support::{channel_event_types, position, spawn_stasis_app, start_fake, WAIT};
 
 #[tokio::test]
@@ -50,6 +51,44 @@ async fn each_caller_hears_their_own_number_then_is_hung_up() {
     }
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk: a caller hears their number to its end before the
+/// hangup; a caller without a number hears nothing and is hung up.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer) = (&real.asterisk, &real.observer);
+    let app = spawn_stasis_app(asterisk, example::APP, example::app).await;
+
+    let alice = real
+        .call(example::EXTENSION, "wait20", Some("alice <5551001>"))
+        .await;
+    let anonymous = real.call(example::EXTENSION, "wait20", None).await;
+    for call in [&alice, &anonymous] {
+        observer.wait_destroyed(&call.app_side, REAL_WAIT).await;
+    }
+
+    let events = observer.channel_events(&alice.app_side);
+    let types = observer.channel_event_types(&alice.app_side);
+    let started = position(&types, "PlaybackStarted");
+    let finished = position(&types, "PlaybackFinished");
+    assert_eq!(events[started]["playback"]["media_uri"], "digits:5551001");
+    assert_eq!(events[finished]["playback"]["state"], "done");
+    assert!(
+        finished < position(&types, "ChannelHangupRequest"),
+        "{types:?}"
+    );
+
+    let types = observer.channel_event_types(&anonymous.app_side);
+    assert!(!types.iter().any(|t| t == "PlaybackStarted"), "{types:?}");
+    assert!(
+        types.iter().any(|t| t == "ChannelHangupRequest"),
+        "{types:?}"
+    );
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }
 
 #[test]

@@ -8,8 +8,9 @@ mod examples_support;
 
 use std::collections::BTreeSet;
 
-use fake_asterisk::{BridgeHistory, Call, FakeAsterisk};
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use fake_asterisk::{BridgeHistory, Call, FakeAsterisk};
 
 fn dial(fake: &FakeAsterisk, name: &str) -> Call {
     fake.phone(&format!("PJSIP/{name}"))
@@ -142,4 +143,69 @@ async fn callers_who_left_while_the_connection_was_down_are_let_go() {
     dave.hangup();
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk: the first caller waits alone, the second is bridged
+/// with them, the third waits; when the first leaves, the other two are
+/// bridged in a new bridge and the old one is destroyed.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer) = (&real.asterisk, &real.observer);
+    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let call = |name: &'static str| {
+        let real = &real;
+        async move {
+            real.call(example::EXTENSION, "wait60", Some(&format!("{name} <0>")))
+                .await
+        }
+    };
+    let alone = |id: &str| observer.is_up(id) && observer.bridge_of(id).is_none();
+
+    let alice = call("alice").await;
+    observer
+        .eventually("alice answered and waiting", |_| alone(&alice.app_side))
+        .await;
+    let bob = call("bob").await;
+    observer
+        .eventually("alice and bob bridged", |o| {
+            o.bridge_of(&alice.app_side).is_some()
+                && o.bridge_of(&alice.app_side) == o.bridge_of(&bob.app_side)
+        })
+        .await;
+    let first = observer.bridge_of(&alice.app_side).expect("bridge");
+    assert_eq!(
+        observer.bridge_members(&first),
+        [alice.app_side.clone(), bob.app_side.clone()]
+    );
+
+    let carol = call("carol").await;
+    observer
+        .eventually("carol answered and waiting", |_| alone(&carol.app_side))
+        .await;
+
+    // Alice leaves: bob is paired with carol in a new bridge.
+    real.hang_up(&alice).await;
+    observer
+        .eventually("bob and carol bridged", |o| {
+            o.bridge_of(&bob.app_side).is_some()
+                && o.bridge_of(&bob.app_side) == o.bridge_of(&carol.app_side)
+        })
+        .await;
+    let second = observer.bridge_of(&bob.app_side).expect("bridge");
+    assert_ne!(first, second);
+    observer
+        .eventually("the first bridge destroyed", |o| o.bridge_destroyed(&first))
+        .await;
+
+    // Carol leaves: bob waits alone again.
+    real.hang_up(&carol).await;
+    observer
+        .eventually("bob waiting alone again", |_| alone(&bob.app_side))
+        .await;
+    real.hang_up(&bob).await;
+    observer.wait_destroyed(&bob.app_side, REAL_WAIT).await;
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }

@@ -7,8 +7,9 @@
 mod example;
 mod examples_support;
 
-use fake_asterisk::{AnswerMode, BridgeHistory};
+use examples_support::real_asterisk::{RealAsterisk, RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use fake_asterisk::{AnswerMode, BridgeHistory};
 
 fn click() -> example::ClickToCall {
     example::ClickToCall {
@@ -141,4 +142,157 @@ async fn a_busy_second_party_is_announced_to_the_first() {
     );
     assert!(fake.bridge_history().is_empty(), "nobody was bridged");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk with IAX2 loopback phones (`IAX2/alice` and
+/// `IAX2/bob` answer, `IAX2/carol` never does): alice is called, hears the
+/// hold prompt, bob is called and the two are bridged; when bob hangs up
+/// the application hangs alice up and reports, its panel having followed
+/// both endpoints. Then a call to carol, who does not answer.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
+    let app = spawn_app(asterisk, example::APP, |ari, events| {
+        example::app(
+            ari,
+            events,
+            example::ClickToCall {
+                from: "IAX2/alice".into(),
+                to: "IAX2/bob".into(),
+            },
+        )
+    })
+    .await;
+
+    // The application's legs are the channels that enter its bridge.
+    observer
+        .eventually("two legs bridged", |o| {
+            o.events().iter().any(|e| {
+                e["type"] == "ChannelEnteredBridge"
+                    && e["bridge"]["id"]
+                        .as_str()
+                        .is_some_and(|b| o.bridge_members(b).len() == 2)
+            })
+        })
+        .await;
+    let bridge = observer
+        .events()
+        .iter()
+        .find(|e| e["type"] == "ChannelEnteredBridge")
+        .and_then(|e| e["bridge"]["id"].as_str().map(str::to_string))
+        .expect("the bridge");
+    let legs = observer.bridge_members(&bridge);
+    let name_of = |id: &str| {
+        observer.channel_events(id)[0]["channel"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        name_of(&legs[0]).starts_with("IAX2/alice"),
+        "{}",
+        name_of(&legs[0])
+    );
+    assert!(
+        name_of(&legs[1]).starts_with("IAX2/bob"),
+        "{}",
+        name_of(&legs[1])
+    );
+    assert_eq!(
+        observer.played_on(&format!("channel:{}", legs[0])),
+        ["sound:pls-hold-while-try"]
+    );
+
+    control
+        .channels()
+        .hangup(&legs[1])
+        .await
+        .expect("bob's leg hung up");
+    observer.wait_destroyed(&legs[0], REAL_WAIT).await;
+    let report = app.finish(REAL_WAIT).await.expect("the call went through");
+    assert_eq!(report.bridge.as_deref(), Some(bridge.as_str()));
+    assert_eq!(report.failure, None);
+    // IAX2 peers without `qualify` have no endpoint state ("unknown") and
+    // fall back to device state UNKNOWN, not NOT_INUSE as a PJSIP phone.
+    for device in ["IAX2/alice", "IAX2/bob"] {
+        let states: Vec<&str> = report
+            .device_states
+            .iter()
+            .filter(|(d, _)| d == device)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        assert_eq!(states[..2], ["RINGING", "INUSE"], "{report:?}");
+        assert!(
+            report
+                .endpoint_states
+                .iter()
+                .any(|(e, _, channels)| e == device && *channels == 1),
+            "{report:?}"
+        );
+    }
+
+    // One application name at a time on a server: the next scenario runs
+    // after this one, not beside it, with an observer of its own.
+    no_answer(asterisk).await;
+    real.close().await;
+}
+
+/// `IAX2/carol` rings and never answers: after the application's 30 s the
+/// call to her is dropped, the click reports her failure, and nobody was
+/// bridged.
+async fn no_answer(asterisk: &RealAsterisk) {
+    let observer = asterisk.observe().await;
+    let app = spawn_app(asterisk, example::APP, |ari, events| {
+        example::app(
+            ari,
+            events,
+            example::ClickToCall {
+                from: "IAX2/alice".into(),
+                to: "IAX2/carol".into(),
+            },
+        )
+    })
+    .await;
+    let report = app.finish(REAL_WAIT * 2).await.expect("the app returns");
+    assert_eq!(report.bridge, None);
+    let failure = report.failure.expect("a failure");
+    assert!(failure.starts_with("IAX2/carol"), "{failure}");
+    let alice_leg = observer
+        .events()
+        .iter()
+        .find(|e| {
+            e["type"] == "PlaybackStarted"
+                && e["playback"]["media_uri"] == "sound:pls-hold-while-try"
+        })
+        .and_then(|e| e["playback"]["target_uri"].as_str().map(str::to_string))
+        .expect("alice was told to hold");
+    // The kit's IAX2/alice hangs up 30 s after answering, about when the
+    // application gives up on carol: she may be gone before she is told.
+    let told = observer.played_on(&alice_leg);
+    assert!(
+        told == ["sound:pls-hold-while-try"]
+            || told == ["sound:pls-hold-while-try", "sound:number-not-answering"],
+        "{told:?}"
+    );
+    let carol = asterisk
+        .control()
+        .await
+        .endpoints()
+        .get("IAX2", "carol")
+        .await
+        .expect("carol's endpoint");
+    assert!(
+        carol.channel_ids.is_empty(),
+        "carol's call was dropped: {carol:?}"
+    );
+    assert!(
+        !observer
+            .events()
+            .iter()
+            .any(|e| e["type"] == "ChannelEnteredBridge"),
+        "nobody was bridged"
+    );
+    observer.close().await;
 }

@@ -7,8 +7,9 @@
 mod example;
 mod examples_support;
 
-use fake_asterisk::{Call, FakeAsterisk};
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use fake_asterisk::{Call, FakeAsterisk};
 
 fn bridge_of(fake: &FakeAsterisk, call: &Call) -> Option<String> {
     fake.channel_features(call.channel_id())?.bridge
@@ -118,6 +119,13 @@ async fn a_member_who_left_while_the_connection_was_down_leaves_the_room() {
         fake.bridge_channels(&room).is_some_and(|c| c.len() == 2)
     })
     .await;
+    // Bob's join is done (its announcement is the application's last
+    // request for it): the fake refuses new connections while the
+    // websocket is down, so a join still under way would fail.
+    eventually("both joins announced", || {
+        fake.played_on_bridge(&room) == ["sound:confbridge-join"; 2]
+    })
+    .await;
 
     // Alice hangs up while the application hears nothing.
     while_disconnected(&fake, || alice.hangup()).await;
@@ -131,4 +139,77 @@ async fn a_member_who_left_while_the_connection_was_down_leaves_the_room() {
     eventually("the room closed", || fake.bridge_channels(&room).is_none()).await;
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk: callers share one room; the first hears that they
+/// are alone, every join and leave is announced to the room, a caller who
+/// presses the mute key twice hears "muted" then "unmuted", and the room is
+/// destroyed when the last caller leaves.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
+    let app = spawn_app(asterisk, example::APP, example::app).await;
+
+    let alice = real
+        .call(example::EXTENSION, "wait60", Some("alice <1>"))
+        .await;
+    observer
+        .eventually("alice in the room", |o| {
+            o.bridge_of(&alice.app_side).is_some()
+        })
+        .await;
+    let room = observer.bridge_of(&alice.app_side).expect("room");
+    let on_alice = format!("channel:{}", alice.app_side);
+    observer
+        .eventually("alice told she is alone", |o| {
+            o.played_on(&on_alice) == ["sound:conf-onlyperson"]
+        })
+        .await;
+
+    // Bob presses the mute key ~3 s after he is answered, and again ~3 s
+    // later (the caller extension `conf`).
+    let bob = real.call(example::EXTENSION, "conf", Some("bob <2>")).await;
+    let carol = real
+        .call(example::EXTENSION, "wait60", Some("carol <3>"))
+        .await;
+    observer
+        .eventually("all three in the room", |o| {
+            o.bridge_members(&room).len() == 3
+        })
+        .await;
+    let on_room = format!("bridge:{room}");
+    observer
+        .eventually("three joins announced", |o| {
+            o.played_on(&on_room) == ["sound:confbridge-join"; 3]
+        })
+        .await;
+    let on_bob = format!("channel:{}", bob.app_side);
+    observer
+        .eventually("bob muted, then unmuted", |o| {
+            o.played_on(&on_bob) == ["sound:conf-muted", "sound:conf-unmuted"]
+        })
+        .await;
+
+    real.hang_up(&alice).await;
+    observer
+        .eventually("alice's leave announced", |o| {
+            o.played_on(&on_room).last().map(String::as_str) == Some("sound:confbridge-leave")
+        })
+        .await;
+    assert_eq!(
+        observer.bridge_members(&room),
+        [bob.app_side.clone(), carol.app_side.clone()]
+    );
+    for phone in [&bob.phone, &carol.phone] {
+        // Bob's caller extension may already have hung up.
+        let _ = control.channels().hangup(phone).await;
+    }
+    observer
+        .eventually("the room closed", |o| o.bridge_destroyed(&room))
+        .await;
+    observer.wait_destroyed(&carol.app_side, REAL_WAIT).await;
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }

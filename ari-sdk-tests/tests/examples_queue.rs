@@ -9,8 +9,9 @@ mod examples_support;
 
 use std::collections::BTreeSet;
 
-use fake_asterisk::{Call, FakeAsterisk};
+use examples_support::real_asterisk::{LocalCall, Observer, RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use fake_asterisk::{Call, FakeAsterisk};
 
 fn dial(fake: &FakeAsterisk, name: &str, extension: &str) -> Call {
     fake.phone(&format!("PJSIP/{name}"))
@@ -117,4 +118,80 @@ async fn customers_who_left_while_the_connection_was_down_leave_the_queue() {
     agent.hangup();
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk: customers wait in the order they call; an agent takes
+/// the one who waited longest; an agent whose customer leaves takes the next;
+/// a customer whose agent leaves is hung up; a free agent takes a new
+/// customer at once.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
+    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let call = |extension: &'static str, name: &'static str| {
+        let real = &real;
+        async move {
+            real.call(extension, "wait60", Some(&format!("{name} <0>")))
+                .await
+        }
+    };
+    let waiting =
+        |o: &Observer, c: &LocalCall| o.is_up(&c.app_side) && o.bridge_of(&c.app_side).is_none();
+    let talking = |o: &Observer, a: &LocalCall, b: &LocalCall| {
+        o.bridge_of(&a.app_side).is_some_and(|bridge| {
+            o.bridge_members(&bridge) == [a.app_side.clone(), b.app_side.clone()]
+                || o.bridge_members(&bridge) == [b.app_side.clone(), a.app_side.clone()]
+        })
+    };
+
+    let mut customers = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let customer = call(example::CUSTOMER_EXTENSION, name).await;
+        observer
+            .eventually(&format!("{name} waiting"), |o| waiting(o, &customer))
+            .await;
+        customers.push(customer);
+    }
+    let [alice, bob, carol] = &customers[..] else {
+        unreachable!()
+    };
+
+    let ann = call(example::AGENT_EXTENSION, "ann").await;
+    observer
+        .eventually("ann takes alice, who waited longest", |o| {
+            talking(o, alice, &ann)
+        })
+        .await;
+    assert!(waiting(observer, bob) && waiting(observer, carol));
+    let ben = call(example::AGENT_EXTENSION, "ben").await;
+    observer
+        .eventually("ben takes bob", |o| talking(o, bob, &ben))
+        .await;
+    assert!(waiting(observer, carol));
+
+    real.hang_up(alice).await;
+    observer
+        .eventually("ann takes carol", |o| talking(o, carol, &ann))
+        .await;
+    real.hang_up(&ben).await;
+    observer.wait_destroyed(&bob.app_side, REAL_WAIT).await;
+
+    real.hang_up(carol).await;
+    observer.wait_destroyed(&carol.app_side, REAL_WAIT).await;
+    let dave = call(example::CUSTOMER_EXTENSION, "dave").await;
+    observer
+        .eventually("ann takes dave without a wait", |o| talking(o, &dave, &ann))
+        .await;
+    assert!(
+        observer.is_up(&ann.app_side),
+        "agents stay between customers"
+    );
+    for phone in [&dave.phone, &ann.phone] {
+        control.channels().hangup(phone).await.expect("hang up");
+    }
+    observer.wait_destroyed(&ann.app_side, REAL_WAIT).await;
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }

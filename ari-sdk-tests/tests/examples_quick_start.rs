@@ -8,14 +8,24 @@
 // build.rs drops its module docs, which `include!` cannot take.
 include!(concat!(env!("OUT_DIR"), "/quick_start.rs"));
 
+mod examples_support;
+
 use std::time::Duration;
 
+use examples_support::position;
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use fake_asterisk::{FakeAsterisk, Step};
 
 const APP: &str = "quick-start";
 const WAIT: Duration = Duration::from_secs(10);
 
+// The quick start reads its server from the process environment, so one
+// binary serves one server: the fake, or the real Asterisk when there is one.
 #[test]
+#[cfg_attr(
+    real_asterisk,
+    ignore = "this build serves the real Asterisk (ARI_TEST_URL)"
+)]
 fn the_quick_start_serves_calls() {
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let fake = runtime.block_on(async {
@@ -80,5 +90,70 @@ fn the_quick_start_serves_calls() {
             .collect::<Vec<_>>();
         // The first greeting was cut short, the second heard to its end.
         assert_eq!(finished, ["failed", "done"]);
+    });
+}
+
+/// The extension of the real Asterisk's dialplan that enters the quick
+/// start's application.
+const REAL_EXTENSION: &str = "700";
+
+/// The same on a real Asterisk: a caller who hangs up during the greeting,
+/// then one who hears it to the end and is hung up.
+#[test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+fn real_asterisk() {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    std::env::set_var("ARI_URL", std::env::var("ARI_TEST_URL").unwrap_or_default());
+    std::env::set_var(
+        "ARI_USERNAME",
+        std::env::var("ARI_TEST_USERNAME").unwrap_or_default(),
+    );
+    std::env::set_var(
+        "ARI_PASSWORD",
+        std::env::var("ARI_TEST_PASSWORD").unwrap_or_default(),
+    );
+    std::env::set_var("ARI_APPLICATION", APP);
+    runtime.block_on(async {
+        let real = RealTest::start().await;
+        let (observer, control) = (&real.observer, &real.control);
+        std::thread::spawn(|| {
+            if let Err(error) = main() {
+                panic!("the quick start failed: {error}");
+            }
+        });
+        let registered = async {
+            while control.applications().get(APP).await.is_err() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(REAL_WAIT, registered)
+            .await
+            .expect("the quick start registers its application");
+
+        let early = real
+            .call(REAL_EXTENSION, "hangup05", Some("early <1>"))
+            .await;
+        observer.wait_destroyed(&early.app_side, REAL_WAIT).await;
+        let alice = real.call(REAL_EXTENSION, "wait20", Some("alice <2>")).await;
+        observer.wait_destroyed(&alice.app_side, REAL_WAIT).await;
+
+        let finished = |id: &str| {
+            observer
+                .channel_events(id)
+                .into_iter()
+                .filter(|e| e["type"] == "PlaybackFinished")
+                .map(|e| e["playback"]["state"].clone())
+                .collect::<Vec<_>>()
+        };
+        // The first greeting was cut short, the second heard to its end,
+        // and then the quick start hung up.
+        assert_eq!(finished(&early.app_side), ["failed"]);
+        assert_eq!(finished(&alice.app_side), ["done"]);
+        let types = observer.channel_event_types(&alice.app_side);
+        assert!(
+            position(&types, "PlaybackFinished") < position(&types, "ChannelHangupRequest"),
+            "{types:?}"
+        );
+        real.close().await;
     });
 }

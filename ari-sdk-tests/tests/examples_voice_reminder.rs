@@ -9,6 +9,7 @@ mod examples_support;
 
 use std::time::{Duration, Instant};
 
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, WAIT};
 
 const MINUTE: Duration = Duration::from_millis(150);
@@ -118,4 +119,94 @@ fn endpoints_come_from_channel_names() {
         example::endpoint_of("Local/100@default"),
         "Local/100@default"
     );
+}
+
+/// On a real Asterisk, with one keyed "minute" lasting a second: the caller
+/// keys `1#` and speaks (caller extension `remind`); the application plays
+/// the prompts, records the reminder and hangs up; a second later it calls
+/// the caller's endpoint back, plays the recording and goodbye, and deletes
+/// the recording.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
+    let app = spawn_app(asterisk, example::APP, |ari, events| {
+        example::app(ari, events, Duration::from_secs(1))
+    })
+    .await;
+
+    let alice = real
+        .call(example::EXTENSION, "remind", Some("alice <5551001>"))
+        .await;
+    observer.wait_destroyed(&alice.app_side, REAL_WAIT).await;
+    assert_eq!(
+        observer.played_on(&format!("channel:{}", alice.app_side)),
+        [
+            "sound:queue-minutes",
+            "sound:beep",
+            "sound:you-entered",
+            "number:1",
+            "sound:queue-minutes",
+            "sound:auth-thankyou",
+        ]
+    );
+    let recorded: Vec<_> = observer
+        .channel_events(&alice.app_side)
+        .into_iter()
+        .filter(|e| e["type"] == "RecordingFinished")
+        .collect();
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    let reminder = recorded[0]["recording"]["name"]
+        .as_str()
+        .expect("the recording's name")
+        .to_string();
+
+    // The call back plays the recording on a channel of the caller's
+    // endpoint, then goodbye.
+    let media = format!("recording:{reminder}");
+    observer
+        .eventually("the reminder played back", |o| {
+            o.events()
+                .iter()
+                .any(|e| e["type"] == "PlaybackStarted" && e["playback"]["media_uri"] == media)
+        })
+        .await;
+    let target = observer
+        .events()
+        .iter()
+        .find(|e| e["type"] == "PlaybackStarted" && e["playback"]["media_uri"] == media)
+        .and_then(|e| e["playback"]["target_uri"].as_str().map(str::to_string))
+        .expect("the call back's channel");
+    let callback = target
+        .strip_prefix("channel:")
+        .expect("a channel")
+        .to_string();
+    assert_ne!(callback, alice.app_side);
+    observer.wait_destroyed(&callback, REAL_WAIT).await;
+    assert_eq!(
+        observer.played_on(&target),
+        [media.clone(), "sound:goodbye".into()]
+    );
+    let callback_name = observer.channel_events(&callback)[0]["channel"]["name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        callback_name.starts_with(&format!("Local/{}@", example::EXTENSION)),
+        "the caller's endpoint is called back: {callback_name}"
+    );
+    for _ in 0..50 {
+        if control.recordings().get_stored(&reminder).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let gone = control.recordings().get_stored(&reminder).await;
+    assert!(
+        gone.as_ref().is_err_and(|e| e.is_not_found()),
+        "the delivered reminder is deleted: {gone:?}"
+    );
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }

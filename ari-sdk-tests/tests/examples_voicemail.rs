@@ -9,8 +9,9 @@ mod examples_support;
 
 use std::time::Duration;
 
-use fake_asterisk::FakeAsterisk;
+use examples_support::real_asterisk::{RealTest, REAL_WAIT};
 use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use fake_asterisk::FakeAsterisk;
 
 async fn recording_started(fake: &FakeAsterisk, channel_id: &str) {
     let target = format!("channel:{channel_id}");
@@ -138,4 +139,114 @@ async fn a_message_left_while_the_connection_was_down_is_counted() {
     assert_eq!(messages(&fake).len(), 1);
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;
+}
+
+/// On a real Asterisk (it empties mailbox 1001 first): a caller who presses
+/// `#` after speaking hears the prompt, the beep and goodbye, and leaves a
+/// message; a caller who hangs up while speaking leaves one too; the owner
+/// hears the count and the messages, deletes the one playing with `7`, and
+/// the mailbox counts follow.
+#[tokio::test]
+#[cfg_attr(not(real_asterisk), ignore = "needs a real Asterisk: set ARI_TEST_URL")]
+async fn real_asterisk() {
+    let real = RealTest::start().await;
+    let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
+    for name in example::messages(control, example::MAILBOX)
+        .await
+        .expect("messages")
+    {
+        control
+            .recordings()
+            .delete_stored(&name)
+            .await
+            .expect("an old message deleted");
+    }
+    control
+        .mailboxes()
+        .update(example::MAILBOX, 0, 0)
+        .await
+        .expect("the mailbox emptied");
+    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let counts = || async {
+        let mailbox = control
+            .mailboxes()
+            .get(example::MAILBOX)
+            .await
+            .expect("the mailbox");
+        (mailbox.old_messages, mailbox.new_messages)
+    };
+
+    // Alice waits for the beep, speaks and presses `#` (caller `talkhash`).
+    let alice = real
+        .call(example::LEAVE_EXTENSION, "talkhash", Some("alice <1>"))
+        .await;
+    observer.wait_destroyed(&alice.app_side, REAL_WAIT).await;
+    // The beep is part of the recording on a real Asterisk, not a playback.
+    assert_eq!(
+        observer.played_on(&format!("channel:{}", alice.app_side)),
+        ["sound:vm-intro", "sound:vm-goodbye"]
+    );
+    let first = example::messages(control, example::MAILBOX)
+        .await
+        .expect("messages");
+    assert_eq!(first.len(), 1, "{first:?}");
+    let recorded: Vec<_> = observer
+        .channel_events(&alice.app_side)
+        .into_iter()
+        .filter(|e| e["type"] == "RecordingFinished")
+        .collect();
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    assert_eq!(recorded[0]["recording"]["name"], first[0].as_str());
+    assert_eq!(counts().await, (0, 1));
+
+    // Bob speaks and hangs up (caller `talk`): his message is kept too.
+    let bob = real
+        .call(example::LEAVE_EXTENSION, "talk", Some("bob <2>"))
+        .await;
+    observer.wait_destroyed(&bob.app_side, REAL_WAIT).await;
+    let mut both = Vec::new();
+    for _ in 0..50 {
+        both = example::messages(control, example::MAILBOX)
+            .await
+            .expect("messages");
+        if both.len() == 2 && counts().await == (0, 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0], first[0], "names sort oldest first");
+    assert_eq!(counts().await, (0, 2));
+
+    // The owner presses 7 ~4 s in (caller `listen7`), during a message.
+    let owner = real
+        .call(example::LISTEN_EXTENSION, "listen7", Some("owner <1001>"))
+        .await;
+    observer.wait_destroyed(&owner.app_side, REAL_WAIT).await;
+    let heard = observer.played_on(&format!("channel:{}", owner.app_side));
+    assert_eq!(
+        heard[..3],
+        ["sound:vm-youhave", "number:2", "sound:vm-messages"],
+        "{heard:?}"
+    );
+    let deleted_at = heard
+        .iter()
+        .position(|m| m == "sound:vm-deleted")
+        .unwrap_or_else(|| panic!("a message deleted: {heard:?}"));
+    let deleted = heard[deleted_at - 1]
+        .strip_prefix("recording:")
+        .unwrap_or_else(|| panic!("a message was playing: {heard:?}"))
+        .to_string();
+    assert_eq!(heard.last().map(String::as_str), Some("sound:vm-goodbye"));
+    let kept: Vec<String> = both.iter().filter(|m| **m != deleted).cloned().collect();
+    assert_eq!(kept.len(), 1, "{deleted} is one of {both:?}");
+    assert_eq!(
+        example::messages(control, example::MAILBOX)
+            .await
+            .expect("messages"),
+        kept
+    );
+    assert_eq!(counts().await, (1, 0), "one heard, none new");
+    app.stop().await.expect("the app ends cleanly");
+    real.close().await;
 }

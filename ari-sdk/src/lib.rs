@@ -81,7 +81,7 @@ pub mod timestamp;
 pub mod unknown_event;
 
 pub use client::Client;
-pub use config::Config;
+pub use config::{Config, ConfigBuilder};
 pub use error::{Error, HttpErrorKind};
 pub use timestamp::Timestamp;
 

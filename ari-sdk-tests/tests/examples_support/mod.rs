@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod real_asterisk;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -35,13 +37,48 @@ pub struct Running<T> {
     task: JoinHandle<T>,
 }
 
-/// An SDK client for `app` on the fake, and the event subscription once the
+/// Where an example's application connects: the fake, or a real Asterisk
+/// ([`real_asterisk::RealAsterisk`]).
+pub trait Server {
+    /// ARI's base URL (`http://host:port/ari`).
+    fn url(&self) -> String;
+    /// ARI user name.
+    fn username(&self) -> String;
+    /// ARI password.
+    fn password(&self) -> String;
+}
+
+impl<S: Server> Server for &S {
+    fn url(&self) -> String {
+        (**self).url()
+    }
+    fn username(&self) -> String {
+        (**self).username()
+    }
+    fn password(&self) -> String {
+        (**self).password()
+    }
+}
+
+impl Server for FakeAsterisk {
+    fn url(&self) -> String {
+        FakeAsterisk::url(self)
+    }
+    fn username(&self) -> String {
+        FakeAsterisk::username(self).to_string()
+    }
+    fn password(&self) -> String {
+        FakeAsterisk::password(self).to_string()
+    }
+}
+
+/// An SDK client for `app` on `server`, and the event subscription once the
 /// application is registered.
 pub async fn connect(
-    fake: &FakeAsterisk,
+    server: &impl Server,
     app: &str,
 ) -> (Ari, EventStream<Event>, Subscription<Event>) {
-    let ari = client(fake, app).await;
+    let ari = client(server, app).await;
     let stream = ari.event_stream().expect("event stream");
     let mut events = stream.subscribe();
     tokio::time::timeout(WAIT, async {
@@ -57,12 +94,12 @@ pub async fn connect(
     (ari, stream, events)
 }
 
-/// An SDK client for `app` on the fake.
-async fn client(fake: &FakeAsterisk, app: &str) -> Ari {
+/// An SDK client for `app` on `server`.
+async fn client(server: &impl Server, app: &str) -> Ari {
     let config = Config::builder()
-        .url(fake.url())
-        .username(fake.username())
-        .password(fake.password())
+        .url(server.url())
+        .username(server.username())
+        .password(server.password())
         .application(app)
         .build()
         .expect("config");
@@ -71,10 +108,10 @@ async fn client(fake: &FakeAsterisk, app: &str) -> Ari {
         .expect("Ari::connect (version check included)")
 }
 
-/// Connects to the fake as `app` with the handles' entry point and, once
+/// Connects to `server` as `app` with the handles' entry point and, once
 /// the application is registered, runs `run(stasis_app)` in a task.
 pub async fn spawn_stasis_app<F, T>(
-    fake: &FakeAsterisk,
+    server: &impl Server,
     app: &str,
     run: impl FnOnce(StasisApp) -> F,
 ) -> Running<T>
@@ -82,7 +119,7 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let ari = client(fake, app).await;
+    let ari = client(server, app).await;
     let stasis = ari.stasis_app().expect("stasis app");
     let stream = stasis.event_stream().clone();
     let mut state = stream.state_changes();
@@ -98,9 +135,9 @@ where
     Running { ari, stream, task }
 }
 
-/// Connects to the fake as `app` and runs `run(ari, events)` in a task.
+/// Connects to `server` as `app` and runs `run(ari, events)` in a task.
 pub async fn spawn_app<F, T>(
-    fake: &FakeAsterisk,
+    server: &impl Server,
     app: &str,
     run: impl FnOnce(Ari, Subscription<Event>) -> F,
 ) -> Running<T>
@@ -108,7 +145,7 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let (ari, stream, events) = connect(fake, app).await;
+    let (ari, stream, events) = connect(server, app).await;
     let task = tokio::spawn(run(ari.clone(), events));
     Running { ari, stream, task }
 }
@@ -153,7 +190,7 @@ pub fn channel_event_types(fake: &FakeAsterisk, channel_id: &str) -> Vec<String>
         .collect()
 }
 
-fn concerns_channel(event: &Value, channel_id: &str) -> bool {
+pub fn concerns_channel(event: &Value, channel_id: &str) -> bool {
     event["channel"]["id"] == channel_id
         || event["playback"]["target_uri"] == format!("channel:{channel_id}")
         || event["recording"]["target_uri"] == format!("channel:{channel_id}")
