@@ -92,7 +92,19 @@ pub fn generate_module(
 ) -> Result<Vec<ari_codegen::GeneratedFile>, Box<dyn std::error::Error>> {
     let api = Api::merge(&target.spec);
     let major = target.major;
-    let since = |key: &ari_spec::ItemKey| history.first_release(major, key).map(str::to_string);
+    // "Available since 22.0.0" in the v22 module tells its reader nothing:
+    // only a release after the line's first one is worth a line of docs.
+    let line_start = history
+        .release_table()
+        .line(major)
+        .first()
+        .map(|release| release.tag.as_str());
+    let since = |key: &ari_spec::ItemKey| {
+        history
+            .first_release(major, key)
+            .filter(|release| Some(*release) != line_start)
+            .map(str::to_string)
+    };
     Ok(ari_codegen::generate(
         &api,
         &Options::sdk(major, target.release.clone()),

@@ -159,8 +159,6 @@ impl<'a> Asterisk<'a> {
     /// # Response
     ///
     /// `AsteriskInfo`, decoded into `AsteriskInfo`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get_info(&self) -> GetInfo {
         let request = crate::runtime::Request::new(&GET_INFO, &[]);
         GetInfo {
@@ -457,8 +455,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Missing variable parameter.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get_global_var(&self, variable: impl Into<String>) -> GetGlobalVar {
         let mut request = crate::runtime::Request::new(&GET_GLOBAL_VAR, &[]);
         request.query("variable", variable.into());
@@ -489,8 +485,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Missing variable parameter.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn set_global_var(&self, variable: impl Into<String>) -> SetGlobalVar {
         let mut request = crate::runtime::Request::new(&SET_GLOBAL_VAR, &[]);
         request.query("variable", variable.into());
@@ -680,8 +674,6 @@ static GET_INFO: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Asterisk::get_info`](Asterisk::get_info): `GET /asterisk/info`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetInfo {
@@ -695,8 +687,6 @@ impl GetInfo {
     /// Filter information returned
     ///
     /// Several values are sent comma-separated.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn only(mut self, only: impl IntoIterator<Item = Only>) -> Self {
         self.request
             .query_list(
@@ -1215,8 +1205,6 @@ static GET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Asterisk::get_global_var`](Asterisk::get_global_var): `GET /asterisk/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetGlobalVar {
@@ -1262,8 +1250,6 @@ static SET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Asterisk::set_global_var`](Asterisk::set_global_var): `POST /asterisk/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetGlobalVar {
@@ -1275,8 +1261,6 @@ impl SetGlobalVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -1310,20 +1294,12 @@ impl ::std::future::IntoFuture for SetGlobalVar {
 #[non_exhaustive]
 pub enum Only {
     /// `build`
-    ///
-    /// Available since Asterisk 13.0.0.
     Build,
     /// `system`
-    ///
-    /// Available since Asterisk 13.0.0.
     System,
     /// `config`
-    ///
-    /// Available since Asterisk 13.0.0.
     Config,
     /// `status`
-    ///
-    /// Available since Asterisk 13.0.0.
     Status,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -25,8 +25,6 @@ impl<'a> Channels<'a> {
     /// # Response
     ///
     /// `List[Channel]`, decoded into `Vec<Channel>`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -71,8 +69,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -99,8 +95,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get(&self, channel_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -148,8 +142,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -188,8 +180,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid reason for hangup provided
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn hangup(&self, channel_id: impl AsRef<str>) -> Hangup {
         let request = crate::runtime::Request::new(
             &HANGUP,
@@ -226,8 +216,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -336,8 +324,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
             &ANSWER,
@@ -367,8 +353,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
             &RING,
@@ -398,8 +382,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
             &RING_STOP,
@@ -438,8 +420,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): DTMF is required
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
             &SEND_DTMF,
@@ -470,8 +450,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Mute {
         let mut request = crate::runtime::Request::new(
             &MUTE,
@@ -503,8 +481,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn unmute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Unmute {
         let mut request = crate::runtime::Request::new(
             &UNMUTE,
@@ -535,8 +511,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
             &HOLD,
@@ -566,8 +540,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
             &UNHOLD,
@@ -603,8 +575,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -634,8 +604,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -667,8 +635,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
             &START_SILENCE,
@@ -698,8 +664,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
             &STOP_SILENCE,
@@ -739,8 +703,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn play(&self, channel_id: impl AsRef<str>, media: impl Into<String>) -> Play {
         let mut request = crate::runtime::Request::new(
             &PLAY,
@@ -781,8 +743,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -832,8 +792,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -872,8 +830,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -914,8 +870,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -960,8 +914,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn snoop_channel(
         &self,
         channel_id: impl AsRef<str>,
@@ -1006,8 +958,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn snoop_channel_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -1066,8 +1016,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -1118,8 +1066,6 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
@@ -1131,8 +1077,6 @@ impl Originate {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1141,8 +1085,6 @@ impl Originate {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1151,8 +1093,6 @@ impl Originate {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1171,8 +1111,6 @@ impl Originate {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1181,8 +1119,6 @@ impl Originate {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1191,8 +1127,6 @@ impl Originate {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1203,8 +1137,6 @@ impl Originate {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1213,8 +1145,6 @@ impl Originate {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1234,8 +1164,6 @@ impl Originate {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1244,8 +1172,6 @@ impl Originate {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1308,8 +1234,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -1360,8 +1284,6 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
@@ -1373,8 +1295,6 @@ impl OriginateWithId {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1383,8 +1303,6 @@ impl OriginateWithId {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1393,8 +1311,6 @@ impl OriginateWithId {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1413,8 +1329,6 @@ impl OriginateWithId {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1423,8 +1337,6 @@ impl OriginateWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1433,8 +1345,6 @@ impl OriginateWithId {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1445,8 +1355,6 @@ impl OriginateWithId {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1455,8 +1363,6 @@ impl OriginateWithId {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1476,8 +1382,6 @@ impl OriginateWithId {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1545,8 +1449,6 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hangup {
@@ -1560,8 +1462,6 @@ impl Hangup {
     /// Reason for hanging up the channel
     ///
     /// Default: `normal`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn reason(mut self, reason: Reason) -> Self {
         self.request.query("reason", reason.as_str().to_string());
         self
@@ -1618,8 +1518,6 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ContinueInDialplan {
@@ -1631,8 +1529,6 @@ impl ContinueInDialplan {
     /// `context` (query parameter).
     ///
     /// The context to continue to.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1641,8 +1537,6 @@ impl ContinueInDialplan {
     /// `extension` (query parameter).
     ///
     /// The extension to continue to.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1651,8 +1545,6 @@ impl ContinueInDialplan {
     /// `priority` (query parameter).
     ///
     /// The priority to continue to.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1834,8 +1726,6 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Answer {
@@ -1886,8 +1776,6 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Ring {
@@ -1938,8 +1826,6 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RingStop {
@@ -1995,8 +1881,6 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendDtmf {
@@ -2008,8 +1892,6 @@ impl SendDtmf {
     /// `dtmf` (query parameter).
     ///
     /// DTMF To send.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
@@ -2020,8 +1902,6 @@ impl SendDtmf {
     /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn before(mut self, before: i64) -> Self {
         self.request.query("before", before.to_string());
         self
@@ -2032,8 +1912,6 @@ impl SendDtmf {
     /// Amount of time in between DTMF digits (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn between(mut self, between: i64) -> Self {
         self.request.query("between", between.to_string());
         self
@@ -2044,8 +1922,6 @@ impl SendDtmf {
     /// Length of each DTMF digit (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn duration(mut self, duration: i64) -> Self {
         self.request.query("duration", duration.to_string());
         self
@@ -2056,8 +1932,6 @@ impl SendDtmf {
     /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn after(mut self, after: i64) -> Self {
         self.request.query("after", after.to_string());
         self
@@ -2105,8 +1979,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -2157,8 +2029,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {
@@ -2209,8 +2079,6 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hold {
@@ -2261,8 +2129,6 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unhold {
@@ -2313,8 +2179,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -2326,8 +2190,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Music on hold class to use
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2375,8 +2237,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -2427,8 +2287,6 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartSilence {
@@ -2479,8 +2337,6 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopSilence {
@@ -2531,8 +2387,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -2544,8 +2398,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2554,8 +2406,6 @@ impl Play {
     /// `offsetms` (query parameter).
     ///
     /// Number of media to skip before playing.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2566,8 +2416,6 @@ impl Play {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2576,8 +2424,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback ID.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2625,8 +2471,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -2638,8 +2482,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2648,8 +2490,6 @@ impl PlayWithId {
     /// `offsetms` (query parameter).
     ///
     /// Number of media to skip before playing.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2660,8 +2500,6 @@ impl PlayWithId {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2719,8 +2557,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -2736,8 +2572,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -2750,8 +2584,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -2762,8 +2594,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -2774,8 +2604,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -2786,8 +2614,6 @@ impl Record {
     /// DTMF input to terminate recording
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -2840,8 +2666,6 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetChannelVar {
@@ -2897,8 +2721,6 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetChannelVar {
@@ -2910,8 +2732,6 @@ impl SetChannelVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -2959,8 +2779,6 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
@@ -2974,8 +2792,6 @@ impl SnoopChannel {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -2986,8 +2802,6 @@ impl SnoopChannel {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -2996,8 +2810,6 @@ impl SnoopChannel {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3006,8 +2818,6 @@ impl SnoopChannel {
     /// `snoopId` (query parameter).
     ///
     /// Unique ID to assign to snooping channel
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -3055,8 +2865,6 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
@@ -3070,8 +2878,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3082,8 +2888,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3092,8 +2896,6 @@ impl SnoopChannelWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3174,16 +2976,10 @@ impl ::std::future::IntoFuture for Rtpstatistics {
 #[non_exhaustive]
 pub enum Reason {
     /// `normal`
-    ///
-    /// Available since Asterisk 13.0.0.
     Normal,
     /// `busy`
-    ///
-    /// Available since Asterisk 13.0.0.
     Busy,
     /// `congestion`
-    ///
-    /// Available since Asterisk 13.0.0.
     Congestion,
     /// `no_answer`
     ///
@@ -3253,16 +3049,10 @@ impl<'de> ::serde::Deserialize<'de> for Reason {
 #[non_exhaustive]
 pub enum Direction {
     /// `both`
-    ///
-    /// Available since Asterisk 13.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 13.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 13.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3326,16 +3116,10 @@ impl<'de> ::serde::Deserialize<'de> for Direction {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 13.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 13.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 13.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3399,20 +3183,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 13.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 13.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 13.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 13.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3478,20 +3254,12 @@ impl<'de> ::serde::Deserialize<'de> for TerminateOn {
 #[non_exhaustive]
 pub enum Spy {
     /// `none`
-    ///
-    /// Available since Asterisk 13.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 13.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 13.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 13.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3557,20 +3325,12 @@ impl<'de> ::serde::Deserialize<'de> for Spy {
 #[non_exhaustive]
 pub enum Whisper {
     /// `none`
-    ///
-    /// Available since Asterisk 13.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 13.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 13.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 13.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

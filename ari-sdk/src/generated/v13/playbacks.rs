@@ -35,8 +35,6 @@ impl<'a> Playbacks<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): The playback cannot be found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get(&self, playback_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -65,8 +63,6 @@ impl<'a> Playbacks<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): The playback cannot be found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn stop(&self, playback_id: impl AsRef<str>) -> Stop {
         let request = crate::runtime::Request::new(
             &STOP,
@@ -98,8 +94,6 @@ impl<'a> Playbacks<'a> {
     /// - `400` (BadRequest): The provided operation parameter was invalid
     /// - `404` (NotFound): The playback cannot be found
     /// - `409` (Conflict): The operation cannot be performed in the playback's current state
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn control(
         &self,
         playback_id: impl AsRef<str>,
@@ -133,8 +127,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Playbacks::get`](Playbacks::get): `GET /playbacks/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -180,8 +172,6 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Playbacks::stop`](Playbacks::stop): `DELETE /playbacks/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Stop {
@@ -246,8 +236,6 @@ static CONTROL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Playbacks::control`](Playbacks::control): `POST /playbacks/{playbackId}/control`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Control {
@@ -284,24 +272,14 @@ impl ::std::future::IntoFuture for Control {
 #[non_exhaustive]
 pub enum Operation {
     /// `restart`
-    ///
-    /// Available since Asterisk 13.0.0.
     Restart,
     /// `pause`
-    ///
-    /// Available since Asterisk 13.0.0.
     Pause,
     /// `unpause`
-    ///
-    /// Available since Asterisk 13.0.0.
     Unpause,
     /// `reverse`
-    ///
-    /// Available since Asterisk 13.0.0.
     Reverse,
     /// `forward`
-    ///
-    /// Available since Asterisk 13.0.0.
     Forward,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

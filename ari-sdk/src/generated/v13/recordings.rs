@@ -25,8 +25,6 @@ impl<'a> Recordings<'a> {
     /// # Response
     ///
     /// `List[StoredRecording]`, decoded into `Vec<StoredRecording>`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn list_stored(&self) -> ListStored {
         let request = crate::runtime::Request::new(&LIST_STORED, &[]);
         ListStored {
@@ -52,8 +50,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get_stored(&self, recording_name: impl AsRef<str>) -> GetStored {
         let request = crate::runtime::Request::new(
             &GET_STORED,
@@ -82,8 +78,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn delete_stored(&self, recording_name: impl AsRef<str>) -> DeleteStored {
         let request = crate::runtime::Request::new(
             &DELETE_STORED,
@@ -114,8 +108,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): A recording with the same name already exists on the system
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn copy_stored(
         &self,
         recording_name: impl AsRef<str>,
@@ -149,8 +141,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn get_live(&self, recording_name: impl AsRef<str>) -> GetLive {
         let request = crate::runtime::Request::new(
             &GET_LIVE,
@@ -179,8 +169,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn cancel(&self, recording_name: impl AsRef<str>) -> Cancel {
         let request = crate::runtime::Request::new(
             &CANCEL,
@@ -209,8 +197,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn stop(&self, recording_name: impl AsRef<str>) -> Stop {
         let request = crate::runtime::Request::new(
             &STOP,
@@ -242,8 +228,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn pause(&self, recording_name: impl AsRef<str>) -> Pause {
         let request = crate::runtime::Request::new(
             &PAUSE,
@@ -273,8 +257,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn unpause(&self, recording_name: impl AsRef<str>) -> Unpause {
         let request = crate::runtime::Request::new(
             &UNPAUSE,
@@ -306,8 +288,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn mute(&self, recording_name: impl AsRef<str>) -> Mute {
         let request = crate::runtime::Request::new(
             &MUTE,
@@ -337,8 +317,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 13.0.0.
     pub fn unmute(&self, recording_name: impl AsRef<str>) -> Unmute {
         let request = crate::runtime::Request::new(
             &UNMUTE,
@@ -361,8 +339,6 @@ static LIST_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Recordings::list_stored`](Recordings::list_stored): `GET /recordings/stored`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListStored {
@@ -411,8 +387,6 @@ static GET_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Recordings::get_stored`](Recordings::get_stored): `GET /recordings/stored/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetStored {
@@ -458,8 +432,6 @@ static DELETE_STORED: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Recordings::delete_stored`](Recordings::delete_stored): `DELETE /recordings/stored/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct DeleteStored {
@@ -510,8 +482,6 @@ static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Recordings::copy_stored`](Recordings::copy_stored): `POST /recordings/stored/{recordingName}/copy`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CopyStored {
@@ -557,8 +527,6 @@ static GET_LIVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::get_live`](Recordings::get_live): `GET /recordings/live/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetLive {
@@ -604,8 +572,6 @@ static CANCEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::cancel`](Recordings::cancel): `DELETE /recordings/live/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Cancel {
@@ -651,8 +617,6 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::stop`](Recordings::stop): `POST /recordings/live/{recordingName}/stop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Stop {
@@ -703,8 +667,6 @@ static PAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::pause`](Recordings::pause): `POST /recordings/live/{recordingName}/pause`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Pause {
@@ -755,8 +717,6 @@ static UNPAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::unpause`](Recordings::unpause): `DELETE /recordings/live/{recordingName}/pause`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unpause {
@@ -807,8 +767,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::mute`](Recordings::mute): `POST /recordings/live/{recordingName}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -859,8 +817,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::unmute`](Recordings::unmute): `DELETE /recordings/live/{recordingName}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {

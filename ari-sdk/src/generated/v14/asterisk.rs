@@ -37,8 +37,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): {configClass|objectType|id} not found
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn get_object(
         &self,
         config_class: impl AsRef<str>,
@@ -84,8 +82,6 @@ impl<'a> Asterisk<'a> {
     /// - `400` (BadRequest): Bad request body
     /// - `403` (Forbidden): Could not create or update object
     /// - `404` (NotFound): {configClass|objectType} not found
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn update_object(
         &self,
         config_class: impl AsRef<str>,
@@ -126,8 +122,6 @@ impl<'a> Asterisk<'a> {
     ///
     /// - `403` (Forbidden): Could not delete object
     /// - `404` (NotFound): {configClass|objectType|id} not found
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn delete_object(
         &self,
         config_class: impl AsRef<str>,
@@ -159,8 +153,6 @@ impl<'a> Asterisk<'a> {
     /// # Response
     ///
     /// `AsteriskInfo`, decoded into `AsteriskInfo`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn get_info(&self) -> GetInfo {
         let request = crate::runtime::Request::new(&GET_INFO, &[]);
         GetInfo {
@@ -176,8 +168,6 @@ impl<'a> Asterisk<'a> {
     /// # Response
     ///
     /// `List[Module]`, decoded into `Vec<Module>`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn list_modules(&self) -> ListModules {
         let request = crate::runtime::Request::new(&LIST_MODULES, &[]);
         ListModules {
@@ -204,8 +194,6 @@ impl<'a> Asterisk<'a> {
     ///
     /// - `404` (NotFound): Module could not be found in running modules.
     /// - `409` (Conflict): Module information could not be retrieved.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn get_module(&self, module_name: impl AsRef<str>) -> GetModule {
         let request = crate::runtime::Request::new(
             &GET_MODULE,
@@ -234,8 +222,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Module could not be loaded.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn load_module(&self, module_name: impl AsRef<str>) -> LoadModule {
         let request = crate::runtime::Request::new(
             &LOAD_MODULE,
@@ -265,8 +251,6 @@ impl<'a> Asterisk<'a> {
     ///
     /// - `404` (NotFound): Module not found in running modules.
     /// - `409` (Conflict): Module could not be unloaded.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn unload_module(&self, module_name: impl AsRef<str>) -> UnloadModule {
         let request = crate::runtime::Request::new(
             &UNLOAD_MODULE,
@@ -296,8 +280,6 @@ impl<'a> Asterisk<'a> {
     ///
     /// - `404` (NotFound): Module not found in running modules.
     /// - `409` (Conflict): Module could not be reloaded.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn reload_module(&self, module_name: impl AsRef<str>) -> ReloadModule {
         let request = crate::runtime::Request::new(
             &RELOAD_MODULE,
@@ -316,8 +298,6 @@ impl<'a> Asterisk<'a> {
     /// # Response
     ///
     /// `List[LogChannel]`, decoded into `Vec<LogChannel>`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn list_log_channels(&self) -> ListLogChannels {
         let request = crate::runtime::Request::new(&LIST_LOG_CHANNELS, &[]);
         ListLogChannels {
@@ -345,8 +325,6 @@ impl<'a> Asterisk<'a> {
     ///
     /// - `400` (BadRequest): Bad request body
     /// - `409` (Conflict): Log channel could not be created.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn add_log(
         &self,
         log_channel_name: impl AsRef<str>,
@@ -380,8 +358,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Log channel does not exist.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn delete_log(&self, log_channel_name: impl AsRef<str>) -> DeleteLog {
         let request = crate::runtime::Request::new(
             &DELETE_LOG,
@@ -410,8 +386,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Log channel does not exist.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn rotate_log(&self, log_channel_name: impl AsRef<str>) -> RotateLog {
         let request = crate::runtime::Request::new(
             &ROTATE_LOG,
@@ -440,8 +414,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Missing variable parameter.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn get_global_var(&self, variable: impl Into<String>) -> GetGlobalVar {
         let mut request = crate::runtime::Request::new(&GET_GLOBAL_VAR, &[]);
         request.query("variable", variable.into());
@@ -472,8 +444,6 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Missing variable parameter.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn set_global_var(&self, variable: impl Into<String>) -> SetGlobalVar {
         let mut request = crate::runtime::Request::new(&SET_GLOBAL_VAR, &[]);
         request.query("variable", variable.into());
@@ -500,8 +470,6 @@ static GET_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Asterisk::get_object`](Asterisk::get_object): `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetObject {
@@ -557,8 +525,6 @@ static UPDATE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Asterisk::update_object`](Asterisk::update_object): `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct UpdateObject {
@@ -570,8 +536,6 @@ impl UpdateObject {
     /// `fields` (body parameter).
     ///
     /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn fields(
         mut self,
         fields: impl IntoIterator<Item = super::ConfigTuple>,
@@ -622,8 +586,6 @@ static DELETE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Asterisk::delete_object`](Asterisk::delete_object): `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct DeleteObject {
@@ -663,8 +625,6 @@ static GET_INFO: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Asterisk::get_info`](Asterisk::get_info): `GET /asterisk/info`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetInfo {
@@ -678,8 +638,6 @@ impl GetInfo {
     /// Filter information returned
     ///
     /// Several values are sent comma-separated.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn only(mut self, only: impl IntoIterator<Item = Only>) -> Self {
         self.request
             .query_list(
@@ -720,8 +678,6 @@ static LIST_MODULES: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Asterisk::list_modules`](Asterisk::list_modules): `GET /asterisk/modules`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListModules {
@@ -772,8 +728,6 @@ static GET_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Asterisk::get_module`](Asterisk::get_module): `GET /asterisk/modules/{moduleName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetModule {
@@ -819,8 +773,6 @@ static LOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Asterisk::load_module`](Asterisk::load_module): `POST /asterisk/modules/{moduleName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct LoadModule {
@@ -871,8 +823,6 @@ static UNLOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Asterisk::unload_module`](Asterisk::unload_module): `DELETE /asterisk/modules/{moduleName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct UnloadModule {
@@ -923,8 +873,6 @@ static RELOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Asterisk::reload_module`](Asterisk::reload_module): `PUT /asterisk/modules/{moduleName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ReloadModule {
@@ -964,8 +912,6 @@ static LIST_LOG_CHANNELS: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Asterisk::list_log_channels`](Asterisk::list_log_channels): `GET /asterisk/logging`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListLogChannels {
@@ -1016,8 +962,6 @@ static ADD_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Asterisk::add_log`](Asterisk::add_log): `POST /asterisk/logging/{logChannelName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddLog {
@@ -1063,8 +1007,6 @@ static DELETE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Asterisk::delete_log`](Asterisk::delete_log): `DELETE /asterisk/logging/{logChannelName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct DeleteLog {
@@ -1110,8 +1052,6 @@ static ROTATE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Asterisk::rotate_log`](Asterisk::rotate_log): `PUT /asterisk/logging/{logChannelName}/rotate`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RotateLog {
@@ -1157,8 +1097,6 @@ static GET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Asterisk::get_global_var`](Asterisk::get_global_var): `GET /asterisk/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetGlobalVar {
@@ -1204,8 +1142,6 @@ static SET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Asterisk::set_global_var`](Asterisk::set_global_var): `POST /asterisk/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetGlobalVar {
@@ -1217,8 +1153,6 @@ impl SetGlobalVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -1252,20 +1186,12 @@ impl ::std::future::IntoFuture for SetGlobalVar {
 #[non_exhaustive]
 pub enum Only {
     /// `build`
-    ///
-    /// Available since Asterisk 14.0.0.
     Build,
     /// `system`
-    ///
-    /// Available since Asterisk 14.0.0.
     System,
     /// `config`
-    ///
-    /// Available since Asterisk 14.0.0.
     Config,
     /// `status`
-    ///
-    /// Available since Asterisk 14.0.0.
     Status,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

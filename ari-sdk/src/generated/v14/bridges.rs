@@ -25,8 +25,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `List[Bridge]`, decoded into `Vec<Bridge>`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -50,8 +48,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -78,8 +74,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -108,8 +102,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn get(&self, bridge_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -140,8 +132,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> Destroy {
         let request = crate::runtime::Request::new(
             &DESTROY,
@@ -178,8 +168,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
     /// - `422` (NotInStasis): Channel not in Stasis application
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -217,8 +205,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
     /// - `422` (Unprocessable): Channel not in this bridge
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -324,8 +310,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -357,8 +341,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -398,8 +380,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -444,8 +424,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -495,8 +473,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -526,8 +502,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -567,8 +541,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -580,8 +552,6 @@ impl Create {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -590,8 +560,6 @@ impl Create {
     /// `bridgeId` (query parameter).
     ///
     /// Unique ID to give to the bridge being created.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
@@ -600,8 +568,6 @@ impl Create {
     /// `name` (query parameter).
     ///
     /// Name to give to the bridge being created.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -638,8 +604,6 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CreateWithId {
@@ -651,8 +615,6 @@ impl CreateWithId {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media) to set.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -661,8 +623,6 @@ impl CreateWithId {
     /// `name` (query parameter).
     ///
     /// Set the name of the bridge.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -705,8 +665,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -752,8 +710,6 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Destroy {
@@ -823,8 +779,6 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddChannel {
@@ -836,8 +790,6 @@ impl AddChannel {
     /// `role` (query parameter).
     ///
     /// Channel's role in the bridge
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
@@ -895,8 +847,6 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RemoveChannel {
@@ -1051,8 +1001,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -1064,8 +1012,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Channel's id
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1113,8 +1059,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -1165,8 +1109,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -1178,8 +1120,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1192,8 +1132,6 @@ impl Play {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1206,8 +1144,6 @@ impl Play {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1216,8 +1152,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback Id.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1265,8 +1199,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -1278,8 +1210,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1292,8 +1222,6 @@ impl PlayWithId {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1306,8 +1234,6 @@ impl PlayWithId {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1365,8 +1291,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -1382,8 +1306,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -1396,8 +1318,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -1408,8 +1328,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -1420,8 +1338,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -1432,8 +1348,6 @@ impl Record {
     /// DTMF input to terminate recording.
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -1467,16 +1381,10 @@ impl ::std::future::IntoFuture for Record {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 14.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 14.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 14.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -1540,20 +1448,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 14.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 14.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 14.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 14.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -25,8 +25,6 @@ impl<'a> Channels<'a> {
     /// # Response
     ///
     /// `List[Channel]`, decoded into `Vec<Channel>`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -71,8 +69,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -108,8 +104,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn create(&self, endpoint: impl Into<String>, app: impl Into<String>) -> Create {
         let mut request = crate::runtime::Request::new(&CREATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -137,8 +131,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn get(&self, channel_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -186,8 +178,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -226,8 +216,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid reason for hangup provided
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn hangup(&self, channel_id: impl AsRef<str>) -> Hangup {
         let request = crate::runtime::Request::new(
             &HANGUP,
@@ -265,8 +253,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -303,8 +289,6 @@ impl<'a> Channels<'a> {
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `422` (Unprocessable): Endpoint is not the same type as the channel
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn redirect(
         &self,
         channel_id: impl AsRef<str>,
@@ -340,8 +324,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
             &ANSWER,
@@ -372,8 +354,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
             &RING,
@@ -404,8 +384,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
             &RING_STOP,
@@ -445,8 +423,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
             &SEND_DTMF,
@@ -478,8 +454,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Mute {
         let mut request = crate::runtime::Request::new(
             &MUTE,
@@ -512,8 +486,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn unmute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Unmute {
         let mut request = crate::runtime::Request::new(
             &UNMUTE,
@@ -545,8 +517,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
             &HOLD,
@@ -577,8 +547,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
             &UNHOLD,
@@ -615,8 +583,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -647,8 +613,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -681,8 +645,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
             &START_SILENCE,
@@ -713,8 +675,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
             &STOP_SILENCE,
@@ -755,8 +715,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn play(
         &self,
         channel_id: impl AsRef<str>,
@@ -802,8 +760,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -853,8 +809,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -893,8 +847,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -935,8 +887,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -981,8 +931,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn snoop_channel(
         &self,
         channel_id: impl AsRef<str>,
@@ -1027,8 +975,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn snoop_channel_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -1069,8 +1015,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel cannot be found.
     /// - `409` (Conflict): Channel cannot be dialed.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn dial(&self, channel_id: impl AsRef<str>) -> Dial {
         let request = crate::runtime::Request::new(
             &DIAL,
@@ -1093,8 +1037,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -1145,8 +1087,6 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
@@ -1158,8 +1098,6 @@ impl Originate {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1168,8 +1106,6 @@ impl Originate {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1178,8 +1114,6 @@ impl Originate {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1188,8 +1122,6 @@ impl Originate {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1198,8 +1130,6 @@ impl Originate {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1208,8 +1138,6 @@ impl Originate {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1218,8 +1146,6 @@ impl Originate {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1230,8 +1156,6 @@ impl Originate {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1240,8 +1164,6 @@ impl Originate {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1261,8 +1183,6 @@ impl Originate {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1271,8 +1191,6 @@ impl Originate {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1281,8 +1199,6 @@ impl Originate {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1291,8 +1207,6 @@ impl Originate {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1335,8 +1249,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -1348,8 +1260,6 @@ impl Create {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1358,8 +1268,6 @@ impl Create {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1368,8 +1276,6 @@ impl Create {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1378,8 +1284,6 @@ impl Create {
     /// `originator` (query parameter).
     ///
     /// Unique ID of the calling channel
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1388,8 +1292,6 @@ impl Create {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1432,8 +1334,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -1484,8 +1384,6 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
@@ -1497,8 +1395,6 @@ impl OriginateWithId {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1507,8 +1403,6 @@ impl OriginateWithId {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1517,8 +1411,6 @@ impl OriginateWithId {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1527,8 +1419,6 @@ impl OriginateWithId {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1537,8 +1427,6 @@ impl OriginateWithId {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1547,8 +1435,6 @@ impl OriginateWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1557,8 +1443,6 @@ impl OriginateWithId {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1569,8 +1453,6 @@ impl OriginateWithId {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1579,8 +1461,6 @@ impl OriginateWithId {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1600,8 +1480,6 @@ impl OriginateWithId {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1610,8 +1488,6 @@ impl OriginateWithId {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1620,8 +1496,6 @@ impl OriginateWithId {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1669,8 +1543,6 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hangup {
@@ -1684,8 +1556,6 @@ impl Hangup {
     /// Reason for hanging up the channel
     ///
     /// Default: `normal`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn reason(mut self, reason: Reason) -> Self {
         self.request.query("reason", reason.as_str().to_string());
         self
@@ -1747,8 +1617,6 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ContinueInDialplan {
@@ -1760,8 +1628,6 @@ impl ContinueInDialplan {
     /// `context` (query parameter).
     ///
     /// The context to continue to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1770,8 +1636,6 @@ impl ContinueInDialplan {
     /// `extension` (query parameter).
     ///
     /// The extension to continue to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1780,8 +1644,6 @@ impl ContinueInDialplan {
     /// `priority` (query parameter).
     ///
     /// The priority to continue to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1790,8 +1652,6 @@ impl ContinueInDialplan {
     /// `label` (query parameter).
     ///
     /// The label to continue to - will supersede 'priority' if both are provided.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1854,8 +1714,6 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Redirect {
@@ -1911,8 +1769,6 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Answer {
@@ -1968,8 +1824,6 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Ring {
@@ -2025,8 +1879,6 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RingStop {
@@ -2087,8 +1939,6 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendDtmf {
@@ -2100,8 +1950,6 @@ impl SendDtmf {
     /// `dtmf` (query parameter).
     ///
     /// DTMF To send.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
@@ -2112,8 +1960,6 @@ impl SendDtmf {
     /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn before(mut self, before: i64) -> Self {
         self.request.query("before", before.to_string());
         self
@@ -2124,8 +1970,6 @@ impl SendDtmf {
     /// Amount of time in between DTMF digits (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn between(mut self, between: i64) -> Self {
         self.request.query("between", between.to_string());
         self
@@ -2136,8 +1980,6 @@ impl SendDtmf {
     /// Length of each DTMF digit (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn duration(mut self, duration: i64) -> Self {
         self.request.query("duration", duration.to_string());
         self
@@ -2148,8 +1990,6 @@ impl SendDtmf {
     /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn after(mut self, after: i64) -> Self {
         self.request.query("after", after.to_string());
         self
@@ -2202,8 +2042,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -2259,8 +2097,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {
@@ -2316,8 +2152,6 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hold {
@@ -2373,8 +2207,6 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unhold {
@@ -2430,8 +2262,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -2443,8 +2273,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Music on hold class to use
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2497,8 +2325,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -2554,8 +2380,6 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartSilence {
@@ -2611,8 +2435,6 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopSilence {
@@ -2668,8 +2490,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -2681,8 +2501,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2691,8 +2509,6 @@ impl Play {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2703,8 +2519,6 @@ impl Play {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2713,8 +2527,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback ID.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2767,8 +2579,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -2780,8 +2590,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2790,8 +2598,6 @@ impl PlayWithId {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2802,8 +2608,6 @@ impl PlayWithId {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2861,8 +2665,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -2878,8 +2680,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -2892,8 +2692,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -2904,8 +2702,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -2916,8 +2712,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -2928,8 +2722,6 @@ impl Record {
     /// DTMF input to terminate recording
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -2982,8 +2774,6 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetChannelVar {
@@ -3039,8 +2829,6 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetChannelVar {
@@ -3052,8 +2840,6 @@ impl SetChannelVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -3101,8 +2887,6 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
@@ -3116,8 +2900,6 @@ impl SnoopChannel {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3128,8 +2910,6 @@ impl SnoopChannel {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3138,8 +2918,6 @@ impl SnoopChannel {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3148,8 +2926,6 @@ impl SnoopChannel {
     /// `snoopId` (query parameter).
     ///
     /// Unique ID to assign to snooping channel
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -3197,8 +2973,6 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
@@ -3212,8 +2986,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3224,8 +2996,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3234,8 +3004,6 @@ impl SnoopChannelWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3283,8 +3051,6 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Dial {
@@ -3296,8 +3062,6 @@ impl Dial {
     /// `caller` (query parameter).
     ///
     /// Channel ID of caller
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn caller(mut self, caller: impl Into<String>) -> Self {
         self.request.query("caller", caller.into());
         self
@@ -3310,8 +3074,6 @@ impl Dial {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 15.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -3345,24 +3107,14 @@ impl ::std::future::IntoFuture for Dial {
 #[non_exhaustive]
 pub enum Reason {
     /// `normal`
-    ///
-    /// Available since Asterisk 15.0.0.
     Normal,
     /// `busy`
-    ///
-    /// Available since Asterisk 15.0.0.
     Busy,
     /// `congestion`
-    ///
-    /// Available since Asterisk 15.0.0.
     Congestion,
     /// `no_answer`
-    ///
-    /// Available since Asterisk 15.0.0.
     NoAnswer,
     /// `answered_elsewhere`
-    ///
-    /// Available since Asterisk 15.0.0.
     AnsweredElsewhere,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3430,16 +3182,10 @@ impl<'de> ::serde::Deserialize<'de> for Reason {
 #[non_exhaustive]
 pub enum Direction {
     /// `both`
-    ///
-    /// Available since Asterisk 15.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 15.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 15.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3503,16 +3249,10 @@ impl<'de> ::serde::Deserialize<'de> for Direction {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 15.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 15.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 15.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3576,20 +3316,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 15.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 15.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 15.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 15.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3655,20 +3387,12 @@ impl<'de> ::serde::Deserialize<'de> for TerminateOn {
 #[non_exhaustive]
 pub enum Spy {
     /// `none`
-    ///
-    /// Available since Asterisk 15.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 15.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 15.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 15.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3734,20 +3458,12 @@ impl<'de> ::serde::Deserialize<'de> for Spy {
 #[non_exhaustive]
 pub enum Whisper {
     /// `none`
-    ///
-    /// Available since Asterisk 15.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 15.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 15.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 15.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

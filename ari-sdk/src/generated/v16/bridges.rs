@@ -25,8 +25,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `List[Bridge]`, decoded into `Vec<Bridge>`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -50,8 +48,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -78,8 +74,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -108,8 +102,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn get(&self, bridge_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -140,8 +132,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> Destroy {
         let request = crate::runtime::Request::new(
             &DESTROY,
@@ -180,8 +170,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
     /// - `422` (NotInStasis): Channel not in Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -219,8 +207,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
     /// - `422` (Unprocessable): Channel not in this bridge
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -257,8 +243,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge or Channel not found
     /// - `409` (NotInStasis): Channel not in Stasis application
     /// - `422` (Unprocessable): Channel not in this Bridge
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -291,8 +275,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn clear_video_source(&self, bridge_id: impl AsRef<str>) -> ClearVideoSource {
         let request = crate::runtime::Request::new(
             &CLEAR_VIDEO_SOURCE,
@@ -326,8 +308,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -359,8 +339,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -400,8 +378,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -446,8 +422,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -497,8 +471,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -528,8 +500,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -569,8 +539,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -582,8 +550,6 @@ impl Create {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single).
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -592,8 +558,6 @@ impl Create {
     /// `bridgeId` (query parameter).
     ///
     /// Unique ID to give to the bridge being created.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
@@ -602,8 +566,6 @@ impl Create {
     /// `name` (query parameter).
     ///
     /// Name to give to the bridge being created.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -640,8 +602,6 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CreateWithId {
@@ -653,8 +613,6 @@ impl CreateWithId {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single) to set.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -663,8 +621,6 @@ impl CreateWithId {
     /// `name` (query parameter).
     ///
     /// Set the name of the bridge.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -707,8 +663,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -754,8 +708,6 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Destroy {
@@ -825,8 +777,6 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddChannel {
@@ -838,8 +788,6 @@ impl AddChannel {
     /// `role` (query parameter).
     ///
     /// Channel's role in the bridge
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
@@ -850,8 +798,6 @@ impl AddChannel {
     /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
         self.request.query("absorbDTMF", absorb_dtmf.to_string());
         self
@@ -862,8 +808,6 @@ impl AddChannel {
     /// Mute audio from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn mute(mut self, mute: bool) -> Self {
         self.request.query("mute", mute.to_string());
         self
@@ -921,8 +865,6 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RemoveChannel {
@@ -978,8 +920,6 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetVideoSource {
@@ -1025,8 +965,6 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ClearVideoSource {
@@ -1077,8 +1015,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -1090,8 +1026,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Channel's id
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1139,8 +1073,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -1191,8 +1123,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -1204,8 +1134,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1218,8 +1146,6 @@ impl Play {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1232,8 +1158,6 @@ impl Play {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1242,8 +1166,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback Id.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1291,8 +1213,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -1304,8 +1224,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1318,8 +1236,6 @@ impl PlayWithId {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1332,8 +1248,6 @@ impl PlayWithId {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1391,8 +1305,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -1408,8 +1320,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -1422,8 +1332,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -1434,8 +1342,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -1446,8 +1352,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -1458,8 +1362,6 @@ impl Record {
     /// DTMF input to terminate recording.
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -1493,16 +1395,10 @@ impl ::std::future::IntoFuture for Record {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 16.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 16.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 16.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -1566,20 +1462,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 16.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 16.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 16.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 16.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -25,8 +25,6 @@ impl<'a> Channels<'a> {
     /// # Response
     ///
     /// `List[Channel]`, decoded into `Vec<Channel>`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -71,8 +69,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -109,8 +105,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn create(&self, endpoint: impl Into<String>, app: impl Into<String>) -> Create {
         let mut request = crate::runtime::Request::new(&CREATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -138,8 +132,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn get(&self, channel_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -187,8 +179,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -227,8 +217,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid reason for hangup provided
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn hangup(&self, channel_id: impl AsRef<str>) -> Hangup {
         let request = crate::runtime::Request::new(
             &HANGUP,
@@ -266,8 +254,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -341,8 +327,6 @@ impl<'a> Channels<'a> {
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `422` (Unprocessable): Endpoint is not the same type as the channel
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn redirect(
         &self,
         channel_id: impl AsRef<str>,
@@ -378,8 +362,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
             &ANSWER,
@@ -410,8 +392,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
             &RING,
@@ -442,8 +422,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
             &RING_STOP,
@@ -483,8 +461,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
             &SEND_DTMF,
@@ -516,8 +492,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: MuteDirection) -> Mute {
         let mut request = crate::runtime::Request::new(
             &MUTE,
@@ -550,8 +524,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn unmute(
         &self,
         channel_id: impl AsRef<str>,
@@ -587,8 +559,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
             &HOLD,
@@ -619,8 +589,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
             &UNHOLD,
@@ -657,8 +625,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -689,8 +655,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -723,8 +687,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
             &START_SILENCE,
@@ -755,8 +717,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
             &STOP_SILENCE,
@@ -797,8 +757,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn play(
         &self,
         channel_id: impl AsRef<str>,
@@ -844,8 +802,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -895,8 +851,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -935,8 +889,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -977,8 +929,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -1023,8 +973,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn snoop_channel(
         &self,
         channel_id: impl AsRef<str>,
@@ -1069,8 +1017,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn snoop_channel_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -1111,8 +1057,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel cannot be found.
     /// - `409` (Conflict): Channel cannot be dialed.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn dial(&self, channel_id: impl AsRef<str>) -> Dial {
         let request = crate::runtime::Request::new(
             &DIAL,
@@ -1214,8 +1158,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -1266,8 +1208,6 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
@@ -1279,8 +1219,6 @@ impl Originate {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1289,8 +1227,6 @@ impl Originate {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1299,8 +1235,6 @@ impl Originate {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1309,8 +1243,6 @@ impl Originate {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1319,8 +1251,6 @@ impl Originate {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1329,8 +1259,6 @@ impl Originate {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1339,8 +1267,6 @@ impl Originate {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1351,8 +1277,6 @@ impl Originate {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1361,8 +1285,6 @@ impl Originate {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1382,8 +1304,6 @@ impl Originate {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1392,8 +1312,6 @@ impl Originate {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1402,8 +1320,6 @@ impl Originate {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1412,8 +1328,6 @@ impl Originate {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1456,8 +1370,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -1469,8 +1381,6 @@ impl Create {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1479,8 +1389,6 @@ impl Create {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1489,8 +1397,6 @@ impl Create {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1499,8 +1405,6 @@ impl Create {
     /// `originator` (query parameter).
     ///
     /// Unique ID of the calling channel
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1509,8 +1413,6 @@ impl Create {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1574,8 +1476,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -1626,8 +1526,6 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
@@ -1639,8 +1537,6 @@ impl OriginateWithId {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1649,8 +1545,6 @@ impl OriginateWithId {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1659,8 +1553,6 @@ impl OriginateWithId {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1669,8 +1561,6 @@ impl OriginateWithId {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1679,8 +1569,6 @@ impl OriginateWithId {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1689,8 +1577,6 @@ impl OriginateWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1699,8 +1585,6 @@ impl OriginateWithId {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1711,8 +1595,6 @@ impl OriginateWithId {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1721,8 +1603,6 @@ impl OriginateWithId {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1742,8 +1622,6 @@ impl OriginateWithId {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1752,8 +1630,6 @@ impl OriginateWithId {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1762,8 +1638,6 @@ impl OriginateWithId {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1811,8 +1685,6 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hangup {
@@ -1826,8 +1698,6 @@ impl Hangup {
     /// Reason for hanging up the channel
     ///
     /// Default: `normal`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn reason(mut self, reason: Reason) -> Self {
         self.request.query("reason", reason.as_str().to_string());
         self
@@ -1889,8 +1759,6 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ContinueInDialplan {
@@ -1902,8 +1770,6 @@ impl ContinueInDialplan {
     /// `context` (query parameter).
     ///
     /// The context to continue to.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1912,8 +1778,6 @@ impl ContinueInDialplan {
     /// `extension` (query parameter).
     ///
     /// The extension to continue to.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1922,8 +1786,6 @@ impl ContinueInDialplan {
     /// `priority` (query parameter).
     ///
     /// The priority to continue to.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1932,8 +1794,6 @@ impl ContinueInDialplan {
     /// `label` (query parameter).
     ///
     /// The label to continue to - will supersede 'priority' if both are provided.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -2058,8 +1918,6 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Redirect {
@@ -2115,8 +1973,6 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Answer {
@@ -2172,8 +2028,6 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Ring {
@@ -2229,8 +2083,6 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RingStop {
@@ -2291,8 +2143,6 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendDtmf {
@@ -2304,8 +2154,6 @@ impl SendDtmf {
     /// `dtmf` (query parameter).
     ///
     /// DTMF To send.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
@@ -2316,8 +2164,6 @@ impl SendDtmf {
     /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn before(mut self, before: i64) -> Self {
         self.request.query("before", before.to_string());
         self
@@ -2328,8 +2174,6 @@ impl SendDtmf {
     /// Amount of time in between DTMF digits (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn between(mut self, between: i64) -> Self {
         self.request.query("between", between.to_string());
         self
@@ -2340,8 +2184,6 @@ impl SendDtmf {
     /// Length of each DTMF digit (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn duration(mut self, duration: i64) -> Self {
         self.request.query("duration", duration.to_string());
         self
@@ -2352,8 +2194,6 @@ impl SendDtmf {
     /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn after(mut self, after: i64) -> Self {
         self.request.query("after", after.to_string());
         self
@@ -2406,8 +2246,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -2463,8 +2301,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {
@@ -2520,8 +2356,6 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hold {
@@ -2577,8 +2411,6 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unhold {
@@ -2634,8 +2466,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -2647,8 +2477,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Music on hold class to use
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2701,8 +2529,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -2758,8 +2584,6 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartSilence {
@@ -2815,8 +2639,6 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopSilence {
@@ -2872,8 +2694,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -2885,8 +2705,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2895,8 +2713,6 @@ impl Play {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2907,8 +2723,6 @@ impl Play {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2917,8 +2731,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback ID.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2971,8 +2783,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -2984,8 +2794,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2994,8 +2802,6 @@ impl PlayWithId {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -3006,8 +2812,6 @@ impl PlayWithId {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -3065,8 +2869,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -3082,8 +2884,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -3096,8 +2896,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -3108,8 +2906,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -3120,8 +2916,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -3132,8 +2926,6 @@ impl Record {
     /// DTMF input to terminate recording
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -3186,8 +2978,6 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetChannelVar {
@@ -3243,8 +3033,6 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetChannelVar {
@@ -3256,8 +3044,6 @@ impl SetChannelVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -3305,8 +3091,6 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
@@ -3320,8 +3104,6 @@ impl SnoopChannel {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3332,8 +3114,6 @@ impl SnoopChannel {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3342,8 +3122,6 @@ impl SnoopChannel {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3352,8 +3130,6 @@ impl SnoopChannel {
     /// `snoopId` (query parameter).
     ///
     /// Unique ID to assign to snooping channel
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -3401,8 +3177,6 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
@@ -3416,8 +3190,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3428,8 +3200,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3438,8 +3208,6 @@ impl SnoopChannelWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3487,8 +3255,6 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Dial {
@@ -3500,8 +3266,6 @@ impl Dial {
     /// `caller` (query parameter).
     ///
     /// Channel ID of caller
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn caller(mut self, caller: impl Into<String>) -> Self {
         self.request.query("caller", caller.into());
         self
@@ -3514,8 +3278,6 @@ impl Dial {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 16.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -3727,20 +3489,12 @@ impl ::std::future::IntoFuture for ExternalMedia {
 #[non_exhaustive]
 pub enum Reason {
     /// `normal`
-    ///
-    /// Available since Asterisk 16.0.0.
     Normal,
     /// `busy`
-    ///
-    /// Available since Asterisk 16.0.0.
     Busy,
     /// `congestion`
-    ///
-    /// Available since Asterisk 16.0.0.
     Congestion,
     /// `no_answer`
-    ///
-    /// Available since Asterisk 16.0.0.
     NoAnswer,
     /// `timeout`
     ///
@@ -3775,8 +3529,6 @@ pub enum Reason {
     /// Available since Asterisk 16.2.0.
     Failure,
     /// `answered_elsewhere`
-    ///
-    /// Available since Asterisk 16.0.0.
     AnsweredElsewhere,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3860,16 +3612,10 @@ impl<'de> ::serde::Deserialize<'de> for Reason {
 #[non_exhaustive]
 pub enum MuteDirection {
     /// `both`
-    ///
-    /// Available since Asterisk 16.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 16.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 16.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3933,16 +3679,10 @@ impl<'de> ::serde::Deserialize<'de> for MuteDirection {
 #[non_exhaustive]
 pub enum UnmuteDirection {
     /// `both`
-    ///
-    /// Available since Asterisk 16.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 16.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 16.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4006,16 +3746,10 @@ impl<'de> ::serde::Deserialize<'de> for UnmuteDirection {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 16.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 16.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 16.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4079,20 +3813,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 16.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 16.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 16.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 16.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4158,20 +3884,12 @@ impl<'de> ::serde::Deserialize<'de> for TerminateOn {
 #[non_exhaustive]
 pub enum Spy {
     /// `none`
-    ///
-    /// Available since Asterisk 16.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 16.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 16.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 16.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4237,20 +3955,12 @@ impl<'de> ::serde::Deserialize<'de> for Spy {
 #[non_exhaustive]
 pub enum Whisper {
     /// `none`
-    ///
-    /// Available since Asterisk 16.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 16.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 16.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 16.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -25,8 +25,6 @@ impl<'a> Applications<'a> {
     /// # Response
     ///
     /// `List[Application]`, decoded into `Vec<Application>`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -52,8 +50,6 @@ impl<'a> Applications<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Application does not exist.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn get(&self, application_name: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -87,8 +83,6 @@ impl<'a> Applications<'a> {
     /// - `400` (BadRequest): Missing parameter.
     /// - `404` (NotFound): Application does not exist.
     /// - `422` (Unprocessable): Event source does not exist.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn subscribe(
         &self,
         application_name: impl AsRef<str>,
@@ -132,8 +126,6 @@ impl<'a> Applications<'a> {
     /// - `404` (NotFound): Application does not exist.
     /// - `409` (Conflict): Application not subscribed to event source.
     /// - `422` (Unprocessable): Event source does not exist.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn unsubscribe(
         &self,
         application_name: impl AsRef<str>,
@@ -200,8 +192,6 @@ impl<'a> Applications<'a> {
     ///
     /// - `400` (BadRequest): Bad request.
     /// - `404` (NotFound): Application does not exist.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn filter(&self, application_name: impl AsRef<str>) -> Filter {
         let request = crate::runtime::Request::new(
             &FILTER,
@@ -224,8 +214,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Applications::list`](Applications::list): `GET /applications`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -271,8 +259,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Applications::get`](Applications::get): `GET /applications/{applicationName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -328,8 +314,6 @@ static SUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Applications::subscribe`](Applications::subscribe): `POST /applications/{applicationName}/subscription`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Subscribe {
@@ -390,8 +374,6 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Applications::unsubscribe`](Applications::unsubscribe): `DELETE /applications/{applicationName}/subscription`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unsubscribe {
@@ -442,8 +424,6 @@ static FILTER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Applications::filter`](Applications::filter): `PUT /applications/{applicationName}/eventFilter`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Filter {
@@ -455,8 +435,6 @@ impl Filter {
     /// `filter` (body parameter).
     ///
     /// Specify which event types to allow/disallow
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn filter(mut self, filter: ::serde_json::Value) -> Self {
         self.request.body(filter);
         self

@@ -25,8 +25,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `List[Bridge]`, decoded into `Vec<Bridge>`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -50,8 +48,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -78,8 +74,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -108,8 +102,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn get(&self, bridge_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -140,8 +132,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> Destroy {
         let request = crate::runtime::Request::new(
             &DESTROY,
@@ -181,8 +171,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
     /// - `422` (NotInStasis): Channel not in Stasis application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -220,8 +208,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
     /// - `422` (Unprocessable): Channel not in this bridge
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -258,8 +244,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge or Channel not found
     /// - `409` (NotInStasis): Channel not in Stasis application
     /// - `422` (Unprocessable): Channel not in this Bridge
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -292,8 +276,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn clear_video_source(&self, bridge_id: impl AsRef<str>) -> ClearVideoSource {
         let request = crate::runtime::Request::new(
             &CLEAR_VIDEO_SOURCE,
@@ -327,8 +309,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -360,8 +340,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -401,8 +379,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -447,8 +423,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -498,8 +472,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -529,8 +501,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -570,8 +540,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -583,8 +551,6 @@ impl Create {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -593,8 +559,6 @@ impl Create {
     /// `bridgeId` (query parameter).
     ///
     /// Unique ID to give to the bridge being created.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
@@ -603,8 +567,6 @@ impl Create {
     /// `name` (query parameter).
     ///
     /// Name to give to the bridge being created.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -641,8 +603,6 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CreateWithId {
@@ -654,8 +614,6 @@ impl CreateWithId {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -664,8 +622,6 @@ impl CreateWithId {
     /// `name` (query parameter).
     ///
     /// Set the name of the bridge.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -708,8 +664,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -755,8 +709,6 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Destroy {
@@ -826,8 +778,6 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddChannel {
@@ -839,8 +789,6 @@ impl AddChannel {
     /// `role` (query parameter).
     ///
     /// Channel's role in the bridge
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
@@ -851,8 +799,6 @@ impl AddChannel {
     /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
         self.request.query("absorbDTMF", absorb_dtmf.to_string());
         self
@@ -863,8 +809,6 @@ impl AddChannel {
     /// Mute audio from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn mute(mut self, mute: bool) -> Self {
         self.request.query("mute", mute.to_string());
         self
@@ -875,8 +819,6 @@ impl AddChannel {
     /// Do not present the identity of the newly connected channel to other bridge members
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn inhibit_connected_line_updates(
         mut self,
         inhibit_connected_line_updates: bool,
@@ -941,8 +883,6 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RemoveChannel {
@@ -998,8 +938,6 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetVideoSource {
@@ -1045,8 +983,6 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ClearVideoSource {
@@ -1097,8 +1033,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -1110,8 +1044,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Channel's id
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1159,8 +1091,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -1211,8 +1141,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -1224,8 +1152,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1238,8 +1164,6 @@ impl Play {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1252,8 +1176,6 @@ impl Play {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1262,8 +1184,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback Id.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1311,8 +1231,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -1324,8 +1242,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1338,8 +1254,6 @@ impl PlayWithId {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1352,8 +1266,6 @@ impl PlayWithId {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1411,8 +1323,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -1428,8 +1338,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -1442,8 +1350,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -1454,8 +1360,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -1466,8 +1370,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -1478,8 +1380,6 @@ impl Record {
     /// DTMF input to terminate recording.
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -1513,16 +1413,10 @@ impl ::std::future::IntoFuture for Record {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 18.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 18.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 18.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -1586,20 +1480,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 18.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 18.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 18.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 18.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -25,8 +25,6 @@ impl<'a> Mailboxes<'a> {
     /// # Response
     ///
     /// `List[Mailbox]`, decoded into `Vec<Mailbox>`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -52,8 +50,6 @@ impl<'a> Mailboxes<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Mailbox not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn get(&self, mailbox_name: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -84,8 +80,6 @@ impl<'a> Mailboxes<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Mailbox not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn update(
         &self,
         mailbox_name: impl AsRef<str>,
@@ -121,8 +115,6 @@ impl<'a> Mailboxes<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Mailbox not found
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn delete(&self, mailbox_name: impl AsRef<str>) -> Delete {
         let request = crate::runtime::Request::new(
             &DELETE,
@@ -145,8 +137,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Mailboxes::list`](Mailboxes::list): `GET /mailboxes`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -192,8 +182,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Mailboxes::get`](Mailboxes::get): `GET /mailboxes/{mailboxName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -239,8 +227,6 @@ static UPDATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Mailboxes::update`](Mailboxes::update): `PUT /mailboxes/{mailboxName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Update {
@@ -286,8 +272,6 @@ static DELETE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Mailboxes::delete`](Mailboxes::delete): `DELETE /mailboxes/{mailboxName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Delete {

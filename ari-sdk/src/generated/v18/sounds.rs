@@ -30,8 +30,6 @@ impl<'a> Sounds<'a> {
     /// # Response
     ///
     /// `List[Sound]`, decoded into `Vec<Sound>`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -51,8 +49,6 @@ impl<'a> Sounds<'a> {
     /// # Response
     ///
     /// `Sound`, decoded into `Sound`.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn get(&self, sound_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -75,8 +71,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Sounds::list`](Sounds::list): `GET /sounds`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -88,8 +82,6 @@ impl List {
     /// `lang` (query parameter).
     ///
     /// Lookup sound for a specific language.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -98,8 +90,6 @@ impl List {
     /// `format` (query parameter).
     ///
     /// Lookup sound in a specific format.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub fn format(mut self, format: impl Into<String>) -> Self {
         self.request.query("format", format.into());
         self
@@ -136,8 +126,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Sounds::get`](Sounds::get): `GET /sounds/{soundId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {

@@ -25,8 +25,6 @@ impl<'a> Channels<'a> {
     /// # Response
     ///
     /// `List[Channel]`, decoded into `Vec<Channel>`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -71,8 +69,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -109,8 +105,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn create(&self, endpoint: impl Into<String>, app: impl Into<String>) -> Create {
         let mut request = crate::runtime::Request::new(&CREATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -138,8 +132,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn get(&self, channel_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -187,8 +179,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for originating a channel.
     /// - `409` (Conflict): Channel with given unique ID already exists.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -228,8 +218,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid reason for hangup provided
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn hangup(&self, channel_id: impl AsRef<str>) -> Hangup {
         let request = crate::runtime::Request::new(
             &HANGUP,
@@ -267,8 +255,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -306,8 +292,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn r#move(&self, channel_id: impl AsRef<str>, app: impl Into<String>) -> Move {
         let mut request = crate::runtime::Request::new(
             &MOVE,
@@ -342,8 +326,6 @@ impl<'a> Channels<'a> {
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `422` (Unprocessable): Endpoint is not the same type as the channel
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn redirect(
         &self,
         channel_id: impl AsRef<str>,
@@ -379,8 +361,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
             &ANSWER,
@@ -411,8 +391,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
             &RING,
@@ -443,8 +421,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
             &RING_STOP,
@@ -484,8 +460,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
             &SEND_DTMF,
@@ -517,8 +491,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: MuteDirection) -> Mute {
         let mut request = crate::runtime::Request::new(
             &MUTE,
@@ -551,8 +523,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn unmute(
         &self,
         channel_id: impl AsRef<str>,
@@ -588,8 +558,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
             &HOLD,
@@ -620,8 +588,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
             &UNHOLD,
@@ -658,8 +624,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -690,8 +654,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -724,8 +686,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
             &START_SILENCE,
@@ -756,8 +716,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
             &STOP_SILENCE,
@@ -798,8 +756,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn play(
         &self,
         channel_id: impl AsRef<str>,
@@ -845,8 +801,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
     /// - `412` (PreconditionFailed): Channel in invalid state
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -896,8 +850,6 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -936,8 +888,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -978,8 +928,6 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis): Channel not in a Stasis application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -1024,8 +972,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn snoop_channel(
         &self,
         channel_id: impl AsRef<str>,
@@ -1070,8 +1016,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn snoop_channel_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -1112,8 +1056,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel cannot be found.
     /// - `409` (Conflict): Channel cannot be dialed.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn dial(&self, channel_id: impl AsRef<str>) -> Dial {
         let request = crate::runtime::Request::new(
             &DIAL,
@@ -1142,8 +1084,6 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel cannot be found.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn rtpstatistics(&self, channel_id: impl AsRef<str>) -> Rtpstatistics {
         let request = crate::runtime::Request::new(
             &RTPSTATISTICS,
@@ -1187,8 +1127,6 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `409` (Conflict): Channel is not in a Stasis application; Channel is already bridged
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn external_media(
         &self,
         app: impl Into<String>,
@@ -1216,8 +1154,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -1268,8 +1204,6 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
@@ -1281,8 +1215,6 @@ impl Originate {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1291,8 +1223,6 @@ impl Originate {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1301,8 +1231,6 @@ impl Originate {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1311,8 +1239,6 @@ impl Originate {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1321,8 +1247,6 @@ impl Originate {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1331,8 +1255,6 @@ impl Originate {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1341,8 +1263,6 @@ impl Originate {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1353,8 +1273,6 @@ impl Originate {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1363,8 +1281,6 @@ impl Originate {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1384,8 +1300,6 @@ impl Originate {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1394,8 +1308,6 @@ impl Originate {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1404,8 +1316,6 @@ impl Originate {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1414,8 +1324,6 @@ impl Originate {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1458,8 +1366,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -1471,8 +1377,6 @@ impl Create {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1481,8 +1385,6 @@ impl Create {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -1491,8 +1393,6 @@ impl Create {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1501,8 +1401,6 @@ impl Create {
     /// `originator` (query parameter).
     ///
     /// Unique ID of the calling channel
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1511,8 +1409,6 @@ impl Create {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1521,8 +1417,6 @@ impl Create {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1576,8 +1470,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -1628,8 +1520,6 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
@@ -1641,8 +1531,6 @@ impl OriginateWithId {
     /// `extension` (query parameter).
     ///
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1651,8 +1539,6 @@ impl OriginateWithId {
     /// `context` (query parameter).
     ///
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1661,8 +1547,6 @@ impl OriginateWithId {
     /// `priority` (query parameter).
     ///
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1671,8 +1555,6 @@ impl OriginateWithId {
     /// `label` (query parameter).
     ///
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1681,8 +1563,6 @@ impl OriginateWithId {
     /// `app` (query parameter).
     ///
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
@@ -1691,8 +1571,6 @@ impl OriginateWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -1701,8 +1579,6 @@ impl OriginateWithId {
     /// `callerId` (query parameter).
     ///
     /// CallerID to use when dialing the endpoint or extension.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
@@ -1713,8 +1589,6 @@ impl OriginateWithId {
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
     ///
     /// Default: `30`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -1723,8 +1597,6 @@ impl OriginateWithId {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1744,8 +1616,6 @@ impl OriginateWithId {
     /// `otherChannelId` (query parameter).
     ///
     /// The unique id to assign the second channel when using local channels.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
@@ -1754,8 +1624,6 @@ impl OriginateWithId {
     /// `originator` (query parameter).
     ///
     /// The unique id of the channel which is originating this one.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
@@ -1764,8 +1632,6 @@ impl OriginateWithId {
     /// `formats` (query parameter).
     ///
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1813,8 +1679,6 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hangup {
@@ -1826,8 +1690,6 @@ impl Hangup {
     /// `reason_code` (query parameter).
     ///
     /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://wiki.asterisk.org/wiki/display/AST/Hangup+Cause+Mappings>
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn reason_code(mut self, reason_code: impl Into<String>) -> Self {
         self.request.query("reason_code", reason_code.into());
         self
@@ -1836,8 +1698,6 @@ impl Hangup {
     /// `reason` (query parameter).
     ///
     /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn reason(mut self, reason: Reason) -> Self {
         self.request.query("reason", reason.as_str().to_string());
         self
@@ -1899,8 +1759,6 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ContinueInDialplan {
@@ -1912,8 +1770,6 @@ impl ContinueInDialplan {
     /// `context` (query parameter).
     ///
     /// The context to continue to.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
@@ -1922,8 +1778,6 @@ impl ContinueInDialplan {
     /// `extension` (query parameter).
     ///
     /// The extension to continue to.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
@@ -1932,8 +1786,6 @@ impl ContinueInDialplan {
     /// `priority` (query parameter).
     ///
     /// The priority to continue to.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
@@ -1942,8 +1794,6 @@ impl ContinueInDialplan {
     /// `label` (query parameter).
     ///
     /// The label to continue to - will supersede 'priority' if both are provided.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1991,8 +1841,6 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Move {
@@ -2004,8 +1852,6 @@ impl Move {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application provided by 'app'.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -2068,8 +1914,6 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Redirect {
@@ -2125,8 +1969,6 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Answer {
@@ -2182,8 +2024,6 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Ring {
@@ -2239,8 +2079,6 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RingStop {
@@ -2301,8 +2139,6 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendDtmf {
@@ -2314,8 +2150,6 @@ impl SendDtmf {
     /// `dtmf` (query parameter).
     ///
     /// DTMF To send.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
@@ -2326,8 +2160,6 @@ impl SendDtmf {
     /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn before(mut self, before: i64) -> Self {
         self.request.query("before", before.to_string());
         self
@@ -2338,8 +2170,6 @@ impl SendDtmf {
     /// Amount of time in between DTMF digits (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn between(mut self, between: i64) -> Self {
         self.request.query("between", between.to_string());
         self
@@ -2350,8 +2180,6 @@ impl SendDtmf {
     /// Length of each DTMF digit (specified in milliseconds).
     ///
     /// Default: `100`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn duration(mut self, duration: i64) -> Self {
         self.request.query("duration", duration.to_string());
         self
@@ -2362,8 +2190,6 @@ impl SendDtmf {
     /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
     ///
     /// Default: `0`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn after(mut self, after: i64) -> Self {
         self.request.query("after", after.to_string());
         self
@@ -2416,8 +2242,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -2473,8 +2297,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {
@@ -2530,8 +2352,6 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Hold {
@@ -2587,8 +2407,6 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unhold {
@@ -2644,8 +2462,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -2657,8 +2473,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Music on hold class to use
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2711,8 +2525,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -2768,8 +2580,6 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartSilence {
@@ -2825,8 +2635,6 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopSilence {
@@ -2882,8 +2690,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -2895,8 +2701,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -2905,8 +2709,6 @@ impl Play {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -2917,8 +2719,6 @@ impl Play {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -2927,8 +2727,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback ID.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2981,8 +2779,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -2994,8 +2790,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -3004,8 +2798,6 @@ impl PlayWithId {
     /// `offsetms` (query parameter).
     ///
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -3016,8 +2808,6 @@ impl PlayWithId {
     /// Number of milliseconds to skip for forward/reverse operations.
     ///
     /// Default: `3000`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -3075,8 +2865,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -3092,8 +2880,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -3106,8 +2892,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -3118,8 +2902,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -3130,8 +2912,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -3142,8 +2922,6 @@ impl Record {
     /// DTMF input to terminate recording
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -3196,8 +2974,6 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetChannelVar {
@@ -3253,8 +3029,6 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetChannelVar {
@@ -3266,8 +3040,6 @@ impl SetChannelVar {
     /// `value` (query parameter).
     ///
     /// The value to set the variable to
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -3315,8 +3087,6 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
@@ -3330,8 +3100,6 @@ impl SnoopChannel {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3342,8 +3110,6 @@ impl SnoopChannel {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3352,8 +3118,6 @@ impl SnoopChannel {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3362,8 +3126,6 @@ impl SnoopChannel {
     /// `snoopId` (query parameter).
     ///
     /// Unique ID to assign to snooping channel
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -3411,8 +3173,6 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
@@ -3426,8 +3186,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to spy on
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn spy(mut self, spy: Spy) -> Self {
         self.request.query("spy", spy.as_str().to_string());
         self
@@ -3438,8 +3196,6 @@ impl SnoopChannelWithId {
     /// Direction of audio to whisper into
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
         self.request.query("whisper", whisper.as_str().to_string());
         self
@@ -3448,8 +3204,6 @@ impl SnoopChannelWithId {
     /// `appArgs` (query parameter).
     ///
     /// The application arguments to pass to the Stasis application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3497,8 +3251,6 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Dial {
@@ -3510,8 +3262,6 @@ impl Dial {
     /// `caller` (query parameter).
     ///
     /// Channel ID of caller
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn caller(mut self, caller: impl Into<String>) -> Self {
         self.request.query("caller", caller.into());
         self
@@ -3524,8 +3274,6 @@ impl Dial {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn timeout(mut self, timeout: i64) -> Self {
         self.request.query("timeout", timeout.to_string());
         self
@@ -3568,8 +3316,6 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Rtpstatistics {
@@ -3620,8 +3366,6 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ExternalMedia {
@@ -3633,8 +3377,6 @@ impl ExternalMedia {
     /// `channelId` (query parameter).
     ///
     /// The unique id to assign the channel on creation.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -3643,8 +3385,6 @@ impl ExternalMedia {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -3666,8 +3406,6 @@ impl ExternalMedia {
     /// Payload encapsulation protocol
     ///
     /// Default: `rtp`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn encapsulation(mut self, encapsulation: Encapsulation) -> Self {
         self.request.query("encapsulation", encapsulation.as_str().to_string());
         self
@@ -3678,8 +3416,6 @@ impl ExternalMedia {
     /// Transport protocol
     ///
     /// Default: `udp`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn transport(mut self, transport: Transport) -> Self {
         self.request.query("transport", transport.as_str().to_string());
         self
@@ -3690,8 +3426,6 @@ impl ExternalMedia {
     /// Connection type (client/server)
     ///
     /// Default: `client`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn connection_type(mut self, connection_type: ConnectionType) -> Self {
         self.request.query("connection_type", connection_type.as_str().to_string());
         self
@@ -3702,8 +3436,6 @@ impl ExternalMedia {
     /// External media direction
     ///
     /// Default: `both`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn direction(mut self, direction: ExternalMediaDirection) -> Self {
         self.request.query("direction", direction.as_str().to_string());
         self
@@ -3712,8 +3444,6 @@ impl ExternalMedia {
     /// `data` (query parameter).
     ///
     /// An arbitrary data field
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn data(mut self, data: impl Into<String>) -> Self {
         self.request.query("data", data.into());
         self
@@ -3747,56 +3477,30 @@ impl ::std::future::IntoFuture for ExternalMedia {
 #[non_exhaustive]
 pub enum Reason {
     /// `normal`
-    ///
-    /// Available since Asterisk 19.0.0.
     Normal,
     /// `busy`
-    ///
-    /// Available since Asterisk 19.0.0.
     Busy,
     /// `congestion`
-    ///
-    /// Available since Asterisk 19.0.0.
     Congestion,
     /// `no_answer`
-    ///
-    /// Available since Asterisk 19.0.0.
     NoAnswer,
     /// `timeout`
-    ///
-    /// Available since Asterisk 19.0.0.
     Timeout,
     /// `rejected`
-    ///
-    /// Available since Asterisk 19.0.0.
     Rejected,
     /// `unallocated`
-    ///
-    /// Available since Asterisk 19.0.0.
     Unallocated,
     /// `normal_unspecified`
-    ///
-    /// Available since Asterisk 19.0.0.
     NormalUnspecified,
     /// `number_incomplete`
-    ///
-    /// Available since Asterisk 19.0.0.
     NumberIncomplete,
     /// `codec_mismatch`
-    ///
-    /// Available since Asterisk 19.0.0.
     CodecMismatch,
     /// `interworking`
-    ///
-    /// Available since Asterisk 19.0.0.
     Interworking,
     /// `failure`
-    ///
-    /// Available since Asterisk 19.0.0.
     Failure,
     /// `answered_elsewhere`
-    ///
-    /// Available since Asterisk 19.0.0.
     AnsweredElsewhere,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3880,16 +3584,10 @@ impl<'de> ::serde::Deserialize<'de> for Reason {
 #[non_exhaustive]
 pub enum MuteDirection {
     /// `both`
-    ///
-    /// Available since Asterisk 19.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 19.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 19.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -3953,16 +3651,10 @@ impl<'de> ::serde::Deserialize<'de> for MuteDirection {
 #[non_exhaustive]
 pub enum UnmuteDirection {
     /// `both`
-    ///
-    /// Available since Asterisk 19.0.0.
     Both,
     /// `in`
-    ///
-    /// Available since Asterisk 19.0.0.
     In,
     /// `out`
-    ///
-    /// Available since Asterisk 19.0.0.
     Out,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4026,16 +3718,10 @@ impl<'de> ::serde::Deserialize<'de> for UnmuteDirection {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 19.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 19.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 19.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4099,20 +3785,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 19.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 19.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 19.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 19.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4178,20 +3856,12 @@ impl<'de> ::serde::Deserialize<'de> for TerminateOn {
 #[non_exhaustive]
 pub enum Spy {
     /// `none`
-    ///
-    /// Available since Asterisk 19.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 19.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 19.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 19.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4257,20 +3927,12 @@ impl<'de> ::serde::Deserialize<'de> for Spy {
 #[non_exhaustive]
 pub enum Whisper {
     /// `none`
-    ///
-    /// Available since Asterisk 19.0.0.
     None,
     /// `both`
-    ///
-    /// Available since Asterisk 19.0.0.
     Both,
     /// `out`
-    ///
-    /// Available since Asterisk 19.0.0.
     Out,
     /// `in`
-    ///
-    /// Available since Asterisk 19.0.0.
     In,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4336,12 +3998,8 @@ impl<'de> ::serde::Deserialize<'de> for Whisper {
 #[non_exhaustive]
 pub enum Encapsulation {
     /// `rtp`
-    ///
-    /// Available since Asterisk 19.0.0.
     Rtp,
     /// `audiosocket`
-    ///
-    /// Available since Asterisk 19.0.0.
     Audiosocket,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4403,12 +4061,8 @@ impl<'de> ::serde::Deserialize<'de> for Encapsulation {
 #[non_exhaustive]
 pub enum Transport {
     /// `udp`
-    ///
-    /// Available since Asterisk 19.0.0.
     Udp,
     /// `tcp`
-    ///
-    /// Available since Asterisk 19.0.0.
     Tcp,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4470,8 +4124,6 @@ impl<'de> ::serde::Deserialize<'de> for Transport {
 #[non_exhaustive]
 pub enum ConnectionType {
     /// `client`
-    ///
-    /// Available since Asterisk 19.0.0.
     Client,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -4531,8 +4183,6 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionType {
 #[non_exhaustive]
 pub enum ExternalMediaDirection {
     /// `both`
-    ///
-    /// Available since Asterisk 19.0.0.
     Both,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

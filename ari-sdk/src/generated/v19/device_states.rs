@@ -25,8 +25,6 @@ impl<'a> DeviceStates<'a> {
     /// # Response
     ///
     /// `List[DeviceState]`, decoded into `Vec<DeviceState>`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -46,8 +44,6 @@ impl<'a> DeviceStates<'a> {
     /// # Response
     ///
     /// `DeviceState`, decoded into `DeviceState`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn get(&self, device_name: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -78,8 +74,6 @@ impl<'a> DeviceStates<'a> {
     ///
     /// - `404` (NotFound): Device name is missing
     /// - `409` (Conflict): Uncontrolled device specified
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn update(
         &self,
         device_name: impl AsRef<str>,
@@ -114,8 +108,6 @@ impl<'a> DeviceStates<'a> {
     ///
     /// - `404` (NotFound): Device name is missing
     /// - `409` (Conflict): Uncontrolled device specified
-    ///
-    /// Available since Asterisk 19.0.0.
     pub fn delete(&self, device_name: impl AsRef<str>) -> Delete {
         let request = crate::runtime::Request::new(
             &DELETE,
@@ -138,8 +130,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`DeviceStates::list`](DeviceStates::list): `GET /deviceStates`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -179,8 +169,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`DeviceStates::get`](DeviceStates::get): `GET /deviceStates/{deviceName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -231,8 +219,6 @@ static UPDATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`DeviceStates::update`](DeviceStates::update): `PUT /deviceStates/{deviceName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Update {
@@ -283,8 +269,6 @@ static DELETE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`DeviceStates::delete`](DeviceStates::delete): `DELETE /deviceStates/{deviceName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Delete {
@@ -321,36 +305,20 @@ impl ::std::future::IntoFuture for Delete {
 #[non_exhaustive]
 pub enum DeviceState {
     /// `NOT_INUSE`
-    ///
-    /// Available since Asterisk 19.0.0.
     NotInuse,
     /// `INUSE`
-    ///
-    /// Available since Asterisk 19.0.0.
     Inuse,
     /// `BUSY`
-    ///
-    /// Available since Asterisk 19.0.0.
     Busy,
     /// `INVALID`
-    ///
-    /// Available since Asterisk 19.0.0.
     Invalid,
     /// `UNAVAILABLE`
-    ///
-    /// Available since Asterisk 19.0.0.
     Unavailable,
     /// `RINGING`
-    ///
-    /// Available since Asterisk 19.0.0.
     Ringing,
     /// `RINGINUSE`
-    ///
-    /// Available since Asterisk 19.0.0.
     Ringinuse,
     /// `ONHOLD`
-    ///
-    /// Available since Asterisk 19.0.0.
     Onhold,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

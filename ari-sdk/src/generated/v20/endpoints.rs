@@ -25,8 +25,6 @@ impl<'a> Endpoints<'a> {
     /// # Response
     ///
     /// `List[Endpoint]`, decoded into `Vec<Endpoint>`.
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -59,8 +57,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn send_message(
         &self,
         to: impl Into<String>,
@@ -135,8 +131,6 @@ impl<'a> Endpoints<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Endpoints not found
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn list_by_tech(&self, tech: impl AsRef<str>) -> ListByTech {
         let request = crate::runtime::Request::new(
             &LIST_BY_TECH,
@@ -167,8 +161,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoints not found
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn get(&self, tech: impl AsRef<str>, resource: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -205,8 +197,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn send_message_to_endpoint(
         &self,
         tech: impl AsRef<str>,
@@ -282,8 +272,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Endpoints::list`](Endpoints::list): `GET /endpoints`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -334,8 +322,6 @@ static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Endpoints::send_message`](Endpoints::send_message): `PUT /endpoints/sendMessage`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendMessage {
@@ -347,8 +333,6 @@ impl SendMessage {
     /// `body` (query parameter).
     ///
     /// The body of the message
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
@@ -357,8 +341,6 @@ impl SendMessage {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -497,8 +479,6 @@ static LIST_BY_TECH: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Endpoints::list_by_tech`](Endpoints::list_by_tech): `GET /endpoints/{tech}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListByTech {
@@ -549,8 +529,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Endpoints::get`](Endpoints::get): `GET /endpoints/{tech}/{resource}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -601,8 +579,6 @@ static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime:
 /// The request of [`Endpoints::send_message_to_endpoint`](Endpoints::send_message_to_endpoint): `PUT /endpoints/{tech}/{resource}/sendMessage`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendMessageToEndpoint {
@@ -614,8 +590,6 @@ impl SendMessageToEndpoint {
     /// `body` (query parameter).
     ///
     /// The body of the message
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
@@ -624,8 +598,6 @@ impl SendMessageToEndpoint {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
-    ///
-    /// Available since Asterisk 20.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<

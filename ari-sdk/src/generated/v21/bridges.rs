@@ -25,8 +25,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `List[Bridge]`, decoded into `Vec<Bridge>`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -56,8 +54,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Bridge with the same bridgeId already exists
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -90,8 +86,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Bridge with the same bridgeId already exists
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -120,8 +114,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn get(&self, bridge_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -152,8 +144,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> Destroy {
         let request = crate::runtime::Request::new(
             &DESTROY,
@@ -193,8 +183,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
     /// - `422` (NotInStasis): Channel not in Stasis application
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -232,8 +220,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
     /// - `422` (Unprocessable): Channel not in this bridge
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -270,8 +256,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge or Channel not found
     /// - `409` (NotInStasis): Channel not in Stasis application
     /// - `422` (Unprocessable): Channel not in this Bridge
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -304,8 +288,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn clear_video_source(&self, bridge_id: impl AsRef<str>) -> ClearVideoSource {
         let request = crate::runtime::Request::new(
             &CLEAR_VIDEO_SOURCE,
@@ -339,8 +321,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -372,8 +352,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -413,8 +391,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -459,8 +435,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -510,8 +484,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -541,8 +513,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -588,8 +558,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -601,8 +569,6 @@ impl Create {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -611,8 +577,6 @@ impl Create {
     /// `bridgeId` (query parameter).
     ///
     /// Unique ID to give to the bridge being created.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
@@ -621,8 +585,6 @@ impl Create {
     /// `name` (query parameter).
     ///
     /// Name to give to the bridge being created.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -665,8 +627,6 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CreateWithId {
@@ -678,8 +638,6 @@ impl CreateWithId {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -688,8 +646,6 @@ impl CreateWithId {
     /// `name` (query parameter).
     ///
     /// Set the name of the bridge.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -732,8 +688,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -779,8 +733,6 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Destroy {
@@ -850,8 +802,6 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddChannel {
@@ -863,8 +813,6 @@ impl AddChannel {
     /// `role` (query parameter).
     ///
     /// Channel's role in the bridge
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
@@ -875,8 +823,6 @@ impl AddChannel {
     /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
         self.request.query("absorbDTMF", absorb_dtmf.to_string());
         self
@@ -887,8 +833,6 @@ impl AddChannel {
     /// Mute audio from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn mute(mut self, mute: bool) -> Self {
         self.request.query("mute", mute.to_string());
         self
@@ -899,8 +843,6 @@ impl AddChannel {
     /// Do not present the identity of the newly connected channel to other bridge members
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn inhibit_connected_line_updates(
         mut self,
         inhibit_connected_line_updates: bool,
@@ -965,8 +907,6 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RemoveChannel {
@@ -1022,8 +962,6 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetVideoSource {
@@ -1069,8 +1007,6 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ClearVideoSource {
@@ -1121,8 +1057,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -1134,8 +1068,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Channel's id
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1183,8 +1115,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -1235,8 +1165,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -1248,8 +1176,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1262,8 +1188,6 @@ impl Play {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1276,8 +1200,6 @@ impl Play {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1286,8 +1208,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback Id.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1335,8 +1255,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -1348,8 +1266,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1362,8 +1278,6 @@ impl PlayWithId {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1376,8 +1290,6 @@ impl PlayWithId {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1435,8 +1347,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -1452,8 +1362,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -1466,8 +1374,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -1478,8 +1384,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -1490,8 +1394,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -1502,8 +1404,6 @@ impl Record {
     /// DTMF input to terminate recording.
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -1537,16 +1437,10 @@ impl ::std::future::IntoFuture for Record {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 21.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 21.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 21.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -1610,20 +1504,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 21.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 21.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 21.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 21.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

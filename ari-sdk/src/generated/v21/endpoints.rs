@@ -25,8 +25,6 @@ impl<'a> Endpoints<'a> {
     /// # Response
     ///
     /// `List[Endpoint]`, decoded into `Vec<Endpoint>`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -59,8 +57,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn send_message(
         &self,
         to: impl Into<String>,
@@ -100,8 +96,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for referring.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn refer(
         &self,
         to: impl Into<String>,
@@ -135,8 +129,6 @@ impl<'a> Endpoints<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Endpoints not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn list_by_tech(&self, tech: impl AsRef<str>) -> ListByTech {
         let request = crate::runtime::Request::new(
             &LIST_BY_TECH,
@@ -167,8 +159,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoints not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn get(&self, tech: impl AsRef<str>, resource: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -205,8 +195,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for sending a message.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn send_message_to_endpoint(
         &self,
         tech: impl AsRef<str>,
@@ -250,8 +238,6 @@ impl<'a> Endpoints<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters for referring.
     /// - `404` (NotFound): Endpoint not found
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn refer_to_endpoint(
         &self,
         tech: impl AsRef<str>,
@@ -282,8 +268,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Endpoints::list`](Endpoints::list): `GET /endpoints`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -334,8 +318,6 @@ static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Endpoints::send_message`](Endpoints::send_message): `PUT /endpoints/sendMessage`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendMessage {
@@ -347,8 +329,6 @@ impl SendMessage {
     /// `body` (query parameter).
     ///
     /// The body of the message
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
@@ -357,8 +337,6 @@ impl SendMessage {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -417,8 +395,6 @@ static REFER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Endpoints::refer`](Endpoints::refer): `POST /endpoints/refer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Refer {
@@ -432,8 +408,6 @@ impl Refer {
     /// If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn to_self(mut self, to_self: bool) -> Self {
         self.request.query("to_self", to_self.to_string());
         self
@@ -442,8 +416,6 @@ impl Refer {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers. The "display_name" key is used by the PJSIP technology. Its value will be prepended as a display name to the Refer-To URI.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -497,8 +469,6 @@ static LIST_BY_TECH: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Endpoints::list_by_tech`](Endpoints::list_by_tech): `GET /endpoints/{tech}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListByTech {
@@ -549,8 +519,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Endpoints::get`](Endpoints::get): `GET /endpoints/{tech}/{resource}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -601,8 +569,6 @@ static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime:
 /// The request of [`Endpoints::send_message_to_endpoint`](Endpoints::send_message_to_endpoint): `PUT /endpoints/{tech}/{resource}/sendMessage`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SendMessageToEndpoint {
@@ -614,8 +580,6 @@ impl SendMessageToEndpoint {
     /// `body` (query parameter).
     ///
     /// The body of the message
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
@@ -624,8 +588,6 @@ impl SendMessageToEndpoint {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -684,8 +646,6 @@ static REFER_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime::Operat
 /// The request of [`Endpoints::refer_to_endpoint`](Endpoints::refer_to_endpoint): `POST /endpoints/{tech}/{resource}/refer`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 21.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ReferToEndpoint {
@@ -699,8 +659,6 @@ impl ReferToEndpoint {
     /// If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn to_self(mut self, to_self: bool) -> Self {
         self.request.query("to_self", to_self.to_string());
         self
@@ -709,8 +667,6 @@ impl ReferToEndpoint {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,
-    ///
-    /// Available since Asterisk 21.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<

@@ -25,8 +25,6 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `List[Bridge]`, decoded into `Vec<Bridge>`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn list(&self) -> List {
         let request = crate::runtime::Request::new(&LIST, &[]);
         List {
@@ -57,8 +55,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Bridge with the same bridgeId already exists
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -92,8 +88,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `409` (Conflict): Bridge with the same bridgeId already exists
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -122,8 +116,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn get(&self, bridge_id: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
             &GET,
@@ -154,8 +146,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> Destroy {
         let request = crate::runtime::Request::new(
             &DESTROY,
@@ -360,8 +350,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
     /// - `422` (NotInStasis): Channel not in Stasis application
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -399,8 +387,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
     /// - `422` (Unprocessable): Channel not in this bridge
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -437,8 +423,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge or Channel not found
     /// - `409` (NotInStasis): Channel not in Stasis application
     /// - `422` (Unprocessable): Channel not in this Bridge
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -471,8 +455,6 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn clear_video_source(&self, bridge_id: impl AsRef<str>) -> ClearVideoSource {
         let request = crate::runtime::Request::new(
             &CLEAR_VIDEO_SOURCE,
@@ -506,8 +488,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -539,8 +519,6 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in Stasis application
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -582,8 +560,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -630,8 +606,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (NotInStasis): Bridge not in a Stasis application
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -682,8 +656,6 @@ impl<'a> Bridges<'a> {
     /// - `404` (NotFound): Bridge not found
     /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     /// - `422` (Unprocessable): The format specified is unknown on this system
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -713,8 +685,6 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
@@ -760,8 +730,6 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
@@ -773,8 +741,6 @@ impl Create {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -783,8 +749,6 @@ impl Create {
     /// `bridgeId` (query parameter).
     ///
     /// Unique ID to give to the bridge being created.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
@@ -793,8 +757,6 @@ impl Create {
     /// `name` (query parameter).
     ///
     /// Name to give to the bridge being created.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -858,8 +820,6 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CreateWithId {
@@ -871,8 +831,6 @@ impl CreateWithId {
     /// `type` (query parameter).
     ///
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
@@ -881,8 +839,6 @@ impl CreateWithId {
     /// `name` (query parameter).
     ///
     /// Set the name of the bridge.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -946,8 +902,6 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
@@ -993,8 +947,6 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Destroy {
@@ -1314,8 +1266,6 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct AddChannel {
@@ -1327,8 +1277,6 @@ impl AddChannel {
     /// `role` (query parameter).
     ///
     /// Channel's role in the bridge
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
@@ -1339,8 +1287,6 @@ impl AddChannel {
     /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
         self.request.query("absorbDTMF", absorb_dtmf.to_string());
         self
@@ -1351,8 +1297,6 @@ impl AddChannel {
     /// Mute audio from this channel, preventing it to pass through to the bridge
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn mute(mut self, mute: bool) -> Self {
         self.request.query("mute", mute.to_string());
         self
@@ -1363,8 +1307,6 @@ impl AddChannel {
     /// Do not present the identity of the newly connected channel to other bridge members
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn inhibit_connected_line_updates(
         mut self,
         inhibit_connected_line_updates: bool,
@@ -1429,8 +1371,6 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct RemoveChannel {
@@ -1486,8 +1426,6 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SetVideoSource {
@@ -1533,8 +1471,6 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ClearVideoSource {
@@ -1585,8 +1521,6 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StartMoh {
@@ -1598,8 +1532,6 @@ impl StartMoh {
     /// `mohClass` (query parameter).
     ///
     /// Channel's id
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1647,8 +1579,6 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct StopMoh {
@@ -1704,8 +1634,6 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
@@ -1727,8 +1655,6 @@ impl Play {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1741,8 +1667,6 @@ impl Play {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1755,8 +1679,6 @@ impl Play {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1765,8 +1687,6 @@ impl Play {
     /// `playbackId` (query parameter).
     ///
     /// Playback Id.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1819,8 +1739,6 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
@@ -1842,8 +1760,6 @@ impl PlayWithId {
     /// `lang` (query parameter).
     ///
     /// For sounds, selects language for sound.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
@@ -1856,8 +1772,6 @@ impl PlayWithId {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
@@ -1870,8 +1784,6 @@ impl PlayWithId {
     /// Default: `3000`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn skipms(mut self, skipms: i64) -> Self {
         self.request.query("skipms", skipms.to_string());
         self
@@ -1929,8 +1841,6 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Record {
@@ -1956,8 +1866,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
         self
@@ -1970,8 +1878,6 @@ impl Record {
     /// Default: `0`.
     ///
     /// Range: 0 to ….
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
         self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
         self
@@ -1982,8 +1888,6 @@ impl Record {
     /// Action to take if a recording with the same name already exists.
     ///
     /// Default: `fail`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
         self.request.query("ifExists", if_exists.as_str().to_string());
         self
@@ -1994,8 +1898,6 @@ impl Record {
     /// Play beep when recording begins
     ///
     /// Default: `false`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn beep(mut self, beep: bool) -> Self {
         self.request.query("beep", beep.to_string());
         self
@@ -2006,8 +1908,6 @@ impl Record {
     /// DTMF input to terminate recording.
     ///
     /// Default: `none`.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
         self.request.query("terminateOn", terminate_on.as_str().to_string());
         self
@@ -2041,16 +1941,10 @@ impl ::std::future::IntoFuture for Record {
 #[non_exhaustive]
 pub enum IfExists {
     /// `fail`
-    ///
-    /// Available since Asterisk 22.0.0.
     Fail,
     /// `overwrite`
-    ///
-    /// Available since Asterisk 22.0.0.
     Overwrite,
     /// `append`
-    ///
-    /// Available since Asterisk 22.0.0.
     Append,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -2114,20 +2008,12 @@ impl<'de> ::serde::Deserialize<'de> for IfExists {
 #[non_exhaustive]
 pub enum TerminateOn {
     /// `none`
-    ///
-    /// Available since Asterisk 22.0.0.
     None,
     /// `any`
-    ///
-    /// Available since Asterisk 22.0.0.
     Any,
     /// `*`
-    ///
-    /// Available since Asterisk 22.0.0.
     Star,
     /// `#`
-    ///
-    /// Available since Asterisk 22.0.0.
     Hash,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

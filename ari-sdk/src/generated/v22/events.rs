@@ -43,8 +43,6 @@ impl<'a> Events<'a> {
     /// - `404` (NotFound): Application does not exist.
     /// - `422` (Unprocessable): Event source not found.
     /// - `400` (BadRequest): Invalid even tsource URI or userevent data.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn user_event(
         &self,
         event_name: impl AsRef<str>,
@@ -125,8 +123,6 @@ static USER_EVENT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 22.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct UserEvent {
@@ -140,8 +136,6 @@ impl UserEvent {
     /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
     ///
     /// Several values are sent comma-separated.
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn source(
         mut self,
         source: impl IntoIterator<Item = impl Into<String>>,
@@ -153,8 +147,6 @@ impl UserEvent {
     /// `variables` (body parameter).
     ///
     /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
-    ///
-    /// Available since Asterisk 22.0.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<

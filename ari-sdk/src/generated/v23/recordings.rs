@@ -25,8 +25,6 @@ impl<'a> Recordings<'a> {
     /// # Response
     ///
     /// `List[StoredRecording]`, decoded into `Vec<StoredRecording>`.
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn list_stored(&self) -> ListStored {
         let request = crate::runtime::Request::new(&LIST_STORED, &[]);
         ListStored {
@@ -52,8 +50,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn get_stored(&self, recording_name: impl AsRef<str>) -> GetStored {
         let request = crate::runtime::Request::new(
             &GET_STORED,
@@ -82,8 +78,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn delete_stored(&self, recording_name: impl AsRef<str>) -> DeleteStored {
         let request = crate::runtime::Request::new(
             &DELETE_STORED,
@@ -113,8 +107,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `403` (Forbidden): The recording file could not be opened
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn get_stored_file(&self, recording_name: impl AsRef<str>) -> GetStoredFile {
         let request = crate::runtime::Request::new(
             &GET_STORED_FILE,
@@ -145,8 +137,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): A recording with the same name already exists on the system
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn copy_stored(
         &self,
         recording_name: impl AsRef<str>,
@@ -180,8 +170,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn get_live(&self, recording_name: impl AsRef<str>) -> GetLive {
         let request = crate::runtime::Request::new(
             &GET_LIVE,
@@ -210,8 +198,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn cancel(&self, recording_name: impl AsRef<str>) -> Cancel {
         let request = crate::runtime::Request::new(
             &CANCEL,
@@ -240,8 +226,6 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn stop(&self, recording_name: impl AsRef<str>) -> Stop {
         let request = crate::runtime::Request::new(
             &STOP,
@@ -273,8 +257,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn pause(&self, recording_name: impl AsRef<str>) -> Pause {
         let request = crate::runtime::Request::new(
             &PAUSE,
@@ -304,8 +286,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn unpause(&self, recording_name: impl AsRef<str>) -> Unpause {
         let request = crate::runtime::Request::new(
             &UNPAUSE,
@@ -337,8 +317,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn mute(&self, recording_name: impl AsRef<str>) -> Mute {
         let request = crate::runtime::Request::new(
             &MUTE,
@@ -368,8 +346,6 @@ impl<'a> Recordings<'a> {
     ///
     /// - `404` (NotFound): Recording not found
     /// - `409` (Conflict): Recording not in session
-    ///
-    /// Available since Asterisk 23.0.0.
     pub fn unmute(&self, recording_name: impl AsRef<str>) -> Unmute {
         let request = crate::runtime::Request::new(
             &UNMUTE,
@@ -392,8 +368,6 @@ static LIST_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Recordings::list_stored`](Recordings::list_stored): `GET /recordings/stored`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ListStored {
@@ -442,8 +416,6 @@ static GET_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMeta
 /// The request of [`Recordings::get_stored`](Recordings::get_stored): `GET /recordings/stored/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetStored {
@@ -489,8 +461,6 @@ static DELETE_STORED: crate::runtime::OperationMeta = crate::runtime::OperationM
 /// The request of [`Recordings::delete_stored`](Recordings::delete_stored): `DELETE /recordings/stored/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct DeleteStored {
@@ -541,8 +511,6 @@ static GET_STORED_FILE: crate::runtime::OperationMeta = crate::runtime::Operatio
 /// The request of [`Recordings::get_stored_file`](Recordings::get_stored_file): `GET /recordings/stored/{recordingName}/file`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetStoredFile {
@@ -593,8 +561,6 @@ static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
 /// The request of [`Recordings::copy_stored`](Recordings::copy_stored): `POST /recordings/stored/{recordingName}/copy`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct CopyStored {
@@ -640,8 +606,6 @@ static GET_LIVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::get_live`](Recordings::get_live): `GET /recordings/live/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetLive {
@@ -687,8 +651,6 @@ static CANCEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::cancel`](Recordings::cancel): `DELETE /recordings/live/{recordingName}`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Cancel {
@@ -734,8 +696,6 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::stop`](Recordings::stop): `POST /recordings/live/{recordingName}/stop`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Stop {
@@ -786,8 +746,6 @@ static PAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::pause`](Recordings::pause): `POST /recordings/live/{recordingName}/pause`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Pause {
@@ -838,8 +796,6 @@ static UNPAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::unpause`](Recordings::unpause): `DELETE /recordings/live/{recordingName}/pause`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unpause {
@@ -890,8 +846,6 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::mute`](Recordings::mute): `POST /recordings/live/{recordingName}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Mute {
@@ -942,8 +896,6 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 /// The request of [`Recordings::unmute`](Recordings::unmute): `DELETE /recordings/live/{recordingName}/mute`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 23.0.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Unmute {

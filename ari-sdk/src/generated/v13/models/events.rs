@@ -6,8 +6,6 @@
 /// `MissingParams` (model of `events.json`).
 ///
 /// Error event sent when required params are missing.
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingParams {
     /// `type` (`string`, required).
@@ -15,8 +13,6 @@ pub struct MissingParams {
     /// Indicates the type of this message.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub r#type: String,
     /// `asterisk_id` (`string`).
     ///
@@ -30,8 +26,6 @@ pub struct MissingParams {
     /// `params` (`List[string]`, required).
     ///
     /// A list of the missing parameters
-    ///
-    /// Available since Asterisk 13.0.0.
     pub params: Vec<String>,
 }
 
@@ -207,8 +201,6 @@ pub struct Peer {
 /// Notification that a device state has changed.
 ///
 /// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceStateChanged {
     /// `asterisk_id` (`string`).
@@ -225,22 +217,16 @@ pub struct DeviceStateChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `device_state` (`DeviceState`, required).
     ///
     /// Device state object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub device_state: super::DeviceState,
 }
 
@@ -249,8 +235,6 @@ pub struct DeviceStateChanged {
 /// Event showing the start of a media playback operation.
 ///
 /// An event: [`Event::PlaybackStarted`] when decoded from the websocket (`"type": "PlaybackStarted"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackStarted {
     /// `asterisk_id` (`string`).
@@ -267,22 +251,16 @@ pub struct PlaybackStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub playback: super::Playback,
 }
 
@@ -291,8 +269,6 @@ pub struct PlaybackStarted {
 /// Event showing the completion of a media playback operation.
 ///
 /// An event: [`Event::PlaybackFinished`] when decoded from the websocket (`"type": "PlaybackFinished"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackFinished {
     /// `asterisk_id` (`string`).
@@ -309,22 +285,16 @@ pub struct PlaybackFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub playback: super::Playback,
 }
 
@@ -333,8 +303,6 @@ pub struct PlaybackFinished {
 /// Event showing the start of a recording operation.
 ///
 /// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingStarted {
     /// `asterisk_id` (`string`).
@@ -351,22 +319,16 @@ pub struct RecordingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -375,8 +337,6 @@ pub struct RecordingStarted {
 /// Event showing the completion of a recording operation.
 ///
 /// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFinished {
     /// `asterisk_id` (`string`).
@@ -393,22 +353,16 @@ pub struct RecordingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -417,8 +371,6 @@ pub struct RecordingFinished {
 /// Event showing failure of a recording operation.
 ///
 /// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFailed {
     /// `asterisk_id` (`string`).
@@ -435,22 +387,16 @@ pub struct RecordingFailed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 13.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -477,16 +423,12 @@ pub struct ApplicationMoveFailed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
@@ -511,8 +453,6 @@ pub struct ApplicationMoveFailed {
 /// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
 ///
 /// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationReplaced {
     /// `asterisk_id` (`string`).
@@ -529,16 +469,12 @@ pub struct ApplicationReplaced {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
 }
 
@@ -547,8 +483,6 @@ pub struct ApplicationReplaced {
 /// Notification that a bridge has been created.
 ///
 /// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeCreated {
     /// `asterisk_id` (`string`).
@@ -565,20 +499,14 @@ pub struct BridgeCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -587,8 +515,6 @@ pub struct BridgeCreated {
 /// Notification that a bridge has been destroyed.
 ///
 /// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeDestroyed {
     /// `asterisk_id` (`string`).
@@ -605,20 +531,14 @@ pub struct BridgeDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -627,8 +547,6 @@ pub struct BridgeDestroyed {
 /// Notification that one bridge has merged into another.
 ///
 /// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeMerged {
     /// `asterisk_id` (`string`).
@@ -645,24 +563,16 @@ pub struct BridgeMerged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge: super::Bridge,
     /// `bridge_from` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge_from: super::Bridge,
 }
 
@@ -689,16 +599,12 @@ pub struct BridgeVideoSourceChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
     ///
@@ -716,8 +622,6 @@ pub struct BridgeVideoSourceChanged {
 /// Notification that a blind transfer has occurred.
 ///
 /// An event: [`Event::BridgeBlindTransfer`] when decoded from the websocket (`"type": "BridgeBlindTransfer"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeBlindTransfer {
     /// `asterisk_id` (`string`).
@@ -734,66 +638,46 @@ pub struct BridgeBlindTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel performing the blind transfer
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `exten` (`string`, required).
     ///
     /// The extension transferred to
-    ///
-    /// Available since Asterisk 13.0.0.
     pub exten: String,
     /// `context` (`string`, required).
     ///
     /// The context transferred to
-    ///
-    /// Available since Asterisk 13.0.0.
     pub context: String,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 13.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 13.0.0.
     pub is_external: bool,
     /// `bridge` (`Bridge`).
     ///
     /// The bridge being transferred
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
 }
@@ -803,8 +687,6 @@ pub struct BridgeBlindTransfer {
 /// Notification that an attended transfer has occurred.
 ///
 /// An event: [`Event::BridgeAttendedTransfer`] when decoded from the websocket (`"type": "BridgeAttendedTransfer"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeAttendedTransfer {
     /// `asterisk_id` (`string`).
@@ -821,122 +703,86 @@ pub struct BridgeAttendedTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `transferer_first_leg` (`Channel`, required).
     ///
     /// First leg of the transferer
-    ///
-    /// Available since Asterisk 13.0.0.
     pub transferer_first_leg: super::Channel,
     /// `transferer_second_leg` (`Channel`, required).
     ///
     /// Second leg of the transferer
-    ///
-    /// Available since Asterisk 13.0.0.
     pub transferer_second_leg: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer_first_leg in the swap
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `transfer_target` (`Channel`).
     ///
     /// The channel that is being transferred to
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<Box<super::Channel>>,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 13.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 13.0.0.
     pub is_external: bool,
     /// `transferer_first_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer first leg is in
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
     /// `transferer_second_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer second leg is in
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
     /// `destination_type` (`string`, required).
     ///
     /// How the transfer was accomplished
-    ///
-    /// Available since Asterisk 13.0.0.
     pub destination_type: String,
     /// `destination_bridge` (`string`).
     ///
     /// Bridge that survived the merge result
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_bridge: Option<String>,
     /// `destination_application` (`string`).
     ///
     /// Application that has been transferred into
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_application: Option<String>,
     /// `destination_link_first_leg` (`Channel`).
     ///
     /// First leg of a link transfer result
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<Box<super::Channel>>,
     /// `destination_link_second_leg` (`Channel`).
     ///
     /// Second leg of a link transfer result
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_second_leg: Option<Box<super::Channel>>,
     /// `destination_threeway_channel` (`Channel`).
     ///
     /// Transferer channel that survived the threeway result
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<Box<super::Channel>>,
     /// `destination_threeway_bridge` (`Bridge`).
     ///
     /// Bridge that survived the threeway result
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_bridge: Option<Box<super::Bridge>>,
 }
@@ -946,8 +792,6 @@ pub struct BridgeAttendedTransfer {
 /// Notification that a channel has been created.
 ///
 /// An event: [`Event::ChannelCreated`] when decoded from the websocket (`"type": "ChannelCreated"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCreated {
     /// `asterisk_id` (`string`).
@@ -964,20 +808,14 @@ pub struct ChannelCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -986,8 +824,6 @@ pub struct ChannelCreated {
 /// Notification that a channel has been destroyed.
 ///
 /// An event: [`Event::ChannelDestroyed`] when decoded from the websocket (`"type": "ChannelDestroyed"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDestroyed {
     /// `asterisk_id` (`string`).
@@ -1004,32 +840,22 @@ pub struct ChannelDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `cause` (`int`, required).
     ///
     /// Integer representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 13.0.0.
     pub cause: i64,
     /// `cause_txt` (`string`, required).
     ///
     /// Text representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 13.0.0.
     pub cause_txt: String,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1038,8 +864,6 @@ pub struct ChannelDestroyed {
 /// Notification that a channel has entered a bridge.
 ///
 /// An event: [`Event::ChannelEnteredBridge`] when decoded from the websocket (`"type": "ChannelEnteredBridge"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelEnteredBridge {
     /// `asterisk_id` (`string`).
@@ -1056,24 +880,16 @@ pub struct ChannelEnteredBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`).
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1083,8 +899,6 @@ pub struct ChannelEnteredBridge {
 /// Notification that a channel has left a bridge.
 ///
 /// An event: [`Event::ChannelLeftBridge`] when decoded from the websocket (`"type": "ChannelLeftBridge"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelLeftBridge {
     /// `asterisk_id` (`string`).
@@ -1101,24 +915,16 @@ pub struct ChannelLeftBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1127,8 +933,6 @@ pub struct ChannelLeftBridge {
 /// Notification of a channel's state change.
 ///
 /// An event: [`Event::ChannelStateChange`] when decoded from the websocket (`"type": "ChannelStateChange"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelStateChange {
     /// `asterisk_id` (`string`).
@@ -1145,20 +949,14 @@ pub struct ChannelStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1169,8 +967,6 @@ pub struct ChannelStateChange {
 /// This event is sent when the DTMF ends. There is no notification about the start of DTMF
 ///
 /// An event: [`Event::ChannelDtmfReceived`] when decoded from the websocket (`"type": "ChannelDtmfReceived"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDtmfReceived {
     /// `asterisk_id` (`string`).
@@ -1187,34 +983,24 @@ pub struct ChannelDtmfReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `digit` (`string`, required).
     ///
     /// DTMF digit received (0-9, A-E, # or *)
-    ///
-    /// Available since Asterisk 13.0.0.
     pub digit: String,
     /// `duration_ms` (`int`, required).
     ///
     /// Number of milliseconds DTMF was received
-    ///
-    /// Available since Asterisk 13.0.0.
     pub duration_ms: i64,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which DTMF was received
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1223,8 +1009,6 @@ pub struct ChannelDtmfReceived {
 /// Channel changed location in the dialplan.
 ///
 /// An event: [`Event::ChannelDialplan`] when decoded from the websocket (`"type": "ChannelDialplan"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDialplan {
     /// `asterisk_id` (`string`).
@@ -1241,34 +1025,24 @@ pub struct ChannelDialplan {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed dialplan location.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
     /// `dialplan_app` (`string`, required).
     ///
     /// The application about to be executed.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub dialplan_app: String,
     /// `dialplan_app_data` (`string`, required).
     ///
     /// The data to be passed to the application.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub dialplan_app_data: String,
 }
 
@@ -1277,8 +1051,6 @@ pub struct ChannelDialplan {
 /// Channel changed Caller ID.
 ///
 /// An event: [`Event::ChannelCallerId`] when decoded from the websocket (`"type": "ChannelCallerId"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCallerId {
     /// `asterisk_id` (`string`).
@@ -1295,34 +1067,24 @@ pub struct ChannelCallerId {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `caller_presentation` (`int`, required).
     ///
     /// The integer representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub caller_presentation: i64,
     /// `caller_presentation_txt` (`string`, required).
     ///
     /// The text representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub caller_presentation_txt: String,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed Caller ID.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1331,8 +1093,6 @@ pub struct ChannelCallerId {
 /// User-generated event with additional user-defined fields in the object.
 ///
 /// An event: [`Event::ChannelUserevent`] when decoded from the websocket (`"type": "ChannelUserevent"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUserevent {
     /// `asterisk_id` (`string`).
@@ -1349,49 +1109,35 @@ pub struct ChannelUserevent {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `eventname` (`string`, required).
     ///
     /// The name of the user event.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub eventname: String,
     /// `channel` (`Channel`).
     ///
     /// A channel that is signaled with the user event.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
     /// `bridge` (`Bridge`).
     ///
     /// A bridge that is signaled with the user event.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
     /// `endpoint` (`Endpoint`).
     ///
     /// A endpoint that is signaled with the user event.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
     /// `userevent` (`object`, required).
     ///
     /// Custom Userevent data
-    ///
-    /// Available since Asterisk 13.0.0.
     pub userevent: ::serde_json::Value,
 }
 
@@ -1400,8 +1146,6 @@ pub struct ChannelUserevent {
 /// A hangup was requested on the channel.
 ///
 /// An event: [`Event::ChannelHangupRequest`] when decoded from the websocket (`"type": "ChannelHangupRequest"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHangupRequest {
     /// `asterisk_id` (`string`).
@@ -1418,36 +1162,26 @@ pub struct ChannelHangupRequest {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `cause` (`int`).
     ///
     /// Integer representation of the cause of the hangup.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<i64>,
     /// `soft` (`boolean`).
     ///
     /// Whether the hangup request was a soft hangup request.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft: Option<bool>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which the hangup was requested.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1456,8 +1190,6 @@ pub struct ChannelHangupRequest {
 /// Channel variable changed.
 ///
 /// An event: [`Event::ChannelVarset`] when decoded from the websocket (`"type": "ChannelVarset"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelVarset {
     /// `asterisk_id` (`string`).
@@ -1474,36 +1206,26 @@ pub struct ChannelVarset {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `variable` (`string`, required).
     ///
     /// The variable that changed.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub variable: String,
     /// `value` (`string`, required).
     ///
     /// The new value of the variable.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub value: String,
     /// `channel` (`Channel`).
     ///
     /// The channel on which the variable was set.
     ///
     /// If missing, the variable is a global variable.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1531,16 +1253,12 @@ pub struct ChannelHold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
@@ -1580,16 +1298,12 @@ pub struct ChannelUnhold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
@@ -1604,8 +1318,6 @@ pub struct ChannelUnhold {
 /// Talking was detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingStarted`] when decoded from the websocket (`"type": "ChannelTalkingStarted"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingStarted {
     /// `asterisk_id` (`string`).
@@ -1622,22 +1334,16 @@ pub struct ChannelTalkingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking started.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1646,8 +1352,6 @@ pub struct ChannelTalkingStarted {
 /// Talking is no longer detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingFinished`] when decoded from the websocket (`"type": "ChannelTalkingFinished"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingFinished {
     /// `asterisk_id` (`string`).
@@ -1664,28 +1368,20 @@ pub struct ChannelTalkingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking completed.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
     /// `duration` (`int`, required).
     ///
     /// The length of time, in milliseconds, that talking was detected on the channel
-    ///
-    /// Available since Asterisk 13.0.0.
     pub duration: i64,
 }
 
@@ -1712,16 +1408,12 @@ pub struct ContactStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
     ///
@@ -1756,16 +1448,12 @@ pub struct PeerStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
     ///
@@ -1782,8 +1470,6 @@ pub struct PeerStatusChange {
 /// Endpoint state changed.
 ///
 /// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EndpointStateChange {
     /// `asterisk_id` (`string`).
@@ -1800,20 +1486,14 @@ pub struct EndpointStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub endpoint: super::Endpoint,
 }
 
@@ -1822,8 +1502,6 @@ pub struct EndpointStateChange {
 /// Dialing state has changed.
 ///
 /// An event: [`Event::Dial`] when decoded from the websocket (`"type": "Dial"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dial {
     /// `asterisk_id` (`string`).
@@ -1840,56 +1518,40 @@ pub struct Dial {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `caller` (`Channel`).
     ///
     /// The calling channel.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<Box<super::Channel>>,
     /// `peer` (`Channel`, required).
     ///
     /// The dialed channel.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub peer: super::Channel,
     /// `forward` (`string`).
     ///
     /// Forwarding target requested by the original dialed channel.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<String>,
     /// `forwarded` (`Channel`).
     ///
     /// Channel that the caller has been forwarded to.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<Box<super::Channel>>,
     /// `dialstring` (`string`).
     ///
     /// The dial string for calling the peer channel.
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialstring: Option<String>,
     /// `dialstatus` (`string`, required).
     ///
     /// Current status of the dialing attempt to the peer.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub dialstatus: String,
 }
 
@@ -1898,8 +1560,6 @@ pub struct Dial {
 /// Notification that a channel has left a Stasis application.
 ///
 /// An event: [`Event::StasisEnd`] when decoded from the websocket (`"type": "StasisEnd"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisEnd {
     /// `asterisk_id` (`string`).
@@ -1916,20 +1576,14 @@ pub struct StasisEnd {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
 }
 
@@ -1938,8 +1592,6 @@ pub struct StasisEnd {
 /// Notification that a channel has entered a Stasis application.
 ///
 /// An event: [`Event::StasisStart`] when decoded from the websocket (`"type": "StasisStart"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisStart {
     /// `asterisk_id` (`string`).
@@ -1956,30 +1608,20 @@ pub struct StasisStart {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `args` (`List[string]`, required).
     ///
     /// Arguments to the application
-    ///
-    /// Available since Asterisk 13.0.0.
     pub args: Vec<String>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
 }
@@ -1989,8 +1631,6 @@ pub struct StasisStart {
 /// A text message was received from an endpoint.
 ///
 /// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
-///
-/// Available since Asterisk 13.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessageReceived {
     /// `asterisk_id` (`string`).
@@ -2007,24 +1647,16 @@ pub struct TextMessageReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `message` (`TextMessage`, required).
-    ///
-    /// Available since Asterisk 13.0.0.
     pub message: super::TextMessage,
     /// `endpoint` (`Endpoint`).
-    ///
-    /// Available since Asterisk 13.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
 }
@@ -2052,16 +1684,12 @@ pub struct ChannelConnectedLine {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 13.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///

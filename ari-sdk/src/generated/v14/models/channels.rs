@@ -6,60 +6,42 @@
 /// `Dialed` (model of `channels.json`).
 ///
 /// Dialed channel information.
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dialed {}
 
 /// `DialplanCEP` (model of `channels.json`).
 ///
 /// Dialplan location (context/extension/priority)
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialplanCEP {
     /// `context` (`string`, required).
     ///
     /// Context in the dialplan
-    ///
-    /// Available since Asterisk 14.0.0.
     pub context: String,
     /// `exten` (`string`, required).
     ///
     /// Extension in the dialplan
-    ///
-    /// Available since Asterisk 14.0.0.
     pub exten: String,
     /// `priority` (`long`, required).
     ///
     /// Priority in the dialplan
-    ///
-    /// Available since Asterisk 14.0.0.
     pub priority: i64,
 }
 
 /// `CallerID` (model of `channels.json`).
 ///
 /// Caller identification
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallerID {
     /// `name` (`string`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub name: String,
     /// `number` (`string`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub number: String,
 }
 
 /// `Channel` (model of `channels.json`).
 ///
 /// A specific communication connection between Asterisk and an Endpoint.
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Channel {
     /// `id` (`string`, required).
@@ -67,48 +49,30 @@ pub struct Channel {
     /// Unique identifier of the channel.
     ///
     /// This is the same as the Uniqueid field in AMI.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub id: String,
     /// `name` (`string`, required).
     ///
     /// Name of the channel (i.e. SIP/foo-0000a7e3)
-    ///
-    /// Available since Asterisk 14.0.0.
     pub name: String,
     /// `state` (`string`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub state: super::ChannelState,
     /// `caller` (`CallerID`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub caller: super::CallerID,
     /// `connected` (`CallerID`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub connected: super::CallerID,
     /// `accountcode` (`string`, required).
-    ///
-    /// Available since Asterisk 14.0.0.
     pub accountcode: String,
     /// `dialplan` (`DialplanCEP`, required).
     ///
     /// Current location in the dialplan
-    ///
-    /// Available since Asterisk 14.0.0.
     pub dialplan: super::DialplanCEP,
     /// `creationtime` (`Date`, required).
     ///
     /// Timestamp when channel was created
-    ///
-    /// Available since Asterisk 14.0.0.
     pub creationtime: crate::runtime::Timestamp,
     /// `language` (`string`, required).
     ///
     /// The default spoken language
-    ///
-    /// Available since Asterisk 14.0.0.
     pub language: String,
     /// `channelvars` (`object`).
     ///
@@ -122,54 +86,30 @@ pub struct Channel {
 /// The values of [`Channel::state`](Channel::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChannelState {
     /// `Down`
-    ///
-    /// Available since Asterisk 14.0.0.
     Down,
     /// `Rsrved`
-    ///
-    /// Available since Asterisk 14.0.0.
     Rsrved,
     /// `OffHook`
-    ///
-    /// Available since Asterisk 14.0.0.
     OffHook,
     /// `Dialing`
-    ///
-    /// Available since Asterisk 14.0.0.
     Dialing,
     /// `Ring`
-    ///
-    /// Available since Asterisk 14.0.0.
     Ring,
     /// `Ringing`
-    ///
-    /// Available since Asterisk 14.0.0.
     Ringing,
     /// `Up`
-    ///
-    /// Available since Asterisk 14.0.0.
     Up,
     /// `Busy`
-    ///
-    /// Available since Asterisk 14.0.0.
     Busy,
     /// `Dialing Offhook`
-    ///
-    /// Available since Asterisk 14.0.0.
     DialingOffhook,
     /// `Pre-ring`
-    ///
-    /// Available since Asterisk 14.0.0.
     PreRing,
     /// `Unknown`
-    ///
-    /// Available since Asterisk 14.0.0.
     Unknown,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -6,67 +6,41 @@
 /// `DeviceState` (model of `deviceStates.json`).
 ///
 /// Represents the state of a device.
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceState {
     /// `name` (`string`, required).
     ///
     /// Name of the device.
-    ///
-    /// Available since Asterisk 14.0.0.
     pub name: String,
     /// `state` (`string`, required).
     ///
     /// Device's state
-    ///
-    /// Available since Asterisk 14.0.0.
     pub state: super::DeviceStateState,
 }
 
 /// The values of [`DeviceState::state`](DeviceState::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 14.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeviceStateState {
     /// `UNKNOWN`
-    ///
-    /// Available since Asterisk 14.0.0.
     Unknown,
     /// `NOT_INUSE`
-    ///
-    /// Available since Asterisk 14.0.0.
     NotInuse,
     /// `INUSE`
-    ///
-    /// Available since Asterisk 14.0.0.
     Inuse,
     /// `BUSY`
-    ///
-    /// Available since Asterisk 14.0.0.
     Busy,
     /// `INVALID`
-    ///
-    /// Available since Asterisk 14.0.0.
     Invalid,
     /// `UNAVAILABLE`
-    ///
-    /// Available since Asterisk 14.0.0.
     Unavailable,
     /// `RINGING`
-    ///
-    /// Available since Asterisk 14.0.0.
     Ringing,
     /// `RINGINUSE`
-    ///
-    /// Available since Asterisk 14.0.0.
     Ringinuse,
     /// `ONHOLD`
-    ///
-    /// Available since Asterisk 14.0.0.
     Onhold,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -6,38 +6,26 @@
 /// `Application` (model of `applications.json`).
 ///
 /// Details of a Stasis application
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Application {
     /// `name` (`string`, required).
     ///
     /// Name of this application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub name: String,
     /// `channel_ids` (`List[string]`, required).
     ///
     /// Id's for channels subscribed to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel_ids: Vec<String>,
     /// `bridge_ids` (`List[string]`, required).
     ///
     /// Id's for bridges subscribed to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge_ids: Vec<String>,
     /// `endpoint_ids` (`List[string]`, required).
     ///
     /// {tech}/{resource} for endpoints subscribed to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub endpoint_ids: Vec<String>,
     /// `device_names` (`List[string]`, required).
     ///
     /// Names of the devices subscribed to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub device_names: Vec<String>,
 }

@@ -6,8 +6,6 @@
 /// `MissingParams` (model of `events.json`).
 ///
 /// Error event sent when required params are missing.
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingParams {
     /// `type` (`string`, required).
@@ -15,56 +13,40 @@ pub struct MissingParams {
     /// Indicates the type of this message.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub r#type: String,
     /// `asterisk_id` (`string`).
     ///
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `params` (`List[string]`, required).
     ///
     /// A list of the missing parameters
-    ///
-    /// Available since Asterisk 15.0.0.
     pub params: Vec<String>,
 }
 
 /// `ContactInfo` (model of `events.json`).
 ///
 /// Detailed information about a contact on an endpoint.
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactInfo {
     /// `uri` (`string`, required).
     ///
     /// The location of the contact.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub uri: String,
     /// `contact_status` (`string`, required).
     ///
     /// The current status of the contact.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub contact_status: super::ContactInfoContactStatus,
     /// `aor` (`string`, required).
     ///
     /// The Address of Record this contact belongs to.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub aor: String,
     /// `roundtrip_usec` (`string`).
     ///
     /// Current round trip time, in microseconds, for the contact.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roundtrip_usec: Option<String>,
 }
@@ -72,30 +54,18 @@ pub struct ContactInfo {
 /// The values of [`ContactInfo::contact_status`](ContactInfo::contact_status).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactInfoContactStatus {
     /// `Unreachable`
-    ///
-    /// Available since Asterisk 15.0.0.
     Unreachable,
     /// `Reachable`
-    ///
-    /// Available since Asterisk 15.0.0.
     Reachable,
     /// `Unknown`
-    ///
-    /// Available since Asterisk 15.0.0.
     Unknown,
     /// `Created`
-    ///
-    /// Available since Asterisk 15.0.0.
     Created,
     /// `Removed`
-    ///
-    /// Available since Asterisk 15.0.0.
     Removed,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -162,42 +132,30 @@ impl<'de> ::serde::Deserialize<'de> for ContactInfoContactStatus {
 /// `Peer` (model of `events.json`).
 ///
 /// Detailed information about a remote peer that communicates with Asterisk.
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Peer {
     /// `peer_status` (`string`, required).
     ///
     /// The current state of the peer. Note that the values of the status are dependent on the underlying peer technology.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub peer_status: String,
     /// `cause` (`string`).
     ///
     /// An optional reason associated with the change in peer_status.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// `address` (`string`).
     ///
     /// The IP address of the peer.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `port` (`string`).
     ///
     /// The port of the peer.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
     /// `time` (`string`).
     ///
     /// The last known time the peer was contacted.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
@@ -207,8 +165,6 @@ pub struct Peer {
 /// Notification that a device state has changed.
 ///
 /// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceStateChanged {
     /// `asterisk_id` (`string`).
@@ -216,8 +172,6 @@ pub struct DeviceStateChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -225,23 +179,17 @@ pub struct DeviceStateChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `device_state` (`DeviceState`, required).
     ///
     /// Device state object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub device_state: super::DeviceState,
 }
 
@@ -250,8 +198,6 @@ pub struct DeviceStateChanged {
 /// Event showing the start of a media playback operation.
 ///
 /// An event: [`Event::PlaybackStarted`] when decoded from the websocket (`"type": "PlaybackStarted"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackStarted {
     /// `asterisk_id` (`string`).
@@ -259,8 +205,6 @@ pub struct PlaybackStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -268,23 +212,17 @@ pub struct PlaybackStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub playback: super::Playback,
 }
 
@@ -293,8 +231,6 @@ pub struct PlaybackStarted {
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
 /// An event: [`Event::PlaybackContinuing`] when decoded from the websocket (`"type": "PlaybackContinuing"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackContinuing {
     /// `asterisk_id` (`string`).
@@ -302,8 +238,6 @@ pub struct PlaybackContinuing {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -311,23 +245,17 @@ pub struct PlaybackContinuing {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub playback: super::Playback,
 }
 
@@ -336,8 +264,6 @@ pub struct PlaybackContinuing {
 /// Event showing the completion of a media playback operation.
 ///
 /// An event: [`Event::PlaybackFinished`] when decoded from the websocket (`"type": "PlaybackFinished"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackFinished {
     /// `asterisk_id` (`string`).
@@ -345,8 +271,6 @@ pub struct PlaybackFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -354,23 +278,17 @@ pub struct PlaybackFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub playback: super::Playback,
 }
 
@@ -379,8 +297,6 @@ pub struct PlaybackFinished {
 /// Event showing the start of a recording operation.
 ///
 /// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingStarted {
     /// `asterisk_id` (`string`).
@@ -388,8 +304,6 @@ pub struct RecordingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -397,23 +311,17 @@ pub struct RecordingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -422,8 +330,6 @@ pub struct RecordingStarted {
 /// Event showing the completion of a recording operation.
 ///
 /// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFinished {
     /// `asterisk_id` (`string`).
@@ -431,8 +337,6 @@ pub struct RecordingFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -440,23 +344,17 @@ pub struct RecordingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -465,8 +363,6 @@ pub struct RecordingFinished {
 /// Event showing failure of a recording operation.
 ///
 /// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFailed {
     /// `asterisk_id` (`string`).
@@ -474,8 +370,6 @@ pub struct RecordingFailed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -483,23 +377,17 @@ pub struct RecordingFailed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 15.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -510,8 +398,6 @@ pub struct RecordingFailed {
 /// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
 ///
 /// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationReplaced {
     /// `asterisk_id` (`string`).
@@ -519,8 +405,6 @@ pub struct ApplicationReplaced {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -528,16 +412,12 @@ pub struct ApplicationReplaced {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
 }
@@ -547,8 +427,6 @@ pub struct ApplicationReplaced {
 /// Notification that a bridge has been created.
 ///
 /// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeCreated {
     /// `asterisk_id` (`string`).
@@ -556,8 +434,6 @@ pub struct BridgeCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -565,21 +441,15 @@ pub struct BridgeCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -588,8 +458,6 @@ pub struct BridgeCreated {
 /// Notification that a bridge has been destroyed.
 ///
 /// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeDestroyed {
     /// `asterisk_id` (`string`).
@@ -597,8 +465,6 @@ pub struct BridgeDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -606,21 +472,15 @@ pub struct BridgeDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -629,8 +489,6 @@ pub struct BridgeDestroyed {
 /// Notification that one bridge has merged into another.
 ///
 /// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeMerged {
     /// `asterisk_id` (`string`).
@@ -638,8 +496,6 @@ pub struct BridgeMerged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -647,25 +503,17 @@ pub struct BridgeMerged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
     /// `bridge_from` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge_from: super::Bridge,
 }
 
@@ -674,8 +522,6 @@ pub struct BridgeMerged {
 /// Notification that the source of video in a bridge has changed.
 ///
 /// An event: [`Event::BridgeVideoSourceChanged`] when decoded from the websocket (`"type": "BridgeVideoSourceChanged"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeVideoSourceChanged {
     /// `asterisk_id` (`string`).
@@ -683,8 +529,6 @@ pub struct BridgeVideoSourceChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -692,25 +536,17 @@ pub struct BridgeVideoSourceChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
     /// `old_video_source_id` (`string`).
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_video_source_id: Option<String>,
 }
@@ -720,8 +556,6 @@ pub struct BridgeVideoSourceChanged {
 /// Notification that a blind transfer has occurred.
 ///
 /// An event: [`Event::BridgeBlindTransfer`] when decoded from the websocket (`"type": "BridgeBlindTransfer"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeBlindTransfer {
     /// `asterisk_id` (`string`).
@@ -729,8 +563,6 @@ pub struct BridgeBlindTransfer {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -738,67 +570,47 @@ pub struct BridgeBlindTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel performing the blind transfer
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `exten` (`string`, required).
     ///
     /// The extension transferred to
-    ///
-    /// Available since Asterisk 15.0.0.
     pub exten: String,
     /// `context` (`string`, required).
     ///
     /// The context transferred to
-    ///
-    /// Available since Asterisk 15.0.0.
     pub context: String,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 15.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 15.0.0.
     pub is_external: bool,
     /// `bridge` (`Bridge`).
     ///
     /// The bridge being transferred
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
 }
@@ -808,8 +620,6 @@ pub struct BridgeBlindTransfer {
 /// Notification that an attended transfer has occurred.
 ///
 /// An event: [`Event::BridgeAttendedTransfer`] when decoded from the websocket (`"type": "BridgeAttendedTransfer"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeAttendedTransfer {
     /// `asterisk_id` (`string`).
@@ -817,8 +627,6 @@ pub struct BridgeAttendedTransfer {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -826,123 +634,87 @@ pub struct BridgeAttendedTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `transferer_first_leg` (`Channel`, required).
     ///
     /// First leg of the transferer
-    ///
-    /// Available since Asterisk 15.0.0.
     pub transferer_first_leg: super::Channel,
     /// `transferer_second_leg` (`Channel`, required).
     ///
     /// Second leg of the transferer
-    ///
-    /// Available since Asterisk 15.0.0.
     pub transferer_second_leg: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer_first_leg in the swap
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `transfer_target` (`Channel`).
     ///
     /// The channel that is being transferred to
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<Box<super::Channel>>,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 15.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 15.0.0.
     pub is_external: bool,
     /// `transferer_first_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer first leg is in
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
     /// `transferer_second_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer second leg is in
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
     /// `destination_type` (`string`, required).
     ///
     /// How the transfer was accomplished
-    ///
-    /// Available since Asterisk 15.0.0.
     pub destination_type: String,
     /// `destination_bridge` (`string`).
     ///
     /// Bridge that survived the merge result
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_bridge: Option<String>,
     /// `destination_application` (`string`).
     ///
     /// Application that has been transferred into
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_application: Option<String>,
     /// `destination_link_first_leg` (`Channel`).
     ///
     /// First leg of a link transfer result
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<Box<super::Channel>>,
     /// `destination_link_second_leg` (`Channel`).
     ///
     /// Second leg of a link transfer result
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_second_leg: Option<Box<super::Channel>>,
     /// `destination_threeway_channel` (`Channel`).
     ///
     /// Transferer channel that survived the threeway result
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<Box<super::Channel>>,
     /// `destination_threeway_bridge` (`Bridge`).
     ///
     /// Bridge that survived the threeway result
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_bridge: Option<Box<super::Bridge>>,
 }
@@ -952,8 +724,6 @@ pub struct BridgeAttendedTransfer {
 /// Notification that a channel has been created.
 ///
 /// An event: [`Event::ChannelCreated`] when decoded from the websocket (`"type": "ChannelCreated"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCreated {
     /// `asterisk_id` (`string`).
@@ -961,8 +731,6 @@ pub struct ChannelCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -970,21 +738,15 @@ pub struct ChannelCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -993,8 +755,6 @@ pub struct ChannelCreated {
 /// Notification that a channel has been destroyed.
 ///
 /// An event: [`Event::ChannelDestroyed`] when decoded from the websocket (`"type": "ChannelDestroyed"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDestroyed {
     /// `asterisk_id` (`string`).
@@ -1002,8 +762,6 @@ pub struct ChannelDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1011,33 +769,23 @@ pub struct ChannelDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `cause` (`int`, required).
     ///
     /// Integer representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 15.0.0.
     pub cause: i64,
     /// `cause_txt` (`string`, required).
     ///
     /// Text representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 15.0.0.
     pub cause_txt: String,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1046,8 +794,6 @@ pub struct ChannelDestroyed {
 /// Notification that a channel has entered a bridge.
 ///
 /// An event: [`Event::ChannelEnteredBridge`] when decoded from the websocket (`"type": "ChannelEnteredBridge"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelEnteredBridge {
     /// `asterisk_id` (`string`).
@@ -1055,8 +801,6 @@ pub struct ChannelEnteredBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1064,25 +808,17 @@ pub struct ChannelEnteredBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`).
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1092,8 +828,6 @@ pub struct ChannelEnteredBridge {
 /// Notification that a channel has left a bridge.
 ///
 /// An event: [`Event::ChannelLeftBridge`] when decoded from the websocket (`"type": "ChannelLeftBridge"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelLeftBridge {
     /// `asterisk_id` (`string`).
@@ -1101,8 +835,6 @@ pub struct ChannelLeftBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1110,25 +842,17 @@ pub struct ChannelLeftBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1137,8 +861,6 @@ pub struct ChannelLeftBridge {
 /// Notification of a channel's state change.
 ///
 /// An event: [`Event::ChannelStateChange`] when decoded from the websocket (`"type": "ChannelStateChange"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelStateChange {
     /// `asterisk_id` (`string`).
@@ -1146,8 +868,6 @@ pub struct ChannelStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1155,21 +875,15 @@ pub struct ChannelStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1180,8 +894,6 @@ pub struct ChannelStateChange {
 /// This event is sent when the DTMF ends. There is no notification about the start of DTMF
 ///
 /// An event: [`Event::ChannelDtmfReceived`] when decoded from the websocket (`"type": "ChannelDtmfReceived"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDtmfReceived {
     /// `asterisk_id` (`string`).
@@ -1189,8 +901,6 @@ pub struct ChannelDtmfReceived {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1198,35 +908,25 @@ pub struct ChannelDtmfReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `digit` (`string`, required).
     ///
     /// DTMF digit received (0-9, A-E, # or *)
-    ///
-    /// Available since Asterisk 15.0.0.
     pub digit: String,
     /// `duration_ms` (`int`, required).
     ///
     /// Number of milliseconds DTMF was received
-    ///
-    /// Available since Asterisk 15.0.0.
     pub duration_ms: i64,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which DTMF was received
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1235,8 +935,6 @@ pub struct ChannelDtmfReceived {
 /// Channel changed location in the dialplan.
 ///
 /// An event: [`Event::ChannelDialplan`] when decoded from the websocket (`"type": "ChannelDialplan"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDialplan {
     /// `asterisk_id` (`string`).
@@ -1244,8 +942,6 @@ pub struct ChannelDialplan {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1253,35 +949,25 @@ pub struct ChannelDialplan {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed dialplan location.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
     /// `dialplan_app` (`string`, required).
     ///
     /// The application about to be executed.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub dialplan_app: String,
     /// `dialplan_app_data` (`string`, required).
     ///
     /// The data to be passed to the application.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub dialplan_app_data: String,
 }
 
@@ -1290,8 +976,6 @@ pub struct ChannelDialplan {
 /// Channel changed Caller ID.
 ///
 /// An event: [`Event::ChannelCallerId`] when decoded from the websocket (`"type": "ChannelCallerId"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCallerId {
     /// `asterisk_id` (`string`).
@@ -1299,8 +983,6 @@ pub struct ChannelCallerId {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1308,35 +990,25 @@ pub struct ChannelCallerId {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `caller_presentation` (`int`, required).
     ///
     /// The integer representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub caller_presentation: i64,
     /// `caller_presentation_txt` (`string`, required).
     ///
     /// The text representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub caller_presentation_txt: String,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed Caller ID.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1345,8 +1017,6 @@ pub struct ChannelCallerId {
 /// User-generated event with additional user-defined fields in the object.
 ///
 /// An event: [`Event::ChannelUserevent`] when decoded from the websocket (`"type": "ChannelUserevent"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUserevent {
     /// `asterisk_id` (`string`).
@@ -1354,8 +1024,6 @@ pub struct ChannelUserevent {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1363,50 +1031,36 @@ pub struct ChannelUserevent {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `eventname` (`string`, required).
     ///
     /// The name of the user event.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub eventname: String,
     /// `channel` (`Channel`).
     ///
     /// A channel that is signaled with the user event.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
     /// `bridge` (`Bridge`).
     ///
     /// A bridge that is signaled with the user event.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
     /// `endpoint` (`Endpoint`).
     ///
     /// A endpoint that is signaled with the user event.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
     /// `userevent` (`object`, required).
     ///
     /// Custom Userevent data
-    ///
-    /// Available since Asterisk 15.0.0.
     pub userevent: ::serde_json::Value,
 }
 
@@ -1415,8 +1069,6 @@ pub struct ChannelUserevent {
 /// A hangup was requested on the channel.
 ///
 /// An event: [`Event::ChannelHangupRequest`] when decoded from the websocket (`"type": "ChannelHangupRequest"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHangupRequest {
     /// `asterisk_id` (`string`).
@@ -1424,8 +1076,6 @@ pub struct ChannelHangupRequest {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1433,37 +1083,27 @@ pub struct ChannelHangupRequest {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `cause` (`int`).
     ///
     /// Integer representation of the cause of the hangup.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<i64>,
     /// `soft` (`boolean`).
     ///
     /// Whether the hangup request was a soft hangup request.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft: Option<bool>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which the hangup was requested.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1472,8 +1112,6 @@ pub struct ChannelHangupRequest {
 /// Channel variable changed.
 ///
 /// An event: [`Event::ChannelVarset`] when decoded from the websocket (`"type": "ChannelVarset"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelVarset {
     /// `asterisk_id` (`string`).
@@ -1481,8 +1119,6 @@ pub struct ChannelVarset {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1490,37 +1126,27 @@ pub struct ChannelVarset {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `variable` (`string`, required).
     ///
     /// The variable that changed.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub variable: String,
     /// `value` (`string`, required).
     ///
     /// The new value of the variable.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub value: String,
     /// `channel` (`Channel`).
     ///
     /// The channel on which the variable was set.
     ///
     /// If missing, the variable is a global variable.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1530,8 +1156,6 @@ pub struct ChannelVarset {
 /// A channel initiated a media hold.
 ///
 /// An event: [`Event::ChannelHold`] when decoded from the websocket (`"type": "ChannelHold"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHold {
     /// `asterisk_id` (`string`).
@@ -1539,8 +1163,6 @@ pub struct ChannelHold {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1548,29 +1170,21 @@ pub struct ChannelHold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that initiated the hold event.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
     /// `musicclass` (`string`).
     ///
     /// The music on hold class that the initiator requested.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub musicclass: Option<String>,
 }
@@ -1580,8 +1194,6 @@ pub struct ChannelHold {
 /// A channel initiated a media unhold.
 ///
 /// An event: [`Event::ChannelUnhold`] when decoded from the websocket (`"type": "ChannelUnhold"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUnhold {
     /// `asterisk_id` (`string`).
@@ -1589,8 +1201,6 @@ pub struct ChannelUnhold {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1598,23 +1208,17 @@ pub struct ChannelUnhold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that initiated the unhold event.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1623,8 +1227,6 @@ pub struct ChannelUnhold {
 /// Talking was detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingStarted`] when decoded from the websocket (`"type": "ChannelTalkingStarted"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingStarted {
     /// `asterisk_id` (`string`).
@@ -1632,8 +1234,6 @@ pub struct ChannelTalkingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1641,23 +1241,17 @@ pub struct ChannelTalkingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking started.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1666,8 +1260,6 @@ pub struct ChannelTalkingStarted {
 /// Talking is no longer detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingFinished`] when decoded from the websocket (`"type": "ChannelTalkingFinished"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingFinished {
     /// `asterisk_id` (`string`).
@@ -1675,8 +1267,6 @@ pub struct ChannelTalkingFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1684,29 +1274,21 @@ pub struct ChannelTalkingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking completed.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
     /// `duration` (`int`, required).
     ///
     /// The length of time, in milliseconds, that talking was detected on the channel
-    ///
-    /// Available since Asterisk 15.0.0.
     pub duration: i64,
 }
 
@@ -1715,8 +1297,6 @@ pub struct ChannelTalkingFinished {
 /// The state of a contact on an endpoint has changed.
 ///
 /// An event: [`Event::ContactStatusChange`] when decoded from the websocket (`"type": "ContactStatusChange"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactStatusChange {
     /// `asterisk_id` (`string`).
@@ -1724,8 +1304,6 @@ pub struct ContactStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1733,25 +1311,17 @@ pub struct ContactStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub endpoint: super::Endpoint,
     /// `contact_info` (`ContactInfo`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub contact_info: super::ContactInfo,
 }
 
@@ -1760,8 +1330,6 @@ pub struct ContactStatusChange {
 /// The state of a peer associated with an endpoint has changed.
 ///
 /// An event: [`Event::PeerStatusChange`] when decoded from the websocket (`"type": "PeerStatusChange"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PeerStatusChange {
     /// `asterisk_id` (`string`).
@@ -1769,8 +1337,6 @@ pub struct PeerStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1778,25 +1344,17 @@ pub struct PeerStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub endpoint: super::Endpoint,
     /// `peer` (`Peer`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub peer: super::Peer,
 }
 
@@ -1805,8 +1363,6 @@ pub struct PeerStatusChange {
 /// Endpoint state changed.
 ///
 /// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EndpointStateChange {
     /// `asterisk_id` (`string`).
@@ -1814,8 +1370,6 @@ pub struct EndpointStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1823,21 +1377,15 @@ pub struct EndpointStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub endpoint: super::Endpoint,
 }
 
@@ -1846,8 +1394,6 @@ pub struct EndpointStateChange {
 /// Dialing state has changed.
 ///
 /// An event: [`Event::Dial`] when decoded from the websocket (`"type": "Dial"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dial {
     /// `asterisk_id` (`string`).
@@ -1855,8 +1401,6 @@ pub struct Dial {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1864,57 +1408,41 @@ pub struct Dial {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `caller` (`Channel`).
     ///
     /// The calling channel.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<Box<super::Channel>>,
     /// `peer` (`Channel`, required).
     ///
     /// The dialed channel.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub peer: super::Channel,
     /// `forward` (`string`).
     ///
     /// Forwarding target requested by the original dialed channel.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<String>,
     /// `forwarded` (`Channel`).
     ///
     /// Channel that the caller has been forwarded to.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<Box<super::Channel>>,
     /// `dialstring` (`string`).
     ///
     /// The dial string for calling the peer channel.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialstring: Option<String>,
     /// `dialstatus` (`string`, required).
     ///
     /// Current status of the dialing attempt to the peer.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub dialstatus: String,
 }
 
@@ -1923,8 +1451,6 @@ pub struct Dial {
 /// Notification that a channel has left a Stasis application.
 ///
 /// An event: [`Event::StasisEnd`] when decoded from the websocket (`"type": "StasisEnd"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisEnd {
     /// `asterisk_id` (`string`).
@@ -1932,8 +1458,6 @@ pub struct StasisEnd {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1941,21 +1465,15 @@ pub struct StasisEnd {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 
@@ -1964,8 +1482,6 @@ pub struct StasisEnd {
 /// Notification that a channel has entered a Stasis application.
 ///
 /// An event: [`Event::StasisStart`] when decoded from the websocket (`"type": "StasisStart"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisStart {
     /// `asterisk_id` (`string`).
@@ -1973,8 +1489,6 @@ pub struct StasisStart {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1982,31 +1496,21 @@ pub struct StasisStart {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `args` (`List[string]`, required).
     ///
     /// Arguments to the application
-    ///
-    /// Available since Asterisk 15.0.0.
     pub args: Vec<String>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
 }
@@ -2016,8 +1520,6 @@ pub struct StasisStart {
 /// A text message was received from an endpoint.
 ///
 /// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessageReceived {
     /// `asterisk_id` (`string`).
@@ -2025,8 +1527,6 @@ pub struct TextMessageReceived {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -2034,25 +1534,17 @@ pub struct TextMessageReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `message` (`TextMessage`, required).
-    ///
-    /// Available since Asterisk 15.0.0.
     pub message: super::TextMessage,
     /// `endpoint` (`Endpoint`).
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
 }
@@ -2062,8 +1554,6 @@ pub struct TextMessageReceived {
 /// Channel changed Connected Line.
 ///
 /// An event: [`Event::ChannelConnectedLine`] when decoded from the websocket (`"type": "ChannelConnectedLine"`).
-///
-/// Available since Asterisk 15.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelConnectedLine {
     /// `asterisk_id` (`string`).
@@ -2071,8 +1561,6 @@ pub struct ChannelConnectedLine {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -2080,23 +1568,17 @@ pub struct ChannelConnectedLine {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub application: String,
     /// `timestamp` (`Date`).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 15.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel whose connected line has changed.
-    ///
-    /// Available since Asterisk 15.0.0.
     pub channel: super::Channel,
 }
 

@@ -6,190 +6,134 @@
 /// `BuildInfo` (model of `asterisk.json`).
 ///
 /// Info about how Asterisk was built
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BuildInfo {
     /// `os` (`string`, required).
     ///
     /// OS Asterisk was built on.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub os: String,
     /// `kernel` (`string`, required).
     ///
     /// Kernel version Asterisk was built on.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub kernel: String,
     /// `options` (`string`, required).
     ///
     /// Compile time options, or empty string if default.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub options: String,
     /// `machine` (`string`, required).
     ///
     /// Machine architecture (x86_64, i686, ppc, etc.)
-    ///
-    /// Available since Asterisk 16.0.0.
     pub machine: String,
     /// `date` (`string`, required).
     ///
     /// Date and time when Asterisk was built.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub date: String,
     /// `user` (`string`, required).
     ///
     /// Username that build Asterisk
-    ///
-    /// Available since Asterisk 16.0.0.
     pub user: String,
 }
 
 /// `SystemInfo` (model of `asterisk.json`).
 ///
 /// Info about Asterisk
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SystemInfo {
     /// `version` (`string`, required).
     ///
     /// Asterisk version.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub version: String,
     /// `entity_id` (`string`, required).
-    ///
-    /// Available since Asterisk 16.0.0.
     pub entity_id: String,
 }
 
 /// `SetId` (model of `asterisk.json`).
 ///
 /// Effective user/group id
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetId {
     /// `user` (`string`, required).
     ///
     /// Effective user id.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub user: String,
     /// `group` (`string`, required).
     ///
     /// Effective group id.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub group: String,
 }
 
 /// `ConfigInfo` (model of `asterisk.json`).
 ///
 /// Info about Asterisk configuration
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConfigInfo {
     /// `name` (`string`, required).
     ///
     /// Asterisk system name.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub name: String,
     /// `default_language` (`string`, required).
     ///
     /// Default language for media playback.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub default_language: String,
     /// `max_channels` (`int`).
     ///
     /// Maximum number of simultaneous channels.
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_channels: Option<i64>,
     /// `max_open_files` (`int`).
     ///
     /// Maximum number of open file handles (files, sockets).
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_files: Option<i64>,
     /// `max_load` (`double`).
     ///
     /// Maximum load avg on system.
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_load: Option<f64>,
     /// `setid` (`SetId`, required).
     ///
     /// Effective user/group id for running Asterisk.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub setid: super::SetId,
 }
 
 /// `StatusInfo` (model of `asterisk.json`).
 ///
 /// Info about Asterisk status
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StatusInfo {
     /// `startup_time` (`Date`, required).
     ///
     /// Time when Asterisk was started.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub startup_time: crate::runtime::Timestamp,
     /// `last_reload_time` (`Date`, required).
     ///
     /// Time when Asterisk was last reloaded.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub last_reload_time: crate::runtime::Timestamp,
 }
 
 /// `AsteriskInfo` (model of `asterisk.json`).
 ///
 /// Asterisk system information
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AsteriskInfo {
     /// `build` (`BuildInfo`).
     ///
     /// Info about how Asterisk was built
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<Box<super::BuildInfo>>,
     /// `system` (`SystemInfo`).
     ///
     /// Info about the system running Asterisk
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<Box<super::SystemInfo>>,
     /// `config` (`ConfigInfo`).
     ///
     /// Info about Asterisk configuration
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Box<super::ConfigInfo>>,
     /// `status` (`StatusInfo`).
     ///
     /// Info about Asterisk status
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Box<super::StatusInfo>>,
 }
@@ -224,107 +168,75 @@ pub struct AsteriskPing {
 /// `Module` (model of `asterisk.json`).
 ///
 /// Details of an Asterisk module
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Module {
     /// `name` (`string`, required).
     ///
     /// The name of this module
-    ///
-    /// Available since Asterisk 16.0.0.
     pub name: String,
     /// `description` (`string`, required).
     ///
     /// The description of this module
-    ///
-    /// Available since Asterisk 16.0.0.
     pub description: String,
     /// `use_count` (`int`, required).
     ///
     /// The number of times this module is being used
-    ///
-    /// Available since Asterisk 16.0.0.
     pub use_count: i64,
     /// `status` (`string`, required).
     ///
     /// The running status of this module
-    ///
-    /// Available since Asterisk 16.0.0.
     pub status: String,
     /// `support_level` (`string`, required).
     ///
     /// The support state of this module
-    ///
-    /// Available since Asterisk 16.0.0.
     pub support_level: String,
 }
 
 /// `LogChannel` (model of `asterisk.json`).
 ///
 /// Details of an Asterisk log channel
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogChannel {
     /// `channel` (`string`, required).
     ///
     /// The log channel path
-    ///
-    /// Available since Asterisk 16.0.0.
     pub channel: String,
     /// `type` (`string`, required).
     ///
     /// Types of logs for the log channel
-    ///
-    /// Available since Asterisk 16.0.0.
     pub r#type: String,
     /// `status` (`string`, required).
     ///
     /// Whether or not a log type is enabled
-    ///
-    /// Available since Asterisk 16.0.0.
     pub status: String,
     /// `configuration` (`string`, required).
     ///
     /// The various log levels
-    ///
-    /// Available since Asterisk 16.0.0.
     pub configuration: String,
 }
 
 /// `Variable` (model of `asterisk.json`).
 ///
 /// The value of a channel variable
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Variable {
     /// `value` (`string`, required).
     ///
     /// The value of the variable requested
-    ///
-    /// Available since Asterisk 16.0.0.
     pub value: String,
 }
 
 /// `ConfigTuple` (model of `asterisk.json`).
 ///
 /// A key/value pair that makes up part of a configuration object.
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConfigTuple {
     /// `attribute` (`string`, required).
     ///
     /// A configuration object attribute.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub attribute: String,
     /// `value` (`string`, required).
     ///
     /// The value for the attribute.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub value: String,
 }

@@ -6,44 +6,30 @@
 /// `FormatLangPair` (model of `sounds.json`).
 ///
 /// Identifies the format and language of a sound file
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FormatLangPair {
     /// `language` (`string`, required).
-    ///
-    /// Available since Asterisk 16.0.0.
     pub language: String,
     /// `format` (`string`, required).
-    ///
-    /// Available since Asterisk 16.0.0.
     pub format: String,
 }
 
 /// `Sound` (model of `sounds.json`).
 ///
 /// A media file that may be played back.
-///
-/// Available since Asterisk 16.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Sound {
     /// `id` (`string`, required).
     ///
     /// Sound's identifier.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub id: String,
     /// `text` (`string`).
     ///
     /// Text description of the sound, usually the words spoken.
-    ///
-    /// Available since Asterisk 16.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// `formats` (`List[FormatLangPair]`, required).
     ///
     /// The formats and languages in which this sound is available.
-    ///
-    /// Available since Asterisk 16.0.0.
     pub formats: Vec<super::FormatLangPair>,
 }

@@ -8,56 +8,38 @@
 /// An external device that may offer/accept calls to/from Asterisk.
 ///
 /// Unlike most resources, which have a single unique identifier, an endpoint is uniquely identified by the technology/resource pair.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Endpoint {
     /// `technology` (`string`, required).
     ///
     /// Technology of the endpoint
-    ///
-    /// Available since Asterisk 17.0.0.
     pub technology: String,
     /// `resource` (`string`, required).
     ///
     /// Identifier of the endpoint, specific to the given technology.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub resource: String,
     /// `state` (`string`).
     ///
     /// Endpoint's state
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::EndpointState>,
     /// `channel_ids` (`List[string]`, required).
     ///
     /// Id's of channels associated with this endpoint
-    ///
-    /// Available since Asterisk 17.0.0.
     pub channel_ids: Vec<String>,
 }
 
 /// The values of [`Endpoint::state`](Endpoint::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EndpointState {
     /// `unknown`
-    ///
-    /// Available since Asterisk 17.0.0.
     Unknown,
     /// `offline`
-    ///
-    /// Available since Asterisk 17.0.0.
     Offline,
     /// `online`
-    ///
-    /// Available since Asterisk 17.0.0.
     Online,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -117,33 +99,23 @@ impl<'de> ::serde::Deserialize<'de> for EndpointState {
 /// `TextMessage` (model of `endpoints.json`).
 ///
 /// A text message.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessage {
     /// `from` (`string`, required).
     ///
     /// A technology specific URI specifying the source of the message. For sip and pjsip technologies, any SIP URI can be specified. For xmpp, the URI must correspond to the client connection being used to send the message.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub from: String,
     /// `to` (`string`, required).
     ///
     /// A technology specific URI specifying the destination of the message. Valid technologies include sip, pjsip, and xmp. The destination of a message should be an endpoint.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub to: String,
     /// `body` (`string`, required).
     ///
     /// The text of the message.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub body: String,
     /// `variables` (`object`).
     ///
     /// Technology specific key/value pairs (JSON object) associated with the message.
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<::serde_json::Value>,
 }

@@ -6,75 +6,51 @@
 /// `Playback` (model of `playbacks.json`).
 ///
 /// Object representing the playback of media to a channel
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Playback {
     /// `id` (`string`, required).
     ///
     /// ID for this playback operation
-    ///
-    /// Available since Asterisk 17.0.0.
     pub id: String,
     /// `media_uri` (`string`, required).
     ///
     /// The URI for the media currently being played back.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub media_uri: String,
     /// `next_media_uri` (`string`).
     ///
     /// If a list of URIs is being played, the next media URI to be played back.
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_media_uri: Option<String>,
     /// `target_uri` (`string`, required).
     ///
     /// URI for the channel or bridge to play the media on
-    ///
-    /// Available since Asterisk 17.0.0.
     pub target_uri: String,
     /// `language` (`string`).
     ///
     /// For media types that support multiple languages, the language requested for playback.
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// `state` (`string`, required).
     ///
     /// Current state of the playback operation.
-    ///
-    /// Available since Asterisk 17.0.0.
     pub state: super::PlaybackState,
 }
 
 /// The values of [`Playback::state`](Playback::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PlaybackState {
     /// `queued`
-    ///
-    /// Available since Asterisk 17.0.0.
     Queued,
     /// `playing`
-    ///
-    /// Available since Asterisk 17.0.0.
     Playing,
     /// `paused`
     Paused,
     /// `continuing`
-    ///
-    /// Available since Asterisk 17.0.0.
     Continuing,
     /// `done`
-    ///
-    /// Available since Asterisk 17.0.0.
     Done,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -6,75 +6,51 @@
 /// `StoredRecording` (model of `recordings.json`).
 ///
 /// A past recording that may be played back.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StoredRecording {
     /// `name` (`string`, required).
-    ///
-    /// Available since Asterisk 17.0.0.
     pub name: String,
     /// `format` (`string`, required).
-    ///
-    /// Available since Asterisk 17.0.0.
     pub format: String,
 }
 
 /// `LiveRecording` (model of `recordings.json`).
 ///
 /// A recording that is in progress
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LiveRecording {
     /// `name` (`string`, required).
     ///
     /// Base name for the recording
-    ///
-    /// Available since Asterisk 17.0.0.
     pub name: String,
     /// `format` (`string`, required).
     ///
     /// Recording format (wav, gsm, etc.)
-    ///
-    /// Available since Asterisk 17.0.0.
     pub format: String,
     /// `target_uri` (`string`, required).
     ///
     /// URI for the channel or bridge being recorded
-    ///
-    /// Available since Asterisk 17.0.0.
     pub target_uri: String,
     /// `state` (`string`, required).
-    ///
-    /// Available since Asterisk 17.0.0.
     pub state: super::LiveRecordingState,
     /// `duration` (`int`).
     ///
     /// Duration in seconds of the recording
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// `talking_duration` (`int`).
     ///
     /// Duration of talking, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking_duration: Option<i64>,
     /// `silence_duration` (`int`).
     ///
     /// Duration of silence, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration: Option<i64>,
     /// `cause` (`string`).
     ///
     /// Cause for recording failure if failed
-    ///
-    /// Available since Asterisk 17.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
 }
@@ -82,34 +58,20 @@ pub struct LiveRecording {
 /// The values of [`LiveRecording::state`](LiveRecording::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 17.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LiveRecordingState {
     /// `queued`
-    ///
-    /// Available since Asterisk 17.0.0.
     Queued,
     /// `recording`
-    ///
-    /// Available since Asterisk 17.0.0.
     Recording,
     /// `paused`
-    ///
-    /// Available since Asterisk 17.0.0.
     Paused,
     /// `done`
-    ///
-    /// Available since Asterisk 17.0.0.
     Done,
     /// `failed`
-    ///
-    /// Available since Asterisk 17.0.0.
     Failed,
     /// `canceled`
-    ///
-    /// Available since Asterisk 17.0.0.
     Canceled,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -6,296 +6,208 @@
 /// `Dialed` (model of `channels.json`).
 ///
 /// Dialed channel information.
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dialed {}
 
 /// `DialplanCEP` (model of `channels.json`).
 ///
 /// Dialplan location (context/extension/priority)
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialplanCEP {
     /// `context` (`string`, required).
     ///
     /// Context in the dialplan
-    ///
-    /// Available since Asterisk 18.0.0.
     pub context: String,
     /// `exten` (`string`, required).
     ///
     /// Extension in the dialplan
-    ///
-    /// Available since Asterisk 18.0.0.
     pub exten: String,
     /// `priority` (`long`, required).
     ///
     /// Priority in the dialplan
-    ///
-    /// Available since Asterisk 18.0.0.
     pub priority: i64,
     /// `app_name` (`string`, required).
     ///
     /// Name of current dialplan application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub app_name: String,
     /// `app_data` (`string`, required).
     ///
     /// Parameter of current dialplan application
-    ///
-    /// Available since Asterisk 18.0.0.
     pub app_data: String,
 }
 
 /// `CallerID` (model of `channels.json`).
 ///
 /// Caller identification
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallerID {
     /// `name` (`string`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub name: String,
     /// `number` (`string`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub number: String,
 }
 
 /// `RTPstat` (model of `channels.json`).
 ///
 /// A statistics of a RTP.
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RTPstat {
     /// `txcount` (`int`, required).
     ///
     /// Number of packets transmitted.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub txcount: i64,
     /// `rxcount` (`int`, required).
     ///
     /// Number of packets received.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub rxcount: i64,
     /// `txjitter` (`double`).
     ///
     /// Jitter on transmitted packets.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txjitter: Option<f64>,
     /// `rxjitter` (`double`).
     ///
     /// Jitter on received packets.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rxjitter: Option<f64>,
     /// `remote_maxjitter` (`double`).
     ///
     /// Maximum jitter on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_maxjitter: Option<f64>,
     /// `remote_minjitter` (`double`).
     ///
     /// Minimum jitter on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_minjitter: Option<f64>,
     /// `remote_normdevjitter` (`double`).
     ///
     /// Average jitter on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_normdevjitter: Option<f64>,
     /// `remote_stdevjitter` (`double`).
     ///
     /// Standard deviation jitter on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_stdevjitter: Option<f64>,
     /// `local_maxjitter` (`double`).
     ///
     /// Maximum jitter on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxjitter: Option<f64>,
     /// `local_minjitter` (`double`).
     ///
     /// Minimum jitter on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_minjitter: Option<f64>,
     /// `local_normdevjitter` (`double`).
     ///
     /// Average jitter on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_normdevjitter: Option<f64>,
     /// `local_stdevjitter` (`double`).
     ///
     /// Standard deviation jitter on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_stdevjitter: Option<f64>,
     /// `txploss` (`int`, required).
     ///
     /// Number of transmitted packets lost.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub txploss: i64,
     /// `rxploss` (`int`, required).
     ///
     /// Number of received packets lost.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub rxploss: i64,
     /// `remote_maxrxploss` (`double`).
     ///
     /// Maximum number of packets lost on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_maxrxploss: Option<f64>,
     /// `remote_minrxploss` (`double`).
     ///
     /// Minimum number of packets lost on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_minrxploss: Option<f64>,
     /// `remote_normdevrxploss` (`double`).
     ///
     /// Average number of packets lost on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_normdevrxploss: Option<f64>,
     /// `remote_stdevrxploss` (`double`).
     ///
     /// Standard deviation packets lost on remote side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_stdevrxploss: Option<f64>,
     /// `local_maxrxploss` (`double`).
     ///
     /// Maximum number of packets lost on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxrxploss: Option<f64>,
     /// `local_minrxploss` (`double`).
     ///
     /// Minimum number of packets lost on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_minrxploss: Option<f64>,
     /// `local_normdevrxploss` (`double`).
     ///
     /// Average number of packets lost on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_normdevrxploss: Option<f64>,
     /// `local_stdevrxploss` (`double`).
     ///
     /// Standard deviation packets lost on local side.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_stdevrxploss: Option<f64>,
     /// `rtt` (`double`).
     ///
     /// Total round trip time.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt: Option<f64>,
     /// `maxrtt` (`double`).
     ///
     /// Maximum round trip time.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxrtt: Option<f64>,
     /// `minrtt` (`double`).
     ///
     /// Minimum round trip time.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minrtt: Option<f64>,
     /// `normdevrtt` (`double`).
     ///
     /// Average round trip time.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normdevrtt: Option<f64>,
     /// `stdevrtt` (`double`).
     ///
     /// Standard deviation round trip time.
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdevrtt: Option<f64>,
     /// `local_ssrc` (`int`, required).
     ///
     /// Our SSRC.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub local_ssrc: i64,
     /// `remote_ssrc` (`int`, required).
     ///
     /// Their SSRC.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub remote_ssrc: i64,
     /// `txoctetcount` (`int`, required).
     ///
     /// Number of octets transmitted.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub txoctetcount: i64,
     /// `rxoctetcount` (`int`, required).
     ///
     /// Number of octets received.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub rxoctetcount: i64,
     /// `channel_uniqueid` (`string`, required).
     ///
     /// The Asterisk channel's unique ID that owns this instance.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub channel_uniqueid: String,
 }
 
 /// `Channel` (model of `channels.json`).
 ///
 /// A specific communication connection between Asterisk and an Endpoint.
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Channel {
     /// `id` (`string`, required).
@@ -303,8 +215,6 @@ pub struct Channel {
     /// Unique identifier of the channel.
     ///
     /// This is the same as the Uniqueid field in AMI.
-    ///
-    /// Available since Asterisk 18.0.0.
     pub id: String,
     /// `protocol_id` (`string`, required).
     ///
@@ -315,48 +225,30 @@ pub struct Channel {
     /// `name` (`string`, required).
     ///
     /// Name of the channel (i.e. SIP/foo-0000a7e3)
-    ///
-    /// Available since Asterisk 18.0.0.
     pub name: String,
     /// `state` (`string`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub state: super::ChannelState,
     /// `caller` (`CallerID`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub caller: super::CallerID,
     /// `connected` (`CallerID`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub connected: super::CallerID,
     /// `accountcode` (`string`, required).
-    ///
-    /// Available since Asterisk 18.0.0.
     pub accountcode: String,
     /// `dialplan` (`DialplanCEP`, required).
     ///
     /// Current location in the dialplan
-    ///
-    /// Available since Asterisk 18.0.0.
     pub dialplan: super::DialplanCEP,
     /// `creationtime` (`Date`, required).
     ///
     /// Timestamp when channel was created
-    ///
-    /// Available since Asterisk 18.0.0.
     pub creationtime: crate::runtime::Timestamp,
     /// `language` (`string`, required).
     ///
     /// The default spoken language
-    ///
-    /// Available since Asterisk 18.0.0.
     pub language: String,
     /// `channelvars` (`object`).
     ///
     /// Channel variables
-    ///
-    /// Available since Asterisk 18.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<::serde_json::Value>,
     /// `caller_rdnis` (`string`).
@@ -378,54 +270,30 @@ pub struct Channel {
 /// The values of [`Channel::state`](Channel::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 18.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ChannelState {
     /// `Down`
-    ///
-    /// Available since Asterisk 18.0.0.
     Down,
     /// `Rsrved`
-    ///
-    /// Available since Asterisk 18.0.0.
     Rsrved,
     /// `OffHook`
-    ///
-    /// Available since Asterisk 18.0.0.
     OffHook,
     /// `Dialing`
-    ///
-    /// Available since Asterisk 18.0.0.
     Dialing,
     /// `Ring`
-    ///
-    /// Available since Asterisk 18.0.0.
     Ring,
     /// `Ringing`
-    ///
-    /// Available since Asterisk 18.0.0.
     Ringing,
     /// `Up`
-    ///
-    /// Available since Asterisk 18.0.0.
     Up,
     /// `Busy`
-    ///
-    /// Available since Asterisk 18.0.0.
     Busy,
     /// `Dialing Offhook`
-    ///
-    /// Available since Asterisk 18.0.0.
     DialingOffhook,
     /// `Pre-ring`
-    ///
-    /// Available since Asterisk 18.0.0.
     PreRing,
     /// `Unknown`
-    ///
-    /// Available since Asterisk 18.0.0.
     Unknown,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

@@ -6,8 +6,6 @@
 /// `MissingParams` (model of `events.json`).
 ///
 /// Error event sent when required params are missing.
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingParams {
     /// `type` (`string`, required).
@@ -15,56 +13,40 @@ pub struct MissingParams {
     /// Indicates the type of this message.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub r#type: String,
     /// `asterisk_id` (`string`).
     ///
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `params` (`List[string]`, required).
     ///
     /// A list of the missing parameters
-    ///
-    /// Available since Asterisk 19.0.0.
     pub params: Vec<String>,
 }
 
 /// `ContactInfo` (model of `events.json`).
 ///
 /// Detailed information about a contact on an endpoint.
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactInfo {
     /// `uri` (`string`, required).
     ///
     /// The location of the contact.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub uri: String,
     /// `contact_status` (`string`, required).
     ///
     /// The current status of the contact.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub contact_status: super::ContactInfoContactStatus,
     /// `aor` (`string`, required).
     ///
     /// The Address of Record this contact belongs to.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub aor: String,
     /// `roundtrip_usec` (`string`).
     ///
     /// Current round trip time, in microseconds, for the contact.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roundtrip_usec: Option<String>,
 }
@@ -72,30 +54,18 @@ pub struct ContactInfo {
 /// The values of [`ContactInfo::contact_status`](ContactInfo::contact_status).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContactInfoContactStatus {
     /// `Unreachable`
-    ///
-    /// Available since Asterisk 19.0.0.
     Unreachable,
     /// `Reachable`
-    ///
-    /// Available since Asterisk 19.0.0.
     Reachable,
     /// `Unknown`
-    ///
-    /// Available since Asterisk 19.0.0.
     Unknown,
     /// `NonQualified`
-    ///
-    /// Available since Asterisk 19.0.0.
     NonQualified,
     /// `Removed`
-    ///
-    /// Available since Asterisk 19.0.0.
     Removed,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),
@@ -162,42 +132,30 @@ impl<'de> ::serde::Deserialize<'de> for ContactInfoContactStatus {
 /// `Peer` (model of `events.json`).
 ///
 /// Detailed information about a remote peer that communicates with Asterisk.
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Peer {
     /// `peer_status` (`string`, required).
     ///
     /// The current state of the peer. Note that the values of the status are dependent on the underlying peer technology.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub peer_status: String,
     /// `cause` (`string`).
     ///
     /// An optional reason associated with the change in peer_status.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
     /// `address` (`string`).
     ///
     /// The IP address of the peer.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// `port` (`string`).
     ///
     /// The port of the peer.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
     /// `time` (`string`).
     ///
     /// The last known time the peer was contacted.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
@@ -207,8 +165,6 @@ pub struct Peer {
 /// Notification that a device state has changed.
 ///
 /// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceStateChanged {
     /// `asterisk_id` (`string`).
@@ -216,8 +172,6 @@ pub struct DeviceStateChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -225,22 +179,16 @@ pub struct DeviceStateChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `device_state` (`DeviceState`, required).
     ///
     /// Device state object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub device_state: super::DeviceState,
 }
 
@@ -249,8 +197,6 @@ pub struct DeviceStateChanged {
 /// Event showing the start of a media playback operation.
 ///
 /// An event: [`Event::PlaybackStarted`] when decoded from the websocket (`"type": "PlaybackStarted"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackStarted {
     /// `asterisk_id` (`string`).
@@ -258,8 +204,6 @@ pub struct PlaybackStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -267,22 +211,16 @@ pub struct PlaybackStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub playback: super::Playback,
 }
 
@@ -291,8 +229,6 @@ pub struct PlaybackStarted {
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
 /// An event: [`Event::PlaybackContinuing`] when decoded from the websocket (`"type": "PlaybackContinuing"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackContinuing {
     /// `asterisk_id` (`string`).
@@ -300,8 +236,6 @@ pub struct PlaybackContinuing {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -309,22 +243,16 @@ pub struct PlaybackContinuing {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub playback: super::Playback,
 }
 
@@ -333,8 +261,6 @@ pub struct PlaybackContinuing {
 /// Event showing the completion of a media playback operation.
 ///
 /// An event: [`Event::PlaybackFinished`] when decoded from the websocket (`"type": "PlaybackFinished"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackFinished {
     /// `asterisk_id` (`string`).
@@ -342,8 +268,6 @@ pub struct PlaybackFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -351,22 +275,16 @@ pub struct PlaybackFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
     ///
     /// Playback control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub playback: super::Playback,
 }
 
@@ -375,8 +293,6 @@ pub struct PlaybackFinished {
 /// Event showing the start of a recording operation.
 ///
 /// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingStarted {
     /// `asterisk_id` (`string`).
@@ -384,8 +300,6 @@ pub struct RecordingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -393,22 +307,16 @@ pub struct RecordingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -417,8 +325,6 @@ pub struct RecordingStarted {
 /// Event showing the completion of a recording operation.
 ///
 /// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFinished {
     /// `asterisk_id` (`string`).
@@ -426,8 +332,6 @@ pub struct RecordingFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -435,22 +339,16 @@ pub struct RecordingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -459,8 +357,6 @@ pub struct RecordingFinished {
 /// Event showing failure of a recording operation.
 ///
 /// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFailed {
     /// `asterisk_id` (`string`).
@@ -468,8 +364,6 @@ pub struct RecordingFailed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -477,22 +371,16 @@ pub struct RecordingFailed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
     ///
     /// Recording control object
-    ///
-    /// Available since Asterisk 19.0.0.
     pub recording: super::LiveRecording,
 }
 
@@ -501,8 +389,6 @@ pub struct RecordingFailed {
 /// Notification that trying to move a channel to another Stasis application failed.
 ///
 /// An event: [`Event::ApplicationMoveFailed`] when decoded from the websocket (`"type": "ApplicationMoveFailed"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationMoveFailed {
     /// `asterisk_id` (`string`).
@@ -510,8 +396,6 @@ pub struct ApplicationMoveFailed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -519,30 +403,20 @@ pub struct ApplicationMoveFailed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `destination` (`string`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub destination: String,
     /// `args` (`List[string]`, required).
     ///
     /// Arguments to the application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub args: Vec<String>,
 }
 
@@ -553,8 +427,6 @@ pub struct ApplicationMoveFailed {
 /// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
 ///
 /// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationReplaced {
     /// `asterisk_id` (`string`).
@@ -562,8 +434,6 @@ pub struct ApplicationReplaced {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -571,16 +441,12 @@ pub struct ApplicationReplaced {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
 }
 
@@ -589,8 +455,6 @@ pub struct ApplicationReplaced {
 /// Notification that a bridge has been created.
 ///
 /// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeCreated {
     /// `asterisk_id` (`string`).
@@ -598,8 +462,6 @@ pub struct BridgeCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -607,20 +469,14 @@ pub struct BridgeCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -629,8 +485,6 @@ pub struct BridgeCreated {
 /// Notification that a bridge has been destroyed.
 ///
 /// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeDestroyed {
     /// `asterisk_id` (`string`).
@@ -638,8 +492,6 @@ pub struct BridgeDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -647,20 +499,14 @@ pub struct BridgeDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
 }
 
@@ -669,8 +515,6 @@ pub struct BridgeDestroyed {
 /// Notification that one bridge has merged into another.
 ///
 /// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeMerged {
     /// `asterisk_id` (`string`).
@@ -678,8 +522,6 @@ pub struct BridgeMerged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -687,24 +529,16 @@ pub struct BridgeMerged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
     /// `bridge_from` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge_from: super::Bridge,
 }
 
@@ -713,8 +547,6 @@ pub struct BridgeMerged {
 /// Notification that the source of video in a bridge has changed.
 ///
 /// An event: [`Event::BridgeVideoSourceChanged`] when decoded from the websocket (`"type": "BridgeVideoSourceChanged"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeVideoSourceChanged {
     /// `asterisk_id` (`string`).
@@ -722,8 +554,6 @@ pub struct BridgeVideoSourceChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -731,24 +561,16 @@ pub struct BridgeVideoSourceChanged {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
     /// `old_video_source_id` (`string`).
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_video_source_id: Option<String>,
 }
@@ -758,8 +580,6 @@ pub struct BridgeVideoSourceChanged {
 /// Notification that a blind transfer has occurred.
 ///
 /// An event: [`Event::BridgeBlindTransfer`] when decoded from the websocket (`"type": "BridgeBlindTransfer"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeBlindTransfer {
     /// `asterisk_id` (`string`).
@@ -767,8 +587,6 @@ pub struct BridgeBlindTransfer {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -776,66 +594,46 @@ pub struct BridgeBlindTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel performing the blind transfer
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `exten` (`string`, required).
     ///
     /// The extension transferred to
-    ///
-    /// Available since Asterisk 19.0.0.
     pub exten: String,
     /// `context` (`string`, required).
     ///
     /// The context transferred to
-    ///
-    /// Available since Asterisk 19.0.0.
     pub context: String,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 19.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 19.0.0.
     pub is_external: bool,
     /// `bridge` (`Bridge`).
     ///
     /// The bridge being transferred
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
 }
@@ -845,8 +643,6 @@ pub struct BridgeBlindTransfer {
 /// Notification that an attended transfer has occurred.
 ///
 /// An event: [`Event::BridgeAttendedTransfer`] when decoded from the websocket (`"type": "BridgeAttendedTransfer"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeAttendedTransfer {
     /// `asterisk_id` (`string`).
@@ -854,8 +650,6 @@ pub struct BridgeAttendedTransfer {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -863,122 +657,86 @@ pub struct BridgeAttendedTransfer {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `transferer_first_leg` (`Channel`, required).
     ///
     /// First leg of the transferer
-    ///
-    /// Available since Asterisk 19.0.0.
     pub transferer_first_leg: super::Channel,
     /// `transferer_second_leg` (`Channel`, required).
     ///
     /// Second leg of the transferer
-    ///
-    /// Available since Asterisk 19.0.0.
     pub transferer_second_leg: super::Channel,
     /// `replace_channel` (`Channel`).
     ///
     /// The channel that is replacing transferer_first_leg in the swap
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
     /// `transferee` (`Channel`).
     ///
     /// The channel that is being transferred
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `transfer_target` (`Channel`).
     ///
     /// The channel that is being transferred to
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<Box<super::Channel>>,
     /// `result` (`string`, required).
     ///
     /// The result of the transfer attempt
-    ///
-    /// Available since Asterisk 19.0.0.
     pub result: String,
     /// `is_external` (`boolean`, required).
     ///
     /// Whether the transfer was externally initiated or not
-    ///
-    /// Available since Asterisk 19.0.0.
     pub is_external: bool,
     /// `transferer_first_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer first leg is in
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
     /// `transferer_second_leg_bridge` (`Bridge`).
     ///
     /// Bridge the transferer second leg is in
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
     /// `destination_type` (`string`, required).
     ///
     /// How the transfer was accomplished
-    ///
-    /// Available since Asterisk 19.0.0.
     pub destination_type: String,
     /// `destination_bridge` (`string`).
     ///
     /// Bridge that survived the merge result
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_bridge: Option<String>,
     /// `destination_application` (`string`).
     ///
     /// Application that has been transferred into
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_application: Option<String>,
     /// `destination_link_first_leg` (`Channel`).
     ///
     /// First leg of a link transfer result
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<Box<super::Channel>>,
     /// `destination_link_second_leg` (`Channel`).
     ///
     /// Second leg of a link transfer result
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_second_leg: Option<Box<super::Channel>>,
     /// `destination_threeway_channel` (`Channel`).
     ///
     /// Transferer channel that survived the threeway result
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<Box<super::Channel>>,
     /// `destination_threeway_bridge` (`Bridge`).
     ///
     /// Bridge that survived the threeway result
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_bridge: Option<Box<super::Bridge>>,
 }
@@ -988,8 +746,6 @@ pub struct BridgeAttendedTransfer {
 /// Notification that a channel has been created.
 ///
 /// An event: [`Event::ChannelCreated`] when decoded from the websocket (`"type": "ChannelCreated"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCreated {
     /// `asterisk_id` (`string`).
@@ -997,8 +753,6 @@ pub struct ChannelCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1006,20 +760,14 @@ pub struct ChannelCreated {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1028,8 +776,6 @@ pub struct ChannelCreated {
 /// Notification that a channel has been destroyed.
 ///
 /// An event: [`Event::ChannelDestroyed`] when decoded from the websocket (`"type": "ChannelDestroyed"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDestroyed {
     /// `asterisk_id` (`string`).
@@ -1037,8 +783,6 @@ pub struct ChannelDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1046,32 +790,22 @@ pub struct ChannelDestroyed {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `cause` (`int`, required).
     ///
     /// Integer representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 19.0.0.
     pub cause: i64,
     /// `cause_txt` (`string`, required).
     ///
     /// Text representation of the cause of the hangup
-    ///
-    /// Available since Asterisk 19.0.0.
     pub cause_txt: String,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1080,8 +814,6 @@ pub struct ChannelDestroyed {
 /// Notification that a channel has entered a bridge.
 ///
 /// An event: [`Event::ChannelEnteredBridge`] when decoded from the websocket (`"type": "ChannelEnteredBridge"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelEnteredBridge {
     /// `asterisk_id` (`string`).
@@ -1089,8 +821,6 @@ pub struct ChannelEnteredBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1098,24 +828,16 @@ pub struct ChannelEnteredBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`).
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1125,8 +847,6 @@ pub struct ChannelEnteredBridge {
 /// Notification that a channel has left a bridge.
 ///
 /// An event: [`Event::ChannelLeftBridge`] when decoded from the websocket (`"type": "ChannelLeftBridge"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelLeftBridge {
     /// `asterisk_id` (`string`).
@@ -1134,8 +854,6 @@ pub struct ChannelLeftBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1143,24 +861,16 @@ pub struct ChannelLeftBridge {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub bridge: super::Bridge,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1169,8 +879,6 @@ pub struct ChannelLeftBridge {
 /// Notification of a channel's state change.
 ///
 /// An event: [`Event::ChannelStateChange`] when decoded from the websocket (`"type": "ChannelStateChange"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelStateChange {
     /// `asterisk_id` (`string`).
@@ -1178,8 +886,6 @@ pub struct ChannelStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1187,20 +893,14 @@ pub struct ChannelStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1211,8 +911,6 @@ pub struct ChannelStateChange {
 /// This event is sent when the DTMF ends. There is no notification about the start of DTMF
 ///
 /// An event: [`Event::ChannelDtmfReceived`] when decoded from the websocket (`"type": "ChannelDtmfReceived"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDtmfReceived {
     /// `asterisk_id` (`string`).
@@ -1220,8 +918,6 @@ pub struct ChannelDtmfReceived {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1229,34 +925,24 @@ pub struct ChannelDtmfReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `digit` (`string`, required).
     ///
     /// DTMF digit received (0-9, A-E, # or *)
-    ///
-    /// Available since Asterisk 19.0.0.
     pub digit: String,
     /// `duration_ms` (`int`, required).
     ///
     /// Number of milliseconds DTMF was received
-    ///
-    /// Available since Asterisk 19.0.0.
     pub duration_ms: i64,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which DTMF was received
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1265,8 +951,6 @@ pub struct ChannelDtmfReceived {
 /// Channel changed location in the dialplan.
 ///
 /// An event: [`Event::ChannelDialplan`] when decoded from the websocket (`"type": "ChannelDialplan"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDialplan {
     /// `asterisk_id` (`string`).
@@ -1274,8 +958,6 @@ pub struct ChannelDialplan {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1283,34 +965,24 @@ pub struct ChannelDialplan {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed dialplan location.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `dialplan_app` (`string`, required).
     ///
     /// The application about to be executed.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub dialplan_app: String,
     /// `dialplan_app_data` (`string`, required).
     ///
     /// The data to be passed to the application.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub dialplan_app_data: String,
 }
 
@@ -1319,8 +991,6 @@ pub struct ChannelDialplan {
 /// Channel changed Caller ID.
 ///
 /// An event: [`Event::ChannelCallerId`] when decoded from the websocket (`"type": "ChannelCallerId"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCallerId {
     /// `asterisk_id` (`string`).
@@ -1328,8 +998,6 @@ pub struct ChannelCallerId {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1337,34 +1005,24 @@ pub struct ChannelCallerId {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `caller_presentation` (`int`, required).
     ///
     /// The integer representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub caller_presentation: i64,
     /// `caller_presentation_txt` (`string`, required).
     ///
     /// The text representation of the Caller Presentation value.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub caller_presentation_txt: String,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that changed Caller ID.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1373,8 +1031,6 @@ pub struct ChannelCallerId {
 /// User-generated event with additional user-defined fields in the object.
 ///
 /// An event: [`Event::ChannelUserevent`] when decoded from the websocket (`"type": "ChannelUserevent"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUserevent {
     /// `asterisk_id` (`string`).
@@ -1382,8 +1038,6 @@ pub struct ChannelUserevent {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1391,49 +1045,35 @@ pub struct ChannelUserevent {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `eventname` (`string`, required).
     ///
     /// The name of the user event.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub eventname: String,
     /// `channel` (`Channel`).
     ///
     /// A channel that is signaled with the user event.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
     /// `bridge` (`Bridge`).
     ///
     /// A bridge that is signaled with the user event.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
     /// `endpoint` (`Endpoint`).
     ///
     /// A endpoint that is signaled with the user event.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
     /// `userevent` (`object`, required).
     ///
     /// Custom Userevent data
-    ///
-    /// Available since Asterisk 19.0.0.
     pub userevent: ::serde_json::Value,
 }
 
@@ -1442,8 +1082,6 @@ pub struct ChannelUserevent {
 /// A hangup was requested on the channel.
 ///
 /// An event: [`Event::ChannelHangupRequest`] when decoded from the websocket (`"type": "ChannelHangupRequest"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHangupRequest {
     /// `asterisk_id` (`string`).
@@ -1451,8 +1089,6 @@ pub struct ChannelHangupRequest {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1460,36 +1096,26 @@ pub struct ChannelHangupRequest {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `cause` (`int`).
     ///
     /// Integer representation of the cause of the hangup.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<i64>,
     /// `soft` (`boolean`).
     ///
     /// Whether the hangup request was a soft hangup request.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft: Option<bool>,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which the hangup was requested.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1498,8 +1124,6 @@ pub struct ChannelHangupRequest {
 /// Channel variable changed.
 ///
 /// An event: [`Event::ChannelVarset`] when decoded from the websocket (`"type": "ChannelVarset"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelVarset {
     /// `asterisk_id` (`string`).
@@ -1507,8 +1131,6 @@ pub struct ChannelVarset {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1516,36 +1138,26 @@ pub struct ChannelVarset {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `variable` (`string`, required).
     ///
     /// The variable that changed.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub variable: String,
     /// `value` (`string`, required).
     ///
     /// The new value of the variable.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub value: String,
     /// `channel` (`Channel`).
     ///
     /// The channel on which the variable was set.
     ///
     /// If missing, the variable is a global variable.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
@@ -1555,8 +1167,6 @@ pub struct ChannelVarset {
 /// A channel initiated a media hold.
 ///
 /// An event: [`Event::ChannelHold`] when decoded from the websocket (`"type": "ChannelHold"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHold {
     /// `asterisk_id` (`string`).
@@ -1564,8 +1174,6 @@ pub struct ChannelHold {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1573,28 +1181,20 @@ pub struct ChannelHold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that initiated the hold event.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `musicclass` (`string`).
     ///
     /// The music on hold class that the initiator requested.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub musicclass: Option<String>,
 }
@@ -1604,8 +1204,6 @@ pub struct ChannelHold {
 /// A channel initiated a media unhold.
 ///
 /// An event: [`Event::ChannelUnhold`] when decoded from the websocket (`"type": "ChannelUnhold"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUnhold {
     /// `asterisk_id` (`string`).
@@ -1613,8 +1211,6 @@ pub struct ChannelUnhold {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1622,22 +1218,16 @@ pub struct ChannelUnhold {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel that initiated the unhold event.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1646,8 +1236,6 @@ pub struct ChannelUnhold {
 /// Talking was detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingStarted`] when decoded from the websocket (`"type": "ChannelTalkingStarted"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingStarted {
     /// `asterisk_id` (`string`).
@@ -1655,8 +1243,6 @@ pub struct ChannelTalkingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1664,22 +1250,16 @@ pub struct ChannelTalkingStarted {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking started.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1688,8 +1268,6 @@ pub struct ChannelTalkingStarted {
 /// Talking is no longer detected on the channel.
 ///
 /// An event: [`Event::ChannelTalkingFinished`] when decoded from the websocket (`"type": "ChannelTalkingFinished"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingFinished {
     /// `asterisk_id` (`string`).
@@ -1697,8 +1275,6 @@ pub struct ChannelTalkingFinished {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1706,28 +1282,20 @@ pub struct ChannelTalkingFinished {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel on which talking completed.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `duration` (`int`, required).
     ///
     /// The length of time, in milliseconds, that talking was detected on the channel
-    ///
-    /// Available since Asterisk 19.0.0.
     pub duration: i64,
 }
 
@@ -1736,8 +1304,6 @@ pub struct ChannelTalkingFinished {
 /// The state of a contact on an endpoint has changed.
 ///
 /// An event: [`Event::ContactStatusChange`] when decoded from the websocket (`"type": "ContactStatusChange"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactStatusChange {
     /// `asterisk_id` (`string`).
@@ -1745,8 +1311,6 @@ pub struct ContactStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1754,24 +1318,16 @@ pub struct ContactStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub endpoint: super::Endpoint,
     /// `contact_info` (`ContactInfo`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub contact_info: super::ContactInfo,
 }
 
@@ -1780,8 +1336,6 @@ pub struct ContactStatusChange {
 /// The state of a peer associated with an endpoint has changed.
 ///
 /// An event: [`Event::PeerStatusChange`] when decoded from the websocket (`"type": "PeerStatusChange"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PeerStatusChange {
     /// `asterisk_id` (`string`).
@@ -1789,8 +1343,6 @@ pub struct PeerStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1798,24 +1350,16 @@ pub struct PeerStatusChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub endpoint: super::Endpoint,
     /// `peer` (`Peer`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub peer: super::Peer,
 }
 
@@ -1824,8 +1368,6 @@ pub struct PeerStatusChange {
 /// Endpoint state changed.
 ///
 /// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EndpointStateChange {
     /// `asterisk_id` (`string`).
@@ -1833,8 +1375,6 @@ pub struct EndpointStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1842,20 +1382,14 @@ pub struct EndpointStateChange {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub endpoint: super::Endpoint,
 }
 
@@ -1864,8 +1398,6 @@ pub struct EndpointStateChange {
 /// Dialing state has changed.
 ///
 /// An event: [`Event::Dial`] when decoded from the websocket (`"type": "Dial"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dial {
     /// `asterisk_id` (`string`).
@@ -1873,8 +1405,6 @@ pub struct Dial {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1882,56 +1412,40 @@ pub struct Dial {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `caller` (`Channel`).
     ///
     /// The calling channel.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<Box<super::Channel>>,
     /// `peer` (`Channel`, required).
     ///
     /// The dialed channel.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub peer: super::Channel,
     /// `forward` (`string`).
     ///
     /// Forwarding target requested by the original dialed channel.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<String>,
     /// `forwarded` (`Channel`).
     ///
     /// Channel that the caller has been forwarded to.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<Box<super::Channel>>,
     /// `dialstring` (`string`).
     ///
     /// The dial string for calling the peer channel.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialstring: Option<String>,
     /// `dialstatus` (`string`, required).
     ///
     /// Current status of the dialing attempt to the peer.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub dialstatus: String,
 }
 
@@ -1940,8 +1454,6 @@ pub struct Dial {
 /// Notification that a channel has left a Stasis application.
 ///
 /// An event: [`Event::StasisEnd`] when decoded from the websocket (`"type": "StasisEnd"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisEnd {
     /// `asterisk_id` (`string`).
@@ -1949,8 +1461,6 @@ pub struct StasisEnd {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1958,20 +1468,14 @@ pub struct StasisEnd {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 
@@ -1980,8 +1484,6 @@ pub struct StasisEnd {
 /// Notification that a channel has entered a Stasis application.
 ///
 /// An event: [`Event::StasisStart`] when decoded from the websocket (`"type": "StasisStart"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisStart {
     /// `asterisk_id` (`string`).
@@ -1989,8 +1491,6 @@ pub struct StasisStart {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1998,30 +1498,20 @@ pub struct StasisStart {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `args` (`List[string]`, required).
     ///
     /// Arguments to the application
-    ///
-    /// Available since Asterisk 19.0.0.
     pub args: Vec<String>,
     /// `channel` (`Channel`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
     /// `replace_channel` (`Channel`).
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
 }
@@ -2031,8 +1521,6 @@ pub struct StasisStart {
 /// A text message was received from an endpoint.
 ///
 /// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessageReceived {
     /// `asterisk_id` (`string`).
@@ -2040,8 +1528,6 @@ pub struct TextMessageReceived {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -2049,24 +1535,16 @@ pub struct TextMessageReceived {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `message` (`TextMessage`, required).
-    ///
-    /// Available since Asterisk 19.0.0.
     pub message: super::TextMessage,
     /// `endpoint` (`Endpoint`).
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
 }
@@ -2076,8 +1554,6 @@ pub struct TextMessageReceived {
 /// Channel changed Connected Line.
 ///
 /// An event: [`Event::ChannelConnectedLine`] when decoded from the websocket (`"type": "ChannelConnectedLine"`).
-///
-/// Available since Asterisk 19.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelConnectedLine {
     /// `asterisk_id` (`string`).
@@ -2085,8 +1561,6 @@ pub struct ChannelConnectedLine {
     /// The unique ID for the Asterisk instance that raised this event.
     ///
     /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 19.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -2094,22 +1568,16 @@ pub struct ChannelConnectedLine {
     /// Name of the application receiving the event.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
     /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
     /// The channel whose connected line has changed.
-    ///
-    /// Available since Asterisk 19.0.0.
     pub channel: super::Channel,
 }
 

@@ -8,71 +8,49 @@
 /// The merging of media from one or more channels.
 ///
 /// Everyone on the bridge receives the same audio.
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Bridge {
     /// `id` (`string`, required).
     ///
     /// Unique identifier for this bridge
-    ///
-    /// Available since Asterisk 20.0.0.
     pub id: String,
     /// `technology` (`string`, required).
     ///
     /// Name of the current bridging technology
-    ///
-    /// Available since Asterisk 20.0.0.
     pub technology: String,
     /// `bridge_type` (`string`, required).
     ///
     /// Type of bridge technology
-    ///
-    /// Available since Asterisk 20.0.0.
     pub bridge_type: super::BridgeType,
     /// `bridge_class` (`string`, required).
     ///
     /// Bridging class
-    ///
-    /// Available since Asterisk 20.0.0.
     pub bridge_class: String,
     /// `creator` (`string`, required).
     ///
     /// Entity that created the bridge
-    ///
-    /// Available since Asterisk 20.0.0.
     pub creator: String,
     /// `name` (`string`, required).
     ///
     /// Name the creator gave the bridge
-    ///
-    /// Available since Asterisk 20.0.0.
     pub name: String,
     /// `channels` (`List[string]`, required).
     ///
     /// Ids of channels participating in this bridge
-    ///
-    /// Available since Asterisk 20.0.0.
     pub channels: Vec<String>,
     /// `video_mode` (`string`).
     ///
     /// The video mode the bridge is using. One of 'none', 'talker', 'sfu', or 'single'.
-    ///
-    /// Available since Asterisk 20.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_mode: Option<String>,
     /// `video_source_id` (`string`).
     ///
     /// The ID of the channel that is the source of video in this bridge, if one exists.
-    ///
-    /// Available since Asterisk 20.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_source_id: Option<String>,
     /// `creationtime` (`Date`, required).
     ///
     /// Timestamp when bridge was created
-    ///
-    /// Available since Asterisk 20.0.0.
     pub creationtime: crate::runtime::Timestamp,
     /// `bridgevars` (`object`).
     ///
@@ -86,18 +64,12 @@ pub struct Bridge {
 /// The values of [`Bridge::bridge_type`](Bridge::bridge_type).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BridgeType {
     /// `mixing`
-    ///
-    /// Available since Asterisk 20.0.0.
     Mixing,
     /// `holding`
-    ///
-    /// Available since Asterisk 20.0.0.
     Holding,
     /// A value this module does not know, as Asterisk sent it.
     Other(String),

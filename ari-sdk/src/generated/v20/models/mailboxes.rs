@@ -6,26 +6,18 @@
 /// `Mailbox` (model of `mailboxes.json`).
 ///
 /// Represents the state of a mailbox.
-///
-/// Available since Asterisk 20.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Mailbox {
     /// `name` (`string`, required).
     ///
     /// Name of the mailbox.
-    ///
-    /// Available since Asterisk 20.0.0.
     pub name: String,
     /// `old_messages` (`int`, required).
     ///
     /// Count of old messages in the mailbox.
-    ///
-    /// Available since Asterisk 20.0.0.
     pub old_messages: i64,
     /// `new_messages` (`int`, required).
     ///
     /// Count of new messages in the mailbox.
-    ///
-    /// Available since Asterisk 20.0.0.
     pub new_messages: i64,
 }
