@@ -2,7 +2,9 @@
 //!
 //! - `cargo xtask spec ...`: look into Asterisk's api-docs (validate, diff,
 //!   since);
-//! - `cargo xtask regen`: regenerate `ari-sdk/src/generated` (`--check` in CI).
+//! - `cargo xtask regen`: regenerate `ari-sdk/src/generated` (`--check` in CI);
+//! - `cargo xtask test`: install the foreign ARI clients, then
+//!   `cargo test --workspace --all-features` (the test suite CI runs).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,6 +15,7 @@ mod regen;
 mod regen_sources;
 mod regen_write;
 mod spec;
+mod test;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "ari-sdk's project tasks")]
@@ -27,6 +30,8 @@ enum Command {
     Spec(spec::SpecArgs),
     /// Regenerate the SDK's generated code from the api-docs.
     Regen(regen::RegenArgs),
+    /// Install the foreign ARI clients, then run the whole test suite.
+    Test(test::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Spec(args) => spec::run(args),
         Command::Regen(args) => regen::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(code) => code,
