@@ -142,7 +142,7 @@ async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
     assert_eq!(recovered.id(), channel_id(2));
     assert!(recovered.is_recovered());
     assert_eq!(recovered.args(), ["late", "x=y"]);
-    assert_eq!(recovered.snapshot().unwrap().id, channel_id(2));
+    assert_eq!(recovered.snapshot().id, channel_id(2));
     // Call 0 is still followed, and was not handed out twice.
     assert!(first.end_reason().is_none());
     assert!(recovered.end_reason().is_none());

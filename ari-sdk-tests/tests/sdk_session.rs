@@ -8,12 +8,13 @@ mod sdk_support;
 use std::time::Duration;
 
 use ari_sdk::handles::{HandleEnded, Prompt, PromptEnd, RecordOptions, ResourceKind};
-use ari_sdk::stream::StreamItem;
+use ari_sdk::stream::{StreamError, StreamItem};
 use ari_sdk::v20::device_states::DeviceState;
-use ari_sdk::v20::{Event, LiveRecordingState, PlaybackState};
+use ari_sdk::v20::{Ari, Event, LiveRecordingState, PlaybackState};
 use futures::StreamExt as _;
 use sdk_support::{
-    connect, delivered_about_channel, event_types, next, read_until, start_fake, APP, WAIT,
+    connect, delivered_about_channel, event_types, next, read_until, start_fake, APP, PASSWORD,
+    WAIT,
 };
 
 #[tokio::test]
@@ -29,10 +30,7 @@ async fn a_whole_call_survives_a_websocket_drop() {
     let call = next(&mut calls).await;
     assert_eq!(call.id(), alice.channel_id());
     assert_eq!(call.args(), ["sales", "vip"]);
-    assert_eq!(
-        call.snapshot().map(|c| c.caller.number.as_str()),
-        Some("3001")
-    );
+    assert_eq!(call.snapshot().caller.number, "3001");
     let mut call_events = call.events();
     call.answer().await.expect("answer");
 
@@ -408,4 +406,59 @@ async fn device_state_subscriptions_come_back_after_a_reconnect() {
     .await;
 
     fake.shutdown().await;
+}
+
+/// `StasisApp::registered` resolves once Asterisk has registered the
+/// application, and says why when it never will: refused credentials, or a
+/// stream closed before it connected.
+#[tokio::test]
+async fn registered_waits_for_the_application_or_says_why_not() {
+    let fake = start_fake().await;
+    let (_ari, app) = connect(&fake).await;
+    app.registered().await.expect("still registered");
+    assert!(fake.application(APP).is_some());
+
+    let app_with = |url: String, password: &str| {
+        let config = ari_sdk::Config::builder()
+            .url(url)
+            .username("sdk")
+            .password(password)
+            .application("other-app")
+            .build()
+            .expect("config");
+        // No version check: it would fail first, over REST.
+        Ari::new(ari_sdk::Client::new(config).expect("client"))
+            .stasis_app()
+            .expect("app")
+    };
+    let refused = app_with(fake.url(), "wrong");
+    let error = tokio::time::timeout(WAIT, refused.registered())
+        .await
+        .expect("settles")
+        .expect_err("refused");
+    assert!(
+        matches!(&error, ari_sdk::Error::Stream(e) if matches!(**e, StreamError::Unauthorized { status: 401 })),
+        "{error:?}"
+    );
+
+    // Nothing listens there: the stream retries until it is closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let unreachable = app_with(format!("http://127.0.0.1:{port}/ari"), PASSWORD);
+    let waiting = {
+        let unreachable = unreachable.clone();
+        tokio::spawn(async move { unreachable.registered().await })
+    };
+    unreachable.event_stream().close();
+    let error = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("settles")
+        .expect("no panic")
+        .expect_err("closed");
+    assert!(
+        matches!(&error, ari_sdk::Error::Stream(e) if matches!(**e, StreamError::Closed)),
+        "{error:?}"
+    );
 }

@@ -53,7 +53,7 @@ pub fn number_media(number: &str) -> Option<String> {
 async fn announce(call: &Call) -> Result {
     let who = caller_of(call);
     call.answer().await?;
-    let number = call.snapshot().map_or("", |channel| &channel.caller.number);
+    let number = &call.snapshot().caller.number;
     match number_media(number) {
         Some(media) => {
             say("announce", format!("{who}: playing {media}"));

@@ -24,9 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn greet(call: &Call) -> Result<(), HandleError> {
-    if let Some(channel) = call.snapshot() {
-        println!("call from {:?}", channel.caller.number);
-    }
+    println!("call from {:?}", call.snapshot().caller.number);
     call.answer().await?;
     let greeting = call.play_staged(["sound:hello-world"]).await?;
     match greeting.finished().await {

@@ -1,12 +1,35 @@
-//! The one error type of the SDK.
+//! The SDK's error type.
 //!
-//! Every failure of a request is an [`Error`]; an HTTP error status keeps the
-//! operation, the status, the reason the api-docs document for that status on
-//! that operation, Asterisk's own `{"message": ...}` and the raw body, and
-//! classifies itself as an [`HttpErrorKind`] so callers can tell "not found"
-//! from "not in Stasis" without comparing strings.
+//! [`Error`] is the one error an application needs: every function of the
+//! SDK returns it or an error that converts into it with `?`:
+//!
+//! - a REST request: [`Error`] itself. An HTTP error status keeps the
+//!   operation, the status, the reason the api-docs document for that
+//!   status on that operation, Asterisk's own `{"message": ...}` and the raw
+//!   body, and classifies itself as an [`HttpErrorKind`] so callers can tell
+//!   "not found" from "not in Stasis" without comparing strings;
+//! - the event stream: [`StreamError`] (a refused websocket, bad settings,
+//!   a malformed frame), which becomes [`Error::Stream`];
+//! - a handle's operation or wait:
+//!   [`HandleError`](crate::handles::HandleError), a REST error or the
+//!   resource having ended, which becomes itself or [`Error::Ended`].
+//!
+//! ```
+//! use ari_sdk::stream::StreamError;
+//!
+//! fn start() -> Result<(), ari_sdk::Error> {
+//!     // A stream error, `?`-converted like any other.
+//!     Err(StreamError::NoRuntime)?
+//! }
+//! let error = start().unwrap_err();
+//! assert!(matches!(&error, ari_sdk::Error::Stream(e) if matches!(**e, StreamError::NoRuntime)));
+//! ```
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::resource::{HandleEnded, ResourceKind};
+use crate::stream::StreamError;
 
 /// Why a request, or setting up a client, failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +116,26 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The event stream failed: its settings, the websocket upgrade (refused
+    /// credentials or request), or outside a tokio runtime. Shared, as the
+    /// stream's items hold it
+    /// ([`StreamItem::Error`](crate::stream::StreamItem::Error)).
+    #[error(transparent)]
+    Stream(Arc<StreamError>),
+
+    /// A handle's resource ended before its operation or wait could
+    /// complete: the channel hung up, the bridge was destroyed, the
+    /// playback failed, ...
+    #[error("{kind} {id}: {reason}")]
+    Ended {
+        /// The kind of the handle's resource.
+        kind: ResourceKind,
+        /// Its id.
+        id: String,
+        /// Why it ended.
+        reason: HandleEnded,
+    },
+
     /// The server runs another Asterisk major than the module in use.
     #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
     VersionMismatch {
@@ -101,6 +144,19 @@ pub enum Error {
         /// The server's `system.version` (`21.3.0`).
         found: String,
     },
+}
+
+impl From<StreamError> for Error {
+    fn from(error: StreamError) -> Error {
+        Error::Stream(Arc::new(error))
+    }
+}
+
+impl From<Arc<StreamError>> for Error {
+    /// A stream item's error ([`StreamItem::Error`](crate::stream::StreamItem::Error)).
+    fn from(error: Arc<StreamError>) -> Error {
+        Error::Stream(error)
+    }
 }
 
 struct DisplayHttp<'a> {
@@ -205,6 +261,14 @@ impl Error {
         }
     }
 
+    /// Why the resource ended, for [`Error::Ended`].
+    pub fn ended(&self) -> Option<&HandleEnded> {
+        match self {
+            Error::Ended { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     /// True for a 404: the object does not exist.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
@@ -246,7 +310,10 @@ impl Error {
             | Error::Http { operation, .. }
             | Error::ResponseTooLarge { operation, .. }
             | Error::Decode { operation, .. } => Some(operation),
-            Error::Config(_) | Error::VersionMismatch { .. } => None,
+            Error::Config(_)
+            | Error::VersionMismatch { .. }
+            | Error::Stream(_)
+            | Error::Ended { .. } => None,
         }
     }
 }
@@ -337,6 +404,25 @@ mod tests {
             .to_string(),
             "version mismatch: this module is for Asterisk 20, the server runs Asterisk 21.3.0"
         );
+        assert_eq!(
+            Error::from(StreamError::Refused {
+                status: 400,
+                message: "HTTP request is missing param: [app]".into()
+            })
+            .to_string(),
+            "Asterisk refused the event stream (HTTP 400): HTTP request is missing param: [app]"
+        );
+        let ended = Error::Ended {
+            kind: ResourceKind::Channel,
+            id: "c1".into(),
+            reason: HandleEnded::LeftApplication,
+        };
+        assert_eq!(
+            ended.to_string(),
+            "channel c1: the channel left the application"
+        );
+        assert_eq!(ended.ended(), Some(&HandleEnded::LeftApplication));
+        assert_eq!(ended.operation(), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod real_asterisk;
 use std::future::Future;
 use std::time::Duration;
 
-use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
+use ari_sdk::stream::{EventStream, StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Event, StasisApp};
 use ari_sdk::Config;
 use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
@@ -122,15 +122,10 @@ where
     let ari = client(server, app).await;
     let stasis = ari.stasis_app().expect("stasis app");
     let stream = stasis.event_stream().clone();
-    let mut state = stream.state_changes();
-    let connected = tokio::time::timeout(
-        WAIT,
-        state.wait_for(|s| matches!(s, ConnectionState::Connected | ConnectionState::Closed)),
-    )
-    .await
-    .expect("the event stream connects")
-    .map(|state| *state);
-    assert_eq!(connected.ok(), Some(ConnectionState::Connected));
+    tokio::time::timeout(WAIT, stasis.registered())
+        .await
+        .expect("the event stream connects")
+        .expect("the application is registered");
     let task = tokio::spawn(run(stasis));
     Running { ari, stream, task }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ari_sdk::stream::{ConnectionState, StreamItem};
+use ari_sdk::stream::StreamItem;
 use ari_sdk::v20::{Ari, Event, StasisApp};
 use fake_asterisk::FakeAsterisk;
 use futures::{Stream, StreamExt as _};
@@ -42,11 +42,10 @@ pub async fn connect(fake: &FakeAsterisk) -> (Ari, StasisApp) {
 }
 
 pub async fn wait_connected(app: &StasisApp) {
-    let mut state = app.event_stream().state_changes();
-    tokio::time::timeout(WAIT, state.wait_for(|s| *s == ConnectionState::Connected))
+    tokio::time::timeout(WAIT, app.registered())
         .await
-        .expect("connected in time")
-        .expect("stream alive");
+        .expect("registered in time")
+        .expect("the application is registered");
 }
 
 pub async fn next<S: Stream + Unpin>(stream: &mut S) -> S::Item {

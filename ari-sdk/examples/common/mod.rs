@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ari_sdk::stream::{ConnectionState, EventStream, StreamItem, Subscription};
+use ari_sdk::stream::{EventStream, StreamItem, Subscription};
 use ari_sdk::v22::{Ari, Call as StasisCall, Channel, Event, LiveRecording, Playback, StasisApp};
 use ari_sdk::Config;
 use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder, Step};
@@ -101,16 +101,8 @@ pub async fn subscribe(ari: &Ari) -> Result<(EventStream<Event>, Subscription<Ev
 /// the stream delivers wait in `StasisApp::calls` until they are taken).
 pub async fn stasis_app(ari: &Ari) -> Result<StasisApp> {
     let app = ari.stasis_app()?;
-    let mut state = app.event_stream().state_changes();
-    let settled = tokio::time::timeout(
-        Duration::from_secs(10),
-        state.wait_for(|s| matches!(s, ConnectionState::Connected | ConnectionState::Closed)),
-    )
-    .await
-    .map(|settled| settled.map(|state| *state));
-    match settled {
-        Ok(Ok(ConnectionState::Connected)) => Ok(app),
-        Ok(_) => Err("the event stream stopped before it connected".into()),
+    match tokio::time::timeout(Duration::from_secs(10), app.registered()).await {
+        Ok(registered) => registered.map(|()| app).map_err(Into::into),
         Err(_) => Err("the event stream did not connect within 10 s".into()),
     }
 }
@@ -268,8 +260,7 @@ pub fn caller(channel: &Channel) -> String {
 
 /// Who is on a call from `StasisApp::calls`, for the narrative.
 pub fn caller_of(call: &StasisCall) -> String {
-    call.snapshot()
-        .map_or_else(|| call.id().to_string(), caller)
+    caller(call.snapshot())
 }
 
 /// The channel an event is about, for the events the examples follow.

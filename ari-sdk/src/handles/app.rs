@@ -8,11 +8,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
-use futures::Stream;
+use futures::{Stream, StreamExt as _};
 use tokio::sync::mpsc;
 
 use crate::error::Error;
-use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, TypeSet};
+use crate::stream::{
+    ConnectionState, EventKind, EventStream, StreamError, StreamEvent, StreamItem, TypeSet,
+};
 
 use super::bridge::BridgeHandle;
 use super::channel::ChannelHandle;
@@ -126,6 +128,47 @@ impl<V: VersionApi> StasisApp<V> {
     /// The event stream, for subscribing to everything.
     pub fn event_stream(&self) -> &EventStream<V::Event> {
         &self.hub.stream
+    }
+
+    /// Waits until Asterisk has registered the application, that is until
+    /// the event stream is connected: from then on no call into the
+    /// application is missed (calls that arrive before they are taken wait
+    /// in [`calls`](Self::calls)).
+    ///
+    /// While Asterisk cannot be reached this keeps waiting (the stream
+    /// retries); wrap it in a timeout to give up. A stream that stopped for
+    /// good gives its fatal error ([`Error::Stream`]: refused credentials,
+    /// a refused request, [`StreamError::Closed`]).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "asterisk-22")]
+    /// # async fn run() -> Result<(), ari_sdk::Error> {
+    /// let ari = ari_sdk::v22::Ari::connect(ari_sdk::Config::from_env()?).await?;
+    /// let app = ari.stasis_app()?;
+    /// app.registered().await?;
+    /// println!("ready: calls into the application reach it now");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn registered(&self) -> Result<(), Error> {
+        let stream = self.event_stream();
+        let mut state = stream.state_changes();
+        let settled = state
+            .wait_for(|s| matches!(s, ConnectionState::Connected | ConnectionState::Closed))
+            .await
+            .map(|state| *state);
+        if settled.is_ok_and(|state| state == ConnectionState::Connected) {
+            return Ok(());
+        }
+        // Stopped for good: a subscription made now holds the fatal error,
+        // if there was one, and then ends.
+        let mut items = stream.subscribe();
+        while let Some(item) = items.next().await {
+            if let StreamItem::Error(error) = item {
+                return Err(Error::Stream(error));
+            }
+        }
+        Err(StreamError::Closed.into())
     }
 
     /// The calls entering the application (`StasisStart` of a channel no
@@ -389,26 +432,34 @@ impl<K: EventKind> StasisOptions<K> {
 /// channel leaves the application or hangs up.
 pub struct Call<V: VersionApi> {
     channel: ChannelHandle<V>,
-    /// Kept once: the arguments and the snapshot are read from it.
+    /// Kept once: the arguments are read from it.
     start: Arc<V::Event>,
+    /// The `StasisStart`'s channel, copied out so that every call has one.
+    snapshot: <V::Event as ResourceEvent>::Channel,
     recovered: bool,
 }
 
 impl<V: VersionApi> Call<V> {
-    pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Self {
-        Call {
+    /// A call from its `StasisStart`; `None` for any other event.
+    pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Option<Self> {
+        let snapshot = match start.signal() {
+            Signal::StasisStart { channel, .. } => channel.clone(),
+            _ => return None,
+        };
+        Some(Call {
             channel,
             start,
+            snapshot,
             recovered: false,
-        }
+        })
     }
 
-    pub(crate) fn recovered(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Self {
-        Call {
-            channel,
-            start,
+    /// A call found by the reconciliation, from its rebuilt `StasisStart`.
+    pub(crate) fn recovered(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Option<Self> {
+        Call::new(channel, start).map(|call| Call {
             recovered: true,
-        }
+            ..call
+        })
     }
 
     /// True for a call whose `StasisStart` was lost while the event stream
@@ -445,12 +496,9 @@ impl<V: VersionApi> Call<V> {
     }
 
     /// The channel as it was when it entered (caller id, dialplan
-    /// position, ...).
-    pub fn snapshot(&self) -> Option<&<V::Event as ResourceEvent>::Channel> {
-        match self.start.signal() {
-            Signal::StasisStart { channel, .. } => Some(channel),
-            _ => None,
-        }
+    /// position, ...): the `StasisStart`'s channel.
+    pub fn snapshot(&self) -> &<V::Event as ResourceEvent>::Channel {
+        &self.snapshot
     }
 }
 

@@ -1,58 +1,11 @@
-//! Why a handle's resource is gone, and the error of a handle's operation.
+//! The error of a handle's operation (why a resource is gone is
+//! [`HandleEnded`], beside [`ResourceKind`] in `resource.rs`, so that
+//! [`Error`] can carry it).
 
 use crate::error::Error;
 
+pub use crate::resource::HandleEnded;
 use crate::resource::ResourceKind;
-
-/// Why a handle's resource ended. Once ended, a handle stays ended.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum HandleEnded {
-    /// The channel left the application (`StasisEnd`).
-    #[error("the channel left the application")]
-    LeftApplication,
-    /// The channel hung up (`ChannelDestroyed`).
-    #[error("the channel hung up (cause {cause}: {cause_txt})")]
-    HungUp {
-        /// The Q.850 cause.
-        cause: i64,
-        /// Its text.
-        cause_txt: String,
-    },
-    /// The playback or recording finished (`PlaybackFinished`,
-    /// `RecordingFinished`).
-    #[error("finished")]
-    Finished,
-    /// The recording failed (`RecordingFailed`), or the playback did
-    /// (`PlaybackFinished` in state `failed`: the channel hung up while it
-    /// played, or Asterisk could not play the file).
-    #[error("it failed{}", cause.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
-    Failed {
-        /// Why, when Asterisk says.
-        cause: Option<String>,
-    },
-    /// The bridge was destroyed (`BridgeDestroyed`).
-    #[error("the bridge was destroyed")]
-    Destroyed,
-    /// The channel or bridge the playback or recording ran on went away
-    /// before it finished.
-    #[error("its {kind} {id} went away first")]
-    TargetGone {
-        /// Channel or bridge.
-        kind: ResourceKind,
-        /// Its id.
-        id: String,
-    },
-    /// The event websocket was down for a while and, once it was back, the
-    /// resource no longer existed (its `GET` answered 404): whatever ended
-    /// it happened during the gap.
-    #[error("it vanished while the event stream was reconnecting")]
-    VanishedDuringReconnect,
-    /// The event stream stopped for good (closed, or credentials refused),
-    /// so nothing more will be known.
-    #[error("the event stream stopped")]
-    StreamClosed,
-}
 
 /// The error of a handle's operation or wait.
 #[derive(Debug, thiserror::Error)]
@@ -88,5 +41,42 @@ impl HandleError {
             HandleError::Request(error) => Some(error),
             HandleError::Ended { .. } => None,
         }
+    }
+}
+
+impl From<HandleError> for Error {
+    /// One error type for an application: a REST failure stays itself, a
+    /// resource that ended becomes [`Error::Ended`].
+    fn from(error: HandleError) -> Error {
+        match error {
+            HandleError::Request(error) => error,
+            HandleError::Ended { kind, id, reason } => Error::Ended { kind, id, reason },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handle_error_becomes_the_one_error_type() {
+        let ended = Error::from(HandleError::Ended {
+            kind: ResourceKind::Playback,
+            id: "p1".into(),
+            reason: HandleEnded::Failed { cause: None },
+        });
+        assert_eq!(ended.to_string(), "playback p1: it failed");
+        assert_eq!(ended.ended(), Some(&HandleEnded::Failed { cause: None }));
+
+        let request = Error::from(HandleError::Request(Error::Timeout {
+            operation: "channels.answer",
+        }));
+        assert!(matches!(
+            request,
+            Error::Timeout {
+                operation: "channels.answer"
+            }
+        ));
     }
 }

@@ -405,8 +405,10 @@ impl<V: VersionApi> Hub<V> {
         let tracker = self.track(ResourceKind::Channel, channel_id, None);
         let events = tracker.subscribe();
         let channel = ChannelHandle::from_core(Core::new(Arc::clone(self), tracker, Some(events)));
-        let call = Call::new(channel, Arc::clone(event));
-        lock(&self.calls).push(call);
+        // Only a `StasisStart` brings a channel here.
+        if let Some(call) = Call::new(channel, Arc::clone(event)) {
+            lock(&self.calls).push(call);
+        }
     }
 
     /// A call found in the application by the reconciliation, its
@@ -423,7 +425,8 @@ impl<V: VersionApi> Hub<V> {
             return None;
         }
         let core = Core::new(Arc::clone(self), Arc::clone(&tracker), Some(events));
-        let call = Call::recovered(ChannelHandle::from_core(core), start);
+        // The reconciliation rebuilds a `StasisStart`, never another event.
+        let call = Call::recovered(ChannelHandle::from_core(core), start)?;
         lock(&self.calls).push(call);
         Some(tracker)
     }

@@ -59,6 +59,12 @@ pub enum StreamError {
     /// outside a tokio runtime, which the connection task needs.
     #[error("the event stream must be started inside a tokio runtime")]
     NoRuntime,
+
+    /// The stream was closed (by the application, or its last handle was
+    /// dropped) before what was waited for happened, e.g. before the
+    /// application was registered.
+    #[error("the event stream was closed")]
+    Closed,
 }
 
 impl StreamError {
