@@ -10,6 +10,7 @@ use ari_spec::{Api, DataType, ItemKey};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::asterisk_docs::DocSet;
 use crate::fixups::{self, BodyShape};
 use crate::names;
 use crate::{CodegenError, Options, Since};
@@ -29,13 +30,14 @@ pub struct Context<'a> {
     pub resources: Vec<ResourceInfo>,
     /// The resource whose models file holds the `Event` enum.
     pub event_resource: Option<String>,
+    /// Where the links to Asterisk's documentation go.
+    pub docs: DocSet,
 }
 
 pub struct ModelInfo {
     pub name: String,
     pub resource: String,
     pub is_event: bool,
-    pub description: Option<String>,
     pub fields: Vec<FieldInfo>,
     /// The enums of the model's own fields.
     pub enums: Vec<EnumInfo>,
@@ -49,14 +51,12 @@ pub struct FieldInfo {
     pub required: bool,
     /// The Rust type without the `Option` of a non-required field.
     pub ty: TokenStream,
-    pub description: Option<String>,
     pub data_type: String,
 }
 
 pub struct EnumInfo {
     pub name: String,
     pub title: String,
-    pub description: Option<String>,
     pub since: Option<String>,
     /// Wire value, Rust variant, since.
     pub values: Vec<(String, String, Option<String>)>,
@@ -64,7 +64,6 @@ pub struct EnumInfo {
 
 pub struct ResourceInfo {
     pub name: String,
-    pub description: Option<String>,
     pub module: Ident,
     pub group: String,
     pub operations: Vec<OperationInfo>,
@@ -81,13 +80,11 @@ pub struct OperationInfo {
     pub nickname: String,
     pub method: HttpMethod,
     pub path: String,
-    pub summary: String,
-    pub notes: Option<String>,
     pub method_ident: Ident,
     pub builder: String,
     pub meta_ident: Ident,
     pub response: Response,
-    /// Status, reason, `HttpErrorKind` variant name.
+    /// Status, the api-docs' reason, `HttpErrorKind` variant name.
     pub errors: Vec<(u16, String, &'static str)>,
     pub path_params: Vec<ParamInfo>,
     pub required: Vec<ParamInfo>,
@@ -112,7 +109,8 @@ pub struct ParamInfo {
     pub wire: String,
     pub ident: Ident,
     pub kind: ParamKind,
-    pub description: Option<String>,
+    /// The ARI type (`string`, `List[string]`, `containers`).
+    pub data_type: String,
     pub notes: Vec<String>,
     pub since: Option<String>,
 }
@@ -132,6 +130,7 @@ impl<'a> Context<'a> {
             events: api.events().iter().map(|m| m.id.clone()).collect(),
             resources: Vec::new(),
             event_resource: api.model_resources.get(EVENT_MODEL).cloned(),
+            docs: DocSet::for_major(options.major),
         };
         ctx.models = ctx.build_models()?;
         ctx.resources = ctx.build_resources()?;
@@ -225,7 +224,6 @@ impl<'a> Context<'a> {
                                     )
                                 ),
                                 name: enum_name.clone(),
-                                description: None,
                                 since: self.since(&field_key),
                                 values: self.enum_values(&field_key, values, &enum_name)?,
                             });
@@ -257,7 +255,6 @@ impl<'a> Context<'a> {
                         declared_in: owner.id.clone(),
                         required: prop.is_required(),
                         ty,
-                        description: prop.description.clone(),
                         data_type: prop.data_type.clone(),
                     });
                 }
@@ -266,7 +263,6 @@ impl<'a> Context<'a> {
                 name: name.clone(),
                 resource,
                 is_event,
-                description: model.description.clone(),
                 fields,
                 enums,
             });
@@ -392,7 +388,6 @@ impl<'a> Context<'a> {
             }
             out.push(ResourceInfo {
                 name: resource.name.clone(),
-                description: resource.description.clone(),
                 module: names::snake_ident(&resource.name),
                 group,
                 operations,
@@ -517,8 +512,6 @@ impl<'a> Context<'a> {
             nickname: nickname.clone(),
             method: operation.http_method,
             path: op.api.path.clone(),
-            summary: operation.summary.clone(),
-            notes: operation.notes.clone(),
             method_ident: names::snake_ident(nickname),
             builder: names::camel(nickname),
             meta_ident: format_ident!("{}", names::snake(nickname).to_uppercase()),
@@ -572,7 +565,6 @@ impl<'a> Context<'a> {
                             ),
                         ),
                     ),
-                    description: None,
                     since: None,
                     values: self.enum_values(&key, values, name)?,
                 });
@@ -595,6 +587,10 @@ impl<'a> Context<'a> {
             },
         };
         let mut notes = Vec::new();
+        if let (Some(name), Some(AllowableValues::List { .. })) = (&enum_name, &p.allowable_values)
+        {
+            notes.push(format!("Allowed values: [`{name}`]."));
+        }
         if let Some(default) = &p.default_value {
             let text = match default {
                 serde_json::Value::String(s) => s.clone(),
@@ -618,7 +614,7 @@ impl<'a> Context<'a> {
             wire: p.name.clone(),
             ident: names::snake_ident(&p.name),
             kind,
-            description: p.description.clone(),
+            data_type: p.data_type.clone(),
             notes,
             since: self.since(&key),
         })

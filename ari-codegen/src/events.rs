@@ -23,11 +23,10 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
     let wires: Vec<&str> = events.iter().map(|m| m.name.as_str()).collect();
 
     let variants = events.iter().zip(&idents).map(|(model, ident)| {
-        let doc = format!(
-            " [`{}`]: {}",
-            model.name,
-            first_sentence(model.description.as_deref())
-        );
+        let doc = match crate::knowledge::model_summary(&model.name) {
+            Some(summary) => format!(" [`{}`]: {summary}", model.name),
+            None => format!(" [`{}`].", model.name),
+        };
         quote! { #[doc = #doc] #ident(Box<#ident>), }
     });
     let type_variants = events.iter().zip(&idents).map(|(model, ident)| {
@@ -86,7 +85,8 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
             "An event of Asterisk {}'s websocket: one variant per subtype of `Event`.",
             ctx.options.major
         ),
-        description: None,
+        summary: None,
+        link: None,
         notes: &[
             "[`Event::from_json`] finds the frame's top-level `type` first and decodes the frame once, straight into that variant's struct, wherever `type` stands among the keys; a type this module does not know is kept whole in [`Event::Unknown`]. A frame with two top-level `type` keys is refused.".to_string(),
             "`Deserialize` (`serde_json::from_str`, `from_slice`, `from_value`, an event inside a larger document) works with any deserializer and is as fast as [`Event::from_json`] when `type` is the first key, as Asterisk writes it. When `type` comes later (a proxy that reorders keys), the entries before it are buffered as `serde_json::Value`s first: the slow path; [`Event::from_json`] is the fast one for a frame held as text.".to_string(),
@@ -273,10 +273,4 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
             }
         )*
     })
-}
-
-fn first_sentence(text: Option<&str>) -> String {
-    let text = text.unwrap_or("").trim();
-    let line = text.lines().next().unwrap_or("");
-    crate::prose::sanitize(line)
 }

@@ -1,8 +1,8 @@
 //! Every correction of, and every addition to, what the api-docs say, in one
 //! place.
 //!
-//! - [`apply`]: upstream typos whose meaning is plain (`descriptioni`,
-//!   `defalutValue`), repaired before generation, and [`UPSTREAM_BUGS`]:
+//! - [`apply`]: upstream typos whose meaning is plain (`defalutValue`),
+//!   repaired before generation, and [`UPSTREAM_BUGS`]:
 //!   what the api-docs say that Asterisk does not do, corrected from
 //!   Asterisk's source. Each bug checks that the api-docs still have it, and
 //!   generation fails once they do not (the fix is then to be removed or
@@ -133,16 +133,7 @@ fn repair_declaration(declaration: &mut ApiDeclaration) {
 }
 
 fn repair_parameter(parameter: &mut Parameter) {
-    // `descriptioni` (bridges.json, channels.json of several releases).
-    if parameter.description.is_none() {
-        if let Some(text) = parameter
-            .unknown
-            .get("descriptioni")
-            .and_then(|v| v.as_str())
-        {
-            parameter.description = Some(text.to_string());
-        }
-    }
+    // (The typo `descriptioni` needs no repair: descriptions are not read.)
     // `defalutValue`.
     if parameter.default_value.is_none() {
         if let Some(value) = parameter.unknown.get("defalutValue") {

@@ -723,10 +723,12 @@ fn handle_operations(
                 &format!("super::{}::{}::{}", module, resource.group, method)
             ),
         );
-        let summary = format!(
-            " {}",
-            crate::prose::sanitize(&op.summary).replace('\n', " ")
-        );
+        // Our summary first where we wrote one; the factual line otherwise.
+        let summary: Vec<String> =
+            crate::knowledge::operation_summary(&resource.name, &op.nickname)
+                .map(|s| format!(" {s}"))
+                .into_iter()
+                .collect();
         // Ending what is already gone is done, not an error, for a handle.
         let gone_is_done =
             ENDING_OPERATIONS.contains(&(resource.name.as_str(), op.nickname.as_str()));
@@ -745,8 +747,7 @@ fn handle_operations(
             .into_iter()
             .collect();
         methods.push(quote! {
-            #[doc = #summary]
-            ///
+            #(#[doc = #summary] #[doc = ""])*
             #[doc = #doc]
             #(#[doc = ""] #[doc = #doc_gone])*
             pub fn #method(&self, #(#params),*) -> super::#module::#builder {

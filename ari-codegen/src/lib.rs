@@ -5,7 +5,10 @@
 //! enum, and per resource a group of endpoint methods with their request
 //! builders. Code is built with `quote`, formatted with `prettyplease`, named
 //! with `heck`; every piece of prose comes from the askama templates in
-//! `templates/`. [`api_matrix`] writes `API_MATRIX.md`.
+//! `templates/` and the project's own one-line summaries (`knowledge.rs`).
+//! Of the api-docs only the facts are used, never their descriptions, and
+//! every operation, model and event links to Asterisk's documentation
+//! (`asterisk_docs.rs`). [`api_matrix`] writes `API_MATRIX.md`.
 //!
 //! The output is deterministic: it depends on nothing but the spec (in spec
 //! order), the options and the release history.
@@ -25,11 +28,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod asterisk_docs;
 mod context;
 mod emit;
 mod events;
 pub mod fixups;
 mod handles;
+mod knowledge;
 mod matrix;
 mod models;
 mod module;

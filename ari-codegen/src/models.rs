@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::context::{Context, EnumInfo, ModelInfo};
-use crate::prose::{doc_attrs, inner_doc_attrs, sanitize};
+use crate::knowledge;
+use crate::prose::{doc_attrs, inner_doc_attrs};
 use crate::templates::{render, Item};
 use crate::{emit, events, names, CodegenError, GeneratedFile};
 use ari_spec::ItemKey;
@@ -64,7 +65,6 @@ fn model_struct(ctx: &Context<'_>, model: &ModelInfo) -> Result<TokenStream, Cod
             name: model.name.clone(),
         }
     };
-    let description = model.description.as_deref().map(sanitize);
     let mut notes = Vec::new();
     if model.is_event {
         notes.push(format!(
@@ -74,8 +74,9 @@ fn model_struct(ctx: &Context<'_>, model: &ModelInfo) -> Result<TokenStream, Cod
     }
     let doc = doc_attrs(&render(&Item {
         title: &format!("`{}` (model of `{}.json`).", model.name, model.resource),
-        description: description.as_deref(),
+        summary: knowledge::model_summary(&model.name),
         notes: &notes,
+        link: Some(&ctx.docs.model(&model.name)),
         since: ctx.since(&key).as_deref(),
     })?);
     let mut fields = Vec::new();
@@ -83,7 +84,6 @@ fn model_struct(ctx: &Context<'_>, model: &ModelInfo) -> Result<TokenStream, Cod
         let ident = &field.ident;
         let ty = &field.ty;
         let wire = &field.wire;
-        let description = field.description.as_deref().map(sanitize);
         let mut notes = Vec::new();
         if field.declared_in != model.name {
             notes.push(format!("Inherited from `{}`.", field.declared_in));
@@ -92,10 +92,15 @@ fn model_struct(ctx: &Context<'_>, model: &ModelInfo) -> Result<TokenStream, Cod
             title: &format!(
                 "`{wire}` (`{}`{}).",
                 field.data_type,
-                if field.required { ", required" } else { "" }
+                if field.required {
+                    ", required"
+                } else {
+                    ", optional"
+                }
             ),
-            description: description.as_deref(),
+            summary: None,
             notes: &notes,
+            link: None,
             since: ctx
                 .since(&ItemKey::Field {
                     model: field.declared_in.clone(),
@@ -141,8 +146,9 @@ pub fn string_enum(ctx: &Context<'_>, info: &EnumInfo) -> Result<TokenStream, Co
         vec!["Values Asterisk adds later decode as `Other`, which keeps the string.".to_string()];
     let doc = doc_attrs(&render(&Item {
         title: &info.title,
-        description: info.description.as_deref(),
+        summary: None,
         notes: &notes,
+        link: None,
         since: info.since.as_deref(),
     })?);
     let mut variants = Vec::new();
@@ -152,8 +158,9 @@ pub fn string_enum(ctx: &Context<'_>, info: &EnumInfo) -> Result<TokenStream, Co
         let variant = format_ident!("{}", variant);
         let vdoc = doc_attrs(&render(&Item {
             title: &format!("`{}`", wire.replace('`', "'")),
-            description: None,
+            summary: None,
             notes: &[],
+            link: None,
             since: since.as_deref(),
         })?);
         variants.push(quote! { #vdoc #variant, });

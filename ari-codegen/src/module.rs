@@ -50,6 +50,8 @@ pub fn root(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
         feature: &format!("asterisk-{major}"),
         client_path,
         groups: &groups,
+        docs_home: &ctx.docs.home(),
+        docs_note: ctx.docs.note(major).as_deref(),
         example: if has_info { example.as_deref() } else { None },
     })?);
 
@@ -67,7 +69,8 @@ pub fn root(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
     });
     let ari_doc = doc_attrs(&render(&Item {
         title: &format!("The ARI of Asterisk {major}: a [`Client`]({client_path}) and the operations of every resource."),
-        description: None,
+        summary: None,
+        link: None,
         notes: &[
             "Cheap to clone. Dereferences to the client, which is shared with any other version module's `Ari`.".to_string(),
         ],

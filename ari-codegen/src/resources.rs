@@ -13,7 +13,8 @@ use crate::context::{
     ident_text, Context, OperationInfo, ParamInfo, ParamKind, ResourceInfo, Response,
 };
 use crate::fixups::BodyShape;
-use crate::prose::{doc_attrs, inner_doc_attrs, sanitize};
+use crate::knowledge;
+use crate::prose::{doc_attrs, inner_doc_attrs};
 use crate::templates::{render, ErrorLine, Item, Operation, ParamLine};
 use crate::{emit, models, names, CodegenError, GeneratedFile, Runtime};
 use ari_spec::swagger::HttpMethod;
@@ -24,13 +25,15 @@ pub fn resource_file(
 ) -> Result<GeneratedFile, CodegenError> {
     let rt = &ctx.rt;
     let group = format_ident!("{}", resource.group);
+    let page = ctx.docs.resource_page(&resource.name);
     let module_doc = inner_doc_attrs(&render(&Item {
         title: &format!(
             "The `{}` resource: [`{}`] and its request builders.",
             resource.name, resource.group
         ),
-        description: resource.description.as_deref().map(sanitize).as_deref(),
+        summary: None,
         notes: &[],
+        link: Some(&page),
         since: None,
     })?);
     let group_doc = doc_attrs(&render(&Item {
@@ -38,8 +41,9 @@ pub fn resource_file(
             "The operations of the `{}` resource; get it from `Ari::{}`.",
             resource.name, resource.module
         ),
-        description: resource.description.as_deref().map(sanitize).as_deref(),
+        summary: None,
         notes: &[],
+        link: Some(&page),
         since: None,
     })?);
     let mut methods = Vec::new();
@@ -96,7 +100,11 @@ fn operation(
         HttpMethod::Put => quote!(#rt::Method::Put),
         HttpMethod::Delete => quote!(#rt::Method::Delete),
     };
+    // A reason that is a sentence is not carried: the error reports the
+    // status's HTTP reason phrase instead.
     let errors = op.errors.iter().map(|(status, reason, kind)| {
+        let reason =
+            knowledge::error_reason(reason).unwrap_or(knowledge::http_reason_phrase(*status));
         let kind = format_ident!("{}", kind);
         let status = proc_macro2::Literal::u16_unsuffixed(*status);
         quote! { #rt::DocumentedError { status: #status, reason: #reason, kind: #rt::HttpErrorKind::#kind }, }
@@ -134,8 +142,9 @@ fn operation(
             let set = apply(ctx, p, &quote!(self.request));
             let doc = doc_attrs(&render(&Item {
                 title: &param_title(p),
-                description: p.description.as_deref().map(sanitize).as_deref(),
+                summary: None,
                 notes: &p.notes,
+                link: None,
                 since: p.since.as_deref(),
             })?);
             Ok(quote! {
@@ -170,9 +179,9 @@ fn operation(
         name: format!("`{}`", ident_text(&p.ident)),
         text: {
             let mut text = param_title(p);
-            if let Some(d) = &p.description {
+            for note in &p.notes {
                 text.push(' ');
-                text.push_str(&sanitize(d).replace('\n', " "));
+                text.push_str(note);
             }
             text
         },
@@ -200,7 +209,7 @@ fn operation(
         .map(|(status, reason, kind)| ErrorLine {
             status: status.to_string(),
             kind: (*kind).to_string(),
-            reason: sanitize(reason).replace('\n', " "),
+            reason: knowledge::error_reason(reason).map(str::to_string),
         })
         .collect();
     let error_path = match ctx.options.runtime {
@@ -208,8 +217,8 @@ fn operation(
         Runtime::External => "ari_sdk::Error::Http",
     };
     let op_doc_text = render(&Operation {
-        summary: &sanitize(&op.summary),
-        notes: op.notes.as_deref().map(sanitize).as_deref(),
+        summary: knowledge::operation_summary(&resource.name, &op.nickname),
+        link: &ctx.docs.operation(&resource.name, &op.nickname),
         method: op.method.as_str(),
         path: &op.path,
         resource: &resource.name,
@@ -232,8 +241,9 @@ fn operation(
             op.method.as_str(),
             op.path,
         ),
-        description: None,
+        summary: None,
         notes: &["Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).".to_string()],
+        link: None,
         since: op.since.as_deref(),
     })?);
 
@@ -314,7 +324,7 @@ fn param_title(p: &ParamInfo) -> String {
         ParamKind::Body(_) => "body",
         _ => "query",
     };
-    format!("`{}` ({kind} parameter).", p.wire)
+    format!("`{}` ({kind} parameter, `{}`).", p.wire, p.data_type)
 }
 
 /// The type a parameter is taken as.

@@ -10,13 +10,16 @@ pub struct Header<'a> {
     pub release: &'a str,
 }
 
-/// A title, the spec's description, extra notes and the release it appeared in.
+/// A factual title, our one-line summary (first, when there is one), extra
+/// notes, the link to Asterisk's documentation and the release it appeared
+/// in. Nothing of the api-docs' prose.
 #[derive(Template)]
 #[template(path = "item.md", escape = "none")]
 pub struct Item<'a> {
     pub title: &'a str,
-    pub description: Option<&'a str>,
+    pub summary: Option<&'a str>,
     pub notes: &'a [String],
+    pub link: Option<&'a str>,
     pub since: Option<&'a str>,
 }
 
@@ -26,19 +29,20 @@ pub struct ParamLine {
     pub text: String,
 }
 
-/// One documented error status.
+/// One documented error status; the reason only when it is a short label
+/// (`knowledge::error_reason`).
 pub struct ErrorLine {
     pub status: String,
     pub kind: String,
-    pub reason: String,
+    pub reason: Option<String>,
 }
 
 /// An operation's doc: on its group method and on its request builder.
 #[derive(Template)]
 #[template(path = "operation.md", escape = "none")]
 pub struct Operation<'a> {
-    pub summary: &'a str,
-    pub notes: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub link: &'a str,
     pub method: &'a str,
     pub path: &'a str,
     pub resource: &'a str,
@@ -65,6 +69,8 @@ pub struct Module<'a> {
     pub feature: &'a str,
     pub client_path: &'a str,
     pub groups: &'a str,
+    pub docs_home: &'a str,
+    pub docs_note: Option<&'a str>,
     pub example: Option<&'a str>,
 }
 

@@ -131,16 +131,22 @@ fn the_snapshot_has_what_the_spec_says() {
     // `move` is a raw identifier; its history is in its doc.
     assert!(widgets.contains("pub fn r#move("));
     assert!(widgets.contains("Available since Asterisk 99.1.0."));
-    // The typo'd `descriptioni` was repaired.
-    assert!(widgets.contains("The widget's id (typo kept on purpose)."));
     // The documented 409 "not in a Stasis application" is classified.
     assert!(widgets.contains("kind: ::ari_sdk::runtime::HttpErrorKind::NotInStasis"));
-    // Prose is escaped for rustdoc.
-    assert!(widgets.contains("&lt;units&gt;"));
-    assert!(widgets.contains("<http://example.com/widgets>"));
-    assert!(widgets.contains("\\[more\\]"));
+    // Facts, not the api-docs' prose: no description, the parameter's type,
+    // default and allowed values, and a link to Asterisk's documentation.
+    assert!(!widgets.contains("typo kept on purpose"));
+    assert!(!widgets.contains("Size in"));
+    assert!(widgets.contains("`size` (query parameter, `int`). Default: `3`. Range: 0 to …."));
+    assert!(widgets.contains("Allowed values: [`IfExists`]."));
+    assert!(widgets.contains(
+        "[Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/\
+         Asterisk_REST_Interface/Widgets_REST_API/#create)."
+    ));
     let models = text("models/widgets.rs");
     assert!(models.contains("#[serde(rename = \"createdAt\")]"));
     assert!(models.contains("pub r#type: Option<String>"));
     assert!(models.contains("pub enum WidgetState"));
+    assert!(!models.contains("Unique id."));
+    assert!(models.contains("Asterisk_REST_Data_Models/#widget)."));
 }

@@ -3,11 +3,11 @@
 
 //! The `events` resource: [`Events`] and its request builders.
 //!
-//! WebSocket resource
+//! [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Events_REST_API/).
 
 /// The operations of the `events` resource; get it from `Ari::events`.
 ///
-/// WebSocket resource
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Events_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Events<'a> {
     client: &'a ::ari_sdk::runtime::Client,
@@ -18,18 +18,20 @@ impl<'a> Events<'a> {
         Events { client }
     }
 
-    /// Generate a user event.
+    /// Raises an event of your own, delivered to the apps that follow its sources.
     ///
     /// `POST /events/user/{eventName}` (`events.userEvent`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Events_REST_API/#userevent).
+    ///
     /// # Arguments
     ///
-    /// - `event_name`: `eventName` (path parameter).
-    /// - `application`: `application` (query parameter).
+    /// - `event_name`: `eventName` (path parameter, `string`).
+    /// - `application`: `application` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`variables`](UserEvent::variables): `variables` (body parameter).
+    /// - [`variables`](UserEvent::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -73,7 +75,7 @@ pub struct UserEvent {
 }
 
 impl UserEvent {
-    /// `variables` (body parameter).
+    /// `variables` (body parameter, `containers`).
     ///
     /// Available since Asterisk 99.0.0.
     pub fn variables(

@@ -3,11 +3,11 @@
 
 //! The `widgets` resource: [`Widgets`] and its request builders.
 //!
-//! Widget resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/).
 
 /// The operations of the `widgets` resource; get it from `Ari::widgets`.
 ///
-/// Widget resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Widgets<'a> {
     client: &'a ::ari_sdk::runtime::Client,
@@ -18,9 +18,9 @@ impl<'a> Widgets<'a> {
         Widgets { client }
     }
 
-    /// List all widgets.
-    ///
     /// `GET /widgets` (`widgets.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#list).
     ///
     /// # Response
     ///
@@ -35,24 +35,21 @@ impl<'a> Widgets<'a> {
         }
     }
 
-    /// Create a widget.
-    ///
-    /// Every kind of parameter.
-    /// See <http://example.com/widgets> for \[more\].
-    ///
     /// `POST /widgets` (`widgets.create`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#create).
     ///
     /// # Arguments
     ///
-    /// - `name`: `name` (query parameter). The widget's name.
+    /// - `name`: `name` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`size`](Create::size): `size` (query parameter). Size in &lt;units&gt;.
-    /// - [`shiny`](Create::shiny): `shiny` (query parameter).
-    /// - [`tags`](Create::tags): `tags` (query parameter). Tags.
-    /// - [`if_exists`](Create::if_exists): `ifExists` (query parameter). What to do when the widget exists.
-    /// - [`variables`](Create::variables): `variables` (body parameter). The "variables" key in the body object holds key/value pairs.
+    /// - [`size`](Create::size): `size` (query parameter, `int`). Default: `3`. Range: 0 to ….
+    /// - [`shiny`](Create::shiny): `shiny` (query parameter, `boolean`).
+    /// - [`tags`](Create::tags): `tags` (query parameter, `string`). Several values are sent comma-separated.
+    /// - [`if_exists`](Create::if_exists): `ifExists` (query parameter, `string`). Allowed values: [`IfExists`]. Default: `fail`.
+    /// - [`variables`](Create::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -75,13 +72,13 @@ impl<'a> Widgets<'a> {
         }
     }
 
-    /// Get a widget.
-    ///
     /// `GET /widgets/{widgetId}` (`widgets.get`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#get).
     ///
     /// # Arguments
     ///
-    /// - `widget_id`: `widgetId` (path parameter). The widget's id.
+    /// - `widget_id`: `widgetId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -105,13 +102,13 @@ impl<'a> Widgets<'a> {
         }
     }
 
-    /// Remove a widget.
-    ///
     /// `DELETE /widgets/{widgetId}` (`widgets.remove`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#remove).
     ///
     /// # Arguments
     ///
-    /// - `widget_id`: `widgetId` (path parameter). The widget's id (typo kept on purpose).
+    /// - `widget_id`: `widgetId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -122,7 +119,7 @@ impl<'a> Widgets<'a> {
     /// [`Error::Http`](ari_sdk::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Widget not found
-    /// - `409` (NotInStasis): Widget not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 99.0.0.
     pub fn remove(&self, widget_id: impl AsRef<str>) -> Remove {
@@ -136,15 +133,15 @@ impl<'a> Widgets<'a> {
         }
     }
 
-    /// Move a widget to a slot.
-    ///
     /// `POST /widgets/{widgetId}/move/{slotId}` (`widgets.move`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#move).
     ///
     /// # Arguments
     ///
-    /// - `widget_id`: `widgetId` (path parameter).
-    /// - `slot_id`: `slotId` (path parameter).
-    /// - `type`: `type` (query parameter). How to move.
+    /// - `widget_id`: `widgetId` (path parameter, `string`).
+    /// - `slot_id`: `slotId` (path parameter, `string`).
+    /// - `type`: `type` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -168,13 +165,13 @@ impl<'a> Widgets<'a> {
         }
     }
 
-    /// Get the widget's file.
-    ///
     /// `GET /widgets/{widgetId}/file` (`widgets.getFile`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Widgets_REST_API/#getfile).
     ///
     /// # Arguments
     ///
-    /// - `widget_id`: `widgetId` (path parameter).
+    /// - `widget_id`: `widgetId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -265,9 +262,7 @@ pub struct Create {
 }
 
 impl Create {
-    /// `size` (query parameter).
-    ///
-    /// Size in &lt;units&gt;.
+    /// `size` (query parameter, `int`).
     ///
     /// Default: `3`.
     ///
@@ -279,7 +274,7 @@ impl Create {
         self
     }
 
-    /// `shiny` (query parameter).
+    /// `shiny` (query parameter, `boolean`).
     ///
     /// Available since Asterisk 99.0.0.
     pub fn shiny(mut self, shiny: bool) -> Self {
@@ -287,9 +282,7 @@ impl Create {
         self
     }
 
-    /// `tags` (query parameter).
-    ///
-    /// Tags.
+    /// `tags` (query parameter, `string`).
     ///
     /// Several values are sent comma-separated.
     ///
@@ -299,9 +292,9 @@ impl Create {
         self
     }
 
-    /// `ifExists` (query parameter).
+    /// `ifExists` (query parameter, `string`).
     ///
-    /// What to do when the widget exists.
+    /// Allowed values: [`IfExists`].
     ///
     /// Default: `fail`.
     ///
@@ -311,9 +304,7 @@ impl Create {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds key/value pairs.
+    /// `variables` (body parameter, `containers`).
     ///
     /// Available since Asterisk 99.0.0.
     pub fn variables(
@@ -412,7 +403,7 @@ static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
         },
         ::ari_sdk::runtime::DocumentedError {
             status: 409,
-            reason: "Widget not in a Stasis application",
+            reason: "Conflict",
             kind: ::ari_sdk::runtime::HttpErrorKind::NotInStasis,
         },
     ],

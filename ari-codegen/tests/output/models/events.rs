@@ -5,7 +5,7 @@
 
 /// `MissingParams` (model of `events.json`).
 ///
-/// Error event sent when required params are missing.
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#missingparams).
 ///
 /// Available since Asterisk 99.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -16,7 +16,7 @@ pub struct MissingParams {
     ///
     /// Available since Asterisk 99.0.0.
     pub r#type: String,
-    /// `asterisk_id` (`string`).
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     ///
@@ -31,14 +31,14 @@ pub struct MissingParams {
 
 /// `WidgetCreated` (model of `events.json`).
 ///
-/// A widget was created.
-///
 /// An event: [`Event::WidgetCreated`] when decoded from the websocket (`"type": "WidgetCreated"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#widgetcreated).
 ///
 /// Available since Asterisk 99.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WidgetCreated {
-    /// `asterisk_id` (`string`).
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     ///
@@ -65,14 +65,14 @@ pub struct WidgetCreated {
 
 /// `WidgetRemoved` (model of `events.json`).
 ///
-/// A widget was removed.
-///
 /// An event: [`Event::WidgetRemoved`] when decoded from the websocket (`"type": "WidgetRemoved"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#widgetremoved).
 ///
 /// Available since Asterisk 99.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WidgetRemoved {
-    /// `asterisk_id` (`string`).
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     ///
@@ -95,7 +95,7 @@ pub struct WidgetRemoved {
     ///
     /// Available since Asterisk 99.0.0.
     pub widget_id: String,
-    /// `reason` (`string`).
+    /// `reason` (`string`, optional).
     ///
     /// Available since Asterisk 99.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,9 +114,9 @@ pub struct WidgetRemoved {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// [`WidgetCreated`]: A widget was created.
+    /// [`WidgetCreated`].
     WidgetCreated(Box<WidgetCreated>),
-    /// [`WidgetRemoved`]: A widget was removed.
+    /// [`WidgetRemoved`].
     WidgetRemoved(Box<WidgetRemoved>),
     /// An event of a type this module does not know, kept whole.
     Unknown(::ari_sdk::runtime::UnknownEvent),

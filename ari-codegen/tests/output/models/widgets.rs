@@ -5,14 +5,12 @@
 
 /// `Widget` (model of `widgets.json`).
 ///
-/// A widget.
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#widget).
 ///
 /// Available since Asterisk 99.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Widget {
     /// `id` (`string`, required).
-    ///
-    /// Unique id.
     ///
     /// Available since Asterisk 99.0.0.
     pub id: String,
@@ -25,24 +23,22 @@ pub struct Widget {
     /// Available since Asterisk 99.0.0.
     #[serde(rename = "createdAt")]
     pub created_at: ::ari_sdk::runtime::Timestamp,
-    /// `type` (`string`).
-    ///
-    /// A keyword as a field name.
+    /// `type` (`string`, optional).
     ///
     /// Available since Asterisk 99.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
-    /// `weight` (`double`).
+    /// `weight` (`double`, optional).
     ///
     /// Available since Asterisk 99.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
-    /// `parts` (`List[Part]`).
+    /// `parts` (`List[Part]`, optional).
     ///
     /// Available since Asterisk 99.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<Vec<super::Part>>,
-    /// `extra` (`object`).
+    /// `extra` (`object`, optional).
     ///
     /// Available since Asterisk 99.0.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,7 +122,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetState {
 
 /// `Part` (model of `widgets.json`).
 ///
-/// A part of a widget.
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#part).
 ///
 /// Available since Asterisk 99.0.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

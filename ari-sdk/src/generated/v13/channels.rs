@@ -3,11 +3,11 @@
 
 //! The `channels` resource: [`Channels`] and its request builders.
 //!
-//! Channel resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/).
 
 /// The operations of the `channels` resource; get it from `Ari::channels`.
 ///
-/// Channel resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Channels<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Channels<'a> {
         Channels { client }
     }
 
-    /// List all active channels in Asterisk.
+    /// Snapshots of every channel Asterisk has right now.
     ///
     /// `GET /channels` (`channels.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,31 +35,31 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Create a new channel (originate).
-    ///
-    /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
+    /// Places an outgoing call: Asterisk makes the channel at once, dials the endpoint, and on answer hands the call to a Stasis app or a dialplan location.
     ///
     /// `POST /channels` (`channels.originate`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originate).
+    ///
     /// # Arguments
     ///
-    /// - `endpoint`: `endpoint` (query parameter). Endpoint to call.
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](Originate::extension): `extension` (query parameter). The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    /// - [`context`](Originate::context): `context` (query parameter). The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    /// - [`priority`](Originate::priority): `priority` (query parameter). The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    /// - [`label`](Originate::label): `label` (query parameter). The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    /// - [`app`](Originate::app): `app` (query parameter). The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`app_args`](Originate::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`caller_id`](Originate::caller_id): `callerId` (query parameter). CallerID to use when dialing the endpoint or extension.
-    /// - [`timeout`](Originate::timeout): `timeout` (query parameter). Timeout (in seconds) before giving up dialing, or -1 for no timeout.
-    /// - [`variables`](Originate::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    /// - [`channel_id`](Originate::channel_id): `channelId` (query parameter). The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](Originate::other_channel_id): `otherChannelId` (query parameter). The unique id to assign the second channel when using local channels.
-    /// - [`originator`](Originate::originator): `originator` (query parameter). The unique id of the channel which is originating this one.
-    /// - [`formats`](Originate::formats): `formats` (query parameter). The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// - [`extension`](Originate::extension): `extension` (query parameter, `string`).
+    /// - [`context`](Originate::context): `context` (query parameter, `string`).
+    /// - [`priority`](Originate::priority): `priority` (query parameter, `long`).
+    /// - [`label`](Originate::label): `label` (query parameter, `string`).
+    /// - [`app`](Originate::app): `app` (query parameter, `string`).
+    /// - [`app_args`](Originate::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](Originate::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](Originate::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](Originate::variables): `variables` (body parameter, `containers`).
+    /// - [`channel_id`](Originate::channel_id): `channelId` (query parameter, `string`).
+    /// - [`other_channel_id`](Originate::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](Originate::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](Originate::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -67,8 +69,8 @@ impl<'a> Channels<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for originating a channel.
-    /// - `409` (Conflict): Channel with given unique ID already exists.
+    /// - `400` (BadRequest)
+    /// - `409` (Conflict)
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -78,13 +80,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Channel details.
+    /// A fresh snapshot of one channel.
     ///
     /// `GET /channels/{channelId}` (`channels.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -106,31 +110,31 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Create a new channel (originate with id).
-    ///
-    /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
+    /// `originate`, with the new channel's id (and the second leg's, for Local channels) chosen by the caller.
     ///
     /// `POST /channels/{channelId}` (`channels.originateWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originatewithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). The unique id to assign the channel on creation.
-    /// - `endpoint`: `endpoint` (query parameter). Endpoint to call.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](OriginateWithId::extension): `extension` (query parameter). The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    /// - [`context`](OriginateWithId::context): `context` (query parameter). The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    /// - [`priority`](OriginateWithId::priority): `priority` (query parameter). The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    /// - [`label`](OriginateWithId::label): `label` (query parameter). The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    /// - [`app`](OriginateWithId::app): `app` (query parameter). The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`app_args`](OriginateWithId::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`caller_id`](OriginateWithId::caller_id): `callerId` (query parameter). CallerID to use when dialing the endpoint or extension.
-    /// - [`timeout`](OriginateWithId::timeout): `timeout` (query parameter). Timeout (in seconds) before giving up dialing, or -1 for no timeout.
-    /// - [`variables`](OriginateWithId::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
-    /// - [`other_channel_id`](OriginateWithId::other_channel_id): `otherChannelId` (query parameter). The unique id to assign the second channel when using local channels.
-    /// - [`originator`](OriginateWithId::originator): `originator` (query parameter). The unique id of the channel which is originating this one.
-    /// - [`formats`](OriginateWithId::formats): `formats` (query parameter). The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// - [`extension`](OriginateWithId::extension): `extension` (query parameter, `string`).
+    /// - [`context`](OriginateWithId::context): `context` (query parameter, `string`).
+    /// - [`priority`](OriginateWithId::priority): `priority` (query parameter, `long`).
+    /// - [`label`](OriginateWithId::label): `label` (query parameter, `string`).
+    /// - [`app`](OriginateWithId::app): `app` (query parameter, `string`).
+    /// - [`app_args`](OriginateWithId::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](OriginateWithId::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](OriginateWithId::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](OriginateWithId::variables): `variables` (body parameter, `containers`).
+    /// - [`other_channel_id`](OriginateWithId::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](OriginateWithId::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](OriginateWithId::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -140,8 +144,8 @@ impl<'a> Channels<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for originating a channel.
-    /// - `409` (Conflict): Channel with given unique ID already exists.
+    /// - `400` (BadRequest)
+    /// - `409` (Conflict)
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -158,17 +162,19 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Delete (i.e. hangup) a channel.
+    /// Ends the call on this channel.
     ///
     /// `DELETE /channels/{channelId}` (`channels.hangup`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hangup).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`reason`](Hangup::reason): `reason` (query parameter). Reason for hanging up the channel
+    /// - [`reason`](Hangup::reason): `reason` (query parameter, `string`). Allowed values: [`Reason`]. Default: `normal`.
     ///
     /// # Response
     ///
@@ -191,20 +197,22 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Exit application; continue execution in the dialplan.
+    /// Gives the channel back to the dialplan; it leaves the Stasis app.
     ///
     /// `POST /channels/{channelId}/continue` (`channels.continueInDialplan`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#continueindialplan).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`context`](ContinueInDialplan::context): `context` (query parameter). The context to continue to.
-    /// - [`extension`](ContinueInDialplan::extension): `extension` (query parameter). The extension to continue to.
-    /// - [`priority`](ContinueInDialplan::priority): `priority` (query parameter). The priority to continue to.
-    /// - [`label`](ContinueInDialplan::label): `label` (query parameter). The label to continue to - will supersede 'priority' if both are provided.
+    /// - [`context`](ContinueInDialplan::context): `context` (query parameter, `string`).
+    /// - [`extension`](ContinueInDialplan::extension): `extension` (query parameter, `string`).
+    /// - [`priority`](ContinueInDialplan::priority): `priority` (query parameter, `int`).
+    /// - [`label`](ContinueInDialplan::label): `label` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -215,7 +223,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -230,18 +238,20 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Move the channel from one Stasis application to another.
+    /// Hands the channel over to another Stasis app.
     ///
     /// `POST /channels/{channelId}/move` (`channels.move`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#move).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `app`: `app` (query parameter). The channel will be passed to this Stasis application.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`app_args`](Move::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'.
+    /// - [`app_args`](Move::app_args): `appArgs` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -252,7 +262,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 13.26.0.
     pub fn r#move(&self, channel_id: impl AsRef<str>, app: impl Into<String>) -> Move {
@@ -267,14 +277,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Redirect the channel to a different location.
+    /// Asks the channel driver to send the call to another endpoint.
     ///
     /// `POST /channels/{channelId}/redirect` (`channels.redirect`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#redirect).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `endpoint`: `endpoint` (query parameter). The endpoint to redirect the channel to
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -286,8 +298,8 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Endpoint parameter not provided
     /// - `404` (NotFound): Channel or endpoint not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
-    /// - `422` (Unprocessable): Endpoint is not the same type as the channel
+    /// - `409` (NotInStasis)
+    /// - `422` (Unprocessable)
     ///
     /// Available since Asterisk 13.3.0.
     pub fn redirect(
@@ -306,13 +318,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Answer a channel.
+    /// Picks up an incoming call.
     ///
     /// `POST /channels/{channelId}/answer` (`channels.answer`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#answer).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -323,7 +337,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
             &ANSWER,
@@ -335,13 +349,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Indicate ringing to a channel.
+    /// Lets the caller hear that the call is ringing.
     ///
     /// `POST /channels/{channelId}/ring` (`channels.ring`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ring).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -352,7 +368,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
             &RING,
@@ -364,13 +380,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop ringing indication on a channel if locally generated.
+    /// Ends the ringing that `ring` started.
     ///
     /// `DELETE /channels/{channelId}/ring` (`channels.ringStop`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ringstop).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -381,7 +399,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
             &RING_STOP,
@@ -393,21 +411,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Send provided DTMF to a given channel.
+    /// Plays DTMF digits into the call.
     ///
     /// `POST /channels/{channelId}/dtmf` (`channels.sendDTMF`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#senddtmf).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`dtmf`](SendDtmf::dtmf): `dtmf` (query parameter). DTMF To send.
-    /// - [`before`](SendDtmf::before): `before` (query parameter). Amount of time to wait before DTMF digits (specified in milliseconds) start.
-    /// - [`between`](SendDtmf::between): `between` (query parameter). Amount of time in between DTMF digits (specified in milliseconds).
-    /// - [`duration`](SendDtmf::duration): `duration` (query parameter). Length of each DTMF digit (specified in milliseconds).
-    /// - [`after`](SendDtmf::after): `after` (query parameter). Amount of time to wait after DTMF digits (specified in milliseconds) end.
+    /// - [`dtmf`](SendDtmf::dtmf): `dtmf` (query parameter, `string`).
+    /// - [`before`](SendDtmf::before): `before` (query parameter, `int`). Default: `0`.
+    /// - [`between`](SendDtmf::between): `between` (query parameter, `int`). Default: `100`.
+    /// - [`duration`](SendDtmf::duration): `duration` (query parameter, `int`). Default: `100`.
+    /// - [`after`](SendDtmf::after): `after` (query parameter, `int`). Default: `0`.
     ///
     /// # Response
     ///
@@ -419,7 +439,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): DTMF is required
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
             &SEND_DTMF,
@@ -431,14 +451,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Mute a channel.
+    /// Silences the channel's audio, what it sends, what it hears or both.
     ///
     /// `POST /channels/{channelId}/mute` (`channels.mute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#mute).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `direction`: `direction` (query parameter). Direction in which to mute audio
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `direction`: `direction` (query parameter, `string`). Allowed values: [`Direction`].
     ///
     /// # Response
     ///
@@ -449,7 +471,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Mute {
         let mut request = crate::runtime::Request::new(
             &MUTE,
@@ -462,14 +484,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Unmute a channel.
+    /// Lifts a `mute`.
     ///
     /// `DELETE /channels/{channelId}/mute` (`channels.unmute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unmute).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `direction`: `direction` (query parameter). Direction in which to unmute audio
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `direction`: `direction` (query parameter, `string`). Allowed values: [`Direction`].
     ///
     /// # Response
     ///
@@ -480,7 +504,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn unmute(&self, channel_id: impl AsRef<str>, direction: Direction) -> Unmute {
         let mut request = crate::runtime::Request::new(
             &UNMUTE,
@@ -493,13 +517,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Hold a channel.
+    /// Tells the far end the channel is held.
     ///
     /// `POST /channels/{channelId}/hold` (`channels.hold`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hold).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -510,7 +536,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
             &HOLD,
@@ -522,13 +548,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Remove a channel from hold.
+    /// Ends a `hold`.
     ///
     /// `DELETE /channels/{channelId}/hold` (`channels.unhold`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unhold).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -539,7 +567,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
             &UNHOLD,
@@ -551,19 +579,19 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Play music on hold to a channel.
-    ///
-    /// Using media operations such as /play on a channel playing MOH in this manner will suspend MOH without resuming automatically. If continuing music on hold is desired, the stasis application must reinitiate music on hold.
+    /// Starts a music-on-hold class for this channel alone.
     ///
     /// `POST /channels/{channelId}/moh` (`channels.startMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startmoh).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter). Music on hold class to use
+    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -574,7 +602,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
             &START_MOH,
@@ -586,13 +614,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop playing music on hold to a channel.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /channels/{channelId}/moh` (`channels.stopMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopmoh).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -603,7 +633,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
             &STOP_MOH,
@@ -615,15 +645,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Play silence to a channel.
-    ///
-    /// Using media operations such as /play on a channel playing silence in this manner will suspend silence without resuming automatically.
+    /// Feeds the channel silence.
     ///
     /// `POST /channels/{channelId}/silence` (`channels.startSilence`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startsilence).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -634,7 +664,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
             &START_SILENCE,
@@ -646,13 +676,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop playing silence to a channel.
+    /// Ends the silence that `startSilence` started.
     ///
     /// `DELETE /channels/{channelId}/silence` (`channels.stopSilence`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopsilence).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -663,7 +695,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
             &STOP_SILENCE,
@@ -675,23 +707,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start playback of media.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// Starts playing media (a sound, a recording, digits, a tone, ...) to the channel; the returned `Playback` controls it.
     ///
     /// `POST /channels/{channelId}/play` (`channels.play`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#play).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `media`: `media` (query parameter). Media's URI to play.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](Play::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter). Number of media to skip before playing.
-    /// - [`skipms`](Play::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
-    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter). Playback ID.
+    /// - [`lang`](Play::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter, `int`).
+    /// - [`skipms`](Play::skipms): `skipms` (query parameter, `int`). Default: `3000`.
+    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -702,7 +734,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn play(&self, channel_id: impl AsRef<str>, media: impl Into<String>) -> Play {
         let mut request = crate::runtime::Request::new(
             &PLAY,
@@ -715,23 +747,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start playback of media and specify the playbackId.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/play/{playbackId}` (`channels.playWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#playwithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `playback_id`: `playbackId` (path parameter). Playback ID.
-    /// - `media`: `media` (query parameter). Media's URI to play.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](PlayWithId::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter). Number of media to skip before playing.
-    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
+    /// - [`lang`](PlayWithId::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter, `int`).
+    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter, `int`). Default: `3000`.
     ///
     /// # Response
     ///
@@ -742,7 +774,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -760,25 +792,25 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start a recording.
-    ///
-    /// Record audio from a channel. Note that this will not capture audio sent to the channel. The bridge itself has a record feature if that's what you want.
+    /// Starts recording the channel to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /channels/{channelId}/record` (`channels.record`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#record).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `name`: `name` (query parameter). Recording's filename
-    /// - `format`: `format` (query parameter). Format to encode audio in
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `name`: `name` (query parameter, `string`).
+    /// - `format`: `format` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter). Maximum duration of the recording, in seconds. 0 for no limit
-    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter). Maximum duration of silence, in seconds. 0 for no limit
-    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter). Action to take if a recording with the same name already exists.
-    /// - [`beep`](Record::beep): `beep` (query parameter). Play beep when recording begins
-    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter). DTMF input to terminate recording
+    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter, `string`). Allowed values: [`IfExists`]. Default: `fail`.
+    /// - [`beep`](Record::beep): `beep` (query parameter, `boolean`). Default: `false`.
+    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter, `string`). Allowed values: [`TerminateOn`]. Default: `none`.
     ///
     /// # Response
     ///
@@ -790,8 +822,8 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (Conflict)
+    /// - `422` (Unprocessable)
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -810,14 +842,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Get the value of a channel variable or function.
+    /// Reads a variable, or evaluates a dialplan function, on the channel.
     ///
     /// `GET /channels/{channelId}/variable` (`channels.getChannelVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#getchannelvar).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variable`: `variable` (query parameter). The channel variable or function to get
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -829,7 +863,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -846,18 +880,20 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Set the value of a channel variable or function.
+    /// Writes a variable, or a writable dialplan function, on the channel.
     ///
     /// `POST /channels/{channelId}/variable` (`channels.setChannelVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#setchannelvar).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variable`: `variable` (query parameter). The channel variable or function to set
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`value`](SetChannelVar::value): `value` (query parameter). The value to set the variable to
+    /// - [`value`](SetChannelVar::value): `value` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -869,7 +905,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -886,23 +922,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start snooping.
-    ///
-    /// Snoop (spy/whisper) on a specific channel.
+    /// Makes a snoop channel that can listen to this one, whisper into it, or both.
     ///
     /// `POST /channels/{channelId}/snoop` (`channels.snoopChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannel).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `app`: `app` (query parameter). Application the snooping channel is placed into
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](SnoopChannel::spy): `spy` (query parameter). Direction of audio to spy on
-    /// - [`whisper`](SnoopChannel::whisper): `whisper` (query parameter). Direction of audio to whisper into
-    /// - [`app_args`](SnoopChannel::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application
-    /// - [`snoop_id`](SnoopChannel::snoop_id): `snoopId` (query parameter). Unique ID to assign to snooping channel
+    /// - [`spy`](SnoopChannel::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`]. Default: `none`.
+    /// - [`whisper`](SnoopChannel::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`]. Default: `none`.
+    /// - [`app_args`](SnoopChannel::app_args): `appArgs` (query parameter, `string`).
+    /// - [`snoop_id`](SnoopChannel::snoop_id): `snoopId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -930,23 +966,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start snooping.
-    ///
-    /// Snoop (spy/whisper) on a specific channel.
+    /// `snoopChannel`, with the snoop channel's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/snoop/{snoopId}` (`channels.snoopChannelWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannelwithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `snoop_id`: `snoopId` (path parameter). Unique ID to assign to snooping channel
-    /// - `app`: `app` (query parameter). Application the snooping channel is placed into
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `snoop_id`: `snoopId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](SnoopChannelWithId::spy): `spy` (query parameter). Direction of audio to spy on
-    /// - [`whisper`](SnoopChannelWithId::whisper): `whisper` (query parameter). Direction of audio to whisper into
-    /// - [`app_args`](SnoopChannelWithId::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application
+    /// - [`spy`](SnoopChannelWithId::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`]. Default: `none`.
+    /// - [`whisper`](SnoopChannelWithId::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`]. Default: `none`.
+    /// - [`app_args`](SnoopChannelWithId::app_args): `appArgs` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -975,13 +1011,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// RTP stats on a channel.
+    /// Packet, jitter and loss counters of the channel's RTP stream.
     ///
     /// `GET /channels/{channelId}/rtp_statistics` (`channels.rtpstatistics`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#rtpstatistics).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -1052,12 +1090,12 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for originating a channel.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel with given unique ID already exists.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1074,33 +1112,25 @@ pub struct Originate {
 }
 
 impl Originate {
-    /// `extension` (query parameter).
-    ///
-    /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `context` (query parameter).
-    ///
-    /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
+    /// `priority` (query parameter, `long`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
+    /// `label` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.2.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -1108,33 +1138,25 @@ impl Originate {
         self
     }
 
-    /// `app` (query parameter).
-    ///
-    /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `app` (query parameter, `string`).
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `callerId` (query parameter).
-    ///
-    /// CallerID to use when dialing the endpoint or extension.
+    /// `callerId` (query parameter, `string`).
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
     }
 
-    /// `timeout` (query parameter).
-    ///
-    /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
+    /// `timeout` (query parameter, `int`).
     ///
     /// Default: `30`.
     pub fn timeout(mut self, timeout: i64) -> Self {
@@ -1142,9 +1164,7 @@ impl Originate {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1161,25 +1181,19 @@ impl Originate {
         self
     }
 
-    /// `channelId` (query parameter).
-    ///
-    /// The unique id to assign the channel on creation.
+    /// `channelId` (query parameter, `string`).
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
     }
 
-    /// `otherChannelId` (query parameter).
-    ///
-    /// The unique id to assign the second channel when using local channels.
+    /// `otherChannelId` (query parameter, `string`).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
     }
 
-    /// `originator` (query parameter).
-    ///
-    /// The unique id of the channel which is originating this one.
+    /// `originator` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.2.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
@@ -1187,9 +1201,7 @@ impl Originate {
         self
     }
 
-    /// `formats` (query parameter).
-    ///
-    /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// `formats` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.10.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
@@ -1270,12 +1282,12 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for originating a channel.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel with given unique ID already exists.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1292,33 +1304,25 @@ pub struct OriginateWithId {
 }
 
 impl OriginateWithId {
-    /// `extension` (query parameter).
-    ///
-    /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `context` (query parameter).
-    ///
-    /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
+    /// `priority` (query parameter, `long`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
+    /// `label` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.2.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -1326,33 +1330,25 @@ impl OriginateWithId {
         self
     }
 
-    /// `app` (query parameter).
-    ///
-    /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `app` (query parameter, `string`).
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `callerId` (query parameter).
-    ///
-    /// CallerID to use when dialing the endpoint or extension.
+    /// `callerId` (query parameter, `string`).
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
     }
 
-    /// `timeout` (query parameter).
-    ///
-    /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
+    /// `timeout` (query parameter, `int`).
     ///
     /// Default: `30`.
     pub fn timeout(mut self, timeout: i64) -> Self {
@@ -1360,9 +1356,7 @@ impl OriginateWithId {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice" } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1379,17 +1373,13 @@ impl OriginateWithId {
         self
     }
 
-    /// `otherChannelId` (query parameter).
-    ///
-    /// The unique id to assign the second channel when using local channels.
+    /// `otherChannelId` (query parameter, `string`).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
     }
 
-    /// `originator` (query parameter).
-    ///
-    /// The unique id of the channel which is originating this one.
+    /// `originator` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.2.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
@@ -1397,9 +1387,7 @@ impl OriginateWithId {
         self
     }
 
-    /// `formats` (query parameter).
-    ///
-    /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// `formats` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.10.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
@@ -1457,9 +1445,9 @@ pub struct Hangup {
 }
 
 impl Hangup {
-    /// `reason` (query parameter).
+    /// `reason` (query parameter, `string`).
     ///
-    /// Reason for hanging up the channel
+    /// Allowed values: [`Reason`].
     ///
     /// Default: `normal`.
     pub fn reason(mut self, reason: Reason) -> Self {
@@ -1509,7 +1497,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1526,33 +1514,25 @@ pub struct ContinueInDialplan {
 }
 
 impl ContinueInDialplan {
-    /// `context` (query parameter).
-    ///
-    /// The context to continue to.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `extension` (query parameter).
-    ///
-    /// The extension to continue to.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to continue to.
+    /// `priority` (query parameter, `int`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to continue to - will supersede 'priority' if both are provided.
+    /// `label` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.2.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -1593,7 +1573,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1612,9 +1592,7 @@ pub struct Move {
 }
 
 impl Move {
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'.
+    /// `appArgs` (query parameter, `string`).
     ///
     /// Available since Asterisk 13.26.0.
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
@@ -1660,12 +1638,12 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "Endpoint is not the same type as the channel",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -1717,7 +1695,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1767,7 +1745,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1817,7 +1795,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1872,7 +1850,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1889,17 +1867,13 @@ pub struct SendDtmf {
 }
 
 impl SendDtmf {
-    /// `dtmf` (query parameter).
-    ///
-    /// DTMF To send.
+    /// `dtmf` (query parameter, `string`).
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
     }
 
-    /// `before` (query parameter).
-    ///
-    /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
+    /// `before` (query parameter, `int`).
     ///
     /// Default: `0`.
     pub fn before(mut self, before: i64) -> Self {
@@ -1907,9 +1881,7 @@ impl SendDtmf {
         self
     }
 
-    /// `between` (query parameter).
-    ///
-    /// Amount of time in between DTMF digits (specified in milliseconds).
+    /// `between` (query parameter, `int`).
     ///
     /// Default: `100`.
     pub fn between(mut self, between: i64) -> Self {
@@ -1917,9 +1889,7 @@ impl SendDtmf {
         self
     }
 
-    /// `duration` (query parameter).
-    ///
-    /// Length of each DTMF digit (specified in milliseconds).
+    /// `duration` (query parameter, `int`).
     ///
     /// Default: `100`.
     pub fn duration(mut self, duration: i64) -> Self {
@@ -1927,9 +1897,7 @@ impl SendDtmf {
         self
     }
 
-    /// `after` (query parameter).
-    ///
-    /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
+    /// `after` (query parameter, `int`).
     ///
     /// Default: `0`.
     pub fn after(mut self, after: i64) -> Self {
@@ -1970,7 +1938,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2020,7 +1988,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2070,7 +2038,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2120,7 +2088,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2170,7 +2138,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2187,9 +2155,7 @@ pub struct StartMoh {
 }
 
 impl StartMoh {
-    /// `mohClass` (query parameter).
-    ///
-    /// Music on hold class to use
+    /// `mohClass` (query parameter, `string`).
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2228,7 +2194,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2278,7 +2244,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2328,7 +2294,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2378,7 +2344,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2395,25 +2361,19 @@ pub struct Play {
 }
 
 impl Play {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of media to skip before playing.
+    /// `offsetms` (query parameter, `int`).
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     pub fn skipms(mut self, skipms: i64) -> Self {
@@ -2421,9 +2381,7 @@ impl Play {
         self
     }
 
-    /// `playbackId` (query parameter).
-    ///
-    /// Playback ID.
+    /// `playbackId` (query parameter, `string`).
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2462,7 +2420,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2479,25 +2437,19 @@ pub struct PlayWithId {
 }
 
 impl PlayWithId {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of media to skip before playing.
+    /// `offsetms` (query parameter, `int`).
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     pub fn skipms(mut self, skipms: i64) -> Self {
@@ -2543,12 +2495,12 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel is not in a Stasis application; the channel is currently bridged with other hcannels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -2565,9 +2517,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// `maxDurationSeconds` (query parameter).
-    ///
-    /// Maximum duration of the recording, in seconds. 0 for no limit
+    /// `maxDurationSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -2577,9 +2527,7 @@ impl Record {
         self
     }
 
-    /// `maxSilenceSeconds` (query parameter).
-    ///
-    /// Maximum duration of silence, in seconds. 0 for no limit
+    /// `maxSilenceSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -2589,9 +2537,9 @@ impl Record {
         self
     }
 
-    /// `ifExists` (query parameter).
+    /// `ifExists` (query parameter, `string`).
     ///
-    /// Action to take if a recording with the same name already exists.
+    /// Allowed values: [`IfExists`].
     ///
     /// Default: `fail`.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
@@ -2599,9 +2547,7 @@ impl Record {
         self
     }
 
-    /// `beep` (query parameter).
-    ///
-    /// Play beep when recording begins
+    /// `beep` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn beep(mut self, beep: bool) -> Self {
@@ -2609,9 +2555,9 @@ impl Record {
         self
     }
 
-    /// `terminateOn` (query parameter).
+    /// `terminateOn` (query parameter, `string`).
     ///
-    /// DTMF input to terminate recording
+    /// Allowed values: [`TerminateOn`].
     ///
     /// Default: `none`.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
@@ -2657,7 +2603,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2712,7 +2658,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2729,9 +2675,7 @@ pub struct SetChannelVar {
 }
 
 impl SetChannelVar {
-    /// `value` (query parameter).
-    ///
-    /// The value to set the variable to
+    /// `value` (query parameter, `string`).
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
@@ -2787,9 +2731,9 @@ pub struct SnoopChannel {
 }
 
 impl SnoopChannel {
-    /// `spy` (query parameter).
+    /// `spy` (query parameter, `string`).
     ///
-    /// Direction of audio to spy on
+    /// Allowed values: [`Spy`].
     ///
     /// Default: `none`.
     pub fn spy(mut self, spy: Spy) -> Self {
@@ -2797,9 +2741,9 @@ impl SnoopChannel {
         self
     }
 
-    /// `whisper` (query parameter).
+    /// `whisper` (query parameter, `string`).
     ///
-    /// Direction of audio to whisper into
+    /// Allowed values: [`Whisper`].
     ///
     /// Default: `none`.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
@@ -2807,17 +2751,13 @@ impl SnoopChannel {
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `snoopId` (query parameter).
-    ///
-    /// Unique ID to assign to snooping channel
+    /// `snoopId` (query parameter, `string`).
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -2873,9 +2813,9 @@ pub struct SnoopChannelWithId {
 }
 
 impl SnoopChannelWithId {
-    /// `spy` (query parameter).
+    /// `spy` (query parameter, `string`).
     ///
-    /// Direction of audio to spy on
+    /// Allowed values: [`Spy`].
     ///
     /// Default: `none`.
     pub fn spy(mut self, spy: Spy) -> Self {
@@ -2883,9 +2823,9 @@ impl SnoopChannelWithId {
         self
     }
 
-    /// `whisper` (query parameter).
+    /// `whisper` (query parameter, `string`).
     ///
-    /// Direction of audio to whisper into
+    /// Allowed values: [`Whisper`].
     ///
     /// Default: `none`.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
@@ -2893,9 +2833,7 @@ impl SnoopChannelWithId {
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self

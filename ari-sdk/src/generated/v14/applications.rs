@@ -3,11 +3,11 @@
 
 //! The `applications` resource: [`Applications`] and its request builders.
 //!
-//! Stasis application resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/).
 
 /// The operations of the `applications` resource; get it from `Ari::applications`.
 ///
-/// Stasis application resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Applications<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Applications<'a> {
         Applications { client }
     }
 
-    /// List all applications.
+    /// The Stasis apps that websocket clients registered.
     ///
     /// `GET /applications` (`applications.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,13 +35,15 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Get details of an application.
+    /// One Stasis app, with the event sources it follows.
     ///
     /// `GET /applications/{applicationName}` (`applications.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
+    /// - `application_name`: `applicationName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -61,16 +65,16 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Subscribe an application to a event source.
-    ///
-    /// Returns the state of the application after the subscriptions have changed
+    /// Makes the app follow more event sources (channels, bridges, endpoints, device states).
     ///
     /// `POST /applications/{applicationName}/subscription` (`applications.subscribe`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#subscribe).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
-    /// - `event_source`: `eventSource` (query parameter). URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name`: `applicationName` (path parameter, `string`).
+    /// - `event_source`: `eventSource` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -103,16 +107,16 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Unsubscribe an application from an event source.
-    ///
-    /// Returns the state of the application after the subscriptions have changed
+    /// Makes the app stop following event sources.
     ///
     /// `DELETE /applications/{applicationName}/subscription` (`applications.unsubscribe`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#unsubscribe).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
-    /// - `event_source`: `eventSource` (query parameter). URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name`: `applicationName` (path parameter, `string`).
+    /// - `event_source`: `eventSource` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -122,9 +126,9 @@ impl<'a> Applications<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Missing parameter; event source scheme not recognized.
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): Application does not exist.
-    /// - `409` (Conflict): Application not subscribed to event source.
+    /// - `409` (Conflict)
     /// - `422` (Unprocessable): Event source does not exist.
     pub fn unsubscribe(
         &self,
@@ -293,7 +297,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Missing parameter; event source scheme not recognized.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -303,7 +307,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Application not subscribed to event source.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {

@@ -3,11 +3,11 @@
 
 //! The `mailboxes` resource: [`Mailboxes`] and its request builders.
 //!
-//! Mailboxes resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/).
 
 /// The operations of the `mailboxes` resource; get it from `Ari::mailboxes`.
 ///
-/// Mailboxes resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Mailboxes<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,9 @@ impl<'a> Mailboxes<'a> {
         Mailboxes { client }
     }
 
-    /// List all mailboxes.
-    ///
     /// `GET /mailboxes` (`mailboxes.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,13 +33,13 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
-    /// Retrieve the current state of a mailbox.
-    ///
     /// `GET /mailboxes/{mailboxName}` (`mailboxes.get`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#get).
     ///
     /// # Arguments
     ///
-    /// - `mailbox_name`: `mailboxName` (path parameter). Name of the mailbox
+    /// - `mailbox_name`: `mailboxName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -61,15 +61,15 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
-    /// Change the state of a mailbox. (Note - implicitly creates the mailbox).
-    ///
     /// `PUT /mailboxes/{mailboxName}` (`mailboxes.update`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#update).
     ///
     /// # Arguments
     ///
-    /// - `mailbox_name`: `mailboxName` (path parameter). Name of the mailbox
-    /// - `old_messages`: `oldMessages` (query parameter). Count of old messages in the mailbox
-    /// - `new_messages`: `newMessages` (query parameter). Count of new messages in the mailbox
+    /// - `mailbox_name`: `mailboxName` (path parameter, `string`).
+    /// - `old_messages`: `oldMessages` (query parameter, `int`).
+    /// - `new_messages`: `newMessages` (query parameter, `int`).
     ///
     /// # Response
     ///
@@ -98,13 +98,13 @@ impl<'a> Mailboxes<'a> {
         }
     }
 
-    /// Destroy a mailbox.
-    ///
     /// `DELETE /mailboxes/{mailboxName}` (`mailboxes.delete`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Mailboxes_REST_API/#delete).
     ///
     /// # Arguments
     ///
-    /// - `mailbox_name`: `mailboxName` (path parameter). Name of the mailbox
+    /// - `mailbox_name`: `mailboxName` (path parameter, `string`).
     ///
     /// # Response
     ///

@@ -3,11 +3,11 @@
 
 //! The `events` resource: [`Events`] and its request builders.
 //!
-//! WebSocket resource
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Events_REST_API/).
 
 /// The operations of the `events` resource; get it from `Ari::events`.
 ///
-/// WebSocket resource
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Events_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Events<'a> {
     client: &'a crate::runtime::Client,
@@ -18,19 +18,21 @@ impl<'a> Events<'a> {
         Events { client }
     }
 
-    /// Generate a user event.
+    /// Raises an event of your own, delivered to the apps that follow its sources.
     ///
     /// `POST /events/user/{eventName}` (`events.userEvent`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Events_REST_API/#userevent).
+    ///
     /// # Arguments
     ///
-    /// - `event_name`: `eventName` (path parameter). Event name
-    /// - `application`: `application` (query parameter). The name of the application that will receive this event
+    /// - `event_name`: `eventName` (path parameter, `string`).
+    /// - `application`: `application` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`source`](UserEvent::source): `source` (query parameter). URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
-    /// - [`variables`](UserEvent::variables): `variables` (body parameter). The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+    /// - [`source`](UserEvent::source): `source` (query parameter, `string`). Several values are sent comma-separated.
+    /// - [`variables`](UserEvent::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -42,7 +44,7 @@ impl<'a> Events<'a> {
     ///
     /// - `404` (NotFound): Application does not exist.
     /// - `422` (Unprocessable): Event source not found.
-    /// - `400` (BadRequest): Invalid even tsource URI or userevent data.
+    /// - `400` (BadRequest)
     pub fn user_event(
         &self,
         event_name: impl AsRef<str>,
@@ -77,7 +79,7 @@ static USER_EVENT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
         },
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid even tsource URI or userevent data.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
@@ -94,9 +96,7 @@ pub struct UserEvent {
 }
 
 impl UserEvent {
-    /// `source` (query parameter).
-    ///
-    /// URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}/{resource}, deviceState:{deviceName}
+    /// `source` (query parameter, `string`).
     ///
     /// Several values are sent comma-separated.
     pub fn source(
@@ -107,9 +107,7 @@ impl UserEvent {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds custom key/value pairs to add to the user event. Ex. { "variables": { "key": "value" } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<

@@ -35,14 +35,14 @@ impl Ari {
 }
 
 impl crate::runtime::ChannelHandle<Ari> {
-    /// Channel details.
+    /// A fresh snapshot of one channel.
     ///
     /// `GET /channels/{channelId}` (`channels.get`) on this channel: [`Channels::get`](super::channels::Channels::get).
     pub fn get(&self) -> super::channels::Get {
         self.ari().channels().get(self.id())
     }
 
-    /// Delete (i.e. hangup) a channel.
+    /// Ends the call on this channel.
     ///
     /// `DELETE /channels/{channelId}` (`channels.hangup`) on this channel: [`Channels::hangup`](super::channels::Channels::hangup).
     ///
@@ -51,56 +51,56 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().hangup(self.id()).ok_if_gone()
     }
 
-    /// Exit application; continue execution in the dialplan.
+    /// Gives the channel back to the dialplan; it leaves the Stasis app.
     ///
     /// `POST /channels/{channelId}/continue` (`channels.continueInDialplan`) on this channel: [`Channels::continue_in_dialplan`](super::channels::Channels::continue_in_dialplan).
     pub fn continue_in_dialplan(&self) -> super::channels::ContinueInDialplan {
         self.ari().channels().continue_in_dialplan(self.id())
     }
 
-    /// Redirect the channel to a different location.
+    /// Asks the channel driver to send the call to another endpoint.
     ///
     /// `POST /channels/{channelId}/redirect` (`channels.redirect`) on this channel: [`Channels::redirect`](super::channels::Channels::redirect).
     pub fn redirect(&self, endpoint: impl Into<String>) -> super::channels::Redirect {
         self.ari().channels().redirect(self.id(), endpoint)
     }
 
-    /// Answer a channel.
+    /// Picks up an incoming call.
     ///
     /// `POST /channels/{channelId}/answer` (`channels.answer`) on this channel: [`Channels::answer`](super::channels::Channels::answer).
     pub fn answer(&self) -> super::channels::Answer {
         self.ari().channels().answer(self.id())
     }
 
-    /// Indicate ringing to a channel.
+    /// Lets the caller hear that the call is ringing.
     ///
     /// `POST /channels/{channelId}/ring` (`channels.ring`) on this channel: [`Channels::ring`](super::channels::Channels::ring).
     pub fn ring(&self) -> super::channels::Ring {
         self.ari().channels().ring(self.id())
     }
 
-    /// Stop ringing indication on a channel if locally generated.
+    /// Ends the ringing that `ring` started.
     ///
     /// `DELETE /channels/{channelId}/ring` (`channels.ringStop`) on this channel: [`Channels::ring_stop`](super::channels::Channels::ring_stop).
     pub fn ring_stop(&self) -> super::channels::RingStop {
         self.ari().channels().ring_stop(self.id())
     }
 
-    /// Send provided DTMF to a given channel.
+    /// Plays DTMF digits into the call.
     ///
     /// `POST /channels/{channelId}/dtmf` (`channels.sendDTMF`) on this channel: [`Channels::send_dtmf`](super::channels::Channels::send_dtmf).
     pub fn send_dtmf(&self) -> super::channels::SendDtmf {
         self.ari().channels().send_dtmf(self.id())
     }
 
-    /// Mute a channel.
+    /// Silences the channel's audio, what it sends, what it hears or both.
     ///
     /// `POST /channels/{channelId}/mute` (`channels.mute`) on this channel: [`Channels::mute`](super::channels::Channels::mute).
     pub fn mute(&self, direction: super::channels::Direction) -> super::channels::Mute {
         self.ari().channels().mute(self.id(), direction)
     }
 
-    /// Unmute a channel.
+    /// Lifts a `mute`.
     ///
     /// `DELETE /channels/{channelId}/mute` (`channels.unmute`) on this channel: [`Channels::unmute`](super::channels::Channels::unmute).
     pub fn unmute(
@@ -110,49 +110,49 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().unmute(self.id(), direction)
     }
 
-    /// Hold a channel.
+    /// Tells the far end the channel is held.
     ///
     /// `POST /channels/{channelId}/hold` (`channels.hold`) on this channel: [`Channels::hold`](super::channels::Channels::hold).
     pub fn hold(&self) -> super::channels::Hold {
         self.ari().channels().hold(self.id())
     }
 
-    /// Remove a channel from hold.
+    /// Ends a `hold`.
     ///
     /// `DELETE /channels/{channelId}/hold` (`channels.unhold`) on this channel: [`Channels::unhold`](super::channels::Channels::unhold).
     pub fn unhold(&self) -> super::channels::Unhold {
         self.ari().channels().unhold(self.id())
     }
 
-    /// Play music on hold to a channel.
+    /// Starts a music-on-hold class for this channel alone.
     ///
     /// `POST /channels/{channelId}/moh` (`channels.startMoh`) on this channel: [`Channels::start_moh`](super::channels::Channels::start_moh).
     pub fn start_moh(&self) -> super::channels::StartMoh {
         self.ari().channels().start_moh(self.id())
     }
 
-    /// Stop playing music on hold to a channel.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /channels/{channelId}/moh` (`channels.stopMoh`) on this channel: [`Channels::stop_moh`](super::channels::Channels::stop_moh).
     pub fn stop_moh(&self) -> super::channels::StopMoh {
         self.ari().channels().stop_moh(self.id())
     }
 
-    /// Play silence to a channel.
+    /// Feeds the channel silence.
     ///
     /// `POST /channels/{channelId}/silence` (`channels.startSilence`) on this channel: [`Channels::start_silence`](super::channels::Channels::start_silence).
     pub fn start_silence(&self) -> super::channels::StartSilence {
         self.ari().channels().start_silence(self.id())
     }
 
-    /// Stop playing silence to a channel.
+    /// Ends the silence that `startSilence` started.
     ///
     /// `DELETE /channels/{channelId}/silence` (`channels.stopSilence`) on this channel: [`Channels::stop_silence`](super::channels::Channels::stop_silence).
     pub fn stop_silence(&self) -> super::channels::StopSilence {
         self.ari().channels().stop_silence(self.id())
     }
 
-    /// Start playback of media.
+    /// Starts playing media (a sound, a recording, digits, a tone, ...) to the channel; the returned `Playback` controls it.
     ///
     /// `POST /channels/{channelId}/play` (`channels.play`) on this channel: [`Channels::play`](super::channels::Channels::play).
     pub fn play(
@@ -162,7 +162,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().play(self.id(), media)
     }
 
-    /// Start playback of media and specify the playbackId.
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/play/{playbackId}` (`channels.playWithId`) on this channel: [`Channels::play_with_id`](super::channels::Channels::play_with_id).
     pub fn play_with_id(
@@ -173,7 +173,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().play_with_id(self.id(), playback_id, media)
     }
 
-    /// Start a recording.
+    /// Starts recording the channel to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /channels/{channelId}/record` (`channels.record`) on this channel: [`Channels::record`](super::channels::Channels::record).
     pub fn record(
@@ -184,7 +184,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().record(self.id(), name, format)
     }
 
-    /// Get the value of a channel variable or function.
+    /// Reads a variable, or evaluates a dialplan function, on the channel.
     ///
     /// `GET /channels/{channelId}/variable` (`channels.getChannelVar`) on this channel: [`Channels::get_channel_var`](super::channels::Channels::get_channel_var).
     pub fn get_channel_var(
@@ -194,7 +194,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().get_channel_var(self.id(), variable)
     }
 
-    /// Set the value of a channel variable or function.
+    /// Writes a variable, or a writable dialplan function, on the channel.
     ///
     /// `POST /channels/{channelId}/variable` (`channels.setChannelVar`) on this channel: [`Channels::set_channel_var`](super::channels::Channels::set_channel_var).
     pub fn set_channel_var(
@@ -204,7 +204,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().set_channel_var(self.id(), variable)
     }
 
-    /// Start snooping.
+    /// Makes a snoop channel that can listen to this one, whisper into it, or both.
     ///
     /// `POST /channels/{channelId}/snoop` (`channels.snoopChannel`) on this channel: [`Channels::snoop_channel`](super::channels::Channels::snoop_channel).
     pub fn snoop_channel(
@@ -214,7 +214,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().snoop_channel(self.id(), app)
     }
 
-    /// Start snooping.
+    /// `snoopChannel`, with the snoop channel's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/snoop/{snoopId}` (`channels.snoopChannelWithId`) on this channel: [`Channels::snoop_channel_with_id`](super::channels::Channels::snoop_channel_with_id).
     pub fn snoop_channel_with_id(
@@ -225,7 +225,7 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().snoop_channel_with_id(self.id(), snoop_id, app)
     }
 
-    /// Dial a created channel.
+    /// Rings a channel that `create` made.
     ///
     /// `POST /channels/{channelId}/dial` (`channels.dial`) on this channel: [`Channels::dial`](super::channels::Channels::dial).
     pub fn dial(&self) -> super::channels::Dial {
@@ -234,14 +234,14 @@ impl crate::runtime::ChannelHandle<Ari> {
 }
 
 impl crate::runtime::BridgeHandle<Ari> {
-    /// Get bridge details.
+    /// A fresh snapshot of one bridge.
     ///
     /// `GET /bridges/{bridgeId}` (`bridges.get`) on this bridge: [`Bridges::get`](super::bridges::Bridges::get).
     pub fn get(&self) -> super::bridges::Get {
         self.ari().bridges().get(self.id())
     }
 
-    /// Shut down a bridge.
+    /// Removes the bridge; channels in it are not hung up.
     ///
     /// `DELETE /bridges/{bridgeId}` (`bridges.destroy`) on this bridge: [`Bridges::destroy`](super::bridges::Bridges::destroy).
     ///
@@ -250,7 +250,7 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().destroy(self.id()).ok_if_gone()
     }
 
-    /// Add a channel to a bridge.
+    /// Puts one or more channels into the bridge.
     ///
     /// `POST /bridges/{bridgeId}/addChannel` (`bridges.addChannel`) on this bridge: [`Bridges::add_channel`](super::bridges::Bridges::add_channel).
     pub fn add_channel(
@@ -260,7 +260,7 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().add_channel(self.id(), channel)
     }
 
-    /// Remove a channel from a bridge.
+    /// Takes one or more channels out of the bridge.
     ///
     /// `POST /bridges/{bridgeId}/removeChannel` (`bridges.removeChannel`) on this bridge: [`Bridges::remove_channel`](super::bridges::Bridges::remove_channel).
     pub fn remove_channel(
@@ -270,8 +270,6 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().remove_channel(self.id(), channel)
     }
 
-    /// Set a channel as the video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants.
-    ///
     /// `POST /bridges/{bridgeId}/videoSource/{channelId}` (`bridges.setVideoSource`) on this bridge: [`Bridges::set_video_source`](super::bridges::Bridges::set_video_source).
     pub fn set_video_source(
         &self,
@@ -280,28 +278,26 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().set_video_source(self.id(), channel_id)
     }
 
-    /// Removes any explicit video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants. When no explicit video source is set, talk detection will be used to determine the active video stream.
-    ///
     /// `DELETE /bridges/{bridgeId}/videoSource` (`bridges.clearVideoSource`) on this bridge: [`Bridges::clear_video_source`](super::bridges::Bridges::clear_video_source).
     pub fn clear_video_source(&self) -> super::bridges::ClearVideoSource {
         self.ari().bridges().clear_video_source(self.id())
     }
 
-    /// Play music on hold to a bridge or change the MOH class that is playing.
+    /// Starts a music-on-hold class for everyone in the bridge.
     ///
     /// `POST /bridges/{bridgeId}/moh` (`bridges.startMoh`) on this bridge: [`Bridges::start_moh`](super::bridges::Bridges::start_moh).
     pub fn start_moh(&self) -> super::bridges::StartMoh {
         self.ari().bridges().start_moh(self.id())
     }
 
-    /// Stop playing music on hold to a bridge.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /bridges/{bridgeId}/moh` (`bridges.stopMoh`) on this bridge: [`Bridges::stop_moh`](super::bridges::Bridges::stop_moh).
     pub fn stop_moh(&self) -> super::bridges::StopMoh {
         self.ari().bridges().stop_moh(self.id())
     }
 
-    /// Start playback of media on a bridge.
+    /// Starts playing media to everyone in the bridge; the returned `Playback` controls it.
     ///
     /// `POST /bridges/{bridgeId}/play` (`bridges.play`) on this bridge: [`Bridges::play`](super::bridges::Bridges::play).
     pub fn play(
@@ -311,7 +307,7 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().play(self.id(), media)
     }
 
-    /// Start playback of media on a bridge.
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /bridges/{bridgeId}/play/{playbackId}` (`bridges.playWithId`) on this bridge: [`Bridges::play_with_id`](super::bridges::Bridges::play_with_id).
     pub fn play_with_id(
@@ -322,7 +318,7 @@ impl crate::runtime::BridgeHandle<Ari> {
         self.ari().bridges().play_with_id(self.id(), playback_id, media)
     }
 
-    /// Start a recording.
+    /// Starts recording the bridge's mix to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /bridges/{bridgeId}/record` (`bridges.record`) on this bridge: [`Bridges::record`](super::bridges::Bridges::record).
     pub fn record(
@@ -335,14 +331,14 @@ impl crate::runtime::BridgeHandle<Ari> {
 }
 
 impl crate::runtime::PlaybackHandle<Ari> {
-    /// Get a playback's details.
+    /// The playback as it is now.
     ///
     /// `GET /playbacks/{playbackId}` (`playbacks.get`) on this playback: [`Playbacks::get`](super::playbacks::Playbacks::get).
     pub fn get(&self) -> super::playbacks::Get {
         self.ari().playbacks().get(self.id())
     }
 
-    /// Stop a playback.
+    /// Ends the playback.
     ///
     /// `DELETE /playbacks/{playbackId}` (`playbacks.stop`) on this playback: [`Playbacks::stop`](super::playbacks::Playbacks::stop).
     ///
@@ -351,7 +347,7 @@ impl crate::runtime::PlaybackHandle<Ari> {
         self.ari().playbacks().stop(self.id()).ok_if_gone()
     }
 
-    /// Control a playback.
+    /// Pauses, resumes, restarts, rewinds or skips ahead in the playback.
     ///
     /// `POST /playbacks/{playbackId}/control` (`playbacks.control`) on this playback: [`Playbacks::control`](super::playbacks::Playbacks::control).
     pub fn control(
@@ -363,49 +359,49 @@ impl crate::runtime::PlaybackHandle<Ari> {
 }
 
 impl crate::runtime::LiveRecordingHandle<Ari> {
-    /// List live recordings.
+    /// A recording in progress, as it is now.
     ///
     /// `GET /recordings/live/{recordingName}` (`recordings.getLive`) on this live recording: [`Recordings::get_live`](super::recordings::Recordings::get_live).
     pub fn get_live(&self) -> super::recordings::GetLive {
         self.ari().recordings().get_live(self.id())
     }
 
-    /// Stop a live recording and discard it.
+    /// Ends a recording in progress and throws its file away.
     ///
     /// `DELETE /recordings/live/{recordingName}` (`recordings.cancel`) on this live recording: [`Recordings::cancel`](super::recordings::Recordings::cancel).
     pub fn cancel(&self) -> super::recordings::Cancel {
         self.ari().recordings().cancel(self.id())
     }
 
-    /// Stop a live recording and store it.
+    /// Ends a recording in progress and keeps its file.
     ///
     /// `POST /recordings/live/{recordingName}/stop` (`recordings.stop`) on this live recording: [`Recordings::stop`](super::recordings::Recordings::stop).
     pub fn stop(&self) -> super::recordings::Stop {
         self.ari().recordings().stop(self.id())
     }
 
-    /// Pause a live recording.
+    /// Pauses a recording in progress.
     ///
     /// `POST /recordings/live/{recordingName}/pause` (`recordings.pause`) on this live recording: [`Recordings::pause`](super::recordings::Recordings::pause).
     pub fn pause(&self) -> super::recordings::Pause {
         self.ari().recordings().pause(self.id())
     }
 
-    /// Unpause a live recording.
+    /// Resumes a paused recording.
     ///
     /// `DELETE /recordings/live/{recordingName}/pause` (`recordings.unpause`) on this live recording: [`Recordings::unpause`](super::recordings::Recordings::unpause).
     pub fn unpause(&self) -> super::recordings::Unpause {
         self.ari().recordings().unpause(self.id())
     }
 
-    /// Mute a live recording.
+    /// Records silence until `unmute`.
     ///
     /// `POST /recordings/live/{recordingName}/mute` (`recordings.mute`) on this live recording: [`Recordings::mute`](super::recordings::Recordings::mute).
     pub fn mute(&self) -> super::recordings::Mute {
         self.ari().recordings().mute(self.id())
     }
 
-    /// Unmute a live recording.
+    /// Records sound again after `mute`.
     ///
     /// `DELETE /recordings/live/{recordingName}/mute` (`recordings.unmute`) on this live recording: [`Recordings::unmute`](super::recordings::Recordings::unmute).
     pub fn unmute(&self) -> super::recordings::Unmute {

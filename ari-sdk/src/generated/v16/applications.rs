@@ -3,11 +3,11 @@
 
 //! The `applications` resource: [`Applications`] and its request builders.
 //!
-//! Stasis application resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/).
 
 /// The operations of the `applications` resource; get it from `Ari::applications`.
 ///
-/// Stasis application resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Applications<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Applications<'a> {
         Applications { client }
     }
 
-    /// List all applications.
+    /// The Stasis apps that websocket clients registered.
     ///
     /// `GET /applications` (`applications.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,13 +35,15 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Get details of an application.
+    /// One Stasis app, with the event sources it follows.
     ///
     /// `GET /applications/{applicationName}` (`applications.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
+    /// - `application_name`: `applicationName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -61,16 +65,16 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Subscribe an application to a event source.
-    ///
-    /// Returns the state of the application after the subscriptions have changed
+    /// Makes the app follow more event sources (channels, bridges, endpoints, device states).
     ///
     /// `POST /applications/{applicationName}/subscription` (`applications.subscribe`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#subscribe).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
-    /// - `event_source`: `eventSource` (query parameter). URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name`: `applicationName` (path parameter, `string`).
+    /// - `event_source`: `eventSource` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -103,16 +107,16 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Unsubscribe an application from an event source.
-    ///
-    /// Returns the state of the application after the subscriptions have changed
+    /// Makes the app stop following event sources.
     ///
     /// `DELETE /applications/{applicationName}/subscription` (`applications.unsubscribe`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#unsubscribe).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
-    /// - `event_source`: `eventSource` (query parameter). URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}\[/{resource}\], deviceState:{deviceName}
+    /// - `application_name`: `applicationName` (path parameter, `string`).
+    /// - `event_source`: `eventSource` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -122,9 +126,9 @@ impl<'a> Applications<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Missing parameter; event source scheme not recognized.
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): Application does not exist.
-    /// - `409` (Conflict): Application not subscribed to event source.
+    /// - `409` (Conflict)
     /// - `422` (Unprocessable): Event source does not exist.
     pub fn unsubscribe(
         &self,
@@ -146,41 +150,19 @@ impl<'a> Applications<'a> {
         }
     }
 
-    /// Filter application events types.
-    ///
-    /// Allowed and/or disallowed event type filtering can be done. The body (parameter) should specify a JSON key/value object that describes the type of event filtering needed. One, or both of the following keys can be designated:
-    ///
-    /// "allowed" - Specifies an allowed list of event types
-    /// "disallowed" - Specifies a disallowed list of event types
-    ///
-    /// Further, each of those key's value should be a JSON array that holds zero, or more JSON key/value objects. Each of these objects must contain the following key with an associated value:
-    ///
-    /// "type" - The type name of the event to filter
-    ///
-    /// The value must be the string name (case sensitive) of the event type that needs filtering. For example:
-    ///
-    /// { "allowed": \[ { "type": "StasisStart" }, { "type": "StasisEnd" } \] }
-    ///
-    /// As this specifies only an allowed list, then only those two event type messages are sent to the application. No other event messages are sent.
-    ///
-    /// The following rules apply:
-    ///
-    /// * If the body is empty, both the allowed and disallowed filters are set empty.
-    /// * If both list types are given then both are set to their respective values (note, specifying an empty array for a given type sets that type to empty).
-    /// * If only one list type is given then only that type is set. The other type is not updated.
-    /// * An empty "allowed" list means all events are allowed.
-    /// * An empty "disallowed" list means no events are disallowed.
-    /// * Disallowed events take precedence over allowed events if the event type is specified in both lists.
+    /// Sets the event types the app wants, or does not want, to receive.
     ///
     /// `PUT /applications/{applicationName}/eventFilter` (`applications.filter`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/#filter).
+    ///
     /// # Arguments
     ///
-    /// - `application_name`: `applicationName` (path parameter). Application's name
+    /// - `application_name`: `applicationName` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`filter`](Filter::filter): `filter` (body parameter). Specify which event types to allow/disallow
+    /// - [`filter`](Filter::filter): `filter` (body parameter, `object`).
     ///
     /// # Response
     ///
@@ -352,7 +334,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Missing parameter; event source scheme not recognized.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -362,7 +344,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Application not subscribed to event source.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
@@ -436,9 +418,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// `filter` (body parameter).
-    ///
-    /// Specify which event types to allow/disallow
+    /// `filter` (body parameter, `object`).
     ///
     /// Available since Asterisk 16.3.0.
     pub fn filter(mut self, filter: ::serde_json::Value) -> Self {

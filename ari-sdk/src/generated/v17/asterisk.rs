@@ -3,11 +3,11 @@
 
 //! The `asterisk` resource: [`Asterisk`] and its request builders.
 //!
-//! Asterisk resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/).
 
 /// The operations of the `asterisk` resource; get it from `Ari::asterisk`.
 ///
-/// Asterisk resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Asterisk<'a> {
     client: &'a crate::runtime::Client,
@@ -18,15 +18,15 @@ impl<'a> Asterisk<'a> {
         Asterisk { client }
     }
 
-    /// Retrieve a dynamic configuration object.
-    ///
     /// `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.getObject`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getobject).
     ///
     /// # Arguments
     ///
-    /// - `config_class`: `configClass` (path parameter). The configuration class containing dynamic configuration objects.
-    /// - `object_type`: `objectType` (path parameter). The type of configuration object to retrieve.
-    /// - `id`: `id` (path parameter). The unique identifier of the object to retrieve.
+    /// - `config_class`: `configClass` (path parameter, `string`).
+    /// - `object_type`: `objectType` (path parameter, `string`).
+    /// - `id`: `id` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -57,19 +57,19 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Create or update a dynamic configuration object.
-    ///
     /// `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.updateObject`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#updateobject).
     ///
     /// # Arguments
     ///
-    /// - `config_class`: `configClass` (path parameter). The configuration class containing dynamic configuration objects.
-    /// - `object_type`: `objectType` (path parameter). The type of configuration object to create or update.
-    /// - `id`: `id` (path parameter). The unique identifier of the object to create or update.
+    /// - `config_class`: `configClass` (path parameter, `string`).
+    /// - `object_type`: `objectType` (path parameter, `string`).
+    /// - `id`: `id` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`fields`](UpdateObject::fields): `fields` (body parameter). The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+    /// - [`fields`](UpdateObject::fields): `fields` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -80,7 +80,7 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Bad request body
-    /// - `403` (Forbidden): Could not create or update object
+    /// - `403` (Forbidden)
     /// - `404` (NotFound): {configClass|objectType} not found
     pub fn update_object(
         &self,
@@ -102,15 +102,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Delete a dynamic configuration object.
-    ///
     /// `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`asterisk.deleteObject`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#deleteobject).
     ///
     /// # Arguments
     ///
-    /// - `config_class`: `configClass` (path parameter). The configuration class containing dynamic configuration objects.
-    /// - `object_type`: `objectType` (path parameter). The type of configuration object to delete.
-    /// - `id`: `id` (path parameter). The unique identifier of the object to delete.
+    /// - `config_class`: `configClass` (path parameter, `string`).
+    /// - `object_type`: `objectType` (path parameter, `string`).
+    /// - `id`: `id` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -142,13 +142,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Gets Asterisk system information.
+    /// Build, system, configuration and status facts of the server.
     ///
     /// `GET /asterisk/info` (`asterisk.getInfo`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getinfo).
+    ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`only`](GetInfo::only): `only` (query parameter). Filter information returned
+    /// - [`only`](GetInfo::only): `only` (query parameter, `string`). Allowed values: [`Only`]. Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -161,9 +163,11 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Response pong message.
+    /// Checks that Asterisk answers, cheaply.
     ///
     /// `GET /asterisk/ping` (`asterisk.ping`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#ping).
     ///
     /// # Response
     ///
@@ -176,9 +180,11 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// List Asterisk modules.
+    /// The modules Asterisk has loaded.
     ///
     /// `GET /asterisk/modules` (`asterisk.listModules`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#listmodules).
     ///
     /// # Response
     ///
@@ -191,13 +197,13 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Get Asterisk module information.
-    ///
     /// `GET /asterisk/modules/{moduleName}` (`asterisk.getModule`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getmodule).
     ///
     /// # Arguments
     ///
-    /// - `module_name`: `moduleName` (path parameter). Module's name
+    /// - `module_name`: `moduleName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -207,8 +213,8 @@ impl<'a> Asterisk<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `404` (NotFound): Module could not be found in running modules.
-    /// - `409` (Conflict): Module information could not be retrieved.
+    /// - `404` (NotFound)
+    /// - `409` (Conflict)
     pub fn get_module(&self, module_name: impl AsRef<str>) -> GetModule {
         let request = crate::runtime::Request::new(
             &GET_MODULE,
@@ -220,13 +226,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Load an Asterisk module.
+    /// Loads a module.
     ///
     /// `POST /asterisk/modules/{moduleName}` (`asterisk.loadModule`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#loadmodule).
+    ///
     /// # Arguments
     ///
-    /// - `module_name`: `moduleName` (path parameter). Module's name
+    /// - `module_name`: `moduleName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -248,13 +256,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Unload an Asterisk module.
+    /// Unloads a module.
     ///
     /// `DELETE /asterisk/modules/{moduleName}` (`asterisk.unloadModule`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#unloadmodule).
+    ///
     /// # Arguments
     ///
-    /// - `module_name`: `moduleName` (path parameter). Module's name
+    /// - `module_name`: `moduleName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -264,7 +274,7 @@ impl<'a> Asterisk<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `404` (NotFound): Module not found in running modules.
+    /// - `404` (NotFound)
     /// - `409` (Conflict): Module could not be unloaded.
     pub fn unload_module(&self, module_name: impl AsRef<str>) -> UnloadModule {
         let request = crate::runtime::Request::new(
@@ -277,13 +287,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Reload an Asterisk module.
+    /// Reloads a module's configuration.
     ///
     /// `PUT /asterisk/modules/{moduleName}` (`asterisk.reloadModule`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#reloadmodule).
+    ///
     /// # Arguments
     ///
-    /// - `module_name`: `moduleName` (path parameter). Module's name
+    /// - `module_name`: `moduleName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -293,7 +305,7 @@ impl<'a> Asterisk<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `404` (NotFound): Module not found in running modules.
+    /// - `404` (NotFound)
     /// - `409` (Conflict): Module could not be reloaded.
     pub fn reload_module(&self, module_name: impl AsRef<str>) -> ReloadModule {
         let request = crate::runtime::Request::new(
@@ -306,9 +318,9 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Gets Asterisk log channel information.
-    ///
     /// `GET /asterisk/logging` (`asterisk.listLogChannels`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#listlogchannels).
     ///
     /// # Response
     ///
@@ -321,14 +333,14 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Adds a log channel.
-    ///
     /// `POST /asterisk/logging/{logChannelName}` (`asterisk.addLog`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#addlog).
     ///
     /// # Arguments
     ///
-    /// - `log_channel_name`: `logChannelName` (path parameter). The log channel to add
-    /// - `configuration`: `configuration` (query parameter). levels of the log channel
+    /// - `log_channel_name`: `logChannelName` (path parameter, `string`).
+    /// - `configuration`: `configuration` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -339,7 +351,7 @@ impl<'a> Asterisk<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Bad request body
-    /// - `409` (Conflict): Log channel could not be created.
+    /// - `409` (Conflict)
     pub fn add_log(
         &self,
         log_channel_name: impl AsRef<str>,
@@ -356,13 +368,13 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Deletes a log channel.
-    ///
     /// `DELETE /asterisk/logging/{logChannelName}` (`asterisk.deleteLog`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#deletelog).
     ///
     /// # Arguments
     ///
-    /// - `log_channel_name`: `logChannelName` (path parameter). Log channels name
+    /// - `log_channel_name`: `logChannelName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -384,13 +396,13 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Rotates a log channel.
-    ///
     /// `PUT /asterisk/logging/{logChannelName}/rotate` (`asterisk.rotateLog`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#rotatelog).
     ///
     /// # Arguments
     ///
-    /// - `log_channel_name`: `logChannelName` (path parameter). Log channel's name
+    /// - `log_channel_name`: `logChannelName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -412,13 +424,15 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Get the value of a global variable.
+    /// Reads a global dialplan variable.
     ///
     /// `GET /asterisk/variable` (`asterisk.getGlobalVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#getglobalvar).
+    ///
     /// # Arguments
     ///
-    /// - `variable`: `variable` (query parameter). The variable to get
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -438,17 +452,19 @@ impl<'a> Asterisk<'a> {
         }
     }
 
-    /// Set the value of a global variable.
+    /// Writes a global dialplan variable.
     ///
     /// `POST /asterisk/variable` (`asterisk.setGlobalVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_API/#setglobalvar).
+    ///
     /// # Arguments
     ///
-    /// - `variable`: `variable` (query parameter). The variable to set
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`value`](SetGlobalVar::value): `value` (query parameter). The value to set the variable to
+    /// - [`value`](SetGlobalVar::value): `value` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -526,7 +542,7 @@ static UPDATE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
         },
         crate::runtime::DocumentedError {
             status: 403,
-            reason: "Could not create or update object",
+            reason: "Forbidden",
             kind: crate::runtime::HttpErrorKind::Forbidden,
         },
         crate::runtime::DocumentedError {
@@ -548,9 +564,7 @@ pub struct UpdateObject {
 }
 
 impl UpdateObject {
-    /// `fields` (body parameter).
-    ///
-    /// The body object should have a value that is a list of ConfigTuples, which provide the fields to update. Ex. \[ { "attribute": "directmedia", "value": "false" } \]
+    /// `fields` (body parameter, `containers`).
     pub fn fields(
         mut self,
         fields: impl IntoIterator<Item = super::ConfigTuple>,
@@ -648,9 +662,9 @@ pub struct GetInfo {
 }
 
 impl GetInfo {
-    /// `only` (query parameter).
+    /// `only` (query parameter, `string`).
     ///
-    /// Filter information returned
+    /// Allowed values: [`Only`].
     ///
     /// Several values are sent comma-separated.
     pub fn only(mut self, only: impl IntoIterator<Item = Only>) -> Self {
@@ -768,12 +782,12 @@ static GET_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMeta
     errors: &[
         crate::runtime::DocumentedError {
             status: 404,
-            reason: "Module could not be found in running modules.",
+            reason: "Not Found",
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Module information could not be retrieved.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -863,7 +877,7 @@ static UNLOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
     errors: &[
         crate::runtime::DocumentedError {
             status: 404,
-            reason: "Module not found in running modules.",
+            reason: "Not Found",
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
         crate::runtime::DocumentedError {
@@ -913,7 +927,7 @@ static RELOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
     errors: &[
         crate::runtime::DocumentedError {
             status: 404,
-            reason: "Module not found in running modules.",
+            reason: "Not Found",
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
         crate::runtime::DocumentedError {
@@ -1007,7 +1021,7 @@ static ADD_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Log channel could not be created.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1204,9 +1218,7 @@ pub struct SetGlobalVar {
 }
 
 impl SetGlobalVar {
-    /// `value` (query parameter).
-    ///
-    /// The value to set the variable to
+    /// `value` (query parameter, `string`).
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self

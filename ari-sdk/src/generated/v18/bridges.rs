@@ -3,11 +3,11 @@
 
 //! The `bridges` resource: [`Bridges`] and its request builders.
 //!
-//! Bridge resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/).
 
 /// The operations of the `bridges` resource; get it from `Ari::bridges`.
 ///
-/// Bridge resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Bridges<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Bridges<'a> {
         Bridges { client }
     }
 
-    /// List all active bridges in Asterisk.
+    /// Snapshots of every bridge Asterisk has right now.
     ///
     /// `GET /bridges` (`bridges.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,17 +35,17 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Create a new bridge.
-    ///
-    /// This bridge persists until it has been shut down, or Asterisk has been shut down.
+    /// Makes a bridge: channels put in it hear one another (mixing) or wait (holding).
     ///
     /// `POST /bridges` (`bridges.create`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#create).
+    ///
     /// # Optional parameters (builder methods)
     ///
-    /// - `type`: `type` (query parameter). Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
-    /// - [`bridge_id`](Create::bridge_id): `bridgeId` (query parameter). Unique ID to give to the bridge being created.
-    /// - [`name`](Create::name): `name` (query parameter). Name to give to the bridge being created.
+    /// - `type`: `type` (query parameter, `string`).
+    /// - [`bridge_id`](Create::bridge_id): `bridgeId` (query parameter, `string`).
+    /// - [`name`](Create::name): `name` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -56,20 +58,20 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Create a new bridge or updates an existing one.
-    ///
-    /// This bridge persists until it has been shut down, or Asterisk has been shut down.
+    /// `create`, with the bridge's id chosen by the caller.
     ///
     /// `POST /bridges/{bridgeId}` (`bridges.createWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#createwithid).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Unique ID to give to the bridge being created.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - `type`: `type` (query parameter). Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
-    /// - [`name`](CreateWithId::name): `name` (query parameter). Set the name of the bridge.
+    /// - `type`: `type` (query parameter, `string`).
+    /// - [`name`](CreateWithId::name): `name` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -85,13 +87,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Get bridge details.
+    /// A fresh snapshot of one bridge.
     ///
     /// `GET /bridges/{bridgeId}` (`bridges.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -113,15 +117,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Shut down a bridge.
-    ///
-    /// If any channels are in this bridge, they will be removed and resume whatever they were doing beforehand.
+    /// Removes the bridge; channels in it are not hung up.
     ///
     /// `DELETE /bridges/{bridgeId}` (`bridges.destroy`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#destroy).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -143,21 +147,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Add a channel to a bridge.
+    /// Puts one or more channels into the bridge.
     ///
     /// `POST /bridges/{bridgeId}/addChannel` (`bridges.addChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#addchannel).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel`: `channel` (query parameter). Ids of channels to add to bridge
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel`: `channel` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`role`](AddChannel::role): `role` (query parameter). Channel's role in the bridge
-    /// - [`absorb_dtmf`](AddChannel::absorb_dtmf): `absorbDTMF` (query parameter). Absorb DTMF coming from this channel, preventing it to pass through to the bridge
-    /// - [`mute`](AddChannel::mute): `mute` (query parameter). Mute audio from this channel, preventing it to pass through to the bridge
-    /// - [`inhibit_connected_line_updates`](AddChannel::inhibit_connected_line_updates): `inhibitConnectedLineUpdates` (query parameter). Do not present the identity of the newly connected channel to other bridge members
+    /// - [`role`](AddChannel::role): `role` (query parameter, `string`).
+    /// - [`absorb_dtmf`](AddChannel::absorb_dtmf): `absorbDTMF` (query parameter, `boolean`). Default: `false`.
+    /// - [`mute`](AddChannel::mute): `mute` (query parameter, `boolean`). Default: `false`.
+    /// - [`inhibit_connected_line_updates`](AddChannel::inhibit_connected_line_updates): `inhibitConnectedLineUpdates` (query parameter, `boolean`). Default: `false`.
     ///
     /// # Response
     ///
@@ -169,7 +175,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Channel not found
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
+    /// - `409` (Conflict)
     /// - `422` (NotInStasis): Channel not in Stasis application
     pub fn add_channel(
         &self,
@@ -187,14 +193,16 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Remove a channel from a bridge.
+    /// Takes one or more channels out of the bridge.
     ///
     /// `POST /bridges/{bridgeId}/removeChannel` (`bridges.removeChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#removechannel).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel`: `channel` (query parameter). Ids of channels to remove from bridge
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel`: `channel` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -224,14 +232,14 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Set a channel as the video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants.
-    ///
     /// `POST /bridges/{bridgeId}/videoSource/{channelId}` (`bridges.setVideoSource`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setvideosource).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -259,13 +267,13 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Removes any explicit video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants. When no explicit video source is set, talk detection will be used to determine the active video stream.
-    ///
     /// `DELETE /bridges/{bridgeId}/videoSource` (`bridges.clearVideoSource`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#clearvideosource).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -287,17 +295,19 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Play music on hold to a bridge or change the MOH class that is playing.
+    /// Starts a music-on-hold class for everyone in the bridge.
     ///
     /// `POST /bridges/{bridgeId}/moh` (`bridges.startMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#startmoh).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter). Channel's id
+    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -320,15 +330,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Stop playing music on hold to a bridge.
-    ///
-    /// This will only stop music on hold being played via POST bridges/{bridgeId}/moh.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /bridges/{bridgeId}/moh` (`bridges.stopMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#stopmoh).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -351,23 +361,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start playback of media on a bridge.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// Starts playing media to everyone in the bridge; the returned `Playback` controls it.
     ///
     /// `POST /bridges/{bridgeId}/play` (`bridges.play`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#play).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](Play::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](Play::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
-    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter). Playback Id.
+    /// - [`lang`](Play::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`skipms`](Play::skipms): `skipms` (query parameter, `int`). Default: `3000`. Range: 0 to ….
+    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -378,7 +388,7 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -395,23 +405,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start playback of media on a bridge.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /bridges/{bridgeId}/play/{playbackId}` (`bridges.playWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#playwithid).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `playback_id`: `playbackId` (path parameter). Playback ID.
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](PlayWithId::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
+    /// - [`lang`](PlayWithId::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter, `int`). Default: `3000`. Range: 0 to ….
     ///
     /// # Response
     ///
@@ -422,7 +432,7 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -440,25 +450,25 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start a recording.
-    ///
-    /// This records the mixed audio from all channels participating in this bridge.
+    /// Starts recording the bridge's mix to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /bridges/{bridgeId}/record` (`bridges.record`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#record).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `name`: `name` (query parameter). Recording's filename
-    /// - `format`: `format` (query parameter). Format to encode audio in
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `name`: `name` (query parameter, `string`).
+    /// - `format`: `format` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter). Maximum duration of the recording, in seconds. 0 for no limit.
-    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter). Maximum duration of silence, in seconds. 0 for no limit.
-    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter). Action to take if a recording with the same name already exists.
-    /// - [`beep`](Record::beep): `beep` (query parameter). Play beep when recording begins
-    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter). DTMF input to terminate recording.
+    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter, `string`). Allowed values: [`IfExists`]. Default: `fail`.
+    /// - [`beep`](Record::beep): `beep` (query parameter, `boolean`). Default: `false`.
+    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter, `string`). Allowed values: [`TerminateOn`]. Default: `none`.
     ///
     /// # Response
     ///
@@ -470,8 +480,8 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (Conflict)
+    /// - `422` (Unprocessable)
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -548,25 +558,19 @@ pub struct Create {
 }
 
 impl Create {
-    /// `type` (query parameter).
-    ///
-    /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
+    /// `type` (query parameter, `string`).
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
     }
 
-    /// `bridgeId` (query parameter).
-    ///
-    /// Unique ID to give to the bridge being created.
+    /// `bridgeId` (query parameter, `string`).
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
     }
 
-    /// `name` (query parameter).
-    ///
-    /// Name to give to the bridge being created.
+    /// `name` (query parameter, `string`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -611,17 +615,13 @@ pub struct CreateWithId {
 }
 
 impl CreateWithId {
-    /// `type` (query parameter).
-    ///
-    /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
+    /// `type` (query parameter, `string`).
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
     }
 
-    /// `name` (query parameter).
-    ///
-    /// Set the name of the bridge.
+    /// `name` (query parameter, `string`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
@@ -764,7 +764,7 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in Stasis application; Channel currently recording",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
@@ -786,17 +786,13 @@ pub struct AddChannel {
 }
 
 impl AddChannel {
-    /// `role` (query parameter).
-    ///
-    /// Channel's role in the bridge
+    /// `role` (query parameter, `string`).
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
     }
 
-    /// `absorbDTMF` (query parameter).
-    ///
-    /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
+    /// `absorbDTMF` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
@@ -804,9 +800,7 @@ impl AddChannel {
         self
     }
 
-    /// `mute` (query parameter).
-    ///
-    /// Mute audio from this channel, preventing it to pass through to the bridge
+    /// `mute` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn mute(mut self, mute: bool) -> Self {
@@ -814,9 +808,7 @@ impl AddChannel {
         self
     }
 
-    /// `inhibitConnectedLineUpdates` (query parameter).
-    ///
-    /// Do not present the identity of the newly connected channel to other bridge members
+    /// `inhibitConnectedLineUpdates` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn inhibit_connected_line_updates(
@@ -1041,9 +1033,7 @@ pub struct StartMoh {
 }
 
 impl StartMoh {
-    /// `mohClass` (query parameter).
-    ///
-    /// Channel's id
+    /// `mohClass` (query parameter, `string`).
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1132,7 +1122,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1149,17 +1139,13 @@ pub struct Play {
 }
 
 impl Play {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1169,9 +1155,7 @@ impl Play {
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     ///
@@ -1181,9 +1165,7 @@ impl Play {
         self
     }
 
-    /// `playbackId` (query parameter).
-    ///
-    /// Playback Id.
+    /// `playbackId` (query parameter, `string`).
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1222,7 +1204,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1239,17 +1221,13 @@ pub struct PlayWithId {
 }
 
 impl PlayWithId {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1259,9 +1237,7 @@ impl PlayWithId {
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     ///
@@ -1309,12 +1285,12 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -1331,9 +1307,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// `maxDurationSeconds` (query parameter).
-    ///
-    /// Maximum duration of the recording, in seconds. 0 for no limit.
+    /// `maxDurationSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1343,9 +1317,7 @@ impl Record {
         self
     }
 
-    /// `maxSilenceSeconds` (query parameter).
-    ///
-    /// Maximum duration of silence, in seconds. 0 for no limit.
+    /// `maxSilenceSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1355,9 +1327,9 @@ impl Record {
         self
     }
 
-    /// `ifExists` (query parameter).
+    /// `ifExists` (query parameter, `string`).
     ///
-    /// Action to take if a recording with the same name already exists.
+    /// Allowed values: [`IfExists`].
     ///
     /// Default: `fail`.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
@@ -1365,9 +1337,7 @@ impl Record {
         self
     }
 
-    /// `beep` (query parameter).
-    ///
-    /// Play beep when recording begins
+    /// `beep` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn beep(mut self, beep: bool) -> Self {
@@ -1375,9 +1345,9 @@ impl Record {
         self
     }
 
-    /// `terminateOn` (query parameter).
+    /// `terminateOn` (query parameter, `string`).
     ///
-    /// DTMF input to terminate recording.
+    /// Allowed values: [`TerminateOn`].
     ///
     /// Default: `none`.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {

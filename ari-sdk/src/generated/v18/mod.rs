@@ -9,6 +9,8 @@
 //! - [`Event`] is every event of the websocket, decoded by its `type`.
 //! - The models are the types below, named as the api-docs name them.
 //!
+//! The docs of every item give the api-docs' facts (types, method and path, parameters, defaults, allowed values, documented errors, the release that added it) and link to [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/) of that item, which tells what it does; the most used have a one-line summary of ours.
+//!
 //! ```no_run
 //! use ari_sdk::v18::{Ari, Event};
 //!

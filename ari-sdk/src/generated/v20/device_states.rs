@@ -3,11 +3,11 @@
 
 //! The `deviceStates` resource: [`DeviceStates`] and its request builders.
 //!
-//! Device state resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/).
 
 /// The operations of the `deviceStates` resource; get it from `Ari::device_states`.
 ///
-/// Device state resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct DeviceStates<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> DeviceStates<'a> {
         DeviceStates { client }
     }
 
-    /// List all ARI controlled device states.
+    /// The device states that ARI owns (`Stasis:` devices).
     ///
     /// `GET /deviceStates` (`deviceStates.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,13 +35,15 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
-    /// Retrieve the current state of a device.
+    /// The state of one device.
     ///
     /// `GET /deviceStates/{deviceName}` (`deviceStates.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `device_name`: `deviceName` (path parameter). Name of the device
+    /// - `device_name`: `deviceName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -55,14 +59,16 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
-    /// Change the state of a device controlled by ARI. (Note - implicitly creates the device state).
+    /// Sets an ARI-owned device state, making the device if it is new.
     ///
     /// `PUT /deviceStates/{deviceName}` (`deviceStates.update`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#update).
+    ///
     /// # Arguments
     ///
-    /// - `device_name`: `deviceName` (path parameter). Name of the device
-    /// - `device_state`: `deviceState` (query parameter). Device state value
+    /// - `device_name`: `deviceName` (path parameter, `string`).
+    /// - `device_state`: `deviceState` (query parameter, `string`). Allowed values: [`DeviceState`].
     ///
     /// # Response
     ///
@@ -90,13 +96,15 @@ impl<'a> DeviceStates<'a> {
         }
     }
 
-    /// Destroy a device-state controlled by ARI.
+    /// Removes an ARI-owned device state.
     ///
     /// `DELETE /deviceStates/{deviceName}` (`deviceStates.delete`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Devicestates_REST_API/#delete).
+    ///
     /// # Arguments
     ///
-    /// - `device_name`: `deviceName` (path parameter). Name of the device
+    /// - `device_name`: `deviceName` (path parameter, `string`).
     ///
     /// # Response
     ///

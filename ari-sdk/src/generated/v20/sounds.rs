@@ -3,11 +3,11 @@
 
 //! The `sounds` resource: [`Sounds`] and its request builders.
 //!
-//! Sound resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Sounds_REST_API/).
 
 /// The operations of the `sounds` resource; get it from `Ari::sounds`.
 ///
-/// Sound resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Sounds_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Sounds<'a> {
     client: &'a crate::runtime::Client,
@@ -18,14 +18,16 @@ impl<'a> Sounds<'a> {
         Sounds { client }
     }
 
-    /// List all sounds.
+    /// The sounds Asterisk can play, with their languages and formats.
     ///
     /// `GET /sounds` (`sounds.list`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Sounds_REST_API/#list).
+    ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](List::lang): `lang` (query parameter). Lookup sound for a specific language.
-    /// - [`format`](List::format): `format` (query parameter). Lookup sound in a specific format.
+    /// - [`lang`](List::lang): `lang` (query parameter, `string`).
+    /// - [`format`](List::format): `format` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -38,13 +40,15 @@ impl<'a> Sounds<'a> {
         }
     }
 
-    /// Get a sound's details.
+    /// One sound, with its languages and formats.
     ///
     /// `GET /sounds/{soundId}` (`sounds.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Sounds_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `sound_id`: `soundId` (path parameter). Sound's id
+    /// - `sound_id`: `soundId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -79,17 +83,13 @@ pub struct List {
 }
 
 impl List {
-    /// `lang` (query parameter).
-    ///
-    /// Lookup sound for a specific language.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `format` (query parameter).
-    ///
-    /// Lookup sound in a specific format.
+    /// `format` (query parameter, `string`).
     pub fn format(mut self, format: impl Into<String>) -> Self {
         self.request.query("format", format.into());
         self

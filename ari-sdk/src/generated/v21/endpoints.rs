@@ -3,11 +3,11 @@
 
 //! The `endpoints` resource: [`Endpoints`] and its request builders.
 //!
-//! Endpoint resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/).
 
 /// The operations of the `endpoints` resource; get it from `Ari::endpoints`.
 ///
-/// Endpoint resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoints<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Endpoints<'a> {
         Endpoints { client }
     }
 
-    /// List all endpoints.
+    /// Every endpoint, of every technology.
     ///
     /// `GET /endpoints` (`endpoints.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,19 +35,21 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// Send a message to some technology URI or endpoint.
+    /// Sends an out-of-call text message (a SIP MESSAGE, for PJSIP) to a URI.
     ///
     /// `PUT /endpoints/sendMessage` (`endpoints.sendMessage`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#sendmessage).
+    ///
     /// # Arguments
     ///
-    /// - `to`: `to` (query parameter). The endpoint resource or technology specific URI to send the message to. Valid resources are pjsip, and xmpp.
-    /// - `from`: `from` (query parameter). The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip, and xmpp.
+    /// - `to`: `to` (query parameter, `string`).
+    /// - `from`: `from` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`body`](SendMessage::body): `body` (query parameter). The body of the message
-    /// - [`variables`](SendMessage::variables): `variables` (body parameter). The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// - [`body`](SendMessage::body): `body` (query parameter, `string`).
+    /// - [`variables`](SendMessage::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -55,7 +59,7 @@ impl<'a> Endpoints<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for sending a message.
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): Endpoint not found
     pub fn send_message(
         &self,
@@ -71,20 +75,20 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// Refer an endpoint or technology URI to some technology URI or endpoint.
-    ///
     /// `POST /endpoints/refer` (`endpoints.refer`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#refer).
     ///
     /// # Arguments
     ///
-    /// - `to`: `to` (query parameter). The endpoint resource or technology specific URI that should be referred to somewhere. Valid resource is pjsip.
-    /// - `from`: `from` (query parameter). The endpoint resource or technology specific identity to refer from.
-    /// - `refer_to`: `refer_to` (query parameter). The endpoint resource or technology specific URI to refer to.
+    /// - `to`: `to` (query parameter, `string`).
+    /// - `from`: `from` (query parameter, `string`).
+    /// - `refer_to`: `refer_to` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`to_self`](Refer::to_self): `to_self` (query parameter). If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
-    /// - [`variables`](Refer::variables): `variables` (body parameter). The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers. The "display_name" key is used by the PJSIP technology. Its value will be prepended as a display name to the Refer-To URI.
+    /// - [`to_self`](Refer::to_self): `to_self` (query parameter, `boolean`). Default: `false`.
+    /// - [`variables`](Refer::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -112,13 +116,15 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// List available endoints for a given endpoint technology.
+    /// The endpoints of one technology (`PJSIP`, ...).
     ///
     /// `GET /endpoints/{tech}` (`endpoints.listByTech`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#listbytech).
+    ///
     /// # Arguments
     ///
-    /// - `tech`: `tech` (path parameter). Technology of the endpoints (pjsip,iax2,...)
+    /// - `tech`: `tech` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -140,14 +146,16 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// Details for an endpoint.
+    /// One endpoint, with its state and channels.
     ///
     /// `GET /endpoints/{tech}/{resource}` (`endpoints.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `tech`: `tech` (path parameter). Technology of the endpoint
-    /// - `resource`: `resource` (path parameter). ID of the endpoint
+    /// - `tech`: `tech` (path parameter, `string`).
+    /// - `resource`: `resource` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -157,7 +165,7 @@ impl<'a> Endpoints<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for sending a message.
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): Endpoints not found
     pub fn get(&self, tech: impl AsRef<str>, resource: impl AsRef<str>) -> Get {
         let request = crate::runtime::Request::new(
@@ -170,20 +178,22 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// Send a message to some endpoint in a technology.
+    /// Sends an out-of-call text message to this endpoint.
     ///
     /// `PUT /endpoints/{tech}/{resource}/sendMessage` (`endpoints.sendMessageToEndpoint`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#sendmessagetoendpoint).
+    ///
     /// # Arguments
     ///
-    /// - `tech`: `tech` (path parameter). Technology of the endpoint
-    /// - `resource`: `resource` (path parameter). ID of the endpoint
-    /// - `from`: `from` (query parameter). The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip and xmpp.
+    /// - `tech`: `tech` (path parameter, `string`).
+    /// - `resource`: `resource` (path parameter, `string`).
+    /// - `from`: `from` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`body`](SendMessageToEndpoint::body): `body` (query parameter). The body of the message
-    /// - [`variables`](SendMessageToEndpoint::variables): `variables` (body parameter). The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// - [`body`](SendMessageToEndpoint::body): `body` (query parameter, `string`).
+    /// - [`variables`](SendMessageToEndpoint::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -193,7 +203,7 @@ impl<'a> Endpoints<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for sending a message.
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): Endpoint not found
     pub fn send_message_to_endpoint(
         &self,
@@ -212,21 +222,21 @@ impl<'a> Endpoints<'a> {
         }
     }
 
-    /// Refer an endpoint or technology URI to some technology URI or endpoint.
-    ///
     /// `POST /endpoints/{tech}/{resource}/refer` (`endpoints.referToEndpoint`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Endpoints_REST_API/#refertoendpoint).
     ///
     /// # Arguments
     ///
-    /// - `tech`: `tech` (path parameter). Technology of the endpoint
-    /// - `resource`: `resource` (path parameter). ID of the endpoint
-    /// - `from`: `from` (query parameter). The endpoint resource or technology specific identity to refer from.
-    /// - `refer_to`: `refer_to` (query parameter). The endpoint resource or technology specific URI to refer to.
+    /// - `tech`: `tech` (path parameter, `string`).
+    /// - `resource`: `resource` (path parameter, `string`).
+    /// - `from`: `from` (query parameter, `string`).
+    /// - `refer_to`: `refer_to` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`to_self`](ReferToEndpoint::to_self): `to_self` (query parameter). If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
-    /// - [`variables`](ReferToEndpoint::variables): `variables` (body parameter). The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,
+    /// - [`to_self`](ReferToEndpoint::to_self): `to_self` (query parameter, `boolean`). Default: `false`.
+    /// - [`variables`](ReferToEndpoint::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -304,7 +314,7 @@ static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::OperationMe
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for sending a message.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -326,17 +336,13 @@ pub struct SendMessage {
 }
 
 impl SendMessage {
-    /// `body` (query parameter).
-    ///
-    /// The body of the message
+    /// `body` (query parameter, `string`).
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -403,9 +409,7 @@ pub struct Refer {
 }
 
 impl Refer {
-    /// `to_self` (query parameter).
-    ///
-    /// If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
+    /// `to_self` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn to_self(mut self, to_self: bool) -> Self {
@@ -413,9 +417,7 @@ impl Refer {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers. The "display_name" key is used by the PJSIP technology. Its value will be prepended as a display name to the Refer-To URI.
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -505,7 +507,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for sending a message.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -555,7 +557,7 @@ static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime:
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for sending a message.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -577,17 +579,13 @@ pub struct SendMessageToEndpoint {
 }
 
 impl SendMessageToEndpoint {
-    /// `body` (query parameter).
-    ///
-    /// The body of the message
+    /// `body` (query parameter, `string`).
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.request.query("body", body.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -654,9 +652,7 @@ pub struct ReferToEndpoint {
 }
 
 impl ReferToEndpoint {
-    /// `to_self` (query parameter).
-    ///
-    /// If true and "refer_to" refers to an Asterisk endpoint, the "refer_to" value is set to point to this Asterisk endpoint - so the referee is referred to Asterisk. Otherwise, use the contact URI associated with the endpoint.
+    /// `to_self` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn to_self(mut self, to_self: bool) -> Self {
@@ -664,9 +660,7 @@ impl ReferToEndpoint {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, the pjsip resource type will add the key/value pairs as SIP headers,
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<

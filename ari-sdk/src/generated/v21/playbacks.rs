@@ -3,11 +3,11 @@
 
 //! The `playbacks` resource: [`Playbacks`] and its request builders.
 //!
-//! Playback control resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/).
 
 /// The operations of the `playbacks` resource; get it from `Ari::playbacks`.
 ///
-/// Playback control resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Playbacks<'a> {
     client: &'a crate::runtime::Client,
@@ -18,13 +18,15 @@ impl<'a> Playbacks<'a> {
         Playbacks { client }
     }
 
-    /// Get a playback's details.
+    /// The playback as it is now.
     ///
     /// `GET /playbacks/{playbackId}` (`playbacks.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `playback_id`: `playbackId` (path parameter). Playback's id
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -46,13 +48,15 @@ impl<'a> Playbacks<'a> {
         }
     }
 
-    /// Stop a playback.
+    /// Ends the playback.
     ///
     /// `DELETE /playbacks/{playbackId}` (`playbacks.stop`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#stop).
+    ///
     /// # Arguments
     ///
-    /// - `playback_id`: `playbackId` (path parameter). Playback's id
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -74,14 +78,16 @@ impl<'a> Playbacks<'a> {
         }
     }
 
-    /// Control a playback.
+    /// Pauses, resumes, restarts, rewinds or skips ahead in the playback.
     ///
     /// `POST /playbacks/{playbackId}/control` (`playbacks.control`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Playbacks_REST_API/#control).
+    ///
     /// # Arguments
     ///
-    /// - `playback_id`: `playbackId` (path parameter). Playback's id
-    /// - `operation`: `operation` (query parameter). Operation to perform on the playback.
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
+    /// - `operation`: `operation` (query parameter, `string`). Allowed values: [`Operation`].
     ///
     /// # Response
     ///
@@ -91,9 +97,9 @@ impl<'a> Playbacks<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): The provided operation parameter was invalid
+    /// - `400` (BadRequest)
     /// - `404` (NotFound): The playback cannot be found
-    /// - `409` (Conflict): The operation cannot be performed in the playback's current state
+    /// - `409` (Conflict)
     pub fn control(
         &self,
         playback_id: impl AsRef<str>,
@@ -217,7 +223,7 @@ static CONTROL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "The provided operation parameter was invalid",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
@@ -227,7 +233,7 @@ static CONTROL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "The operation cannot be performed in the playback's current state",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],

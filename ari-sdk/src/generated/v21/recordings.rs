@@ -3,11 +3,11 @@
 
 //! The `recordings` resource: [`Recordings`] and its request builders.
 //!
-//! Recording resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/).
 
 /// The operations of the `recordings` resource; get it from `Ari::recordings`.
 ///
-/// Recording resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Recordings<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Recordings<'a> {
         Recordings { client }
     }
 
-    /// List recordings that are complete.
+    /// The finished recordings kept on disk.
     ///
     /// `GET /recordings/stored` (`recordings.listStored`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#liststored).
     ///
     /// # Response
     ///
@@ -33,13 +35,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Get a stored recording's details.
+    /// One finished recording.
     ///
     /// `GET /recordings/stored/{recordingName}` (`recordings.getStored`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getstored).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -61,13 +65,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Delete a stored recording.
+    /// Deletes a finished recording's file.
     ///
     /// `DELETE /recordings/stored/{recordingName}` (`recordings.deleteStored`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#deletestored).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -89,13 +95,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Get the file associated with the stored recording.
+    /// A finished recording's audio, as bytes.
     ///
     /// `GET /recordings/stored/{recordingName}/file` (`recordings.getStoredFile`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getstoredfile).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -105,7 +113,7 @@ impl<'a> Recordings<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `403` (Forbidden): The recording file could not be opened
+    /// - `403` (Forbidden)
     /// - `404` (NotFound): Recording not found
     pub fn get_stored_file(&self, recording_name: impl AsRef<str>) -> GetStoredFile {
         let request = crate::runtime::Request::new(
@@ -118,14 +126,16 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Copy a stored recording.
+    /// Copies a finished recording under a new name.
     ///
     /// `POST /recordings/stored/{recordingName}/copy` (`recordings.copyStored`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#copystored).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording to copy
-    /// - `destination_recording_name`: `destinationRecordingName` (query parameter). The destination name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
+    /// - `destination_recording_name`: `destinationRecordingName` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -136,7 +146,7 @@ impl<'a> Recordings<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Recording not found
-    /// - `409` (Conflict): A recording with the same name already exists on the system
+    /// - `409` (Conflict)
     pub fn copy_stored(
         &self,
         recording_name: impl AsRef<str>,
@@ -153,13 +163,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// List live recordings.
+    /// A recording in progress, as it is now.
     ///
     /// `GET /recordings/live/{recordingName}` (`recordings.getLive`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#getlive).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -181,13 +193,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Stop a live recording and discard it.
+    /// Ends a recording in progress and throws its file away.
     ///
     /// `DELETE /recordings/live/{recordingName}` (`recordings.cancel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#cancel).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -209,13 +223,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Stop a live recording and store it.
+    /// Ends a recording in progress and keeps its file.
     ///
     /// `POST /recordings/live/{recordingName}/stop` (`recordings.stop`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#stop).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -237,15 +253,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Pause a live recording.
-    ///
-    /// Pausing a recording suspends silence detection, which will be restarted when the recording is unpaused. Paused time is not included in the accounting for maxDurationSeconds.
+    /// Pauses a recording in progress.
     ///
     /// `POST /recordings/live/{recordingName}/pause` (`recordings.pause`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#pause).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -268,13 +284,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Unpause a live recording.
+    /// Resumes a paused recording.
     ///
     /// `DELETE /recordings/live/{recordingName}/pause` (`recordings.unpause`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#unpause).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -297,15 +315,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Mute a live recording.
-    ///
-    /// Muting a recording suspends silence detection, which will be restarted when the recording is unmuted.
+    /// Records silence until `unmute`.
     ///
     /// `POST /recordings/live/{recordingName}/mute` (`recordings.mute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#mute).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -328,13 +346,15 @@ impl<'a> Recordings<'a> {
         }
     }
 
-    /// Unmute a live recording.
+    /// Records sound again after `mute`.
     ///
     /// `DELETE /recordings/live/{recordingName}/mute` (`recordings.unmute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Recordings_REST_API/#unmute).
+    ///
     /// # Arguments
     ///
-    /// - `recording_name`: `recordingName` (path parameter). The name of the recording
+    /// - `recording_name`: `recordingName` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -497,7 +517,7 @@ static GET_STORED_FILE: crate::runtime::OperationMeta = crate::runtime::Operatio
     errors: &[
         crate::runtime::DocumentedError {
             status: 403,
-            reason: "The recording file could not be opened",
+            reason: "Forbidden",
             kind: crate::runtime::HttpErrorKind::Forbidden,
         },
         crate::runtime::DocumentedError {
@@ -552,7 +572,7 @@ static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "A recording with the same name already exists on the system",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],

@@ -3,11 +3,11 @@
 
 //! The `bridges` resource: [`Bridges`] and its request builders.
 //!
-//! Bridge resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/).
 
 /// The operations of the `bridges` resource; get it from `Ari::bridges`.
 ///
-/// Bridge resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Bridges<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Bridges<'a> {
         Bridges { client }
     }
 
-    /// List all active bridges in Asterisk.
+    /// Snapshots of every bridge Asterisk has right now.
     ///
     /// `GET /bridges` (`bridges.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,18 +35,18 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Create a new bridge.
-    ///
-    /// This bridge persists until it has been shut down, or Asterisk has been shut down.
+    /// Makes a bridge: channels put in it hear one another (mixing) or wait (holding).
     ///
     /// `POST /bridges` (`bridges.create`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#create).
+    ///
     /// # Optional parameters (builder methods)
     ///
-    /// - `type`: `type` (query parameter). Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
-    /// - [`bridge_id`](Create::bridge_id): `bridgeId` (query parameter). Unique ID to give to the bridge being created.
-    /// - [`name`](Create::name): `name` (query parameter). Name to give to the bridge being created.
-    /// - [`variables`](Create::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - `type`: `type` (query parameter, `string`).
+    /// - [`bridge_id`](Create::bridge_id): `bridgeId` (query parameter, `string`).
+    /// - [`name`](Create::name): `name` (query parameter, `string`).
+    /// - [`variables`](Create::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -54,7 +56,7 @@ impl<'a> Bridges<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `409` (Conflict): Bridge with the same bridgeId already exists
+    /// - `409` (Conflict)
     pub fn create(&self) -> Create {
         let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
@@ -63,21 +65,21 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Create a new bridge.
-    ///
-    /// This bridge persists until it has been shut down, or Asterisk has been shut down.
+    /// `create`, with the bridge's id chosen by the caller.
     ///
     /// `POST /bridges/{bridgeId}` (`bridges.createWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#createwithid).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Unique ID to give to the bridge being created.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - `type`: `type` (query parameter). Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
-    /// - [`name`](CreateWithId::name): `name` (query parameter). Set the name of the bridge.
-    /// - [`variables`](CreateWithId::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - `type`: `type` (query parameter, `string`).
+    /// - [`name`](CreateWithId::name): `name` (query parameter, `string`).
+    /// - [`variables`](CreateWithId::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -87,7 +89,7 @@ impl<'a> Bridges<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `409` (Conflict): Bridge with the same bridgeId already exists
+    /// - `409` (Conflict)
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
             &CREATE_WITH_ID,
@@ -99,13 +101,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Get bridge details.
+    /// A fresh snapshot of one bridge.
     ///
     /// `GET /bridges/{bridgeId}` (`bridges.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -127,15 +131,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Shut down a bridge.
-    ///
-    /// If any channels are in this bridge, they will be removed and resume whatever they were doing beforehand.
+    /// Removes the bridge; channels in it are not hung up.
     ///
     /// `DELETE /bridges/{bridgeId}` (`bridges.destroy`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#destroy).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -157,14 +161,14 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Get the value of a bridge variable or function.
-    ///
     /// `GET /bridges/{bridgeId}/variable` (`bridges.getBridgeVar`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#getbridgevar).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `variable`: `variable` (query parameter). The bridge variable or function to get
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -176,7 +180,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Bridge or variable not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn get_bridge_var(
@@ -195,19 +199,19 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Set the value of a bridge variable or function.
-    ///
     /// `POST /bridges/{bridgeId}/variable` (`bridges.setBridgeVar`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setbridgevar).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `variable`: `variable` (query parameter). The bridge variable or function to set
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`value`](SetBridgeVar::value): `value` (query parameter). The value to set the variable to
-    /// - [`report_events`](SetBridgeVar::report_events): `report_events` (query parameter). Whether this variable should be included in bridge events. Defaults to false.
+    /// - [`value`](SetBridgeVar::value): `value` (query parameter, `string`).
+    /// - [`report_events`](SetBridgeVar::report_events): `report_events` (query parameter, `boolean`). Default: `false`.
     ///
     /// # Response
     ///
@@ -219,7 +223,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn set_bridge_var(
@@ -238,14 +242,14 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Get the value of multiple bridge variables or functions.
-    ///
     /// `GET /bridges/{bridgeId}/variables` (`bridges.getBridgeVars`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#getbridgevars).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `variables`: `variables` (query parameter). The bridge variables or functions to get
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `variables`: `variables` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -257,7 +261,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Missing variables parameter.
     /// - `404` (NotFound): Bridge or variable not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn get_bridge_vars(
@@ -276,14 +280,14 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Set the values of multiple bridge variables or functions.
-    ///
     /// `POST /bridges/{bridgeId}/variables` (`bridges.setBridgeVars`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setbridgevars).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `variables`: `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `variables`: `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -295,7 +299,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Missing variables parameter.
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn set_bridge_vars(
@@ -322,21 +326,23 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Add a channel to a bridge.
+    /// Puts one or more channels into the bridge.
     ///
     /// `POST /bridges/{bridgeId}/addChannel` (`bridges.addChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#addchannel).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel`: `channel` (query parameter). Ids of channels to add to bridge
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel`: `channel` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`role`](AddChannel::role): `role` (query parameter). Channel's role in the bridge
-    /// - [`absorb_dtmf`](AddChannel::absorb_dtmf): `absorbDTMF` (query parameter). Absorb DTMF coming from this channel, preventing it to pass through to the bridge
-    /// - [`mute`](AddChannel::mute): `mute` (query parameter). Mute audio from this channel, preventing it to pass through to the bridge
-    /// - [`inhibit_connected_line_updates`](AddChannel::inhibit_connected_line_updates): `inhibitConnectedLineUpdates` (query parameter). Do not present the identity of the newly connected channel to other bridge members
+    /// - [`role`](AddChannel::role): `role` (query parameter, `string`).
+    /// - [`absorb_dtmf`](AddChannel::absorb_dtmf): `absorbDTMF` (query parameter, `boolean`). Default: `false`.
+    /// - [`mute`](AddChannel::mute): `mute` (query parameter, `boolean`). Default: `false`.
+    /// - [`inhibit_connected_line_updates`](AddChannel::inhibit_connected_line_updates): `inhibitConnectedLineUpdates` (query parameter, `boolean`). Default: `false`.
     ///
     /// # Response
     ///
@@ -348,7 +354,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Channel not found
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (Conflict): Bridge not in Stasis application; Channel currently recording
+    /// - `409` (Conflict)
     /// - `422` (NotInStasis): Channel not in Stasis application
     pub fn add_channel(
         &self,
@@ -366,14 +372,16 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Remove a channel from a bridge.
+    /// Takes one or more channels out of the bridge.
     ///
     /// `POST /bridges/{bridgeId}/removeChannel` (`bridges.removeChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#removechannel).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel`: `channel` (query parameter). Ids of channels to remove from bridge
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel`: `channel` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -403,14 +411,14 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Set a channel as the video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants.
-    ///
     /// `POST /bridges/{bridgeId}/videoSource/{channelId}` (`bridges.setVideoSource`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#setvideosource).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -438,13 +446,13 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Removes any explicit video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants. When no explicit video source is set, talk detection will be used to determine the active video stream.
-    ///
     /// `DELETE /bridges/{bridgeId}/videoSource` (`bridges.clearVideoSource`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#clearvideosource).
     ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -466,17 +474,19 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Play music on hold to a bridge or change the MOH class that is playing.
+    /// Starts a music-on-hold class for everyone in the bridge.
     ///
     /// `POST /bridges/{bridgeId}/moh` (`bridges.startMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#startmoh).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter). Channel's id
+    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -499,15 +509,15 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Stop playing music on hold to a bridge.
-    ///
-    /// This will only stop music on hold being played via POST bridges/{bridgeId}/moh.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /bridges/{bridgeId}/moh` (`bridges.stopMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#stopmoh).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -530,24 +540,24 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start playback of media on a bridge.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// Starts playing media to everyone in the bridge; the returned `Playback` controls it.
     ///
     /// `POST /bridges/{bridgeId}/play` (`bridges.play`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#play).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`announcer_format`](Play::announcer_format): `announcer_format` (query parameter). Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
-    /// - [`lang`](Play::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](Play::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
-    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter). Playback Id.
+    /// - [`announcer_format`](Play::announcer_format): `announcer_format` (query parameter, `string`).
+    /// - [`lang`](Play::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`skipms`](Play::skipms): `skipms` (query parameter, `int`). Default: `3000`. Range: 0 to ….
+    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -558,8 +568,8 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (NotInStasis)
+    /// - `422` (Unprocessable)
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -576,24 +586,24 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start playback of media on a bridge.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /bridges/{bridgeId}/play/{playbackId}` (`bridges.playWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#playwithid).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `playback_id`: `playbackId` (path parameter). Playback ID.
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`announcer_format`](PlayWithId::announcer_format): `announcer_format` (query parameter). Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
-    /// - [`lang`](PlayWithId::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
+    /// - [`announcer_format`](PlayWithId::announcer_format): `announcer_format` (query parameter, `string`).
+    /// - [`lang`](PlayWithId::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter, `int`). Default: `3000`. Range: 0 to ….
     ///
     /// # Response
     ///
@@ -604,8 +614,8 @@ impl<'a> Bridges<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (NotInStasis): Bridge not in a Stasis application
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (NotInStasis)
+    /// - `422` (Unprocessable)
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -623,26 +633,26 @@ impl<'a> Bridges<'a> {
         }
     }
 
-    /// Start a recording.
-    ///
-    /// This records the mixed audio from all channels participating in this bridge.
+    /// Starts recording the bridge's mix to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /bridges/{bridgeId}/record` (`bridges.record`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/#record).
+    ///
     /// # Arguments
     ///
-    /// - `bridge_id`: `bridgeId` (path parameter). Bridge's id
-    /// - `name`: `name` (query parameter). Recording's filename
-    /// - `format`: `format` (query parameter). Format to encode audio in
+    /// - `bridge_id`: `bridgeId` (path parameter, `string`).
+    /// - `name`: `name` (query parameter, `string`).
+    /// - `format`: `format` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`recorder_format`](Record::recorder_format): `recorder_format` (query parameter). Format of the 'Recorder' channel attached to the bridge. Defaults to the same format as the 'format' parameter.
-    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter). Maximum duration of the recording, in seconds. 0 for no limit.
-    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter). Maximum duration of silence, in seconds. 0 for no limit.
-    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter). Action to take if a recording with the same name already exists.
-    /// - [`beep`](Record::beep): `beep` (query parameter). Play beep when recording begins
-    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter). DTMF input to terminate recording.
+    /// - [`recorder_format`](Record::recorder_format): `recorder_format` (query parameter, `string`).
+    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter, `string`). Allowed values: [`IfExists`]. Default: `fail`.
+    /// - [`beep`](Record::beep): `beep` (query parameter, `boolean`). Default: `false`.
+    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter, `string`). Allowed values: [`TerminateOn`]. Default: `none`.
     ///
     /// # Response
     ///
@@ -654,8 +664,8 @@ impl<'a> Bridges<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Bridge not found
-    /// - `409` (Conflict): Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (Conflict)
+    /// - `422` (Unprocessable)
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,
@@ -721,7 +731,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     errors: &[
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge with the same bridgeId already exists",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -738,33 +748,25 @@ pub struct Create {
 }
 
 impl Create {
-    /// `type` (query parameter).
-    ///
-    /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
+    /// `type` (query parameter, `string`).
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
     }
 
-    /// `bridgeId` (query parameter).
-    ///
-    /// Unique ID to give to the bridge being created.
+    /// `bridgeId` (query parameter, `string`).
     pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
         self.request.query("bridgeId", bridge_id.into());
         self
     }
 
-    /// `name` (query parameter).
-    ///
-    /// Name to give to the bridge being created.
+    /// `name` (query parameter, `string`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     ///
     /// Available since Asterisk 22.10.0.
     pub fn variables(
@@ -811,7 +813,7 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
     errors: &[
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge with the same bridgeId already exists",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -828,25 +830,19 @@ pub struct CreateWithId {
 }
 
 impl CreateWithId {
-    /// `type` (query parameter).
-    ///
-    /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
+    /// `type` (query parameter, `string`).
     pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
         self.request.query("type", r#type.into());
         self
     }
 
-    /// `name` (query parameter).
-    ///
-    /// Set the name of the bridge.
+    /// `name` (query parameter, `string`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.request.query("name", name.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     ///
     /// Available since Asterisk 22.10.0.
     pub fn variables(
@@ -1002,7 +998,7 @@ static GET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1059,7 +1055,7 @@ static SET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1078,9 +1074,7 @@ pub struct SetBridgeVar {
 }
 
 impl SetBridgeVar {
-    /// `value` (query parameter).
-    ///
-    /// The value to set the variable to
+    /// `value` (query parameter, `string`).
     ///
     /// Available since Asterisk 22.10.0.
     pub fn value(mut self, value: impl Into<String>) -> Self {
@@ -1088,9 +1082,7 @@ impl SetBridgeVar {
         self
     }
 
-    /// `report_events` (query parameter).
-    ///
-    /// Whether this variable should be included in bridge events. Defaults to false.
+    /// `report_events` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     ///
@@ -1138,7 +1130,7 @@ static GET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1195,7 +1187,7 @@ static SET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -1252,7 +1244,7 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in Stasis application; Channel currently recording",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
@@ -1274,17 +1266,13 @@ pub struct AddChannel {
 }
 
 impl AddChannel {
-    /// `role` (query parameter).
-    ///
-    /// Channel's role in the bridge
+    /// `role` (query parameter, `string`).
     pub fn role(mut self, role: impl Into<String>) -> Self {
         self.request.query("role", role.into());
         self
     }
 
-    /// `absorbDTMF` (query parameter).
-    ///
-    /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
+    /// `absorbDTMF` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn absorb_dtmf(mut self, absorb_dtmf: bool) -> Self {
@@ -1292,9 +1280,7 @@ impl AddChannel {
         self
     }
 
-    /// `mute` (query parameter).
-    ///
-    /// Mute audio from this channel, preventing it to pass through to the bridge
+    /// `mute` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn mute(mut self, mute: bool) -> Self {
@@ -1302,9 +1288,7 @@ impl AddChannel {
         self
     }
 
-    /// `inhibitConnectedLineUpdates` (query parameter).
-    ///
-    /// Do not present the identity of the newly connected channel to other bridge members
+    /// `inhibitConnectedLineUpdates` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn inhibit_connected_line_updates(
@@ -1529,9 +1513,7 @@ pub struct StartMoh {
 }
 
 impl StartMoh {
-    /// `mohClass` (query parameter).
-    ///
-    /// Channel's id
+    /// `mohClass` (query parameter, `string`).
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -1620,12 +1602,12 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -1642,9 +1624,7 @@ pub struct Play {
 }
 
 impl Play {
-    /// `announcer_format` (query parameter).
-    ///
-    /// Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
+    /// `announcer_format` (query parameter, `string`).
     ///
     /// Available since Asterisk 22.7.0.
     pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
@@ -1652,17 +1632,13 @@ impl Play {
         self
     }
 
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1672,9 +1648,7 @@ impl Play {
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     ///
@@ -1684,9 +1658,7 @@ impl Play {
         self
     }
 
-    /// `playbackId` (query parameter).
-    ///
-    /// Playback Id.
+    /// `playbackId` (query parameter, `string`).
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -1725,12 +1697,12 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -1747,9 +1719,7 @@ pub struct PlayWithId {
 }
 
 impl PlayWithId {
-    /// `announcer_format` (query parameter).
-    ///
-    /// Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
+    /// `announcer_format` (query parameter, `string`).
     ///
     /// Available since Asterisk 22.7.0.
     pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
@@ -1757,17 +1727,13 @@ impl PlayWithId {
         self
     }
 
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1777,9 +1743,7 @@ impl PlayWithId {
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     ///
@@ -1827,12 +1791,12 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -1849,9 +1813,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// `recorder_format` (query parameter).
-    ///
-    /// Format of the 'Recorder' channel attached to the bridge. Defaults to the same format as the 'format' parameter.
+    /// `recorder_format` (query parameter, `string`).
     ///
     /// Available since Asterisk 22.7.0.
     pub fn recorder_format(mut self, recorder_format: impl Into<String>) -> Self {
@@ -1859,9 +1821,7 @@ impl Record {
         self
     }
 
-    /// `maxDurationSeconds` (query parameter).
-    ///
-    /// Maximum duration of the recording, in seconds. 0 for no limit.
+    /// `maxDurationSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1871,9 +1831,7 @@ impl Record {
         self
     }
 
-    /// `maxSilenceSeconds` (query parameter).
-    ///
-    /// Maximum duration of silence, in seconds. 0 for no limit.
+    /// `maxSilenceSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -1883,9 +1841,9 @@ impl Record {
         self
     }
 
-    /// `ifExists` (query parameter).
+    /// `ifExists` (query parameter, `string`).
     ///
-    /// Action to take if a recording with the same name already exists.
+    /// Allowed values: [`IfExists`].
     ///
     /// Default: `fail`.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
@@ -1893,9 +1851,7 @@ impl Record {
         self
     }
 
-    /// `beep` (query parameter).
-    ///
-    /// Play beep when recording begins
+    /// `beep` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn beep(mut self, beep: bool) -> Self {
@@ -1903,9 +1859,9 @@ impl Record {
         self
     }
 
-    /// `terminateOn` (query parameter).
+    /// `terminateOn` (query parameter, `string`).
     ///
-    /// DTMF input to terminate recording.
+    /// Allowed values: [`TerminateOn`].
     ///
     /// Default: `none`.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {

@@ -3,11 +3,11 @@
 
 //! The `channels` resource: [`Channels`] and its request builders.
 //!
-//! Channel resources
+//! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/).
 
 /// The operations of the `channels` resource; get it from `Ari::channels`.
 ///
-/// Channel resources
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/).
 #[derive(Debug, Clone, Copy)]
 pub struct Channels<'a> {
     client: &'a crate::runtime::Client,
@@ -18,9 +18,11 @@ impl<'a> Channels<'a> {
         Channels { client }
     }
 
-    /// List all active channels in Asterisk.
+    /// Snapshots of every channel Asterisk has right now.
     ///
     /// `GET /channels` (`channels.list`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#list).
     ///
     /// # Response
     ///
@@ -33,31 +35,31 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Create a new channel (originate).
-    ///
-    /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
+    /// Places an outgoing call: Asterisk makes the channel at once, dials the endpoint, and on answer hands the call to a Stasis app or a dialplan location.
     ///
     /// `POST /channels` (`channels.originate`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originate).
+    ///
     /// # Arguments
     ///
-    /// - `endpoint`: `endpoint` (query parameter). Endpoint to call.
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](Originate::extension): `extension` (query parameter). The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    /// - [`context`](Originate::context): `context` (query parameter). The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    /// - [`priority`](Originate::priority): `priority` (query parameter). The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    /// - [`label`](Originate::label): `label` (query parameter). The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    /// - [`app`](Originate::app): `app` (query parameter). The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`app_args`](Originate::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`caller_id`](Originate::caller_id): `callerId` (query parameter). CallerID to use when dialing the endpoint or extension.
-    /// - [`timeout`](Originate::timeout): `timeout` (query parameter). Timeout (in seconds) before giving up dialing, or -1 for no timeout.
-    /// - [`variables`](Originate::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
-    /// - [`channel_id`](Originate::channel_id): `channelId` (query parameter). The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](Originate::other_channel_id): `otherChannelId` (query parameter). The unique id to assign the second channel when using local channels.
-    /// - [`originator`](Originate::originator): `originator` (query parameter). The unique id of the channel which is originating this one.
-    /// - [`formats`](Originate::formats): `formats` (query parameter). The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// - [`extension`](Originate::extension): `extension` (query parameter, `string`).
+    /// - [`context`](Originate::context): `context` (query parameter, `string`).
+    /// - [`priority`](Originate::priority): `priority` (query parameter, `long`).
+    /// - [`label`](Originate::label): `label` (query parameter, `string`).
+    /// - [`app`](Originate::app): `app` (query parameter, `string`).
+    /// - [`app_args`](Originate::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](Originate::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](Originate::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](Originate::variables): `variables` (body parameter, `containers`).
+    /// - [`channel_id`](Originate::channel_id): `channelId` (query parameter, `string`).
+    /// - [`other_channel_id`](Originate::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](Originate::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](Originate::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -67,8 +69,8 @@ impl<'a> Channels<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for originating a channel.
-    /// - `409` (Conflict): Channel with given unique ID already exists.
+    /// - `400` (BadRequest)
+    /// - `409` (Conflict)
     pub fn originate(&self, endpoint: impl Into<String>) -> Originate {
         let mut request = crate::runtime::Request::new(&ORIGINATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -78,23 +80,25 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Create channel.
+    /// Makes a channel in a Stasis app without dialing it yet; `dial` rings it later.
     ///
     /// `POST /channels/create` (`channels.create`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#create).
+    ///
     /// # Arguments
     ///
-    /// - `endpoint`: `endpoint` (query parameter). Endpoint for channel communication
-    /// - `app`: `app` (query parameter). Stasis Application to place channel into
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`app_args`](Create::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`channel_id`](Create::channel_id): `channelId` (query parameter). The unique id to assign the channel on creation.
-    /// - [`other_channel_id`](Create::other_channel_id): `otherChannelId` (query parameter). The unique id to assign the second channel when using local channels.
-    /// - [`originator`](Create::originator): `originator` (query parameter). Unique ID of the calling channel
-    /// - [`formats`](Create::formats): `formats` (query parameter). The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
-    /// - [`variables`](Create::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - [`app_args`](Create::app_args): `appArgs` (query parameter, `string`).
+    /// - [`channel_id`](Create::channel_id): `channelId` (query parameter, `string`).
+    /// - [`other_channel_id`](Create::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](Create::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](Create::formats): `formats` (query parameter, `string`).
+    /// - [`variables`](Create::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -104,7 +108,7 @@ impl<'a> Channels<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `409` (Conflict): Channel with given unique ID already exists.
+    /// - `409` (Conflict)
     pub fn create(&self, endpoint: impl Into<String>, app: impl Into<String>) -> Create {
         let mut request = crate::runtime::Request::new(&CREATE, &[]);
         request.query("endpoint", endpoint.into());
@@ -115,13 +119,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Channel details.
+    /// A fresh snapshot of one channel.
     ///
     /// `GET /channels/{channelId}` (`channels.get`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#get).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -143,31 +149,31 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Create a new channel (originate with id).
-    ///
-    /// The new channel is created immediately and a snapshot of it returned. If a Stasis application is provided it will be automatically subscribed to the originated channel for further events and updates.
+    /// `originate`, with the new channel's id (and the second leg's, for Local channels) chosen by the caller.
     ///
     /// `POST /channels/{channelId}` (`channels.originateWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#originatewithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). The unique id to assign the channel on creation.
-    /// - `endpoint`: `endpoint` (query parameter). Endpoint to call.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](OriginateWithId::extension): `extension` (query parameter). The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
-    /// - [`context`](OriginateWithId::context): `context` (query parameter). The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
-    /// - [`priority`](OriginateWithId::priority): `priority` (query parameter). The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
-    /// - [`label`](OriginateWithId::label): `label` (query parameter). The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
-    /// - [`app`](OriginateWithId::app): `app` (query parameter). The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`app_args`](OriginateWithId::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
-    /// - [`caller_id`](OriginateWithId::caller_id): `callerId` (query parameter). CallerID to use when dialing the endpoint or extension.
-    /// - [`timeout`](OriginateWithId::timeout): `timeout` (query parameter). Timeout (in seconds) before giving up dialing, or -1 for no timeout.
-    /// - [`variables`](OriginateWithId::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
-    /// - [`other_channel_id`](OriginateWithId::other_channel_id): `otherChannelId` (query parameter). The unique id to assign the second channel when using local channels.
-    /// - [`originator`](OriginateWithId::originator): `originator` (query parameter). The unique id of the channel which is originating this one.
-    /// - [`formats`](OriginateWithId::formats): `formats` (query parameter). The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// - [`extension`](OriginateWithId::extension): `extension` (query parameter, `string`).
+    /// - [`context`](OriginateWithId::context): `context` (query parameter, `string`).
+    /// - [`priority`](OriginateWithId::priority): `priority` (query parameter, `long`).
+    /// - [`label`](OriginateWithId::label): `label` (query parameter, `string`).
+    /// - [`app`](OriginateWithId::app): `app` (query parameter, `string`).
+    /// - [`app_args`](OriginateWithId::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](OriginateWithId::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](OriginateWithId::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](OriginateWithId::variables): `variables` (body parameter, `containers`).
+    /// - [`other_channel_id`](OriginateWithId::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](OriginateWithId::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](OriginateWithId::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -177,8 +183,8 @@ impl<'a> Channels<'a> {
     ///
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
-    /// - `400` (BadRequest): Invalid parameters for originating a channel.
-    /// - `409` (Conflict): Channel with given unique ID already exists.
+    /// - `400` (BadRequest)
+    /// - `409` (Conflict)
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -195,18 +201,20 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Delete (i.e. hangup) a channel.
+    /// Ends the call on this channel.
     ///
     /// `DELETE /channels/{channelId}` (`channels.hangup`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hangup).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`reason_code`](Hangup::reason_code): `reason_code` (query parameter). The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>
-    /// - [`reason`](Hangup::reason): `reason` (query parameter). Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
+    /// - [`reason_code`](Hangup::reason_code): `reason_code` (query parameter, `string`).
+    /// - [`reason`](Hangup::reason): `reason` (query parameter, `string`). Allowed values: [`Reason`].
     ///
     /// # Response
     ///
@@ -229,20 +237,22 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Exit application; continue execution in the dialplan.
+    /// Gives the channel back to the dialplan; it leaves the Stasis app.
     ///
     /// `POST /channels/{channelId}/continue` (`channels.continueInDialplan`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#continueindialplan).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`context`](ContinueInDialplan::context): `context` (query parameter). The context to continue to.
-    /// - [`extension`](ContinueInDialplan::extension): `extension` (query parameter). The extension to continue to.
-    /// - [`priority`](ContinueInDialplan::priority): `priority` (query parameter). The priority to continue to.
-    /// - [`label`](ContinueInDialplan::label): `label` (query parameter). The label to continue to - will supersede 'priority' if both are provided.
+    /// - [`context`](ContinueInDialplan::context): `context` (query parameter, `string`).
+    /// - [`extension`](ContinueInDialplan::extension): `extension` (query parameter, `string`).
+    /// - [`priority`](ContinueInDialplan::priority): `priority` (query parameter, `int`).
+    /// - [`label`](ContinueInDialplan::label): `label` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -253,7 +263,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn continue_in_dialplan(
         &self,
@@ -269,18 +279,20 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Move the channel from one Stasis application to another.
+    /// Hands the channel over to another Stasis app.
     ///
     /// `POST /channels/{channelId}/move` (`channels.move`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#move).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `app`: `app` (query parameter). The channel will be passed to this Stasis application.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`app_args`](Move::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application provided by 'app'.
+    /// - [`app_args`](Move::app_args): `appArgs` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -291,7 +303,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn r#move(&self, channel_id: impl AsRef<str>, app: impl Into<String>) -> Move {
         let mut request = crate::runtime::Request::new(
             &MOVE,
@@ -304,14 +316,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Redirect the channel to a different location.
+    /// Asks the channel driver to send the call to another endpoint.
     ///
     /// `POST /channels/{channelId}/redirect` (`channels.redirect`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#redirect).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `endpoint`: `endpoint` (query parameter). The endpoint to redirect the channel to
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `endpoint`: `endpoint` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -323,8 +337,8 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Endpoint parameter not provided
     /// - `404` (NotFound): Channel or endpoint not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
-    /// - `422` (Unprocessable): Endpoint is not the same type as the channel
+    /// - `409` (NotInStasis)
+    /// - `422` (Unprocessable)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn redirect(
         &self,
@@ -342,13 +356,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Answer a channel.
+    /// Picks up an incoming call.
     ///
     /// `POST /channels/{channelId}/answer` (`channels.answer`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#answer).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -359,7 +375,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn answer(&self, channel_id: impl AsRef<str>) -> Answer {
         let request = crate::runtime::Request::new(
@@ -372,13 +388,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Indicate ringing to a channel.
+    /// Lets the caller hear that the call is ringing.
     ///
     /// `POST /channels/{channelId}/ring` (`channels.ring`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ring).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -389,7 +407,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn ring(&self, channel_id: impl AsRef<str>) -> Ring {
         let request = crate::runtime::Request::new(
@@ -402,13 +420,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop ringing indication on a channel if locally generated.
+    /// Ends the ringing that `ring` started.
     ///
     /// `DELETE /channels/{channelId}/ring` (`channels.ringStop`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#ringstop).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -419,7 +439,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStop {
         let request = crate::runtime::Request::new(
@@ -432,13 +452,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Indicate progress on a channel.
+    /// Signals call progress (early media) to the caller.
     ///
     /// `POST /channels/{channelId}/progress` (`channels.progress`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#progress).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -449,7 +471,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     ///
     /// Available since Asterisk 22.6.0.
@@ -464,21 +486,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Send provided DTMF to a given channel.
+    /// Plays DTMF digits into the call.
     ///
     /// `POST /channels/{channelId}/dtmf` (`channels.sendDTMF`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#senddtmf).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`dtmf`](SendDtmf::dtmf): `dtmf` (query parameter). DTMF To send.
-    /// - [`before`](SendDtmf::before): `before` (query parameter). Amount of time to wait before DTMF digits (specified in milliseconds) start.
-    /// - [`between`](SendDtmf::between): `between` (query parameter). Amount of time in between DTMF digits (specified in milliseconds).
-    /// - [`duration`](SendDtmf::duration): `duration` (query parameter). Length of each DTMF digit (specified in milliseconds).
-    /// - [`after`](SendDtmf::after): `after` (query parameter). Amount of time to wait after DTMF digits (specified in milliseconds) end.
+    /// - [`dtmf`](SendDtmf::dtmf): `dtmf` (query parameter, `string`).
+    /// - [`before`](SendDtmf::before): `before` (query parameter, `int`). Default: `0`.
+    /// - [`between`](SendDtmf::between): `between` (query parameter, `int`). Default: `100`.
+    /// - [`duration`](SendDtmf::duration): `duration` (query parameter, `int`). Default: `100`.
+    /// - [`after`](SendDtmf::after): `after` (query parameter, `int`). Default: `0`.
     ///
     /// # Response
     ///
@@ -490,7 +514,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): DTMF is required
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmf {
         let request = crate::runtime::Request::new(
@@ -503,14 +527,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Mute a channel.
+    /// Silences the channel's audio, what it sends, what it hears or both.
     ///
     /// `POST /channels/{channelId}/mute` (`channels.mute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#mute).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `direction`: `direction` (query parameter). Direction in which to mute audio
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `direction`: `direction` (query parameter, `string`). Allowed values: [`MuteDirection`].
     ///
     /// # Response
     ///
@@ -521,7 +547,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn mute(&self, channel_id: impl AsRef<str>, direction: MuteDirection) -> Mute {
         let mut request = crate::runtime::Request::new(
@@ -535,14 +561,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Unmute a channel.
+    /// Lifts a `mute`.
     ///
     /// `DELETE /channels/{channelId}/mute` (`channels.unmute`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unmute).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `direction`: `direction` (query parameter). Direction in which to unmute audio
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `direction`: `direction` (query parameter, `string`). Allowed values: [`UnmuteDirection`].
     ///
     /// # Response
     ///
@@ -553,7 +581,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn unmute(
         &self,
@@ -571,13 +599,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Hold a channel.
+    /// Tells the far end the channel is held.
     ///
     /// `POST /channels/{channelId}/hold` (`channels.hold`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#hold).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -588,7 +618,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn hold(&self, channel_id: impl AsRef<str>) -> Hold {
         let request = crate::runtime::Request::new(
@@ -601,13 +631,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Remove a channel from hold.
+    /// Ends a `hold`.
     ///
     /// `DELETE /channels/{channelId}/hold` (`channels.unhold`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#unhold).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -618,7 +650,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> Unhold {
         let request = crate::runtime::Request::new(
@@ -631,19 +663,19 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Play music on hold to a channel.
-    ///
-    /// Using media operations such as /play on a channel playing MOH in this manner will suspend MOH without resuming automatically. If continuing music on hold is desired, the stasis application must reinitiate music on hold.
+    /// Starts a music-on-hold class for this channel alone.
     ///
     /// `POST /channels/{channelId}/moh` (`channels.startMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startmoh).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter). Music on hold class to use
+    /// - [`moh_class`](StartMoh::moh_class): `mohClass` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -654,7 +686,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMoh {
         let request = crate::runtime::Request::new(
@@ -667,13 +699,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop playing music on hold to a channel.
+    /// Ends the music that `startMoh` started.
     ///
     /// `DELETE /channels/{channelId}/moh` (`channels.stopMoh`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopmoh).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -684,7 +718,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMoh {
         let request = crate::runtime::Request::new(
@@ -697,15 +731,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Play silence to a channel.
-    ///
-    /// Using media operations such as /play on a channel playing silence in this manner will suspend silence without resuming automatically.
+    /// Feeds the channel silence.
     ///
     /// `POST /channels/{channelId}/silence` (`channels.startSilence`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#startsilence).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -716,7 +750,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilence {
         let request = crate::runtime::Request::new(
@@ -729,13 +763,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Stop playing silence to a channel.
+    /// Ends the silence that `startSilence` started.
     ///
     /// `DELETE /channels/{channelId}/silence` (`channels.stopSilence`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#stopsilence).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -746,7 +782,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilence {
         let request = crate::runtime::Request::new(
@@ -759,23 +795,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start playback of media.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// Starts playing media (a sound, a recording, digits, a tone, ...) to the channel; the returned `Playback` controls it.
     ///
     /// `POST /channels/{channelId}/play` (`channels.play`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#play).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](Play::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](Play::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
-    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter). Playback ID.
+    /// - [`lang`](Play::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](Play::offsetms): `offsetms` (query parameter, `int`).
+    /// - [`skipms`](Play::skipms): `skipms` (query parameter, `int`). Default: `3000`.
+    /// - [`playback_id`](Play::playback_id): `playbackId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -786,7 +822,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn play(
         &self,
@@ -804,23 +840,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start playback of media and specify the playbackId.
-    ///
-    /// The media URI may be any of a number of URI's. Currently sound:, recording:, number:, digits:, characters:, and tone: URI's are supported. This operation creates a playback resource that can be used to control the playback of media (pause, rewind, fast forward, etc.)
+    /// `play`, with the playback's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/play/{playbackId}` (`channels.playWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#playwithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `playback_id`: `playbackId` (path parameter). Playback ID.
-    /// - `media`: `media` (query parameter). Media URIs to play.
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `playback_id`: `playbackId` (path parameter, `string`).
+    /// - `media`: `media` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`lang`](PlayWithId::lang): `lang` (query parameter). For sounds, selects language for sound.
-    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter). Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
-    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter). Number of milliseconds to skip for forward/reverse operations.
+    /// - [`lang`](PlayWithId::lang): `lang` (query parameter, `string`).
+    /// - [`offsetms`](PlayWithId::offsetms): `offsetms` (query parameter, `int`).
+    /// - [`skipms`](PlayWithId::skipms): `skipms` (query parameter, `int`). Default: `3000`.
     ///
     /// # Response
     ///
@@ -831,7 +867,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     pub fn play_with_id(
         &self,
@@ -850,25 +886,25 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start a recording.
-    ///
-    /// Record audio from a channel. Note that this will not capture audio sent to the channel. The bridge itself has a record feature if that's what you want.
+    /// Starts recording the channel to a file; the returned `LiveRecording` controls it.
     ///
     /// `POST /channels/{channelId}/record` (`channels.record`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#record).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `name`: `name` (query parameter). Recording's filename
-    /// - `format`: `format` (query parameter). Format to encode audio in
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `name`: `name` (query parameter, `string`).
+    /// - `format`: `format` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter). Maximum duration of the recording, in seconds. 0 for no limit
-    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter). Maximum duration of silence, in seconds. 0 for no limit
-    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter). Action to take if a recording with the same name already exists.
-    /// - [`beep`](Record::beep): `beep` (query parameter). Play beep when recording begins
-    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter). DTMF input to terminate recording
+    /// - [`max_duration_seconds`](Record::max_duration_seconds): `maxDurationSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`max_silence_seconds`](Record::max_silence_seconds): `maxSilenceSeconds` (query parameter, `int`). Default: `0`. Range: 0 to ….
+    /// - [`if_exists`](Record::if_exists): `ifExists` (query parameter, `string`). Allowed values: [`IfExists`]. Default: `fail`.
+    /// - [`beep`](Record::beep): `beep` (query parameter, `boolean`). Default: `false`.
+    /// - [`terminate_on`](Record::terminate_on): `terminateOn` (query parameter, `string`). Allowed values: [`TerminateOn`]. Default: `none`.
     ///
     /// # Response
     ///
@@ -880,8 +916,8 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Invalid parameters
     /// - `404` (NotFound): Channel not found
-    /// - `409` (Conflict): Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
-    /// - `422` (Unprocessable): The format specified is unknown on this system
+    /// - `409` (Conflict)
+    /// - `422` (Unprocessable)
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -900,14 +936,16 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Get the value of a channel variable or function.
+    /// Reads a variable, or evaluates a dialplan function, on the channel.
     ///
     /// `GET /channels/{channelId}/variable` (`channels.getChannelVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#getchannelvar).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variable`: `variable` (query parameter). The channel variable or function to get
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -919,7 +957,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel or variable not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -936,19 +974,21 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Set the value of a channel variable or function.
+    /// Writes a variable, or a writable dialplan function, on the channel.
     ///
     /// `POST /channels/{channelId}/variable` (`channels.setChannelVar`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#setchannelvar).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variable`: `variable` (query parameter). The channel variable or function to set
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variable`: `variable` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`value`](SetChannelVar::value): `value` (query parameter). The value to set the variable to
-    /// - [`report_events`](SetChannelVar::report_events): `report_events` (query parameter). Whether this variable should be included in channel events. Defaults to false.
+    /// - [`value`](SetChannelVar::value): `value` (query parameter, `string`).
+    /// - [`report_events`](SetChannelVar::report_events): `report_events` (query parameter, `boolean`). Default: `false`.
     ///
     /// # Response
     ///
@@ -960,7 +1000,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variable parameter.
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -977,14 +1017,14 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Get the value of multiple channel variables or functions.
-    ///
     /// `GET /channels/{channelId}/variables` (`channels.getChannelVars`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#getchannelvars).
     ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variables`: `variables` (query parameter). The channel variables or functions to get
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variables`: `variables` (query parameter, `string`). Several values are sent comma-separated.
     ///
     /// # Response
     ///
@@ -996,7 +1036,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variables parameter.
     /// - `404` (NotFound): Channel or variable not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn get_channel_vars(
@@ -1015,14 +1055,14 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Set the values of multiple channel variables or functions.
-    ///
     /// `POST /channels/{channelId}/variables` (`channels.setChannelVars`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#setchannelvars).
     ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `variables`: `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Ex. { "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `variables`: `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -1034,7 +1074,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Missing variables parameter.
     /// - `404` (NotFound): Channel not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     ///
     /// Available since Asterisk 22.10.0.
     pub fn set_channel_vars(
@@ -1061,23 +1101,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start snooping.
-    ///
-    /// Snoop (spy/whisper) on a specific channel.
+    /// Makes a snoop channel that can listen to this one, whisper into it, or both.
     ///
     /// `POST /channels/{channelId}/snoop` (`channels.snoopChannel`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannel).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `app`: `app` (query parameter). Application the snooping channel is placed into
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](SnoopChannel::spy): `spy` (query parameter). Direction of audio to spy on
-    /// - [`whisper`](SnoopChannel::whisper): `whisper` (query parameter). Direction of audio to whisper into
-    /// - [`app_args`](SnoopChannel::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application
-    /// - [`snoop_id`](SnoopChannel::snoop_id): `snoopId` (query parameter). Unique ID to assign to snooping channel
+    /// - [`spy`](SnoopChannel::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`]. Default: `none`.
+    /// - [`whisper`](SnoopChannel::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`]. Default: `none`.
+    /// - [`app_args`](SnoopChannel::app_args): `appArgs` (query parameter, `string`).
+    /// - [`snoop_id`](SnoopChannel::snoop_id): `snoopId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1105,23 +1145,23 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start snooping.
-    ///
-    /// Snoop (spy/whisper) on a specific channel.
+    /// `snoopChannel`, with the snoop channel's id chosen by the caller.
     ///
     /// `POST /channels/{channelId}/snoop/{snoopId}` (`channels.snoopChannelWithId`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#snoopchannelwithid).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `snoop_id`: `snoopId` (path parameter). Unique ID to assign to snooping channel
-    /// - `app`: `app` (query parameter). Application the snooping channel is placed into
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `snoop_id`: `snoopId` (path parameter, `string`).
+    /// - `app`: `app` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](SnoopChannelWithId::spy): `spy` (query parameter). Direction of audio to spy on
-    /// - [`whisper`](SnoopChannelWithId::whisper): `whisper` (query parameter). Direction of audio to whisper into
-    /// - [`app_args`](SnoopChannelWithId::app_args): `appArgs` (query parameter). The application arguments to pass to the Stasis application
+    /// - [`spy`](SnoopChannelWithId::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`]. Default: `none`.
+    /// - [`whisper`](SnoopChannelWithId::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`]. Default: `none`.
+    /// - [`app_args`](SnoopChannelWithId::app_args): `appArgs` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1150,18 +1190,20 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Dial a created channel.
+    /// Rings a channel that `create` made.
     ///
     /// `POST /channels/{channelId}/dial` (`channels.dial`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#dial).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`caller`](Dial::caller): `caller` (query parameter). Channel ID of caller
-    /// - [`timeout`](Dial::timeout): `timeout` (query parameter). Dial timeout
+    /// - [`caller`](Dial::caller): `caller` (query parameter, `string`).
+    /// - [`timeout`](Dial::timeout): `timeout` (query parameter, `int`). Default: `0`. Range: 0 to ….
     ///
     /// # Response
     ///
@@ -1184,13 +1226,15 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// RTP stats on a channel.
+    /// Packet, jitter and loss counters of the channel's RTP stream.
     ///
     /// `GET /channels/{channelId}/rtp_statistics` (`channels.rtpstatistics`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#rtpstatistics).
+    ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
+    /// - `channel_id`: `channelId` (path parameter, `string`).
     ///
     /// # Response
     ///
@@ -1212,28 +1256,28 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Start an External Media session.
-    ///
-    /// Create a channel to an External Media source/sink.  The combination of transport and encapsulation will select one of chan_rtp(udp/rtp), chan_audiosocket(tcp/audiosocket) or chan_websocket(websocket/none) channel drivers.
+    /// Makes a channel whose media flows to and from a server of yours (RTP, AudioSocket or WebSocket), for speech recognition and the like.
     ///
     /// `POST /channels/externalMedia` (`channels.externalMedia`).
     ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#externalmedia).
+    ///
     /// # Arguments
     ///
-    /// - `app`: `app` (query parameter). Stasis Application to place channel into
-    /// - `format`: `format` (query parameter). Format to encode audio in
+    /// - `app`: `app` (query parameter, `string`).
+    /// - `format`: `format` (query parameter, `string`).
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`channel_id`](ExternalMedia::channel_id): `channelId` (query parameter). The unique id to assign the channel on creation.
-    /// - [`variables`](ExternalMedia::variables): `variables` (body parameter). The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
-    /// - [`external_host`](ExternalMedia::external_host): `external_host` (query parameter). Hostname/ip:port or websocket_client connection ID of external host.  May be empty for a websocket server connection.
-    /// - [`encapsulation`](ExternalMedia::encapsulation): `encapsulation` (query parameter). Payload encapsulation protocol.  Must be 'none' for the websocket transport.
-    /// - [`transport`](ExternalMedia::transport): `transport` (query parameter). Transport protocol
-    /// - [`connection_type`](ExternalMedia::connection_type): `connection_type` (query parameter). Connection type (client/server). 'server' is only valid for the websocket transport.
-    /// - [`direction`](ExternalMedia::direction): `direction` (query parameter). External media direction
-    /// - [`data`](ExternalMedia::data): `data` (query parameter). An arbitrary data field
-    /// - [`transport_data`](ExternalMedia::transport_data): `transport_data` (query parameter). Transport-specific data. For websocket this is appended to the dialstring.
+    /// - [`channel_id`](ExternalMedia::channel_id): `channelId` (query parameter, `string`).
+    /// - [`variables`](ExternalMedia::variables): `variables` (body parameter, `containers`).
+    /// - [`external_host`](ExternalMedia::external_host): `external_host` (query parameter, `string`).
+    /// - [`encapsulation`](ExternalMedia::encapsulation): `encapsulation` (query parameter, `string`). Allowed values: [`Encapsulation`]. Default: `rtp`.
+    /// - [`transport`](ExternalMedia::transport): `transport` (query parameter, `string`). Allowed values: [`Transport`]. Default: `udp`.
+    /// - [`connection_type`](ExternalMedia::connection_type): `connection_type` (query parameter, `string`). Allowed values: [`ConnectionType`]. Default: `client`.
+    /// - [`direction`](ExternalMedia::direction): `direction` (query parameter, `string`). Allowed values: [`ExternalMediaDirection`]. Default: `both`.
+    /// - [`data`](ExternalMedia::data): `data` (query parameter, `string`).
+    /// - [`transport_data`](ExternalMedia::transport_data): `transport_data` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1244,7 +1288,7 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `400` (BadRequest): Invalid parameters
-    /// - `409` (Conflict): Channel is not in a Stasis application; Channel is already bridged
+    /// - `409` (Conflict)
     pub fn external_media(
         &self,
         app: impl Into<String>,
@@ -1259,14 +1303,14 @@ impl<'a> Channels<'a> {
         }
     }
 
-    /// Inform the channel about the progress of the attended/blind transfer.
-    ///
     /// `POST /channels/{channelId}/transfer_progress` (`channels.transfer_progress`).
+    ///
+    /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/#transfer_progress).
     ///
     /// # Arguments
     ///
-    /// - `channel_id`: `channelId` (path parameter). Channel's id
-    /// - `states`: `states` (query parameter). The state of the progress
+    /// - `channel_id`: `channelId` (path parameter, `string`).
+    /// - `states`: `states` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1278,7 +1322,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `400` (BadRequest): Endpoint parameter not provided
     /// - `404` (NotFound): Channel or endpoint not found
-    /// - `409` (NotInStasis): Channel not in a Stasis application
+    /// - `409` (NotInStasis)
     /// - `412` (PreconditionFailed): Channel in invalid state
     ///
     /// Available since Asterisk 22.3.0.
@@ -1345,12 +1389,12 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for originating a channel.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel with given unique ID already exists.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1367,65 +1411,49 @@ pub struct Originate {
 }
 
 impl Originate {
-    /// `extension` (query parameter).
-    ///
-    /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `context` (query parameter).
-    ///
-    /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
+    /// `priority` (query parameter, `long`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
+    /// `label` (query parameter, `string`).
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
     }
 
-    /// `app` (query parameter).
-    ///
-    /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `app` (query parameter, `string`).
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `callerId` (query parameter).
-    ///
-    /// CallerID to use when dialing the endpoint or extension.
+    /// `callerId` (query parameter, `string`).
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
     }
 
-    /// `timeout` (query parameter).
-    ///
-    /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
+    /// `timeout` (query parameter, `int`).
     ///
     /// Default: `30`.
     pub fn timeout(mut self, timeout: i64) -> Self {
@@ -1433,9 +1461,7 @@ impl Originate {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1452,33 +1478,25 @@ impl Originate {
         self
     }
 
-    /// `channelId` (query parameter).
-    ///
-    /// The unique id to assign the channel on creation.
+    /// `channelId` (query parameter, `string`).
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
     }
 
-    /// `otherChannelId` (query parameter).
-    ///
-    /// The unique id to assign the second channel when using local channels.
+    /// `otherChannelId` (query parameter, `string`).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
     }
 
-    /// `originator` (query parameter).
-    ///
-    /// The unique id of the channel which is originating this one.
+    /// `originator` (query parameter, `string`).
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
     }
 
-    /// `formats` (query parameter).
-    ///
-    /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// `formats` (query parameter, `string`).
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1512,7 +1530,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     errors: &[
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel with given unique ID already exists.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1529,49 +1547,37 @@ pub struct Create {
 }
 
 impl Create {
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `channelId` (query parameter).
-    ///
-    /// The unique id to assign the channel on creation.
+    /// `channelId` (query parameter, `string`).
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
     }
 
-    /// `otherChannelId` (query parameter).
-    ///
-    /// The unique id to assign the second channel when using local channels.
+    /// `otherChannelId` (query parameter, `string`).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
     }
 
-    /// `originator` (query parameter).
-    ///
-    /// Unique ID of the calling channel
+    /// `originator` (query parameter, `string`).
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
     }
 
-    /// `formats` (query parameter).
-    ///
-    /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// `formats` (query parameter, `string`).
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1661,12 +1667,12 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
     errors: &[
         crate::runtime::DocumentedError {
             status: 400,
-            reason: "Invalid parameters for originating a channel.",
+            reason: "Bad Request",
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel with given unique ID already exists.",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -1683,65 +1689,49 @@ pub struct OriginateWithId {
 }
 
 impl OriginateWithId {
-    /// `extension` (query parameter).
-    ///
-    /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `context` (query parameter).
-    ///
-    /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
+    /// `priority` (query parameter, `long`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
+    /// `label` (query parameter, `string`).
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
     }
 
-    /// `app` (query parameter).
-    ///
-    /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `app` (query parameter, `string`).
     pub fn app(mut self, app: impl Into<String>) -> Self {
         self.request.query("app", app.into());
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `callerId` (query parameter).
-    ///
-    /// CallerID to use when dialing the endpoint or extension.
+    /// `callerId` (query parameter, `string`).
     pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
         self.request.query("callerId", caller_id.into());
         self
     }
 
-    /// `timeout` (query parameter).
-    ///
-    /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
+    /// `timeout` (query parameter, `int`).
     ///
     /// Default: `30`.
     pub fn timeout(mut self, timeout: i64) -> Self {
@@ -1749,9 +1739,7 @@ impl OriginateWithId {
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1768,25 +1756,19 @@ impl OriginateWithId {
         self
     }
 
-    /// `otherChannelId` (query parameter).
-    ///
-    /// The unique id to assign the second channel when using local channels.
+    /// `otherChannelId` (query parameter, `string`).
     pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
         self.request.query("otherChannelId", other_channel_id.into());
         self
     }
 
-    /// `originator` (query parameter).
-    ///
-    /// The unique id of the channel which is originating this one.
+    /// `originator` (query parameter, `string`).
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
     }
 
-    /// `formats` (query parameter).
-    ///
-    /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
+    /// `formats` (query parameter, `string`).
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1842,17 +1824,15 @@ pub struct Hangup {
 }
 
 impl Hangup {
-    /// `reason_code` (query parameter).
-    ///
-    /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>
+    /// `reason_code` (query parameter, `string`).
     pub fn reason_code(mut self, reason_code: impl Into<String>) -> Self {
         self.request.query("reason_code", reason_code.into());
         self
     }
 
-    /// `reason` (query parameter).
+    /// `reason` (query parameter, `string`).
     ///
-    /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
+    /// Allowed values: [`Reason`].
     pub fn reason(mut self, reason: Reason) -> Self {
         self.request.query("reason", reason.as_str().to_string());
         self
@@ -1900,7 +1880,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -1922,33 +1902,25 @@ pub struct ContinueInDialplan {
 }
 
 impl ContinueInDialplan {
-    /// `context` (query parameter).
-    ///
-    /// The context to continue to.
+    /// `context` (query parameter, `string`).
     pub fn context(mut self, context: impl Into<String>) -> Self {
         self.request.query("context", context.into());
         self
     }
 
-    /// `extension` (query parameter).
-    ///
-    /// The extension to continue to.
+    /// `extension` (query parameter, `string`).
     pub fn extension(mut self, extension: impl Into<String>) -> Self {
         self.request.query("extension", extension.into());
         self
     }
 
-    /// `priority` (query parameter).
-    ///
-    /// The priority to continue to.
+    /// `priority` (query parameter, `int`).
     pub fn priority(mut self, priority: i64) -> Self {
         self.request.query("priority", priority.to_string());
         self
     }
 
-    /// `label` (query parameter).
-    ///
-    /// The label to continue to - will supersede 'priority' if both are provided.
+    /// `label` (query parameter, `string`).
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1987,7 +1959,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -2004,9 +1976,7 @@ pub struct Move {
 }
 
 impl Move {
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application provided by 'app'.
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -2050,12 +2020,12 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "Endpoint is not the same type as the channel",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
         crate::runtime::DocumentedError {
@@ -2110,7 +2080,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2165,7 +2135,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2220,7 +2190,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2275,7 +2245,7 @@ static PROGRESS: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2337,7 +2307,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2359,17 +2329,13 @@ pub struct SendDtmf {
 }
 
 impl SendDtmf {
-    /// `dtmf` (query parameter).
-    ///
-    /// DTMF To send.
+    /// `dtmf` (query parameter, `string`).
     pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
         self.request.query("dtmf", dtmf.into());
         self
     }
 
-    /// `before` (query parameter).
-    ///
-    /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
+    /// `before` (query parameter, `int`).
     ///
     /// Default: `0`.
     pub fn before(mut self, before: i64) -> Self {
@@ -2377,9 +2343,7 @@ impl SendDtmf {
         self
     }
 
-    /// `between` (query parameter).
-    ///
-    /// Amount of time in between DTMF digits (specified in milliseconds).
+    /// `between` (query parameter, `int`).
     ///
     /// Default: `100`.
     pub fn between(mut self, between: i64) -> Self {
@@ -2387,9 +2351,7 @@ impl SendDtmf {
         self
     }
 
-    /// `duration` (query parameter).
-    ///
-    /// Length of each DTMF digit (specified in milliseconds).
+    /// `duration` (query parameter, `int`).
     ///
     /// Default: `100`.
     pub fn duration(mut self, duration: i64) -> Self {
@@ -2397,9 +2359,7 @@ impl SendDtmf {
         self
     }
 
-    /// `after` (query parameter).
-    ///
-    /// Amount of time to wait after DTMF digits (specified in milliseconds) end.
+    /// `after` (query parameter, `int`).
     ///
     /// Default: `0`.
     pub fn after(mut self, after: i64) -> Self {
@@ -2440,7 +2400,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2495,7 +2455,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2550,7 +2510,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2605,7 +2565,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2660,7 +2620,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2682,9 +2642,7 @@ pub struct StartMoh {
 }
 
 impl StartMoh {
-    /// `mohClass` (query parameter).
-    ///
-    /// Music on hold class to use
+    /// `mohClass` (query parameter, `string`).
     pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
         self.request.query("mohClass", moh_class.into());
         self
@@ -2723,7 +2681,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2778,7 +2736,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2833,7 +2791,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2888,7 +2846,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2910,25 +2868,19 @@ pub struct Play {
 }
 
 impl Play {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     pub fn skipms(mut self, skipms: i64) -> Self {
@@ -2936,9 +2888,7 @@ impl Play {
         self
     }
 
-    /// `playbackId` (query parameter).
-    ///
-    /// Playback ID.
+    /// `playbackId` (query parameter, `string`).
     pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
         self.request.query("playbackId", playback_id.into());
         self
@@ -2977,7 +2927,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {
@@ -2999,25 +2949,19 @@ pub struct PlayWithId {
 }
 
 impl PlayWithId {
-    /// `lang` (query parameter).
-    ///
-    /// For sounds, selects language for sound.
+    /// `lang` (query parameter, `string`).
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.request.query("lang", lang.into());
         self
     }
 
-    /// `offsetms` (query parameter).
-    ///
-    /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
+    /// `offsetms` (query parameter, `int`).
     pub fn offsetms(mut self, offsetms: i64) -> Self {
         self.request.query("offsetms", offsetms.to_string());
         self
     }
 
-    /// `skipms` (query parameter).
-    ///
-    /// Number of milliseconds to skip for forward/reverse operations.
+    /// `skipms` (query parameter, `int`).
     ///
     /// Default: `3000`.
     pub fn skipms(mut self, skipms: i64) -> Self {
@@ -3063,12 +3007,12 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
         crate::runtime::DocumentedError {
             status: 422,
-            reason: "The format specified is unknown on this system",
+            reason: "Unprocessable Content",
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
@@ -3085,9 +3029,7 @@ pub struct Record {
 }
 
 impl Record {
-    /// `maxDurationSeconds` (query parameter).
-    ///
-    /// Maximum duration of the recording, in seconds. 0 for no limit
+    /// `maxDurationSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -3097,9 +3039,7 @@ impl Record {
         self
     }
 
-    /// `maxSilenceSeconds` (query parameter).
-    ///
-    /// Maximum duration of silence, in seconds. 0 for no limit
+    /// `maxSilenceSeconds` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -3109,9 +3049,9 @@ impl Record {
         self
     }
 
-    /// `ifExists` (query parameter).
+    /// `ifExists` (query parameter, `string`).
     ///
-    /// Action to take if a recording with the same name already exists.
+    /// Allowed values: [`IfExists`].
     ///
     /// Default: `fail`.
     pub fn if_exists(mut self, if_exists: IfExists) -> Self {
@@ -3119,9 +3059,7 @@ impl Record {
         self
     }
 
-    /// `beep` (query parameter).
-    ///
-    /// Play beep when recording begins
+    /// `beep` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     pub fn beep(mut self, beep: bool) -> Self {
@@ -3129,9 +3067,9 @@ impl Record {
         self
     }
 
-    /// `terminateOn` (query parameter).
+    /// `terminateOn` (query parameter, `string`).
     ///
-    /// DTMF input to terminate recording
+    /// Allowed values: [`TerminateOn`].
     ///
     /// Default: `none`.
     pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
@@ -3177,7 +3115,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -3232,7 +3170,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -3249,17 +3187,13 @@ pub struct SetChannelVar {
 }
 
 impl SetChannelVar {
-    /// `value` (query parameter).
-    ///
-    /// The value to set the variable to
+    /// `value` (query parameter, `string`).
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.request.query("value", value.into());
         self
     }
 
-    /// `report_events` (query parameter).
-    ///
-    /// Whether this variable should be included in channel events. Defaults to false.
+    /// `report_events` (query parameter, `boolean`).
     ///
     /// Default: `false`.
     ///
@@ -3307,7 +3241,7 @@ static GET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runtime::Operati
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -3364,7 +3298,7 @@ static SET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runtime::Operati
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
@@ -3433,9 +3367,9 @@ pub struct SnoopChannel {
 }
 
 impl SnoopChannel {
-    /// `spy` (query parameter).
+    /// `spy` (query parameter, `string`).
     ///
-    /// Direction of audio to spy on
+    /// Allowed values: [`Spy`].
     ///
     /// Default: `none`.
     pub fn spy(mut self, spy: Spy) -> Self {
@@ -3443,9 +3377,9 @@ impl SnoopChannel {
         self
     }
 
-    /// `whisper` (query parameter).
+    /// `whisper` (query parameter, `string`).
     ///
-    /// Direction of audio to whisper into
+    /// Allowed values: [`Whisper`].
     ///
     /// Default: `none`.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
@@ -3453,17 +3387,13 @@ impl SnoopChannel {
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
     }
 
-    /// `snoopId` (query parameter).
-    ///
-    /// Unique ID to assign to snooping channel
+    /// `snoopId` (query parameter, `string`).
     pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
         self.request.query("snoopId", snoop_id.into());
         self
@@ -3519,9 +3449,9 @@ pub struct SnoopChannelWithId {
 }
 
 impl SnoopChannelWithId {
-    /// `spy` (query parameter).
+    /// `spy` (query parameter, `string`).
     ///
-    /// Direction of audio to spy on
+    /// Allowed values: [`Spy`].
     ///
     /// Default: `none`.
     pub fn spy(mut self, spy: Spy) -> Self {
@@ -3529,9 +3459,9 @@ impl SnoopChannelWithId {
         self
     }
 
-    /// `whisper` (query parameter).
+    /// `whisper` (query parameter, `string`).
     ///
-    /// Direction of audio to whisper into
+    /// Allowed values: [`Whisper`].
     ///
     /// Default: `none`.
     pub fn whisper(mut self, whisper: Whisper) -> Self {
@@ -3539,9 +3469,7 @@ impl SnoopChannelWithId {
         self
     }
 
-    /// `appArgs` (query parameter).
-    ///
-    /// The application arguments to pass to the Stasis application
+    /// `appArgs` (query parameter, `string`).
     pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
         self.request.query("appArgs", app_args.into());
         self
@@ -3597,17 +3525,13 @@ pub struct Dial {
 }
 
 impl Dial {
-    /// `caller` (query parameter).
-    ///
-    /// Channel ID of caller
+    /// `caller` (query parameter, `string`).
     pub fn caller(mut self, caller: impl Into<String>) -> Self {
         self.request.query("caller", caller.into());
         self
     }
 
-    /// `timeout` (query parameter).
-    ///
-    /// Dial timeout
+    /// `timeout` (query parameter, `int`).
     ///
     /// Default: `0`.
     ///
@@ -3695,7 +3619,7 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel is not in a Stasis application; Channel is already bridged",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
@@ -3712,17 +3636,13 @@ pub struct ExternalMedia {
 }
 
 impl ExternalMedia {
-    /// `channelId` (query parameter).
-    ///
-    /// The unique id to assign the channel on creation.
+    /// `channelId` (query parameter, `string`).
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
     }
 
-    /// `variables` (body parameter).
-    ///
-    /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
+    /// `variables` (body parameter, `containers`).
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -3739,17 +3659,15 @@ impl ExternalMedia {
         self
     }
 
-    /// `external_host` (query parameter).
-    ///
-    /// Hostname/ip:port or websocket_client connection ID of external host.  May be empty for a websocket server connection.
+    /// `external_host` (query parameter, `string`).
     pub fn external_host(mut self, external_host: impl Into<String>) -> Self {
         self.request.query("external_host", external_host.into());
         self
     }
 
-    /// `encapsulation` (query parameter).
+    /// `encapsulation` (query parameter, `string`).
     ///
-    /// Payload encapsulation protocol.  Must be 'none' for the websocket transport.
+    /// Allowed values: [`Encapsulation`].
     ///
     /// Default: `rtp`.
     pub fn encapsulation(mut self, encapsulation: Encapsulation) -> Self {
@@ -3757,9 +3675,9 @@ impl ExternalMedia {
         self
     }
 
-    /// `transport` (query parameter).
+    /// `transport` (query parameter, `string`).
     ///
-    /// Transport protocol
+    /// Allowed values: [`Transport`].
     ///
     /// Default: `udp`.
     pub fn transport(mut self, transport: Transport) -> Self {
@@ -3767,9 +3685,9 @@ impl ExternalMedia {
         self
     }
 
-    /// `connection_type` (query parameter).
+    /// `connection_type` (query parameter, `string`).
     ///
-    /// Connection type (client/server). 'server' is only valid for the websocket transport.
+    /// Allowed values: [`ConnectionType`].
     ///
     /// Default: `client`.
     pub fn connection_type(mut self, connection_type: ConnectionType) -> Self {
@@ -3777,9 +3695,9 @@ impl ExternalMedia {
         self
     }
 
-    /// `direction` (query parameter).
+    /// `direction` (query parameter, `string`).
     ///
-    /// External media direction
+    /// Allowed values: [`ExternalMediaDirection`].
     ///
     /// Default: `both`.
     pub fn direction(mut self, direction: ExternalMediaDirection) -> Self {
@@ -3787,17 +3705,13 @@ impl ExternalMedia {
         self
     }
 
-    /// `data` (query parameter).
-    ///
-    /// An arbitrary data field
+    /// `data` (query parameter, `string`).
     pub fn data(mut self, data: impl Into<String>) -> Self {
         self.request.query("data", data.into());
         self
     }
 
-    /// `transport_data` (query parameter).
-    ///
-    /// Transport-specific data. For websocket this is appended to the dialstring.
+    /// `transport_data` (query parameter, `string`).
     ///
     /// Available since Asterisk 22.8.0.
     pub fn transport_data(mut self, transport_data: impl Into<String>) -> Self {
@@ -3843,7 +3757,7 @@ static TRANSFER_PROGRESS: crate::runtime::OperationMeta = crate::runtime::Operat
         },
         crate::runtime::DocumentedError {
             status: 409,
-            reason: "Channel not in a Stasis application",
+            reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
         crate::runtime::DocumentedError {

@@ -3,18 +3,16 @@
 
 //! The models of `deviceStates.json`.
 
+/// A device's name and state.
+///
 /// `DeviceState` (model of `deviceStates.json`).
 ///
-/// Represents the state of a device.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#devicestate).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceState {
     /// `name` (`string`, required).
-    ///
-    /// Name of the device.
     pub name: String,
     /// `state` (`string`, required).
-    ///
-    /// Device's state
     pub state: super::DeviceStateState,
 }
 

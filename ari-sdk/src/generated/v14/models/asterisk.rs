@@ -5,43 +5,29 @@
 
 /// `BuildInfo` (model of `asterisk.json`).
 ///
-/// Info about how Asterisk was built
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#buildinfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BuildInfo {
     /// `os` (`string`, required).
-    ///
-    /// OS Asterisk was built on.
     pub os: String,
     /// `kernel` (`string`, required).
-    ///
-    /// Kernel version Asterisk was built on.
     pub kernel: String,
     /// `options` (`string`, required).
-    ///
-    /// Compile time options, or empty string if default.
     pub options: String,
     /// `machine` (`string`, required).
-    ///
-    /// Machine architecture (x86_64, i686, ppc, etc.)
     pub machine: String,
     /// `date` (`string`, required).
-    ///
-    /// Date and time when Asterisk was built.
     pub date: String,
     /// `user` (`string`, required).
-    ///
-    /// Username that build Asterisk
     pub user: String,
 }
 
 /// `SystemInfo` (model of `asterisk.json`).
 ///
-/// Info about Asterisk
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#systeminfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SystemInfo {
     /// `version` (`string`, required).
-    ///
-    /// Asterisk version.
     pub version: String,
     /// `entity_id` (`string`, required).
     pub entity_id: String,
@@ -49,167 +35,119 @@ pub struct SystemInfo {
 
 /// `SetId` (model of `asterisk.json`).
 ///
-/// Effective user/group id
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#setid).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetId {
     /// `user` (`string`, required).
-    ///
-    /// Effective user id.
     pub user: String,
     /// `group` (`string`, required).
-    ///
-    /// Effective group id.
     pub group: String,
 }
 
 /// `ConfigInfo` (model of `asterisk.json`).
 ///
-/// Info about Asterisk configuration
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#configinfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConfigInfo {
     /// `name` (`string`, required).
-    ///
-    /// Asterisk system name.
     pub name: String,
     /// `default_language` (`string`, required).
-    ///
-    /// Default language for media playback.
     pub default_language: String,
-    /// `max_channels` (`int`).
-    ///
-    /// Maximum number of simultaneous channels.
+    /// `max_channels` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_channels: Option<i64>,
-    /// `max_open_files` (`int`).
-    ///
-    /// Maximum number of open file handles (files, sockets).
+    /// `max_open_files` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_files: Option<i64>,
-    /// `max_load` (`double`).
-    ///
-    /// Maximum load avg on system.
+    /// `max_load` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_load: Option<f64>,
     /// `setid` (`SetId`, required).
-    ///
-    /// Effective user/group id for running Asterisk.
     pub setid: super::SetId,
 }
 
 /// `StatusInfo` (model of `asterisk.json`).
 ///
-/// Info about Asterisk status
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#statusinfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StatusInfo {
     /// `startup_time` (`Date`, required).
-    ///
-    /// Time when Asterisk was started.
     pub startup_time: crate::runtime::Timestamp,
     /// `last_reload_time` (`Date`, required).
-    ///
-    /// Time when Asterisk was last reloaded.
     pub last_reload_time: crate::runtime::Timestamp,
 }
 
+/// Facts about the server; `asterisk.getInfo` returns it.
+///
 /// `AsteriskInfo` (model of `asterisk.json`).
 ///
-/// Asterisk system information
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#asteriskinfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AsteriskInfo {
-    /// `build` (`BuildInfo`).
-    ///
-    /// Info about how Asterisk was built
+    /// `build` (`BuildInfo`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<Box<super::BuildInfo>>,
-    /// `system` (`SystemInfo`).
-    ///
-    /// Info about the system running Asterisk
+    /// `system` (`SystemInfo`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<Box<super::SystemInfo>>,
-    /// `config` (`ConfigInfo`).
-    ///
-    /// Info about Asterisk configuration
+    /// `config` (`ConfigInfo`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<Box<super::ConfigInfo>>,
-    /// `status` (`StatusInfo`).
-    ///
-    /// Info about Asterisk status
+    /// `status` (`StatusInfo`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Box<super::StatusInfo>>,
 }
 
 /// `Module` (model of `asterisk.json`).
 ///
-/// Details of an Asterisk module
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#module).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Module {
     /// `name` (`string`, required).
-    ///
-    /// The name of this module
     pub name: String,
     /// `description` (`string`, required).
-    ///
-    /// The description of this module
     pub description: String,
     /// `use_count` (`int`, required).
-    ///
-    /// The number of times this module is being used
     pub use_count: i64,
     /// `status` (`string`, required).
-    ///
-    /// The running status of this module
     pub status: String,
     /// `support_level` (`string`, required).
-    ///
-    /// The support state of this module
     pub support_level: String,
 }
 
 /// `LogChannel` (model of `asterisk.json`).
 ///
-/// Details of an Asterisk log channel
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#logchannel).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogChannel {
     /// `channel` (`string`, required).
-    ///
-    /// The log channel path
     pub channel: String,
     /// `type` (`string`, required).
-    ///
-    /// Types of logs for the log channel
     pub r#type: String,
     /// `status` (`string`, required).
-    ///
-    /// Whether or not a log type is enabled
     pub status: String,
     /// `configuration` (`string`, required).
-    ///
-    /// The various log levels
     pub configuration: String,
 }
 
+/// The value of a variable.
+///
 /// `Variable` (model of `asterisk.json`).
 ///
-/// The value of a channel variable
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#variable).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Variable {
     /// `value` (`string`, required).
-    ///
-    /// The value of the variable requested
     pub value: String,
 }
 
 /// `ConfigTuple` (model of `asterisk.json`).
 ///
-/// A key/value pair that makes up part of a configuration object.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#configtuple).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConfigTuple {
     /// `attribute` (`string`, required).
-    ///
-    /// A configuration object attribute.
     pub attribute: String,
     /// `value` (`string`, required).
-    ///
-    /// The value for the attribute.
     pub value: String,
 }

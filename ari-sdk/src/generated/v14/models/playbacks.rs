@@ -3,36 +3,26 @@
 
 //! The models of `playbacks.json`.
 
+/// Media being played to a channel or a bridge.
+///
 /// `Playback` (model of `playbacks.json`).
 ///
-/// Object representing the playback of media to a channel
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#playback).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Playback {
     /// `id` (`string`, required).
-    ///
-    /// ID for this playback operation
     pub id: String,
     /// `media_uri` (`string`, required).
-    ///
-    /// The URI for the media currently being played back.
     pub media_uri: String,
-    /// `next_media_uri` (`string`).
-    ///
-    /// If a list of URIs is being played, the next media URI to be played back.
+    /// `next_media_uri` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_media_uri: Option<String>,
     /// `target_uri` (`string`, required).
-    ///
-    /// URI for the channel or bridge to play the media on
     pub target_uri: String,
-    /// `language` (`string`).
-    ///
-    /// For media types that support multiple languages, the language requested for playback.
+    /// `language` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// `state` (`string`, required).
-    ///
-    /// Current state of the playback operation.
     pub state: super::PlaybackState,
 }
 

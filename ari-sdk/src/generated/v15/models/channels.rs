@@ -5,32 +5,30 @@
 
 /// `Dialed` (model of `channels.json`).
 ///
-/// Dialed channel information.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialed).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dialed {}
 
+/// A dialplan location: context, extension, priority.
+///
 /// `DialplanCEP` (model of `channels.json`).
 ///
-/// Dialplan location (context/extension/priority)
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialplancep).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialplanCEP {
     /// `context` (`string`, required).
-    ///
-    /// Context in the dialplan
     pub context: String,
     /// `exten` (`string`, required).
-    ///
-    /// Extension in the dialplan
     pub exten: String,
     /// `priority` (`long`, required).
-    ///
-    /// Priority in the dialplan
     pub priority: i64,
 }
 
+/// A name and a number.
+///
 /// `CallerID` (model of `channels.json`).
 ///
-/// Caller identification
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#callerid).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallerID {
     /// `name` (`string`, required).
@@ -39,20 +37,16 @@ pub struct CallerID {
     pub number: String,
 }
 
+/// A channel as Asterisk saw it when it wrote the snapshot: one leg of a call.
+///
 /// `Channel` (model of `channels.json`).
 ///
-/// A specific communication connection between Asterisk and an Endpoint.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channel).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Channel {
     /// `id` (`string`, required).
-    ///
-    /// Unique identifier of the channel.
-    ///
-    /// This is the same as the Uniqueid field in AMI.
     pub id: String,
     /// `name` (`string`, required).
-    ///
-    /// Name of the channel (i.e. SIP/foo-0000a7e3)
     pub name: String,
     /// `state` (`string`, required).
     pub state: super::ChannelState,
@@ -63,20 +57,12 @@ pub struct Channel {
     /// `accountcode` (`string`, required).
     pub accountcode: String,
     /// `dialplan` (`DialplanCEP`, required).
-    ///
-    /// Current location in the dialplan
     pub dialplan: super::DialplanCEP,
     /// `creationtime` (`Date`, required).
-    ///
-    /// Timestamp when channel was created
     pub creationtime: crate::runtime::Timestamp,
     /// `language` (`string`, required).
-    ///
-    /// The default spoken language
     pub language: String,
-    /// `channelvars` (`object`).
-    ///
-    /// Channel variables
+    /// `channelvars` (`object`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<::serde_json::Value>,
 }

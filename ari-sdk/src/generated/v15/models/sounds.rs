@@ -5,7 +5,7 @@
 
 /// `FormatLangPair` (model of `sounds.json`).
 ///
-/// Identifies the format and language of a sound file
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#formatlangpair).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FormatLangPair {
     /// `language` (`string`, required).
@@ -14,22 +14,18 @@ pub struct FormatLangPair {
     pub format: String,
 }
 
+/// A sound file, by name, with its languages and formats.
+///
 /// `Sound` (model of `sounds.json`).
 ///
-/// A media file that may be played back.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#sound).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Sound {
     /// `id` (`string`, required).
-    ///
-    /// Sound's identifier.
     pub id: String,
-    /// `text` (`string`).
-    ///
-    /// Text description of the sound, usually the words spoken.
+    /// `text` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// `formats` (`List[FormatLangPair]`, required).
-    ///
-    /// The formats and languages in which this sound is available.
     pub formats: Vec<super::FormatLangPair>,
 }

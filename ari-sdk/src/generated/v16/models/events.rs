@@ -5,48 +5,34 @@
 
 /// `MissingParams` (model of `events.json`).
 ///
-/// Error event sent when required params are missing.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#missingparams).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingParams {
     /// `type` (`string`, required).
     ///
-    /// Indicates the type of this message.
-    ///
     /// Inherited from `Message`.
     pub r#type: String,
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `params` (`List[string]`, required).
-    ///
-    /// A list of the missing parameters
     pub params: Vec<String>,
 }
 
 /// `ContactInfo` (model of `events.json`).
 ///
-/// Detailed information about a contact on an endpoint.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#contactinfo).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactInfo {
     /// `uri` (`string`, required).
-    ///
-    /// The location of the contact.
     pub uri: String,
     /// `contact_status` (`string`, required).
-    ///
-    /// The current status of the contact.
     pub contact_status: super::ContactInfoContactStatus,
     /// `aor` (`string`, required).
-    ///
-    /// The Address of Record this contact belongs to.
     pub aor: String,
-    /// `roundtrip_usec` (`string`).
-    ///
-    /// Current round trip time, in microseconds, for the contact.
+    /// `roundtrip_usec` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roundtrip_usec: Option<String>,
 }
@@ -131,284 +117,226 @@ impl<'de> ::serde::Deserialize<'de> for ContactInfoContactStatus {
 
 /// `Peer` (model of `events.json`).
 ///
-/// Detailed information about a remote peer that communicates with Asterisk.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peer).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Peer {
     /// `peer_status` (`string`, required).
-    ///
-    /// The current state of the peer. Note that the values of the status are dependent on the underlying peer technology.
     pub peer_status: String,
-    /// `cause` (`string`).
-    ///
-    /// An optional reason associated with the change in peer_status.
+    /// `cause` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    /// `address` (`string`).
-    ///
-    /// The IP address of the peer.
+    /// `address` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// `port` (`string`).
-    ///
-    /// The port of the peer.
+    /// `port` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
-    /// `time` (`string`).
-    ///
-    /// The last known time the peer was contacted.
+    /// `time` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
 
+/// A device's state changed.
+///
 /// `DeviceStateChanged` (model of `events.json`).
 ///
-/// Notification that a device state has changed.
-///
 /// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#devicestatechanged).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeviceStateChanged {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `device_state` (`DeviceState`, required).
-    ///
-    /// Device state object
     pub device_state: super::DeviceState,
 }
 
+/// A playback began.
+///
 /// `PlaybackStarted` (model of `events.json`).
 ///
-/// Event showing the start of a media playback operation.
-///
 /// An event: [`Event::PlaybackStarted`] when decoded from the websocket (`"type": "PlaybackStarted"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#playbackstarted).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackStarted {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
-    ///
-    /// Playback control object
     pub playback: super::Playback,
 }
 
+/// A playback of several media moved on to the next one.
+///
 /// `PlaybackContinuing` (model of `events.json`).
 ///
-/// Event showing the continuation of a media playback operation from one media URI to the next in the list.
-///
 /// An event: [`Event::PlaybackContinuing`] when decoded from the websocket (`"type": "PlaybackContinuing"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#playbackcontinuing).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackContinuing {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
-    ///
-    /// Playback control object
     pub playback: super::Playback,
 }
 
+/// A playback is over: played out, stopped, or failed.
+///
 /// `PlaybackFinished` (model of `events.json`).
 ///
-/// Event showing the completion of a media playback operation.
-///
 /// An event: [`Event::PlaybackFinished`] when decoded from the websocket (`"type": "PlaybackFinished"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#playbackfinished).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaybackFinished {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `playback` (`Playback`, required).
-    ///
-    /// Playback control object
     pub playback: super::Playback,
 }
 
+/// A recording began.
+///
 /// `RecordingStarted` (model of `events.json`).
 ///
-/// Event showing the start of a recording operation.
-///
 /// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingstarted).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingStarted {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
-    ///
-    /// Recording control object
     pub recording: super::LiveRecording,
 }
 
+/// A recording ended and its file is complete.
+///
 /// `RecordingFinished` (model of `events.json`).
 ///
-/// Event showing the completion of a recording operation.
-///
 /// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfinished).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFinished {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
-    ///
-    /// Recording control object
     pub recording: super::LiveRecording,
 }
 
+/// A recording could not go on.
+///
 /// `RecordingFailed` (model of `events.json`).
 ///
-/// Event showing failure of a recording operation.
-///
 /// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfailed).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RecordingFailed {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `recording` (`LiveRecording`, required).
-    ///
-    /// Recording control object
     pub recording: super::LiveRecording,
 }
 
 /// `ApplicationMoveFailed` (model of `events.json`).
 ///
-/// Notification that trying to move a channel to another Stasis application failed.
-///
 /// An event: [`Event::ApplicationMoveFailed`] when decoded from the websocket (`"type": "ApplicationMoveFailed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationmovefailed).
 ///
 /// Available since Asterisk 16.3.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationMoveFailed {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -422,65 +350,53 @@ pub struct ApplicationMoveFailed {
     pub destination: String,
     /// `args` (`List[string]`, required).
     ///
-    /// Arguments to the application
-    ///
     /// Available since Asterisk 16.3.0.
     pub args: Vec<String>,
 }
 
+/// Another websocket took this app's name; this connection gets no more of its events.
+///
 /// `ApplicationReplaced` (model of `events.json`).
 ///
-/// Notification that another WebSocket has taken over for an application.
-///
-/// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
-///
 /// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationreplaced).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationReplaced {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
 }
 
+/// A bridge came into being.
+///
 /// `BridgeCreated` (model of `events.json`).
 ///
-/// Notification that a bridge has been created.
-///
 /// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgecreated).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeCreated {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -488,29 +404,25 @@ pub struct BridgeCreated {
     pub bridge: super::Bridge,
 }
 
+/// A bridge is gone.
+///
 /// `BridgeDestroyed` (model of `events.json`).
 ///
-/// Notification that a bridge has been destroyed.
-///
 /// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgedestroyed).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeDestroyed {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -518,29 +430,25 @@ pub struct BridgeDestroyed {
     pub bridge: super::Bridge,
 }
 
+/// One bridge was folded into another.
+///
 /// `BridgeMerged` (model of `events.json`).
 ///
-/// Notification that one bridge has merged into another.
-///
 /// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgemerged).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeMerged {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -552,226 +460,156 @@ pub struct BridgeMerged {
 
 /// `BridgeVideoSourceChanged` (model of `events.json`).
 ///
-/// Notification that the source of video in a bridge has changed.
-///
 /// An event: [`Event::BridgeVideoSourceChanged`] when decoded from the websocket (`"type": "BridgeVideoSourceChanged"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgevideosourcechanged).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeVideoSourceChanged {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
     pub bridge: super::Bridge,
-    /// `old_video_source_id` (`string`).
+    /// `old_video_source_id` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_video_source_id: Option<String>,
 }
 
 /// `BridgeBlindTransfer` (model of `events.json`).
 ///
-/// Notification that a blind transfer has occurred.
-///
 /// An event: [`Event::BridgeBlindTransfer`] when decoded from the websocket (`"type": "BridgeBlindTransfer"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgeblindtransfer).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeBlindTransfer {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel performing the blind transfer
     pub channel: super::Channel,
-    /// `replace_channel` (`Channel`).
-    ///
-    /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
+    /// `replace_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
-    /// `transferee` (`Channel`).
-    ///
-    /// The channel that is being transferred
+    /// `transferee` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
     /// `exten` (`string`, required).
-    ///
-    /// The extension transferred to
     pub exten: String,
     /// `context` (`string`, required).
-    ///
-    /// The context transferred to
     pub context: String,
     /// `result` (`string`, required).
-    ///
-    /// The result of the transfer attempt
     pub result: String,
     /// `is_external` (`boolean`, required).
-    ///
-    /// Whether the transfer was externally initiated or not
     pub is_external: bool,
-    /// `bridge` (`Bridge`).
-    ///
-    /// The bridge being transferred
+    /// `bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
 }
 
 /// `BridgeAttendedTransfer` (model of `events.json`).
 ///
-/// Notification that an attended transfer has occurred.
-///
 /// An event: [`Event::BridgeAttendedTransfer`] when decoded from the websocket (`"type": "BridgeAttendedTransfer"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgeattendedtransfer).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BridgeAttendedTransfer {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `transferer_first_leg` (`Channel`, required).
-    ///
-    /// First leg of the transferer
     pub transferer_first_leg: super::Channel,
     /// `transferer_second_leg` (`Channel`, required).
-    ///
-    /// Second leg of the transferer
     pub transferer_second_leg: super::Channel,
-    /// `replace_channel` (`Channel`).
-    ///
-    /// The channel that is replacing transferer_first_leg in the swap
+    /// `replace_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
-    /// `transferee` (`Channel`).
-    ///
-    /// The channel that is being transferred
+    /// `transferee` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<Box<super::Channel>>,
-    /// `transfer_target` (`Channel`).
-    ///
-    /// The channel that is being transferred to
+    /// `transfer_target` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<Box<super::Channel>>,
     /// `result` (`string`, required).
-    ///
-    /// The result of the transfer attempt
     pub result: String,
     /// `is_external` (`boolean`, required).
-    ///
-    /// Whether the transfer was externally initiated or not
     pub is_external: bool,
-    /// `transferer_first_leg_bridge` (`Bridge`).
-    ///
-    /// Bridge the transferer first leg is in
+    /// `transferer_first_leg_bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
-    /// `transferer_second_leg_bridge` (`Bridge`).
-    ///
-    /// Bridge the transferer second leg is in
+    /// `transferer_second_leg_bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
     /// `destination_type` (`string`, required).
-    ///
-    /// How the transfer was accomplished
     pub destination_type: String,
-    /// `destination_bridge` (`string`).
-    ///
-    /// Bridge that survived the merge result
+    /// `destination_bridge` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_bridge: Option<String>,
-    /// `destination_application` (`string`).
-    ///
-    /// Application that has been transferred into
+    /// `destination_application` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_application: Option<String>,
-    /// `destination_link_first_leg` (`Channel`).
-    ///
-    /// First leg of a link transfer result
+    /// `destination_link_first_leg` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<Box<super::Channel>>,
-    /// `destination_link_second_leg` (`Channel`).
-    ///
-    /// Second leg of a link transfer result
+    /// `destination_link_second_leg` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_second_leg: Option<Box<super::Channel>>,
-    /// `destination_threeway_channel` (`Channel`).
-    ///
-    /// Transferer channel that survived the threeway result
+    /// `destination_threeway_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<Box<super::Channel>>,
-    /// `destination_threeway_bridge` (`Bridge`).
-    ///
-    /// Bridge that survived the threeway result
+    /// `destination_threeway_bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_bridge: Option<Box<super::Bridge>>,
 }
 
+/// A channel came into being.
+///
 /// `ChannelCreated` (model of `events.json`).
 ///
-/// Notification that a channel has been created.
-///
 /// An event: [`Event::ChannelCreated`] when decoded from the websocket (`"type": "ChannelCreated"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelcreated).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCreated {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -779,100 +617,84 @@ pub struct ChannelCreated {
     pub channel: super::Channel,
 }
 
+/// A channel is gone; the cause tells why it ended.
+///
 /// `ChannelDestroyed` (model of `events.json`).
 ///
-/// Notification that a channel has been destroyed.
-///
 /// An event: [`Event::ChannelDestroyed`] when decoded from the websocket (`"type": "ChannelDestroyed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldestroyed).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDestroyed {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `cause` (`int`, required).
-    ///
-    /// Integer representation of the cause of the hangup
     pub cause: i64,
     /// `cause_txt` (`string`, required).
-    ///
-    /// Text representation of the cause of the hangup
     pub cause_txt: String,
     /// `channel` (`Channel`, required).
     pub channel: super::Channel,
 }
 
+/// A channel joined a bridge.
+///
 /// `ChannelEnteredBridge` (model of `events.json`).
 ///
-/// Notification that a channel has entered a bridge.
-///
 /// An event: [`Event::ChannelEnteredBridge`] when decoded from the websocket (`"type": "ChannelEnteredBridge"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelenteredbridge).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelEnteredBridge {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `bridge` (`Bridge`, required).
     pub bridge: super::Bridge,
-    /// `channel` (`Channel`).
+    /// `channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
 
+/// A channel left a bridge.
+///
 /// `ChannelLeftBridge` (model of `events.json`).
 ///
-/// Notification that a channel has left a bridge.
-///
 /// An event: [`Event::ChannelLeftBridge`] when decoded from the websocket (`"type": "ChannelLeftBridge"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelleftbridge).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelLeftBridge {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -882,29 +704,25 @@ pub struct ChannelLeftBridge {
     pub channel: super::Channel,
 }
 
+/// A channel's state changed (ringing, up, ...).
+///
 /// `ChannelStateChange` (model of `events.json`).
 ///
-/// Notification of a channel's state change.
-///
 /// An event: [`Event::ChannelStateChange`] when decoded from the websocket (`"type": "ChannelStateChange"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelstatechange).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelStateChange {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -912,424 +730,322 @@ pub struct ChannelStateChange {
     pub channel: super::Channel,
 }
 
+/// A DTMF digit arrived on a channel (sent once the key is released).
+///
 /// `ChannelDtmfReceived` (model of `events.json`).
 ///
-/// DTMF received on a channel.
-///
-/// This event is sent when the DTMF ends. There is no notification about the start of DTMF
-///
 /// An event: [`Event::ChannelDtmfReceived`] when decoded from the websocket (`"type": "ChannelDtmfReceived"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldtmfreceived).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDtmfReceived {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `digit` (`string`, required).
-    ///
-    /// DTMF digit received (0-9, A-E, # or *)
     pub digit: String,
     /// `duration_ms` (`int`, required).
-    ///
-    /// Number of milliseconds DTMF was received
     pub duration_ms: i64,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel on which DTMF was received
     pub channel: super::Channel,
 }
 
+/// A channel moved to another dialplan location.
+///
 /// `ChannelDialplan` (model of `events.json`).
 ///
-/// Channel changed location in the dialplan.
-///
 /// An event: [`Event::ChannelDialplan`] when decoded from the websocket (`"type": "ChannelDialplan"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldialplan).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelDialplan {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel that changed dialplan location.
     pub channel: super::Channel,
     /// `dialplan_app` (`string`, required).
-    ///
-    /// The application about to be executed.
     pub dialplan_app: String,
     /// `dialplan_app_data` (`string`, required).
-    ///
-    /// The data to be passed to the application.
     pub dialplan_app_data: String,
 }
 
+/// A channel's caller id changed.
+///
 /// `ChannelCallerId` (model of `events.json`).
 ///
-/// Channel changed Caller ID.
-///
 /// An event: [`Event::ChannelCallerId`] when decoded from the websocket (`"type": "ChannelCallerId"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelcallerid).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelCallerId {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `caller_presentation` (`int`, required).
-    ///
-    /// The integer representation of the Caller Presentation value.
     pub caller_presentation: i64,
     /// `caller_presentation_txt` (`string`, required).
-    ///
-    /// The text representation of the Caller Presentation value.
     pub caller_presentation_txt: String,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel that changed Caller ID.
     pub channel: super::Channel,
 }
 
+/// A user event, raised by `events.userEvent` or the dialplan's `UserEvent`.
+///
 /// `ChannelUserevent` (model of `events.json`).
 ///
-/// User-generated event with additional user-defined fields in the object.
-///
 /// An event: [`Event::ChannelUserevent`] when decoded from the websocket (`"type": "ChannelUserevent"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeluserevent).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUserevent {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `eventname` (`string`, required).
-    ///
-    /// The name of the user event.
     pub eventname: String,
-    /// `channel` (`Channel`).
-    ///
-    /// A channel that is signaled with the user event.
+    /// `channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
-    /// `bridge` (`Bridge`).
-    ///
-    /// A bridge that is signaled with the user event.
+    /// `bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<super::Bridge>>,
-    /// `endpoint` (`Endpoint`).
-    ///
-    /// A endpoint that is signaled with the user event.
+    /// `endpoint` (`Endpoint`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
     /// `userevent` (`object`, required).
-    ///
-    /// Custom Userevent data
     pub userevent: ::serde_json::Value,
 }
 
+/// A hangup was asked for a channel; the cause tells why.
+///
 /// `ChannelHangupRequest` (model of `events.json`).
 ///
-/// A hangup was requested on the channel.
-///
 /// An event: [`Event::ChannelHangupRequest`] when decoded from the websocket (`"type": "ChannelHangupRequest"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelhanguprequest).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHangupRequest {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
-    /// `cause` (`int`).
-    ///
-    /// Integer representation of the cause of the hangup.
+    /// `cause` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<i64>,
-    /// `soft` (`boolean`).
-    ///
-    /// Whether the hangup request was a soft hangup request.
+    /// `soft` (`boolean`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft: Option<bool>,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel on which the hangup was requested.
     pub channel: super::Channel,
 }
 
+/// A variable was set: on a channel, or a global one when no channel is given.
+///
 /// `ChannelVarset` (model of `events.json`).
 ///
-/// Channel variable changed.
-///
 /// An event: [`Event::ChannelVarset`] when decoded from the websocket (`"type": "ChannelVarset"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelvarset).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelVarset {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `variable` (`string`, required).
-    ///
-    /// The variable that changed.
     pub variable: String,
     /// `value` (`string`, required).
-    ///
-    /// The new value of the variable.
     pub value: String,
-    /// `channel` (`Channel`).
-    ///
-    /// The channel on which the variable was set.
-    ///
-    /// If missing, the variable is a global variable.
+    /// `channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Box<super::Channel>>,
 }
 
+/// A channel was put on hold.
+///
 /// `ChannelHold` (model of `events.json`).
 ///
-/// A channel initiated a media hold.
-///
 /// An event: [`Event::ChannelHold`] when decoded from the websocket (`"type": "ChannelHold"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelhold).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHold {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel that initiated the hold event.
     pub channel: super::Channel,
-    /// `musicclass` (`string`).
-    ///
-    /// The music on hold class that the initiator requested.
+    /// `musicclass` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub musicclass: Option<String>,
 }
 
+/// A channel came off hold.
+///
 /// `ChannelUnhold` (model of `events.json`).
 ///
-/// A channel initiated a media unhold.
-///
 /// An event: [`Event::ChannelUnhold`] when decoded from the websocket (`"type": "ChannelUnhold"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelunhold).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUnhold {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel that initiated the unhold event.
     pub channel: super::Channel,
 }
 
+/// Talk detection heard a channel start talking.
+///
 /// `ChannelTalkingStarted` (model of `events.json`).
 ///
-/// Talking was detected on the channel.
-///
 /// An event: [`Event::ChannelTalkingStarted`] when decoded from the websocket (`"type": "ChannelTalkingStarted"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeltalkingstarted).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingStarted {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel on which talking started.
     pub channel: super::Channel,
 }
 
+/// Talk detection heard a channel stop talking.
+///
 /// `ChannelTalkingFinished` (model of `events.json`).
 ///
-/// Talking is no longer detected on the channel.
-///
 /// An event: [`Event::ChannelTalkingFinished`] when decoded from the websocket (`"type": "ChannelTalkingFinished"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeltalkingfinished).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelTalkingFinished {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel on which talking completed.
     pub channel: super::Channel,
     /// `duration` (`int`, required).
-    ///
-    /// The length of time, in milliseconds, that talking was detected on the channel
     pub duration: i64,
 }
 
 /// `ContactStatusChange` (model of `events.json`).
 ///
-/// The state of a contact on an endpoint has changed.
-///
 /// An event: [`Event::ContactStatusChange`] when decoded from the websocket (`"type": "ContactStatusChange"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#contactstatuschange).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContactStatusChange {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -1341,27 +1057,21 @@ pub struct ContactStatusChange {
 
 /// `PeerStatusChange` (model of `events.json`).
 ///
-/// The state of a peer associated with an endpoint has changed.
-///
 /// An event: [`Event::PeerStatusChange`] when decoded from the websocket (`"type": "PeerStatusChange"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peerstatuschange).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PeerStatusChange {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -1371,29 +1081,25 @@ pub struct PeerStatusChange {
     pub peer: super::Peer,
 }
 
+/// An endpoint's state changed.
+///
 /// `EndpointStateChange` (model of `events.json`).
 ///
-/// Endpoint state changed.
-///
 /// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#endpointstatechange).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EndpointStateChange {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -1401,85 +1107,65 @@ pub struct EndpointStateChange {
     pub endpoint: super::Endpoint,
 }
 
+/// A step of a dial: the dialed channel's status changed.
+///
 /// `Dial` (model of `events.json`).
 ///
-/// Dialing state has changed.
-///
 /// An event: [`Event::Dial`] when decoded from the websocket (`"type": "Dial"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dial).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dial {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
-    /// `caller` (`Channel`).
-    ///
-    /// The calling channel.
+    /// `caller` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<Box<super::Channel>>,
     /// `peer` (`Channel`, required).
-    ///
-    /// The dialed channel.
     pub peer: super::Channel,
-    /// `forward` (`string`).
-    ///
-    /// Forwarding target requested by the original dialed channel.
+    /// `forward` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<String>,
-    /// `forwarded` (`Channel`).
-    ///
-    /// Channel that the caller has been forwarded to.
+    /// `forwarded` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<Box<super::Channel>>,
-    /// `dialstring` (`string`).
-    ///
-    /// The dial string for calling the peer channel.
+    /// `dialstring` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialstring: Option<String>,
     /// `dialstatus` (`string`, required).
-    ///
-    /// Current status of the dialing attempt to the peer.
     pub dialstatus: String,
 }
 
+/// A channel left the app: the app can no longer control it.
+///
 /// `StasisEnd` (model of `events.json`).
 ///
-/// Notification that a channel has left a Stasis application.
-///
 /// An event: [`Event::StasisEnd`] when decoded from the websocket (`"type": "StasisEnd"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#stasisend).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisEnd {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
@@ -1487,105 +1173,87 @@ pub struct StasisEnd {
     pub channel: super::Channel,
 }
 
+/// A channel entered the app: from now on the app controls it.
+///
 /// `StasisStart` (model of `events.json`).
 ///
-/// Notification that a channel has entered a Stasis application.
-///
 /// An event: [`Event::StasisStart`] when decoded from the websocket (`"type": "StasisStart"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#stasisstart).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StasisStart {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `args` (`List[string]`, required).
-    ///
-    /// Arguments to the application
     pub args: Vec<String>,
     /// `channel` (`Channel`, required).
     pub channel: super::Channel,
-    /// `replace_channel` (`Channel`).
+    /// `replace_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<Box<super::Channel>>,
 }
 
+/// An out-of-call text message arrived for the app.
+///
 /// `TextMessageReceived` (model of `events.json`).
 ///
-/// A text message was received from an endpoint.
-///
 /// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#textmessagereceived).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessageReceived {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
-    ///
-    /// Time at which this event was created.
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `message` (`TextMessage`, required).
     pub message: super::TextMessage,
-    /// `endpoint` (`Endpoint`).
+    /// `endpoint` (`Endpoint`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<super::Endpoint>>,
 }
 
 /// `ChannelConnectedLine` (model of `events.json`).
 ///
-/// Channel changed Connected Line.
-///
 /// An event: [`Event::ChannelConnectedLine`] when decoded from the websocket (`"type": "ChannelConnectedLine"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelconnectedline).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelConnectedLine {
-    /// `asterisk_id` (`string`).
-    ///
-    /// The unique ID for the Asterisk instance that raised this event.
+    /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
     ///
-    /// Name of the application receiving the event.
-    ///
     /// Inherited from `Event`.
     pub application: String,
     /// `timestamp` (`Date`, required).
     ///
-    /// Time at which this event was created.
-    ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    ///
-    /// The channel whose connected line has changed.
     pub channel: super::Channel,
 }
 
@@ -1601,81 +1269,81 @@ pub struct ChannelConnectedLine {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// [`DeviceStateChanged`]: Notification that a device state has changed.
+    /// [`DeviceStateChanged`]: A device's state changed.
     DeviceStateChanged(Box<DeviceStateChanged>),
-    /// [`PlaybackStarted`]: Event showing the start of a media playback operation.
+    /// [`PlaybackStarted`]: A playback began.
     PlaybackStarted(Box<PlaybackStarted>),
-    /// [`PlaybackContinuing`]: Event showing the continuation of a media playback operation from one media URI to the next in the list.
+    /// [`PlaybackContinuing`]: A playback of several media moved on to the next one.
     PlaybackContinuing(Box<PlaybackContinuing>),
-    /// [`PlaybackFinished`]: Event showing the completion of a media playback operation.
+    /// [`PlaybackFinished`]: A playback is over: played out, stopped, or failed.
     PlaybackFinished(Box<PlaybackFinished>),
-    /// [`RecordingStarted`]: Event showing the start of a recording operation.
+    /// [`RecordingStarted`]: A recording began.
     RecordingStarted(Box<RecordingStarted>),
-    /// [`RecordingFinished`]: Event showing the completion of a recording operation.
+    /// [`RecordingFinished`]: A recording ended and its file is complete.
     RecordingFinished(Box<RecordingFinished>),
-    /// [`RecordingFailed`]: Event showing failure of a recording operation.
+    /// [`RecordingFailed`]: A recording could not go on.
     RecordingFailed(Box<RecordingFailed>),
-    /// [`ApplicationMoveFailed`]: Notification that trying to move a channel to another Stasis application failed.
+    /// [`ApplicationMoveFailed`].
     ApplicationMoveFailed(Box<ApplicationMoveFailed>),
-    /// [`ApplicationReplaced`]: Notification that another WebSocket has taken over for an application.
+    /// [`ApplicationReplaced`]: Another websocket took this app's name; this connection gets no more of its events.
     ApplicationReplaced(Box<ApplicationReplaced>),
-    /// [`BridgeCreated`]: Notification that a bridge has been created.
+    /// [`BridgeCreated`]: A bridge came into being.
     BridgeCreated(Box<BridgeCreated>),
-    /// [`BridgeDestroyed`]: Notification that a bridge has been destroyed.
+    /// [`BridgeDestroyed`]: A bridge is gone.
     BridgeDestroyed(Box<BridgeDestroyed>),
-    /// [`BridgeMerged`]: Notification that one bridge has merged into another.
+    /// [`BridgeMerged`]: One bridge was folded into another.
     BridgeMerged(Box<BridgeMerged>),
-    /// [`BridgeBlindTransfer`]: Notification that a blind transfer has occurred.
+    /// [`BridgeBlindTransfer`].
     BridgeBlindTransfer(Box<BridgeBlindTransfer>),
-    /// [`BridgeAttendedTransfer`]: Notification that an attended transfer has occurred.
+    /// [`BridgeAttendedTransfer`].
     BridgeAttendedTransfer(Box<BridgeAttendedTransfer>),
-    /// [`BridgeVideoSourceChanged`]: Notification that the source of video in a bridge has changed.
+    /// [`BridgeVideoSourceChanged`].
     BridgeVideoSourceChanged(Box<BridgeVideoSourceChanged>),
-    /// [`ChannelCreated`]: Notification that a channel has been created.
+    /// [`ChannelCreated`]: A channel came into being.
     ChannelCreated(Box<ChannelCreated>),
-    /// [`ChannelDestroyed`]: Notification that a channel has been destroyed.
+    /// [`ChannelDestroyed`]: A channel is gone; the cause tells why it ended.
     ChannelDestroyed(Box<ChannelDestroyed>),
-    /// [`ChannelEnteredBridge`]: Notification that a channel has entered a bridge.
+    /// [`ChannelEnteredBridge`]: A channel joined a bridge.
     ChannelEnteredBridge(Box<ChannelEnteredBridge>),
-    /// [`ChannelLeftBridge`]: Notification that a channel has left a bridge.
+    /// [`ChannelLeftBridge`]: A channel left a bridge.
     ChannelLeftBridge(Box<ChannelLeftBridge>),
-    /// [`ChannelStateChange`]: Notification of a channel's state change.
+    /// [`ChannelStateChange`]: A channel's state changed (ringing, up, ...).
     ChannelStateChange(Box<ChannelStateChange>),
-    /// [`ChannelDtmfReceived`]: DTMF received on a channel.
+    /// [`ChannelDtmfReceived`]: A DTMF digit arrived on a channel (sent once the key is released).
     ChannelDtmfReceived(Box<ChannelDtmfReceived>),
-    /// [`ChannelDialplan`]: Channel changed location in the dialplan.
+    /// [`ChannelDialplan`]: A channel moved to another dialplan location.
     ChannelDialplan(Box<ChannelDialplan>),
-    /// [`ChannelCallerId`]: Channel changed Caller ID.
+    /// [`ChannelCallerId`]: A channel's caller id changed.
     ChannelCallerId(Box<ChannelCallerId>),
-    /// [`ChannelUserevent`]: User-generated event with additional user-defined fields in the object.
+    /// [`ChannelUserevent`]: A user event, raised by `events.userEvent` or the dialplan's `UserEvent`.
     ChannelUserevent(Box<ChannelUserevent>),
-    /// [`ChannelHangupRequest`]: A hangup was requested on the channel.
+    /// [`ChannelHangupRequest`]: A hangup was asked for a channel; the cause tells why.
     ChannelHangupRequest(Box<ChannelHangupRequest>),
-    /// [`ChannelVarset`]: Channel variable changed.
+    /// [`ChannelVarset`]: A variable was set: on a channel, or a global one when no channel is given.
     ChannelVarset(Box<ChannelVarset>),
-    /// [`ChannelTalkingStarted`]: Talking was detected on the channel.
+    /// [`ChannelTalkingStarted`]: Talk detection heard a channel start talking.
     ChannelTalkingStarted(Box<ChannelTalkingStarted>),
-    /// [`ChannelTalkingFinished`]: Talking is no longer detected on the channel.
+    /// [`ChannelTalkingFinished`]: Talk detection heard a channel stop talking.
     ChannelTalkingFinished(Box<ChannelTalkingFinished>),
-    /// [`ChannelHold`]: A channel initiated a media hold.
+    /// [`ChannelHold`]: A channel was put on hold.
     ChannelHold(Box<ChannelHold>),
-    /// [`ChannelUnhold`]: A channel initiated a media unhold.
+    /// [`ChannelUnhold`]: A channel came off hold.
     ChannelUnhold(Box<ChannelUnhold>),
-    /// [`ContactStatusChange`]: The state of a contact on an endpoint has changed.
+    /// [`ContactStatusChange`].
     ContactStatusChange(Box<ContactStatusChange>),
-    /// [`EndpointStateChange`]: Endpoint state changed.
+    /// [`EndpointStateChange`]: An endpoint's state changed.
     EndpointStateChange(Box<EndpointStateChange>),
-    /// [`Dial`]: Dialing state has changed.
+    /// [`Dial`]: A step of a dial: the dialed channel's status changed.
     Dial(Box<Dial>),
-    /// [`StasisEnd`]: Notification that a channel has left a Stasis application.
+    /// [`StasisEnd`]: A channel left the app: the app can no longer control it.
     StasisEnd(Box<StasisEnd>),
-    /// [`StasisStart`]: Notification that a channel has entered a Stasis application.
+    /// [`StasisStart`]: A channel entered the app: from now on the app controls it.
     StasisStart(Box<StasisStart>),
-    /// [`TextMessageReceived`]: A text message was received from an endpoint.
+    /// [`TextMessageReceived`]: An out-of-call text message arrived for the app.
     TextMessageReceived(Box<TextMessageReceived>),
-    /// [`ChannelConnectedLine`]: Channel changed Connected Line.
+    /// [`ChannelConnectedLine`].
     ChannelConnectedLine(Box<ChannelConnectedLine>),
-    /// [`PeerStatusChange`]: The state of a peer associated with an endpoint has changed.
+    /// [`PeerStatusChange`].
     PeerStatusChange(Box<PeerStatusChange>),
     /// An event of a type this module does not know, kept whole.
     Unknown(crate::runtime::UnknownEvent),

@@ -3,9 +3,11 @@
 
 //! The models of `recordings.json`.
 
+/// A finished recording kept on disk.
+///
 /// `StoredRecording` (model of `recordings.json`).
 ///
-/// A past recording that may be played back.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#storedrecording).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StoredRecording {
     /// `name` (`string`, required).
@@ -14,43 +16,31 @@ pub struct StoredRecording {
     pub format: String,
 }
 
+/// A recording in progress.
+///
 /// `LiveRecording` (model of `recordings.json`).
 ///
-/// A recording that is in progress
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#liverecording).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LiveRecording {
     /// `name` (`string`, required).
-    ///
-    /// Base name for the recording
     pub name: String,
     /// `format` (`string`, required).
-    ///
-    /// Recording format (wav, gsm, etc.)
     pub format: String,
     /// `target_uri` (`string`, required).
-    ///
-    /// URI for the channel or bridge being recorded
     pub target_uri: String,
     /// `state` (`string`, required).
     pub state: super::LiveRecordingState,
-    /// `duration` (`int`).
-    ///
-    /// Duration in seconds of the recording
+    /// `duration` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
-    /// `talking_duration` (`int`).
-    ///
-    /// Duration of talking, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
+    /// `talking_duration` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking_duration: Option<i64>,
-    /// `silence_duration` (`int`).
-    ///
-    /// Duration of silence, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
+    /// `silence_duration` (`int`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration: Option<i64>,
-    /// `cause` (`string`).
-    ///
-    /// Cause for recording failure if failed
+    /// `cause` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
 }

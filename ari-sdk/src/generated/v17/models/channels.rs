@@ -5,40 +5,34 @@
 
 /// `Dialed` (model of `channels.json`).
 ///
-/// Dialed channel information.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialed).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Dialed {}
 
+/// A dialplan location: context, extension, priority.
+///
 /// `DialplanCEP` (model of `channels.json`).
 ///
-/// Dialplan location (context/extension/priority)
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialplancep).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DialplanCEP {
     /// `context` (`string`, required).
-    ///
-    /// Context in the dialplan
     pub context: String,
     /// `exten` (`string`, required).
-    ///
-    /// Extension in the dialplan
     pub exten: String,
     /// `priority` (`long`, required).
-    ///
-    /// Priority in the dialplan
     pub priority: i64,
     /// `app_name` (`string`, required).
-    ///
-    /// Name of current dialplan application
     pub app_name: String,
     /// `app_data` (`string`, required).
-    ///
-    /// Parameter of current dialplan application
     pub app_data: String,
 }
 
+/// A name and a number.
+///
 /// `CallerID` (model of `channels.json`).
 ///
-/// Caller identification
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#callerid).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallerID {
     /// `name` (`string`, required).
@@ -49,176 +43,108 @@ pub struct CallerID {
 
 /// `RTPstat` (model of `channels.json`).
 ///
-/// A statistics of a RTP.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#rtpstat).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RTPstat {
     /// `txcount` (`int`, required).
-    ///
-    /// Number of packets transmitted.
     pub txcount: i64,
     /// `rxcount` (`int`, required).
-    ///
-    /// Number of packets received.
     pub rxcount: i64,
-    /// `txjitter` (`double`).
-    ///
-    /// Jitter on transmitted packets.
+    /// `txjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txjitter: Option<f64>,
-    /// `rxjitter` (`double`).
-    ///
-    /// Jitter on received packets.
+    /// `rxjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rxjitter: Option<f64>,
-    /// `remote_maxjitter` (`double`).
-    ///
-    /// Maximum jitter on remote side.
+    /// `remote_maxjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_maxjitter: Option<f64>,
-    /// `remote_minjitter` (`double`).
-    ///
-    /// Minimum jitter on remote side.
+    /// `remote_minjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_minjitter: Option<f64>,
-    /// `remote_normdevjitter` (`double`).
-    ///
-    /// Average jitter on remote side.
+    /// `remote_normdevjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_normdevjitter: Option<f64>,
-    /// `remote_stdevjitter` (`double`).
-    ///
-    /// Standard deviation jitter on remote side.
+    /// `remote_stdevjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_stdevjitter: Option<f64>,
-    /// `local_maxjitter` (`double`).
-    ///
-    /// Maximum jitter on local side.
+    /// `local_maxjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxjitter: Option<f64>,
-    /// `local_minjitter` (`double`).
-    ///
-    /// Minimum jitter on local side.
+    /// `local_minjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_minjitter: Option<f64>,
-    /// `local_normdevjitter` (`double`).
-    ///
-    /// Average jitter on local side.
+    /// `local_normdevjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_normdevjitter: Option<f64>,
-    /// `local_stdevjitter` (`double`).
-    ///
-    /// Standard deviation jitter on local side.
+    /// `local_stdevjitter` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_stdevjitter: Option<f64>,
     /// `txploss` (`int`, required).
-    ///
-    /// Number of transmitted packets lost.
     pub txploss: i64,
     /// `rxploss` (`int`, required).
-    ///
-    /// Number of received packets lost.
     pub rxploss: i64,
-    /// `remote_maxrxploss` (`double`).
-    ///
-    /// Maximum number of packets lost on remote side.
+    /// `remote_maxrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_maxrxploss: Option<f64>,
-    /// `remote_minrxploss` (`double`).
-    ///
-    /// Minimum number of packets lost on remote side.
+    /// `remote_minrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_minrxploss: Option<f64>,
-    /// `remote_normdevrxploss` (`double`).
-    ///
-    /// Average number of packets lost on remote side.
+    /// `remote_normdevrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_normdevrxploss: Option<f64>,
-    /// `remote_stdevrxploss` (`double`).
-    ///
-    /// Standard deviation packets lost on remote side.
+    /// `remote_stdevrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_stdevrxploss: Option<f64>,
-    /// `local_maxrxploss` (`double`).
-    ///
-    /// Maximum number of packets lost on local side.
+    /// `local_maxrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxrxploss: Option<f64>,
-    /// `local_minrxploss` (`double`).
-    ///
-    /// Minimum number of packets lost on local side.
+    /// `local_minrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_minrxploss: Option<f64>,
-    /// `local_normdevrxploss` (`double`).
-    ///
-    /// Average number of packets lost on local side.
+    /// `local_normdevrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_normdevrxploss: Option<f64>,
-    /// `local_stdevrxploss` (`double`).
-    ///
-    /// Standard deviation packets lost on local side.
+    /// `local_stdevrxploss` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_stdevrxploss: Option<f64>,
-    /// `rtt` (`double`).
-    ///
-    /// Total round trip time.
+    /// `rtt` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt: Option<f64>,
-    /// `maxrtt` (`double`).
-    ///
-    /// Maximum round trip time.
+    /// `maxrtt` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxrtt: Option<f64>,
-    /// `minrtt` (`double`).
-    ///
-    /// Minimum round trip time.
+    /// `minrtt` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minrtt: Option<f64>,
-    /// `normdevrtt` (`double`).
-    ///
-    /// Average round trip time.
+    /// `normdevrtt` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normdevrtt: Option<f64>,
-    /// `stdevrtt` (`double`).
-    ///
-    /// Standard deviation round trip time.
+    /// `stdevrtt` (`double`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdevrtt: Option<f64>,
     /// `local_ssrc` (`int`, required).
-    ///
-    /// Our SSRC.
     pub local_ssrc: i64,
     /// `remote_ssrc` (`int`, required).
-    ///
-    /// Their SSRC.
     pub remote_ssrc: i64,
     /// `txoctetcount` (`int`, required).
-    ///
-    /// Number of octets transmitted.
     pub txoctetcount: i64,
     /// `rxoctetcount` (`int`, required).
-    ///
-    /// Number of octets received.
     pub rxoctetcount: i64,
     /// `channel_uniqueid` (`string`, required).
-    ///
-    /// The Asterisk channel's unique ID that owns this instance.
     pub channel_uniqueid: String,
 }
 
+/// A channel as Asterisk saw it when it wrote the snapshot: one leg of a call.
+///
 /// `Channel` (model of `channels.json`).
 ///
-/// A specific communication connection between Asterisk and an Endpoint.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channel).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Channel {
     /// `id` (`string`, required).
-    ///
-    /// Unique identifier of the channel.
-    ///
-    /// This is the same as the Uniqueid field in AMI.
     pub id: String,
     /// `name` (`string`, required).
-    ///
-    /// Name of the channel (i.e. SIP/foo-0000a7e3)
     pub name: String,
     /// `state` (`string`, required).
     pub state: super::ChannelState,
@@ -229,20 +155,12 @@ pub struct Channel {
     /// `accountcode` (`string`, required).
     pub accountcode: String,
     /// `dialplan` (`DialplanCEP`, required).
-    ///
-    /// Current location in the dialplan
     pub dialplan: super::DialplanCEP,
     /// `creationtime` (`Date`, required).
-    ///
-    /// Timestamp when channel was created
     pub creationtime: crate::runtime::Timestamp,
     /// `language` (`string`, required).
-    ///
-    /// The default spoken language
     pub language: String,
-    /// `channelvars` (`object`).
-    ///
-    /// Channel variables
+    /// `channelvars` (`object`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<::serde_json::Value>,
 }

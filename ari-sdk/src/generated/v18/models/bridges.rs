@@ -3,54 +3,34 @@
 
 //! The models of `bridges.json`.
 
+/// A bridge as Asterisk saw it: the channels it joins and how it mixes them.
+///
 /// `Bridge` (model of `bridges.json`).
 ///
-/// The merging of media from one or more channels.
-///
-/// Everyone on the bridge receives the same audio.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridge).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Bridge {
     /// `id` (`string`, required).
-    ///
-    /// Unique identifier for this bridge
     pub id: String,
     /// `technology` (`string`, required).
-    ///
-    /// Name of the current bridging technology
     pub technology: String,
     /// `bridge_type` (`string`, required).
-    ///
-    /// Type of bridge technology
     pub bridge_type: super::BridgeType,
     /// `bridge_class` (`string`, required).
-    ///
-    /// Bridging class
     pub bridge_class: String,
     /// `creator` (`string`, required).
-    ///
-    /// Entity that created the bridge
     pub creator: String,
     /// `name` (`string`, required).
-    ///
-    /// Name the creator gave the bridge
     pub name: String,
     /// `channels` (`List[string]`, required).
-    ///
-    /// Ids of channels participating in this bridge
     pub channels: Vec<String>,
-    /// `video_mode` (`string`).
-    ///
-    /// The video mode the bridge is using. One of 'none', 'talker', 'sfu', or 'single'.
+    /// `video_mode` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_mode: Option<String>,
-    /// `video_source_id` (`string`).
-    ///
-    /// The ID of the channel that is the source of video in this bridge, if one exists.
+    /// `video_source_id` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_source_id: Option<String>,
     /// `creationtime` (`Date`, required).
-    ///
-    /// Timestamp when bridge was created
     pub creationtime: crate::runtime::Timestamp,
 }
 

@@ -3,29 +3,21 @@
 
 //! The models of `endpoints.json`.
 
+/// A device or trunk of one channel technology.
+///
 /// `Endpoint` (model of `endpoints.json`).
 ///
-/// An external device that may offer/accept calls to/from Asterisk.
-///
-/// Unlike most resources, which have a single unique identifier, an endpoint is uniquely identified by the technology/resource pair.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#endpoint).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Endpoint {
     /// `technology` (`string`, required).
-    ///
-    /// Technology of the endpoint
     pub technology: String,
     /// `resource` (`string`, required).
-    ///
-    /// Identifier of the endpoint, specific to the given technology.
     pub resource: String,
-    /// `state` (`string`).
-    ///
-    /// Endpoint's state
+    /// `state` (`string`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::EndpointState>,
     /// `channel_ids` (`List[string]`, required).
-    ///
-    /// Id's of channels associated with this endpoint
     pub channel_ids: Vec<String>,
 }
 
@@ -98,24 +90,16 @@ impl<'de> ::serde::Deserialize<'de> for EndpointState {
 
 /// `TextMessage` (model of `endpoints.json`).
 ///
-/// A text message.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#textmessage).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextMessage {
     /// `from` (`string`, required).
-    ///
-    /// A technology specific URI specifying the source of the message. For sip and pjsip technologies, any SIP URI can be specified. For xmpp, the URI must correspond to the client connection being used to send the message.
     pub from: String,
     /// `to` (`string`, required).
-    ///
-    /// A technology specific URI specifying the destination of the message. Valid technologies include sip, pjsip, and xmp. The destination of a message should be an endpoint.
     pub to: String,
     /// `body` (`string`, required).
-    ///
-    /// The text of the message.
     pub body: String,
-    /// `variables` (`object`).
-    ///
-    /// Technology specific key/value pairs (JSON object) associated with the message.
+    /// `variables` (`object`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<::serde_json::Value>,
 }

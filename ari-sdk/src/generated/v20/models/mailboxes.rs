@@ -3,21 +3,17 @@
 
 //! The models of `mailboxes.json`.
 
+/// A mailbox's message counts.
+///
 /// `Mailbox` (model of `mailboxes.json`).
 ///
-/// Represents the state of a mailbox.
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#mailbox).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Mailbox {
     /// `name` (`string`, required).
-    ///
-    /// Name of the mailbox.
     pub name: String,
     /// `old_messages` (`int`, required).
-    ///
-    /// Count of old messages in the mailbox.
     pub old_messages: i64,
     /// `new_messages` (`int`, required).
-    ///
-    /// Count of new messages in the mailbox.
     pub new_messages: i64,
 }

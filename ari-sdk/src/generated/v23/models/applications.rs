@@ -3,37 +3,25 @@
 
 //! The models of `applications.json`.
 
+/// A Stasis app and the event sources it follows.
+///
 /// `Application` (model of `applications.json`).
 ///
-/// Details of a Stasis application
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#application).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Application {
     /// `name` (`string`, required).
-    ///
-    /// Name of this application
     pub name: String,
     /// `channel_ids` (`List[string]`, required).
-    ///
-    /// Id's for channels subscribed to.
     pub channel_ids: Vec<String>,
     /// `bridge_ids` (`List[string]`, required).
-    ///
-    /// Id's for bridges subscribed to.
     pub bridge_ids: Vec<String>,
     /// `endpoint_ids` (`List[string]`, required).
-    ///
-    /// {tech}/{resource} for endpoints subscribed to.
     pub endpoint_ids: Vec<String>,
     /// `device_names` (`List[string]`, required).
-    ///
-    /// Names of the devices subscribed to.
     pub device_names: Vec<String>,
     /// `events_allowed` (`List[object]`, required).
-    ///
-    /// Event types sent to the application.
     pub events_allowed: Vec<::serde_json::Value>,
     /// `events_disallowed` (`List[object]`, required).
-    ///
-    /// Event types not sent to the application.
     pub events_disallowed: Vec<::serde_json::Value>,
 }
