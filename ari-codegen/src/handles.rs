@@ -81,6 +81,11 @@ const FOLLOWED: &[Followed] = &[
     },
 ];
 
+/// Operations (nicknames) the channel and bridge handles do by hand:
+/// `play` and `record` start staged and give handles (`handles/media.rs`),
+/// awaited to their end by default. The raw requests stay on `ari()`.
+const BY_HAND: &[&str] = &["play", "playWithId", "record"];
+
 /// Names the hand-written handles define: a generated method of the same
 /// name would clash.
 const RESERVED: &[&str] = &[
@@ -90,9 +95,8 @@ const RESERVED: &[&str] = &[
     "events",
     "ended",
     "end_reason",
-    "play_staged",
-    "record_staged",
-    "record_message",
+    "play",
+    "record",
     "prompt",
     "target",
     "finished",
@@ -395,22 +399,25 @@ fn version_api(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
                 (param, id("target_id")),
                 (
                     "name",
-                    Given::Str(quote!(options.name_value().unwrap_or_default())),
+                    Given::Str(quote!(options.name.as_deref().unwrap_or_default())),
                 ),
-                ("format", Given::Str(quote!(options.format()))),
+                ("format", Given::Str(quote!(options.format.as_str()))),
                 (
                     "maxDurationSeconds",
-                    Given::OptInt(quote!(options.max_duration_seconds_value())),
+                    Given::OptInt(quote!(options.max_duration_seconds)),
                 ),
                 (
                     "maxSilenceSeconds",
-                    Given::OptInt(quote!(options.max_silence_seconds_value())),
+                    Given::OptInt(quote!(options.max_silence_seconds)),
                 ),
-                ("ifExists", Given::OptStr(quote!(options.if_exists_value()))),
-                ("beep", Given::OptBool(quote!(options.beep_value()))),
+                (
+                    "ifExists",
+                    Given::OptStr(quote!(options.if_exists.map(|policy| policy.as_str()))),
+                ),
+                ("beep", Given::OptBool(quote!(options.beep))),
                 (
                     "terminateOn",
-                    Given::OptStr(quote!(options.terminate_on_value())),
+                    Given::OptStr(quote!(options.terminate_on.map(|key| key.as_str()))),
                 ),
             ],
         )
@@ -682,6 +689,9 @@ fn handle_operations(
         }
         // Creating under a chosen id is not an operation on the resource.
         if op.path == exact && op.method == HttpMethod::Post {
+            continue;
+        }
+        if BY_HAND.contains(&op.nickname.as_str()) {
             continue;
         }
         let method = &op.method_ident;

@@ -60,7 +60,8 @@ async fn a_full_session_logs_no_password() {
     })
     .await;
     let recording = call
-        .record_staged(RecordOptions::new("wav").max_silence_seconds(1))
+        .record(RecordOptions::new("wav").max_silence_seconds(1))
+        .start()
         .await
         .expect("record");
     caller.speak(200).await;

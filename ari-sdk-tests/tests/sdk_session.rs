@@ -7,7 +7,9 @@ mod sdk_support;
 
 use std::time::Duration;
 
-use ari_sdk::handles::{HandleEnded, Prompt, PromptEnd, RecordOptions, ResourceKind};
+use ari_sdk::handles::{
+    HandleEnded, IfExists, Prompt, PromptEnd, RecordOptions, ResourceKind, TerminateOn,
+};
 use ari_sdk::stream::{StreamError, StreamItem};
 use ari_sdk::v20::device_states::DeviceState;
 use ari_sdk::v20::{Ari, Event, LiveRecordingState, PlaybackState};
@@ -16,6 +18,7 @@ use sdk_support::{
     connect, delivered_about_channel, event_types, next, read_until, start_fake, APP, PASSWORD,
     WAIT,
 };
+use std::future::IntoFuture as _;
 
 #[tokio::test]
 async fn a_whole_call_survives_a_websocket_drop() {
@@ -35,7 +38,11 @@ async fn a_whole_call_survives_a_websocket_drop() {
     call.answer().await.expect("answer");
 
     // Play to the end; the playback's own events all arrive.
-    let playback = call.play_staged(["sound:hello-world"]).await.expect("play");
+    let playback = call
+        .play(["sound:hello-world"])
+        .start()
+        .await
+        .expect("play");
     assert_eq!(playback.target(), Some((ResourceKind::Channel, call.id())));
     let mut playback_events = playback.events();
     let done = playback.finished().await.expect("finished");
@@ -83,12 +90,13 @@ async fn a_whole_call_survives_a_websocket_drop() {
 
     // Record a message: it stops on silence.
     let recording = call
-        .record_staged(
+        .record(
             RecordOptions::new("wav")
                 .name("sdk-msg-1")
                 .max_silence_seconds(2)
                 .beep(true),
         )
+        .start()
         .await
         .expect("record");
     assert_eq!(recording.id(), "sdk-msg-1");
@@ -184,10 +192,15 @@ async fn finished_fails_when_the_channel_hangs_up_first() {
     let call = next(&mut calls).await;
     call.answer().await.expect("answer");
     let playing = call
-        .play_staged(["sound:demo-congrats"])
+        .play(["sound:demo-congrats"])
+        .start()
         .await
         .expect("play");
-    let queued = call.play_staged(["sound:hello-world"]).await.expect("play");
+    let queued = call
+        .play(["sound:hello-world"])
+        .start()
+        .await
+        .expect("play");
     let mut playing_events = playing.events();
     read_until(&mut playing_events, |item| {
         matches!(item.event().map(|e| &**e), Some(Event::PlaybackStarted(_)))
@@ -246,7 +259,7 @@ async fn finished_fails_for_a_sound_asterisk_cannot_play() {
     let _caller = fake.call_into_app(APP, "3004", &[]).expect("call");
     let call = next(&mut calls).await;
     call.answer().await.expect("answer");
-    let missing = call.play_staged(["sound:no-such"]).await.expect("play");
+    let missing = call.play(["sound:no-such"]).start().await.expect("play");
     let error = missing.finished().await.expect_err("nothing was played");
     assert_eq!(
         error.ended(),
@@ -254,7 +267,11 @@ async fn finished_fails_for_a_sound_asterisk_cannot_play() {
         "{error}"
     );
     // A playback that played: Ok, and done.
-    let played = call.play_staged(["sound:hello-world"]).await.expect("play");
+    let played = call
+        .play(["sound:hello-world"])
+        .start()
+        .await
+        .expect("play");
     let done = played.finished().await.expect("played");
     assert_eq!(done.state, PlaybackState::Done);
     fake.shutdown().await;
@@ -269,7 +286,11 @@ async fn a_playback_that_ends_during_the_gap_ends_as_vanished() {
     let call = next(&mut calls).await;
     call.answer().await.expect("answer");
     // 1.4 s at the fake's time scale: over well before the reconnect.
-    let playback = call.play_staged(["sound:hello-world"]).await.expect("play");
+    let playback = call
+        .play(["sound:hello-world"])
+        .start()
+        .await
+        .expect("play");
     fake.drop_websockets();
     let error = tokio::time::timeout(WAIT, playback.finished())
         .await
@@ -461,4 +482,51 @@ async fn registered_waits_for_the_application_or_says_why_not() {
         matches!(&error, ari_sdk::Error::Stream(e) if matches!(**e, StreamError::Closed)),
         "{error:?}"
     );
+}
+
+/// A handle's `play` and `record`, awaited, run to their end: a hangup
+/// right after cannot cut them short.
+#[tokio::test]
+async fn play_and_record_awaited_run_to_their_end() {
+    let fake = start_fake().await;
+    let (_ari, app) = connect(&fake).await;
+    let mut calls = app.calls();
+    let alice = fake.call_into_app(APP, "3001", &[]).expect("call");
+    let call = next(&mut calls).await;
+    call.answer().await.expect("answer");
+
+    let greeting = call
+        .play(["sound:hello-world"])
+        .await
+        .expect("played to its end");
+    assert_eq!(greeting.state, PlaybackState::Done);
+
+    // The recording stops on a second of silence after alice spoke.
+    let speaking = alice.speak(500);
+    let (message, ()) = tokio::join!(
+        call.record(
+            RecordOptions::new("wav")
+                .name("sdk-awaited")
+                .max_silence_seconds(1)
+                .terminate_on(TerminateOn::Hash)
+                .if_exists(IfExists::Overwrite),
+        )
+        .into_future(),
+        speaking
+    );
+    let message = message.expect("recorded to its end");
+    assert_eq!(message.name, "sdk-awaited");
+    assert_eq!(message.state, LiveRecordingState::Done);
+
+    call.hangup().await.expect("hangup");
+    let types = delivered_about_channel(&fake, alice.channel_id());
+    let finished = types
+        .iter()
+        .position(|t| t == "PlaybackFinished")
+        .expect("the greeting finished");
+    let hangup = types
+        .iter()
+        .position(|t| t == "ChannelHangupRequest")
+        .expect("hung up");
+    assert!(finished < hangup, "{types:?}");
 }

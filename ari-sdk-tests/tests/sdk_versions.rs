@@ -49,7 +49,7 @@ macro_rules! call_flow {
             .expect("a call");
         assert_eq!(call.args(), ["x"]);
         call.answer().await.expect("answer");
-        let playback = call.play_staged(["sound:beep"]).await.expect("play");
+        let playback = call.play(["sound:beep"]).start().await.expect("play");
         assert_eq!(playback.finished().await.expect("done").id, playback.id());
         let presser = {
             let caller = caller.clone();

@@ -57,7 +57,7 @@ async fn announce(call: &Call) -> Result {
     match number_media(number) {
         Some(media) => {
             say("announce", format!("{who}: playing {media}"));
-            let playback = call.play_staged([media]).await?.finished().await?;
+            let playback = call.play([media]).await?;
             say(
                 "announce",
                 format!("{who}: {} {}", playback.media_uri, playback.state.as_str()),

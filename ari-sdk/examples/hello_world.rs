@@ -49,8 +49,7 @@ async fn greet(call: &Call) -> Result {
     say("hello", format!("{who} called: answering"));
     call.answer().await?;
     say("hello", format!("{who} hears sound:hello-world"));
-    let greeting = call.play_staged(["sound:hello-world"]).await?;
-    match greeting.finished().await {
+    match call.play(["sound:hello-world"]).await {
         Ok(_) => say("hello", format!("greeting done: hanging up {who}")),
         // The caller hung up during it, or the sound could not be played:
         // nobody heard it to the end.

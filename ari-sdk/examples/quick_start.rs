@@ -26,8 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn greet(call: &Call) -> Result<(), HandleError> {
     println!("call from {:?}", call.snapshot().caller.number);
     call.answer().await?;
-    let greeting = call.play_staged(["sound:hello-world"]).await?;
-    match greeting.finished().await {
+    match call.play(["sound:hello-world"]).await {
         Ok(_) => println!("greeting heard to the end"),
         // The caller hung up during it, or the sound could not be played.
         Err(error) => println!("greeting not heard: {error}"),

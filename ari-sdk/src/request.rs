@@ -40,7 +40,8 @@ impl Method {
 pub struct DocumentedError {
     /// The status (`404`).
     pub status: u16,
-    /// The api-docs' reason (`Channel not found`).
+    /// The api-docs' reason (`Channel not found`), or the HTTP reason phrase
+    /// (`Conflict`) where the api-docs' reason is a sentence of their prose.
     pub reason: &'static str,
     /// What it means, classified when the code was generated.
     pub kind: HttpErrorKind,

@@ -1,10 +1,8 @@
 //! A handle on a bridge.
 
 use super::core::{common_handle_methods, Core};
-use super::ended::HandleError;
+use super::media::{Play, Record};
 use super::options::RecordOptions;
-use super::playback::PlaybackHandle;
-use super::recording::LiveRecordingHandle;
 use super::version::VersionApi;
 use crate::resource::ResourceKind;
 
@@ -22,7 +20,7 @@ use crate::resource::ResourceKind;
 /// # async fn run(app: ari_sdk::v22::StasisApp, channel: ari_sdk::v22::ChannelHandle) -> Result<(), ari_sdk::handles::HandleError> {
 /// let bridge = app.create_bridge(["mixing"]).await?;
 /// bridge.add_channel([channel.id()]).await?;
-/// bridge.play_staged(["sound:conf-onlyperson"]).await?.finished().await?;
+/// bridge.play(["sound:conf-onlyperson"]).await?;
 /// # Ok(())
 /// # }
 /// ```
@@ -37,36 +35,16 @@ impl<V: VersionApi> BridgeHandle<V> {
         BridgeHandle { core }
     }
 
-    /// Plays media to everyone in the bridge, staged (see
-    /// [`ChannelHandle::play_staged`](super::ChannelHandle::play_staged)).
-    pub async fn play_staged(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<PlaybackHandle<V>, HandleError> {
-        let media: Vec<String> = media.into_iter().map(Into::into).collect();
-        let ari = &self.core.hub.ari;
-        let bridge_id = self.id();
-        let core = self
-            .core
-            .hub
-            .staged(
-                ResourceKind::Playback,
-                Some((ResourceKind::Bridge, bridge_id)),
-                |playback_id| {
-                    let request =
-                        ari.play_request(ResourceKind::Bridge, bridge_id, playback_id, media);
-                    super::send_optional(ari, request, "bridges.playWithId")
-                },
-            )
-            .await?;
-        Ok(PlaybackHandle::from_core(core))
+    /// Plays media to everyone in the bridge (see
+    /// [`ChannelHandle::play`](super::ChannelHandle::play)).
+    pub fn play(&self, media: impl IntoIterator<Item = impl Into<String>>) -> Play<'_, V> {
+        let media = media.into_iter().map(Into::into).collect();
+        Play::new(&self.core, ResourceKind::Bridge, media)
     }
 
-    /// Records the bridge's mix, staged.
-    pub async fn record_staged(
-        &self,
-        options: RecordOptions,
-    ) -> Result<LiveRecordingHandle<V>, HandleError> {
-        super::channel::record_staged(&self.core, ResourceKind::Bridge, options).await
+    /// Records the bridge's mix (see
+    /// [`ChannelHandle::record`](super::ChannelHandle::record)).
+    pub fn record(&self, options: RecordOptions) -> Record<'_, V> {
+        Record::new(&self.core, ResourceKind::Bridge, options)
     }
 }

@@ -25,11 +25,12 @@
 //!   of the gap, while its end ([`ChannelHandle::ended`]) is still known.
 //! - **Staged creation**: the new resource's id is picked on the client (a
 //!   UUID), its event stream opened, and only then the request sent
-//!   ([`ChannelHandle::play_staged`], [`ChannelHandle::record_staged`],
+//!   ([`ChannelHandle::play`], [`ChannelHandle::record`],
 //!   [`StasisApp::originate_staged`], [`StasisApp::create_bridge`]). A call
 //!   from [`StasisApp::calls`] gets its stream right after its
 //!   `StasisStart`.
-//! - **Ends**: [`PlaybackHandle::finished`] resolves on `PlaybackFinished`
+//! - **Ends**: a playback or a recording awaited ([`Play`], [`Record`]) or
+//!   [`PlaybackHandle::finished`] resolves on `PlaybackFinished`
 //!   (or fails when the channel goes away first), a channel ends on
 //!   `StasisEnd` or `ChannelDestroyed`; [`HandleEnded`] says why.
 //! - **Reconciliation**: Asterisk replays nothing after a websocket drop.
@@ -42,7 +43,7 @@
 //! - **Constant cost per event** at any number of live calls: routing and
 //!   ending are hash lookups, nothing is swept.
 //! - **Helpers**: [`ChannelHandle::prompt`] (play and collect digits),
-//!   [`ChannelHandle::record_message`] (record until silence or a key),
+//!   [`ChannelHandle::record`] (record until silence or a key),
 //!   [`StasisApp::bridge_channels`].
 //!
 //! The waiting is written once, here, generic over [`VersionApi`] (each
@@ -52,7 +53,7 @@
 //! ```no_run
 //! # #[cfg(feature = "asterisk-22")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use ari_sdk::handles::{Prompt, RecordOptions};
+//! use ari_sdk::handles::{Prompt, RecordOptions, TerminateOn};
 //! use ari_sdk::v22::Ari;
 //! use futures::StreamExt as _;
 //!
@@ -66,7 +67,7 @@
 //!         .await?;
 //!     if choice.digits == "1" {
 //!         let message = call
-//!             .record_message(RecordOptions::new("wav").max_silence_seconds(3).terminate_on("#"))
+//!             .record(RecordOptions::new("wav").max_silence_seconds(3).terminate_on(TerminateOn::Hash))
 //!             .await?;
 //!         println!("new message {}", message.name);
 //!     }
@@ -82,6 +83,7 @@ mod channel;
 mod core;
 mod ended;
 mod hub;
+mod media;
 mod options;
 mod playback;
 mod prompt;
@@ -96,7 +98,8 @@ pub use app::{Call, Calls, StasisApp, StasisOptions};
 pub use bridge::BridgeHandle;
 pub use channel::ChannelHandle;
 pub use ended::{HandleEnded, HandleError};
-pub use options::RecordOptions;
+pub use media::{Play, Record};
+pub use options::{IfExists, RecordOptions, TerminateOn};
 pub use playback::PlaybackHandle;
 pub use prompt::{Prompt, PromptEnd, PromptReply};
 pub use recording::LiveRecordingHandle;

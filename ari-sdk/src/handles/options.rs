@@ -1,34 +1,92 @@
 //! The options of a recording started through a handle.
 
-/// How to record: format, name and when to stop. Built like a request:
+/// How to record: format, name and when to stop. Built like a request; the
+/// fields read back what was set.
 ///
 /// ```
-/// use ari_sdk::handles::RecordOptions;
+/// use ari_sdk::handles::{IfExists, RecordOptions, TerminateOn};
 ///
 /// // Record a voicemail message: stop on 3 s of silence, `#`, or after 2 minutes.
 /// let options = RecordOptions::new("wav")
 ///     .name("voicemail/1001/msg-0001")
 ///     .max_silence_seconds(3)
 ///     .max_duration_seconds(120)
-///     .terminate_on("#")
+///     .terminate_on(TerminateOn::Hash)
+///     .if_exists(IfExists::Fail)
 ///     .beep(true);
-/// assert_eq!(options.format(), "wav");
-/// assert_eq!(options.terminate_on_value(), Some("#"));
+/// assert_eq!(options.format, "wav");
+/// assert_eq!(options.terminate_on, Some(TerminateOn::Hash));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
-    format: String,
-    name: Option<String>,
-    max_duration_seconds: Option<i64>,
-    max_silence_seconds: Option<i64>,
-    if_exists: Option<String>,
-    beep: Option<bool>,
-    terminate_on: Option<String>,
+    /// The format (`wav`, `gsm`, `ulaw`, ...).
+    pub format: String,
+    /// The recording's name (and the stored file's, below Asterisk's
+    /// recordings folder); a random UUID when not set.
+    pub name: Option<String>,
+    /// Stop after this many seconds.
+    pub max_duration_seconds: Option<i64>,
+    /// Stop after this many seconds of silence.
+    pub max_silence_seconds: Option<i64>,
+    /// What to do when a recording of that name exists.
+    pub if_exists: Option<IfExists>,
+    /// Beep before recording.
+    pub beep: Option<bool>,
+    /// Stop on a key.
+    pub terminate_on: Option<TerminateOn>,
+}
+
+/// What a recording does when one of its name exists (`ifExists`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IfExists {
+    /// Refuse to record (`fail`, Asterisk's default).
+    Fail,
+    /// Replace it (`overwrite`).
+    Overwrite,
+    /// Record after its end (`append`).
+    Append,
+}
+
+impl IfExists {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IfExists::Fail => "fail",
+            IfExists::Overwrite => "overwrite",
+            IfExists::Append => "append",
+        }
+    }
+}
+
+/// The key that ends a recording (`terminateOn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TerminateOn {
+    /// No key (`none`, Asterisk's default).
+    None,
+    /// Any key (`any`).
+    Any,
+    /// `*` (`*`).
+    Star,
+    /// `#` (`#`).
+    Hash,
+}
+
+impl TerminateOn {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminateOn::None => "none",
+            TerminateOn::Any => "any",
+            TerminateOn::Star => "*",
+            TerminateOn::Hash => "#",
+        }
+    }
 }
 
 impl RecordOptions {
     /// A recording in `format` (`wav`, `gsm`, `ulaw`, ...), named by a
-    /// random UUID unless [`name`](Self::name) says otherwise.
+    /// random UUID unless [`name`](Self::name()) says otherwise.
     pub fn new(format: impl Into<String>) -> Self {
         RecordOptions {
             format: format.into(),
@@ -41,77 +99,40 @@ impl RecordOptions {
         }
     }
 
-    /// The recording's name (and the stored file's, below Asterisk's
-    /// recordings folder).
+    /// Names the recording.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
-    /// Stop after this many seconds.
+    /// Stops after this many seconds.
     pub fn max_duration_seconds(mut self, seconds: i64) -> Self {
         self.max_duration_seconds = Some(seconds);
         self
     }
 
-    /// Stop after this many seconds of silence.
+    /// Stops after this many seconds of silence.
     pub fn max_silence_seconds(mut self, seconds: i64) -> Self {
         self.max_silence_seconds = Some(seconds);
         self
     }
 
-    /// What to do when a recording of that name exists: `fail`,
-    /// `overwrite` or `append`.
-    pub fn if_exists(mut self, policy: impl Into<String>) -> Self {
-        self.if_exists = Some(policy.into());
+    /// What to do when a recording of that name exists.
+    pub fn if_exists(mut self, policy: IfExists) -> Self {
+        self.if_exists = Some(policy);
         self
     }
 
-    /// Beep before recording.
+    /// Beeps before recording.
     pub fn beep(mut self, beep: bool) -> Self {
         self.beep = Some(beep);
         self
     }
 
-    /// Stop on a key: `none`, `any`, `*` or `#`.
-    pub fn terminate_on(mut self, key: impl Into<String>) -> Self {
-        self.terminate_on = Some(key.into());
+    /// Stops on a key.
+    pub fn terminate_on(mut self, key: TerminateOn) -> Self {
+        self.terminate_on = Some(key);
         self
-    }
-
-    /// The format.
-    pub fn format(&self) -> &str {
-        &self.format
-    }
-
-    /// The name, if one was set.
-    pub fn name_value(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    /// The maximum duration, if set.
-    pub fn max_duration_seconds_value(&self) -> Option<i64> {
-        self.max_duration_seconds
-    }
-
-    /// The maximum silence, if set.
-    pub fn max_silence_seconds_value(&self) -> Option<i64> {
-        self.max_silence_seconds
-    }
-
-    /// The policy for an existing recording, if set.
-    pub fn if_exists_value(&self) -> Option<&str> {
-        self.if_exists.as_deref()
-    }
-
-    /// Whether to beep, if set.
-    pub fn beep_value(&self) -> Option<bool> {
-        self.beep
-    }
-
-    /// The terminating key, if set.
-    pub fn terminate_on_value(&self) -> Option<&str> {
-        self.terminate_on.as_deref()
     }
 
     /// These options with the name set (to `name` unless one was set).

@@ -10,14 +10,14 @@ use crate::resource::ResourceKind;
 /// `playback.control(..)`, `playback.stop()`.
 ///
 /// `ari_sdk::vNN::PlaybackHandle` names it for one module. Made by
-/// `play_staged` on a channel or bridge, it ends on `PlaybackFinished`, or
+/// `play(..).start()` on a channel or bridge, it ends on `PlaybackFinished`, or
 /// when the channel or bridge goes away first (a queued playback never
 /// starts, and Asterisk says nothing about it).
 ///
 /// ```no_run
 /// # #[cfg(feature = "asterisk-22")]
 /// # async fn run(channel: ari_sdk::v22::ChannelHandle) -> Result<(), ari_sdk::handles::HandleError> {
-/// let playback = channel.play_staged(["sound:tt-monkeys"]).await?;
+/// let playback = channel.play(["sound:tt-monkeys"]).start().await?;
 /// tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 /// playback.stop().await?;
 /// let last = playback.finished().await?;

@@ -219,7 +219,7 @@ impl<V: VersionApi> ChannelHandle<V> {
         let mut playback = if prompt.media.is_empty() {
             None
         } else {
-            Some(self.play_staged(prompt.media.iter().cloned()).await?)
+            Some(self.play(prompt.media.iter().cloned()).start().await?)
         };
         let mut collector = Collector {
             prompt,

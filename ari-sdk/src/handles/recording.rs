@@ -18,7 +18,7 @@ use crate::resource::ResourceKind;
 /// # async fn run(channel: ari_sdk::v22::ChannelHandle) -> Result<(), ari_sdk::handles::HandleError> {
 /// use ari_sdk::handles::RecordOptions;
 ///
-/// let recording = channel.record_staged(RecordOptions::new("wav").max_duration_seconds(60)).await?;
+/// let recording = channel.record(RecordOptions::new("wav").max_duration_seconds(60)).start().await?;
 /// // ... until the caller presses a key we watch for ourselves:
 /// recording.stop().await?;
 /// let stored = recording.finished().await?;

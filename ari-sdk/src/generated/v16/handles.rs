@@ -162,38 +162,6 @@ impl crate::runtime::ChannelHandle<Ari> {
         self.ari().channels().stop_silence(self.id())
     }
 
-    /// Starts playing media (a sound, a recording, digits, a tone, ...) to the channel; the returned `Playback` controls it.
-    ///
-    /// `POST /channels/{channelId}/play` (`channels.play`) on this channel: [`Channels::play`](super::channels::Channels::play).
-    pub fn play(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-    ) -> super::channels::Play {
-        self.ari().channels().play(self.id(), media)
-    }
-
-    /// `play`, with the playback's id chosen by the caller.
-    ///
-    /// `POST /channels/{channelId}/play/{playbackId}` (`channels.playWithId`) on this channel: [`Channels::play_with_id`](super::channels::Channels::play_with_id).
-    pub fn play_with_id(
-        &self,
-        playback_id: impl AsRef<str>,
-        media: impl IntoIterator<Item = impl Into<String>>,
-    ) -> super::channels::PlayWithId {
-        self.ari().channels().play_with_id(self.id(), playback_id, media)
-    }
-
-    /// Starts recording the channel to a file; the returned `LiveRecording` controls it.
-    ///
-    /// `POST /channels/{channelId}/record` (`channels.record`) on this channel: [`Channels::record`](super::channels::Channels::record).
-    pub fn record(
-        &self,
-        name: impl Into<String>,
-        format: impl Into<String>,
-    ) -> super::channels::Record {
-        self.ari().channels().record(self.id(), name, format)
-    }
-
     /// Reads a variable, or evaluates a dialplan function, on the channel.
     ///
     /// `GET /channels/{channelId}/variable` (`channels.getChannelVar`) on this channel: [`Channels::get_channel_var`](super::channels::Channels::get_channel_var).
@@ -312,38 +280,6 @@ impl crate::runtime::BridgeHandle<Ari> {
     /// `DELETE /bridges/{bridgeId}/moh` (`bridges.stopMoh`) on this bridge: [`Bridges::stop_moh`](super::bridges::Bridges::stop_moh).
     pub fn stop_moh(&self) -> super::bridges::StopMoh {
         self.ari().bridges().stop_moh(self.id())
-    }
-
-    /// Starts playing media to everyone in the bridge; the returned `Playback` controls it.
-    ///
-    /// `POST /bridges/{bridgeId}/play` (`bridges.play`) on this bridge: [`Bridges::play`](super::bridges::Bridges::play).
-    pub fn play(
-        &self,
-        media: impl IntoIterator<Item = impl Into<String>>,
-    ) -> super::bridges::Play {
-        self.ari().bridges().play(self.id(), media)
-    }
-
-    /// `play`, with the playback's id chosen by the caller.
-    ///
-    /// `POST /bridges/{bridgeId}/play/{playbackId}` (`bridges.playWithId`) on this bridge: [`Bridges::play_with_id`](super::bridges::Bridges::play_with_id).
-    pub fn play_with_id(
-        &self,
-        playback_id: impl AsRef<str>,
-        media: impl IntoIterator<Item = impl Into<String>>,
-    ) -> super::bridges::PlayWithId {
-        self.ari().bridges().play_with_id(self.id(), playback_id, media)
-    }
-
-    /// Starts recording the bridge's mix to a file; the returned `LiveRecording` controls it.
-    ///
-    /// `POST /bridges/{bridgeId}/record` (`bridges.record`) on this bridge: [`Bridges::record`](super::bridges::Bridges::record).
-    pub fn record(
-        &self,
-        name: impl Into<String>,
-        format: impl Into<String>,
-    ) -> super::bridges::Record {
-        self.ari().bridges().record(self.id(), name, format)
     }
 }
 
@@ -523,29 +459,29 @@ impl crate::runtime::VersionApi for Ari {
                         .channels()
                         .record(
                             target_id,
-                            options.name_value().unwrap_or_default(),
-                            options.format(),
+                            options.name.as_deref().unwrap_or_default(),
+                            options.format.as_str(),
                         );
-                    let builder = match options.max_duration_seconds_value() {
+                    let builder = match options.max_duration_seconds {
                         Some(value) => builder.max_duration_seconds(value),
                         None => builder,
                     };
-                    let builder = match options.max_silence_seconds_value() {
+                    let builder = match options.max_silence_seconds {
                         Some(value) => builder.max_silence_seconds(value),
                         None => builder,
                     };
-                    let builder = match options.if_exists_value() {
+                    let builder = match options.if_exists.map(|policy| policy.as_str()) {
                         Some(value) => {
                             builder
                                 .if_exists(super::channels::IfExists::from_wire(value))
                         }
                         None => builder,
                     };
-                    let builder = match options.beep_value() {
+                    let builder = match options.beep {
                         Some(value) => builder.beep(value),
                         None => builder,
                     };
-                    let builder = match options.terminate_on_value() {
+                    let builder = match options.terminate_on.map(|key| key.as_str()) {
                         Some(value) => {
                             builder
                                 .terminate_on(
@@ -563,28 +499,28 @@ impl crate::runtime::VersionApi for Ari {
                         .bridges()
                         .record(
                             target_id,
-                            options.name_value().unwrap_or_default(),
-                            options.format(),
+                            options.name.as_deref().unwrap_or_default(),
+                            options.format.as_str(),
                         );
-                    let builder = match options.max_duration_seconds_value() {
+                    let builder = match options.max_duration_seconds {
                         Some(value) => builder.max_duration_seconds(value),
                         None => builder,
                     };
-                    let builder = match options.max_silence_seconds_value() {
+                    let builder = match options.max_silence_seconds {
                         Some(value) => builder.max_silence_seconds(value),
                         None => builder,
                     };
-                    let builder = match options.if_exists_value() {
+                    let builder = match options.if_exists.map(|policy| policy.as_str()) {
                         Some(value) => {
                             builder.if_exists(super::bridges::IfExists::from_wire(value))
                         }
                         None => builder,
                     };
-                    let builder = match options.beep_value() {
+                    let builder = match options.beep {
                         Some(value) => builder.beep(value),
                         None => builder,
                     };
-                    let builder = match options.terminate_on_value() {
+                    let builder = match options.terminate_on.map(|key| key.as_str()) {
                         Some(value) => {
                             builder
                                 .terminate_on(super::bridges::TerminateOn::from_wire(value))
