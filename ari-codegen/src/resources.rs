@@ -274,12 +274,17 @@ fn operation(
     } else {
         quote! {}
     };
+    let since = match &op.since {
+        Some(release) => quote!(Some(#release)),
+        None => quote!(None),
+    };
     let item = quote! {
         static #meta: #rt::OperationMeta = #rt::OperationMeta {
             name: #name,
             method: #http_method,
             path: #path,
             errors: &[#(#errors)*],
+            since: #since,
         };
 
         #builder_doc

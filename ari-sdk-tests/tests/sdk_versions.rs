@@ -102,3 +102,63 @@ async fn the_server_says_which_module_fits() {
     assert_eq!(ari_sdk::enabled_majors().len(), 11);
     fake.shutdown().await;
 }
+
+/// An operation newer than the server's release fails before it is sent,
+/// naming both releases; with the check off (or on a release that has it)
+/// it is sent and Asterisk answers.
+#[tokio::test]
+async fn an_operation_newer_than_the_servers_release_is_not_sent() {
+    use ari_sdk::v22::Ari;
+
+    let old = fake("22.3.0").await;
+    let ari = Ari::connect(config(&old)).await.expect("a 22");
+    let error = ari
+        .events()
+        .claim_channel("no-such-channel", "versions")
+        .await
+        .expect_err("too new");
+    assert!(
+        matches!(
+            &error,
+            ari_sdk::Error::NotInRelease {
+                operation: "events.claimChannel",
+                needs: "22.10.0",
+                server,
+            } if server == "22.3.0"
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "events.claimChannel needs Asterisk 22.10.0; this server runs 22.3.0"
+    );
+    // What 22.3.0 already had is sent as ever.
+    ari.channels().list().await.expect("channels.list");
+
+    let unchecked = ari_sdk::Config::builder()
+        .url(old.url())
+        .username(old.username())
+        .password(old.password())
+        .application("versions")
+        .release_check(false)
+        .build()
+        .expect("config");
+    let sent = Ari::connect(unchecked)
+        .await
+        .expect("a 22")
+        .events()
+        .claim_channel("no-such-channel", "versions")
+        .await
+        .expect_err("no such channel");
+    assert!(sent.status().is_some(), "sent and answered: {sent:?}");
+
+    let new = fake("22.10.1").await;
+    let sent = Ari::connect(config(&new))
+        .await
+        .expect("a 22")
+        .events()
+        .claim_channel("no-such-channel", "versions")
+        .await
+        .expect_err("no such channel");
+    assert!(sent.status().is_some(), "sent and answered: {sent:?}");
+}

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
@@ -44,7 +44,16 @@ struct Inner {
     authorization: HeaderValue,
     /// What the applications subscribed to, restored after reconnections.
     subscriptions: AppSubscriptions,
+    /// The server's release, once the version check has read it.
+    server_release: OnceLock<ServerRelease>,
 }
+
+/// `(major, minor, patch)`.
+type Release = (u32, u32, u32);
+
+/// The server's version as it said it, and as a [`Release`] when it has
+/// that form.
+type ServerRelease = (String, Option<Release>);
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,6 +68,7 @@ static ASTERISK_INFO: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/asterisk/info",
     errors: &[],
+    since: None,
 };
 
 impl Client {
@@ -87,6 +97,7 @@ impl Client {
                 config,
                 authorization,
                 subscriptions: AppSubscriptions::default(),
+                server_release: OnceLock::new(),
             }),
         })
     }
@@ -171,6 +182,10 @@ impl Client {
         let version = self.asterisk_version().await?;
         let found = major_of(&version);
         if found == Some(major) {
+            let _ = self
+                .inner
+                .server_release
+                .set((version.clone(), release_of(&version)));
             Ok(version)
         } else {
             Err(Error::VersionMismatch {
@@ -252,6 +267,7 @@ impl Client {
     /// Sends, maps error statuses, returns the body of a success.
     async fn execute(&self, request: Request) -> Result<Bytes, Error> {
         request.check()?;
+        self.check_release(request.operation())?;
         let change = subscriptions::Change::of(&request);
         let op = request.operation();
         let url = format!("{}{}", self.inner.config.url(), request.path());
@@ -406,6 +422,38 @@ fn classify(
 const MAX_URL_LEN: usize = u16::MAX as usize - 1;
 
 /// The major of a version string (`20` of `20.20.1`, `13` of `13.38.3-cert1`).
+impl Client {
+    /// Refuses an operation newer than the server's release, when both are
+    /// known and the config asks for it.
+    fn check_release(&self, op: &OperationMeta) -> Result<(), Error> {
+        let (Some(since), Some((server, Some(running)))) =
+            (op.since, self.inner.server_release.get())
+        else {
+            return Ok(());
+        };
+        if !self.inner.config.release_check() {
+            return Ok(());
+        }
+        match release_of(since) {
+            Some(needed) if *running < needed => Err(Error::NotInRelease {
+                operation: op.name,
+                needs: since,
+                server: server.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `(major, minor, patch)` of a plain release (`22.3.0`); `None` for
+/// anything else (`certified-20.7-cert3`, `GIT-master-abc`, `22.3.0-rc1`).
+fn release_of(version: &str) -> Option<Release> {
+    let mut parts = version.trim().split('.');
+    let mut next = || parts.next()?.parse::<u32>().ok();
+    let release = (next()?, next()?, next()?);
+    parts.next().is_none().then_some(release)
+}
+
 fn major_of(version: &str) -> Option<u32> {
     version
         .split(['.', '-'])
@@ -420,5 +468,21 @@ mod tests {
         assert_eq!(super::major_of("20.20.1"), Some(20));
         assert_eq!(super::major_of("13.38.3-cert1"), Some(13));
         assert_eq!(super::major_of("GIT-master-abc"), None);
+    }
+
+    #[test]
+    fn releases_of_versions() {
+        assert_eq!(super::release_of("22.10.1"), Some((22, 10, 1)));
+        assert!(super::release_of("22.3.0") < super::release_of("22.10.0"));
+        // Odd versions are never compared, so never refused.
+        for odd in [
+            "22.3.0-rc1",
+            "certified-20.7-cert3",
+            "GIT-master-abc",
+            "22.3",
+            "22.3.0.1",
+        ] {
+            assert_eq!(super::release_of(odd), None, "{odd}");
+        }
     }
 }

@@ -45,6 +45,7 @@ pub struct Config {
     applications: Vec<String>,
     subscribe_all: bool,
     version_check: bool,
+    release_check: bool,
     request_timeout: Duration,
     max_response_size: usize,
 }
@@ -59,6 +60,7 @@ impl fmt::Debug for Config {
             .field("applications", &self.applications)
             .field("subscribe_all", &self.subscribe_all)
             .field("version_check", &self.version_check)
+            .field("release_check", &self.release_check)
             .field("request_timeout", &self.request_timeout)
             .field("max_response_size", &self.max_response_size)
             .finish()
@@ -75,6 +77,7 @@ pub struct ConfigBuilder {
     applications: Vec<String>,
     subscribe_all: bool,
     version_check: Option<bool>,
+    release_check: Option<bool>,
     request_timeout: Option<Duration>,
     max_response_size: Option<usize>,
 }
@@ -131,6 +134,18 @@ impl ConfigBuilder {
     /// the module's Asterisk major (default `true`).
     pub fn version_check(mut self, version_check: bool) -> Self {
         self.version_check = Some(version_check);
+        self
+    }
+
+    /// Whether an operation that first shipped in a later release of the
+    /// major than the server runs fails before it is sent, with
+    /// [`Error::NotInRelease`](crate::Error::NotInRelease) (default
+    /// `true`). The server's release is learnt by `Ari::connect`'s version
+    /// check; a server whose version is not `major.minor.patch`
+    /// (certified-*, custom builds) is never refused. Turn it off for a
+    /// server whose version does not tell what it has.
+    pub fn release_check(mut self, release_check: bool) -> Self {
+        self.release_check = Some(release_check);
         self
     }
 
@@ -225,6 +240,7 @@ impl ConfigBuilder {
             applications: self.applications,
             subscribe_all: self.subscribe_all,
             version_check: self.version_check.unwrap_or(true),
+            release_check: self.release_check.unwrap_or(true),
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
         })
@@ -322,6 +338,12 @@ impl Config {
     /// Whether `Ari::connect` checks the server's Asterisk major.
     pub fn version_check(&self) -> bool {
         self.version_check
+    }
+
+    /// Whether operations newer than the server's release are refused
+    /// before they are sent.
+    pub fn release_check(&self) -> bool {
+        self.release_check
     }
 
     /// How long one REST request may take.

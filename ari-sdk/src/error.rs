@@ -136,6 +136,19 @@ pub enum Error {
         reason: HandleEnded,
     },
 
+    /// The operation first shipped in a later release of the major than the
+    /// server runs; it was not sent (see
+    /// [`release_check`](crate::config::ConfigBuilder::release_check)).
+    #[error("{operation} needs Asterisk {needs}; this server runs {server}")]
+    NotInRelease {
+        /// `events.claimChannel`.
+        operation: &'static str,
+        /// The release that brought it (`22.10.0`).
+        needs: &'static str,
+        /// The server's release (`22.3.0`).
+        server: String,
+    },
+
     /// The server runs another Asterisk major than the module in use.
     #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
     VersionMismatch {
@@ -309,7 +322,8 @@ impl Error {
             | Error::Timeout { operation }
             | Error::Http { operation, .. }
             | Error::ResponseTooLarge { operation, .. }
-            | Error::Decode { operation, .. } => Some(operation),
+            | Error::Decode { operation, .. }
+            | Error::NotInRelease { operation, .. } => Some(operation),
             Error::Config(_)
             | Error::VersionMismatch { .. }
             | Error::Stream(_)

@@ -59,6 +59,10 @@ pub struct OperationMeta {
     pub path: &'static str,
     /// The documented error statuses.
     pub errors: &'static [DocumentedError],
+    /// The release of the module's major that first has the operation, when
+    /// later than the major's first release (`22.10.0`): an older server of
+    /// that major answers it with a bare 404.
+    pub since: Option<&'static str>,
 }
 
 impl OperationMeta {
@@ -251,6 +255,7 @@ mod tests {
             reason: "Channel not found",
             kind: HttpErrorKind::NotFound,
         }],
+        since: None,
     };
 
     #[test]

@@ -28,6 +28,7 @@ static SUBSCRIBE: OperationMeta = OperationMeta {
     method: Method::Post,
     path: "/applications/{applicationName}/subscription",
     errors: &[],
+    since: None,
 };
 
 const UNSUBSCRIBE: &str = "applications.unsubscribe";
@@ -156,6 +157,7 @@ mod tests {
         method: Method::Delete,
         path: "/applications/{applicationName}/subscription",
         errors: &[],
+        since: None,
     };
 
     fn change(meta: &'static OperationMeta, app: &str, sources: &[&str]) -> Change {
@@ -212,5 +214,6 @@ mod tests {
         method: Method::Get,
         path: "/applications",
         errors: &[],
+        since: None,
     };
 }

@@ -60,6 +60,7 @@ static USER_EVENT: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Opera
     method: ::ari_sdk::runtime::Method::Post,
     path: "/events/user/{eventName}",
     errors: &[],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.

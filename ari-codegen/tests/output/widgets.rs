@@ -195,6 +195,7 @@ static LIST: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMe
     method: ::ari_sdk::runtime::Method::Get,
     path: "/widgets",
     errors: &[],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Widgets::list`](Widgets::list): `GET /widgets`.
@@ -247,6 +248,7 @@ static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
             kind: ::ari_sdk::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Widgets::create`](Widgets::create): `POST /widgets`.
@@ -355,6 +357,7 @@ static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMet
             kind: ::ari_sdk::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Widgets::get`](Widgets::get): `GET /widgets/{widgetId}`.
@@ -407,6 +410,7 @@ static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
             kind: ::ari_sdk::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Widgets::remove`](Widgets::remove): `DELETE /widgets/{widgetId}`.
@@ -448,6 +452,7 @@ static MOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMe
     method: ::ari_sdk::runtime::Method::Post,
     path: "/widgets/{widgetId}/move/{slotId}",
     errors: &[],
+    since: Some("99.1.0"),
 };
 
 /// The request of `Widgets::move`: `POST /widgets/{widgetId}/move/{slotId}`.
@@ -489,6 +494,7 @@ static GET_FILE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operati
     method: ::ari_sdk::runtime::Method::Get,
     path: "/widgets/{widgetId}/file",
     errors: &[],
+    since: Some("99.0.0"),
 };
 
 /// The request of [`Widgets::get_file`](Widgets::get_file): `GET /widgets/{widgetId}/file`.

@@ -42,6 +42,7 @@ static CHANNELS_LIST: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 static BRIDGES_LIST: OperationMeta = OperationMeta {
@@ -49,6 +50,7 @@ static BRIDGES_LIST: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// Only the id of each listed bridge.

@@ -505,6 +505,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
@@ -544,6 +545,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Post,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
@@ -601,6 +603,7 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
     method: crate::runtime::Method::Post,
     path: "/bridges/{bridgeId}",
     errors: &[],
+    since: Some("13.2.0"),
 };
 
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
@@ -664,6 +667,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
@@ -709,6 +713,7 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
@@ -778,6 +783,7 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
@@ -844,6 +850,7 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
@@ -899,6 +906,7 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: Some("13.13.0"),
 };
 
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
@@ -946,6 +954,7 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("13.13.0"),
 };
 
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
@@ -998,6 +1007,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
@@ -1054,6 +1064,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
@@ -1104,6 +1115,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
@@ -1186,6 +1198,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
@@ -1272,6 +1285,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.

@@ -1049,6 +1049,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
@@ -1099,6 +1100,7 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
@@ -1241,6 +1243,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
@@ -1291,6 +1294,7 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
@@ -1432,6 +1436,7 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1501,6 +1506,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -1577,6 +1583,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("13.26.0"),
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -1647,6 +1654,7 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: Some("13.3.0"),
 };
 
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
@@ -1699,6 +1707,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
@@ -1749,6 +1758,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
@@ -1799,6 +1809,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
@@ -1854,6 +1865,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
@@ -1942,6 +1954,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
@@ -1992,6 +2005,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
@@ -2042,6 +2056,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
@@ -2092,6 +2107,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
@@ -2142,6 +2158,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
@@ -2198,6 +2215,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
@@ -2248,6 +2266,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
@@ -2298,6 +2317,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
@@ -2348,6 +2368,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2424,6 +2445,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -2504,6 +2526,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
@@ -2607,6 +2630,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -2662,6 +2686,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
@@ -2718,6 +2743,7 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
@@ -2800,6 +2826,7 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
@@ -2871,6 +2898,7 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("13.27.0"),
 };
 
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.

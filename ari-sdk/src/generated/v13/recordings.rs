@@ -352,6 +352,7 @@ static LIST_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
     method: crate::runtime::Method::Get,
     path: "/recordings/stored",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Recordings::list_stored`](Recordings::list_stored): `GET /recordings/stored`.
@@ -400,6 +401,7 @@ static GET_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::get_stored`](Recordings::get_stored): `GET /recordings/stored/{recordingName}`.
@@ -445,6 +447,7 @@ static DELETE_STORED: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::delete_stored`](Recordings::delete_stored): `DELETE /recordings/stored/{recordingName}`.
@@ -495,6 +498,7 @@ static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::copy_stored`](Recordings::copy_stored): `POST /recordings/stored/{recordingName}/copy`.
@@ -540,6 +544,7 @@ static GET_LIVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::get_live`](Recordings::get_live): `GET /recordings/live/{recordingName}`.
@@ -585,6 +590,7 @@ static CANCEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::cancel`](Recordings::cancel): `DELETE /recordings/live/{recordingName}`.
@@ -630,6 +636,7 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::stop`](Recordings::stop): `POST /recordings/live/{recordingName}/stop`.
@@ -680,6 +687,7 @@ static PAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::pause`](Recordings::pause): `POST /recordings/live/{recordingName}/pause`.
@@ -730,6 +738,7 @@ static UNPAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::unpause`](Recordings::unpause): `DELETE /recordings/live/{recordingName}/pause`.
@@ -780,6 +789,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::mute`](Recordings::mute): `POST /recordings/live/{recordingName}/mute`.
@@ -830,6 +840,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::unmute`](Recordings::unmute): `DELETE /recordings/live/{recordingName}/mute`.

@@ -156,6 +156,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/applications",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Applications::list`](Applications::list): `GET /applications`.
@@ -201,6 +202,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::get`](Applications::get): `GET /applications/{applicationName}`.
@@ -256,6 +258,7 @@ static SUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::subscribe`](Applications::subscribe): `POST /applications/{applicationName}/subscription`.
@@ -316,6 +319,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::unsubscribe`](Applications::unsubscribe): `DELETE /applications/{applicationName}/subscription`.

@@ -507,6 +507,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
@@ -546,6 +547,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Post,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
@@ -603,6 +605,7 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
     method: crate::runtime::Method::Post,
     path: "/bridges/{bridgeId}",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
@@ -660,6 +663,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
@@ -705,6 +709,7 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
@@ -774,6 +779,7 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
@@ -840,6 +846,7 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
@@ -895,6 +902,7 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: Some("14.2.0"),
 };
 
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
@@ -942,6 +950,7 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("14.2.0"),
 };
 
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
@@ -994,6 +1003,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
@@ -1050,6 +1060,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
@@ -1100,6 +1111,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
@@ -1182,6 +1194,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
@@ -1268,6 +1281,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.

@@ -479,6 +479,7 @@ static GET_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_object`](Asterisk::get_object): `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -534,6 +535,7 @@ static UPDATE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::update_object`](Asterisk::update_object): `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -593,6 +595,7 @@ static DELETE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::delete_object`](Asterisk::delete_object): `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -632,6 +635,7 @@ static GET_INFO: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/asterisk/info",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_info`](Asterisk::get_info): `GET /asterisk/info`.
@@ -685,6 +689,7 @@ static LIST_MODULES: crate::runtime::OperationMeta = crate::runtime::OperationMe
     method: crate::runtime::Method::Get,
     path: "/asterisk/modules",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::list_modules`](Asterisk::list_modules): `GET /asterisk/modules`.
@@ -735,6 +740,7 @@ static GET_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_module`](Asterisk::get_module): `GET /asterisk/modules/{moduleName}`.
@@ -780,6 +786,7 @@ static LOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::load_module`](Asterisk::load_module): `POST /asterisk/modules/{moduleName}`.
@@ -830,6 +837,7 @@ static UNLOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::unload_module`](Asterisk::unload_module): `DELETE /asterisk/modules/{moduleName}`.
@@ -880,6 +888,7 @@ static RELOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::reload_module`](Asterisk::reload_module): `PUT /asterisk/modules/{moduleName}`.
@@ -919,6 +928,7 @@ static LIST_LOG_CHANNELS: crate::runtime::OperationMeta = crate::runtime::Operat
     method: crate::runtime::Method::Get,
     path: "/asterisk/logging",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::list_log_channels`](Asterisk::list_log_channels): `GET /asterisk/logging`.
@@ -969,6 +979,7 @@ static ADD_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::add_log`](Asterisk::add_log): `POST /asterisk/logging/{logChannelName}`.
@@ -1014,6 +1025,7 @@ static DELETE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::delete_log`](Asterisk::delete_log): `DELETE /asterisk/logging/{logChannelName}`.
@@ -1059,6 +1071,7 @@ static ROTATE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::rotate_log`](Asterisk::rotate_log): `PUT /asterisk/logging/{logChannelName}/rotate`.
@@ -1104,6 +1117,7 @@ static GET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_global_var`](Asterisk::get_global_var): `GET /asterisk/variable`.
@@ -1149,6 +1163,7 @@ static SET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::set_global_var`](Asterisk::set_global_var): `POST /asterisk/variable`.

@@ -498,6 +498,7 @@ static GET_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_object`](Asterisk::get_object): `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -553,6 +554,7 @@ static UPDATE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::update_object`](Asterisk::update_object): `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -612,6 +614,7 @@ static DELETE_OBJECT: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::delete_object`](Asterisk::delete_object): `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -651,6 +654,7 @@ static GET_INFO: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/asterisk/info",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_info`](Asterisk::get_info): `GET /asterisk/info`.
@@ -704,6 +708,7 @@ static PING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/asterisk/ping",
     errors: &[],
+    since: Some("16.2.0"),
 };
 
 /// The request of [`Asterisk::ping`](Asterisk::ping): `GET /asterisk/ping`.
@@ -745,6 +750,7 @@ static LIST_MODULES: crate::runtime::OperationMeta = crate::runtime::OperationMe
     method: crate::runtime::Method::Get,
     path: "/asterisk/modules",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::list_modules`](Asterisk::list_modules): `GET /asterisk/modules`.
@@ -795,6 +801,7 @@ static GET_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_module`](Asterisk::get_module): `GET /asterisk/modules/{moduleName}`.
@@ -840,6 +847,7 @@ static LOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::load_module`](Asterisk::load_module): `POST /asterisk/modules/{moduleName}`.
@@ -890,6 +898,7 @@ static UNLOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::unload_module`](Asterisk::unload_module): `DELETE /asterisk/modules/{moduleName}`.
@@ -940,6 +949,7 @@ static RELOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::reload_module`](Asterisk::reload_module): `PUT /asterisk/modules/{moduleName}`.
@@ -979,6 +989,7 @@ static LIST_LOG_CHANNELS: crate::runtime::OperationMeta = crate::runtime::Operat
     method: crate::runtime::Method::Get,
     path: "/asterisk/logging",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Asterisk::list_log_channels`](Asterisk::list_log_channels): `GET /asterisk/logging`.
@@ -1029,6 +1040,7 @@ static ADD_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::add_log`](Asterisk::add_log): `POST /asterisk/logging/{logChannelName}`.
@@ -1074,6 +1086,7 @@ static DELETE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::delete_log`](Asterisk::delete_log): `DELETE /asterisk/logging/{logChannelName}`.
@@ -1119,6 +1132,7 @@ static ROTATE_LOG: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::rotate_log`](Asterisk::rotate_log): `PUT /asterisk/logging/{logChannelName}/rotate`.
@@ -1164,6 +1178,7 @@ static GET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::get_global_var`](Asterisk::get_global_var): `GET /asterisk/variable`.
@@ -1209,6 +1224,7 @@ static SET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Asterisk::set_global_var`](Asterisk::set_global_var): `POST /asterisk/variable`.

@@ -1195,6 +1195,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
@@ -1245,6 +1246,7 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
@@ -1381,6 +1383,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
@@ -1475,6 +1478,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
@@ -1525,6 +1529,7 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
@@ -1660,6 +1665,7 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1734,6 +1740,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -1808,6 +1815,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("16.3.0"),
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -1883,6 +1891,7 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
@@ -1938,6 +1947,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
@@ -1993,6 +2003,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
@@ -2048,6 +2059,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
@@ -2108,6 +2120,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
@@ -2201,6 +2214,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
@@ -2256,6 +2270,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
@@ -2311,6 +2326,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
@@ -2366,6 +2382,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
@@ -2421,6 +2438,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
@@ -2482,6 +2500,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
@@ -2537,6 +2556,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
@@ -2592,6 +2612,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
@@ -2647,6 +2668,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2728,6 +2750,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -2808,6 +2831,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
@@ -2911,6 +2935,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -2966,6 +2991,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
@@ -3022,6 +3048,7 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
@@ -3104,6 +3131,7 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
@@ -3180,6 +3208,7 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
@@ -3241,6 +3270,7 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("16.4.0"),
 };
 
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
@@ -3293,6 +3323,7 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: Some("16.6.0"),
 };
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.

@@ -133,6 +133,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/deviceStates",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`DeviceStates::list`](DeviceStates::list): `GET /deviceStates`.
@@ -172,6 +173,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/deviceStates/{deviceName}",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`DeviceStates::get`](DeviceStates::get): `GET /deviceStates/{deviceName}`.
@@ -222,6 +224,7 @@ static UPDATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`DeviceStates::update`](DeviceStates::update): `PUT /deviceStates/{deviceName}`.
@@ -272,6 +275,7 @@ static DELETE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`DeviceStates::delete`](DeviceStates::delete): `DELETE /deviceStates/{deviceName}`.

@@ -187,6 +187,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/endpoints",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Endpoints::list`](Endpoints::list): `GET /endpoints`.
@@ -237,6 +238,7 @@ static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::send_message`](Endpoints::send_message): `PUT /endpoints/sendMessage`.
@@ -305,6 +307,7 @@ static LIST_BY_TECH: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::list_by_tech`](Endpoints::list_by_tech): `GET /endpoints/{tech}`.
@@ -355,6 +358,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::get`](Endpoints::get): `GET /endpoints/{tech}/{resource}`.
@@ -405,6 +409,7 @@ static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime:
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::send_message_to_endpoint`](Endpoints::send_message_to_endpoint): `PUT /endpoints/{tech}/{resource}/sendMessage`.

@@ -383,6 +383,7 @@ static LIST_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
     method: crate::runtime::Method::Get,
     path: "/recordings/stored",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Recordings::list_stored`](Recordings::list_stored): `GET /recordings/stored`.
@@ -431,6 +432,7 @@ static GET_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::get_stored`](Recordings::get_stored): `GET /recordings/stored/{recordingName}`.
@@ -476,6 +478,7 @@ static DELETE_STORED: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::delete_stored`](Recordings::delete_stored): `DELETE /recordings/stored/{recordingName}`.
@@ -526,6 +529,7 @@ static GET_STORED_FILE: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::get_stored_file`](Recordings::get_stored_file): `GET /recordings/stored/{recordingName}/file`.
@@ -576,6 +580,7 @@ static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::copy_stored`](Recordings::copy_stored): `POST /recordings/stored/{recordingName}/copy`.
@@ -621,6 +626,7 @@ static GET_LIVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::get_live`](Recordings::get_live): `GET /recordings/live/{recordingName}`.
@@ -666,6 +672,7 @@ static CANCEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::cancel`](Recordings::cancel): `DELETE /recordings/live/{recordingName}`.
@@ -711,6 +718,7 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::stop`](Recordings::stop): `POST /recordings/live/{recordingName}/stop`.
@@ -761,6 +769,7 @@ static PAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::pause`](Recordings::pause): `POST /recordings/live/{recordingName}/pause`.
@@ -811,6 +820,7 @@ static UNPAUSE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::unpause`](Recordings::unpause): `DELETE /recordings/live/{recordingName}/pause`.
@@ -861,6 +871,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::mute`](Recordings::mute): `POST /recordings/live/{recordingName}/mute`.
@@ -911,6 +922,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Recordings::unmute`](Recordings::unmute): `DELETE /recordings/live/{recordingName}/mute`.

@@ -70,6 +70,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/sounds",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Sounds::list`](Sounds::list): `GET /sounds`.
@@ -121,6 +122,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/sounds/{soundId}",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Sounds::get`](Sounds::get): `GET /sounds/{soundId}`.

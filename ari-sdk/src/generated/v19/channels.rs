@@ -1191,6 +1191,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
@@ -1241,6 +1242,7 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
@@ -1377,6 +1379,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
@@ -1469,6 +1472,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
@@ -1519,6 +1523,7 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
@@ -1654,6 +1659,7 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1732,6 +1738,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -1806,6 +1813,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -1877,6 +1885,7 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
@@ -1932,6 +1941,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
@@ -1987,6 +1997,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
@@ -2042,6 +2053,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
@@ -2102,6 +2114,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
@@ -2195,6 +2208,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
@@ -2250,6 +2264,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
@@ -2305,6 +2320,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
@@ -2360,6 +2376,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
@@ -2415,6 +2432,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
@@ -2476,6 +2494,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
@@ -2531,6 +2550,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
@@ -2586,6 +2606,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
@@ -2641,6 +2662,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2722,6 +2744,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -2802,6 +2825,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
@@ -2905,6 +2929,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -2960,6 +2985,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
@@ -3016,6 +3042,7 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
@@ -3098,6 +3125,7 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
@@ -3174,6 +3202,7 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
@@ -3235,6 +3264,7 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
@@ -3285,6 +3315,7 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.

@@ -277,6 +277,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/endpoints",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Endpoints::list`](Endpoints::list): `GET /endpoints`.
@@ -327,6 +328,7 @@ static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::send_message`](Endpoints::send_message): `PUT /endpoints/sendMessage`.
@@ -400,6 +402,7 @@ static REFER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("20.5.0"),
 };
 
 /// The request of [`Endpoints::refer`](Endpoints::refer): `POST /endpoints/refer`.
@@ -476,6 +479,7 @@ static LIST_BY_TECH: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::list_by_tech`](Endpoints::list_by_tech): `GET /endpoints/{tech}`.
@@ -526,6 +530,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::get`](Endpoints::get): `GET /endpoints/{tech}/{resource}`.
@@ -576,6 +581,7 @@ static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime:
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Endpoints::send_message_to_endpoint`](Endpoints::send_message_to_endpoint): `PUT /endpoints/{tech}/{resource}/sendMessage`.
@@ -649,6 +655,7 @@ static REFER_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: Some("20.5.0"),
 };
 
 /// The request of [`Endpoints::refer_to_endpoint`](Endpoints::refer_to_endpoint): `POST /endpoints/{tech}/{resource}/refer`.

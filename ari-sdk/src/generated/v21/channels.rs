@@ -1262,6 +1262,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
@@ -1312,6 +1313,7 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
@@ -1448,6 +1450,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
@@ -1540,6 +1543,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
@@ -1590,6 +1594,7 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
@@ -1725,6 +1730,7 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1803,6 +1809,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -1877,6 +1884,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -1948,6 +1956,7 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
@@ -2003,6 +2012,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
@@ -2058,6 +2068,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
@@ -2113,6 +2124,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
@@ -2168,6 +2180,7 @@ static PROGRESS: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: Some("21.11.0"),
 };
 
 /// The request of [`Channels::progress`](Channels::progress): `POST /channels/{channelId}/progress`.
@@ -2230,6 +2243,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
@@ -2323,6 +2337,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
@@ -2378,6 +2393,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
@@ -2433,6 +2449,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
@@ -2488,6 +2505,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
@@ -2543,6 +2561,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
@@ -2604,6 +2623,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
@@ -2659,6 +2679,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
@@ -2714,6 +2735,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
@@ -2769,6 +2791,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2850,6 +2873,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -2930,6 +2954,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
@@ -3033,6 +3058,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -3088,6 +3114,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
@@ -3144,6 +3171,7 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
@@ -3226,6 +3254,7 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
@@ -3302,6 +3331,7 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
@@ -3363,6 +3393,7 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
@@ -3413,6 +3444,7 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
@@ -3548,6 +3580,7 @@ static TRANSFER_PROGRESS: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: Some("21.8.0"),
 };
 
 /// The request of [`Channels::transfer_progress`](Channels::transfer_progress): `POST /channels/{channelId}/transfer_progress`.

@@ -83,6 +83,7 @@ static USER_EVENT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.

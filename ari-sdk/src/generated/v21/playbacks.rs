@@ -128,6 +128,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Playbacks::get`](Playbacks::get): `GET /playbacks/{playbackId}`.
@@ -173,6 +174,7 @@ static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Playbacks::stop`](Playbacks::stop): `DELETE /playbacks/{playbackId}`.
@@ -237,6 +239,7 @@ static CONTROL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Playbacks::control`](Playbacks::control): `POST /playbacks/{playbackId}/control`.

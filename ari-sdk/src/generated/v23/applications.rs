@@ -191,6 +191,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/applications",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Applications::list`](Applications::list): `GET /applications`.
@@ -236,6 +237,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::get`](Applications::get): `GET /applications/{applicationName}`.
@@ -291,6 +293,7 @@ static SUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::subscribe`](Applications::subscribe): `POST /applications/{applicationName}/subscription`.
@@ -351,6 +354,7 @@ static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::unsubscribe`](Applications::unsubscribe): `DELETE /applications/{applicationName}/subscription`.
@@ -401,6 +405,7 @@ static FILTER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Applications::filter`](Applications::filter): `PUT /applications/{applicationName}/eventFilter`.

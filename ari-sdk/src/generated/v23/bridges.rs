@@ -690,6 +690,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/bridges",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
@@ -735,6 +736,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
@@ -817,6 +819,7 @@ static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
@@ -893,6 +896,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
@@ -938,6 +942,7 @@ static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
@@ -1002,6 +1007,7 @@ static GET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Bridges::get_bridge_var`](Bridges::get_bridge_var): `GET /bridges/{bridgeId}/variable`.
@@ -1059,6 +1065,7 @@ static SET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Bridges::set_bridge_var`](Bridges::set_bridge_var): `POST /bridges/{bridgeId}/variable`.
@@ -1134,6 +1141,7 @@ static GET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Bridges::get_bridge_vars`](Bridges::get_bridge_vars): `GET /bridges/{bridgeId}/variables`.
@@ -1191,6 +1199,7 @@ static SET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Bridges::set_bridge_vars`](Bridges::set_bridge_vars): `POST /bridges/{bridgeId}/variables`.
@@ -1253,6 +1262,7 @@ static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMet
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
@@ -1350,6 +1360,7 @@ static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
@@ -1405,6 +1416,7 @@ static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Operati
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
@@ -1450,6 +1462,7 @@ static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::Opera
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
@@ -1500,6 +1513,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
@@ -1556,6 +1570,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
@@ -1611,6 +1626,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
@@ -1706,6 +1722,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
@@ -1800,6 +1817,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.

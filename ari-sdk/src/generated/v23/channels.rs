@@ -1344,6 +1344,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/channels",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
@@ -1394,6 +1395,7 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
@@ -1530,6 +1532,7 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
@@ -1622,6 +1625,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
@@ -1672,6 +1676,7 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
@@ -1807,6 +1812,7 @@ static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1885,6 +1891,7 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -1959,6 +1966,7 @@ static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -2030,6 +2038,7 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
@@ -2085,6 +2094,7 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
@@ -2140,6 +2150,7 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
@@ -2195,6 +2206,7 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
@@ -2250,6 +2262,7 @@ static PROGRESS: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::progress`](Channels::progress): `POST /channels/{channelId}/progress`.
@@ -2310,6 +2323,7 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
@@ -2403,6 +2417,7 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
@@ -2458,6 +2473,7 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
@@ -2513,6 +2529,7 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
@@ -2568,6 +2585,7 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
@@ -2623,6 +2641,7 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
@@ -2684,6 +2703,7 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
@@ -2739,6 +2759,7 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
@@ -2794,6 +2815,7 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
@@ -2849,6 +2871,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2930,6 +2953,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -3010,6 +3034,7 @@ static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
@@ -3113,6 +3138,7 @@ static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -3168,6 +3194,7 @@ static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::Operatio
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
@@ -3239,6 +3266,7 @@ static GET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runtime::Operati
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Channels::get_channel_vars`](Channels::get_channel_vars): `GET /channels/{channelId}/variables`.
@@ -3296,6 +3324,7 @@ static SET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runtime::Operati
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Channels::set_channel_vars`](Channels::set_channel_vars): `POST /channels/{channelId}/variables`.
@@ -3348,6 +3377,7 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
@@ -3430,6 +3460,7 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
@@ -3506,6 +3537,7 @@ static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
@@ -3567,6 +3599,7 @@ static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
@@ -3617,6 +3650,7 @@ static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::Operation
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
@@ -3760,6 +3794,7 @@ static TRANSFER_PROGRESS: crate::runtime::OperationMeta = crate::runtime::Operat
             kind: crate::runtime::HttpErrorKind::PreconditionFailed,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Channels::transfer_progress`](Channels::transfer_progress): `POST /channels/{channelId}/transfer_progress`.

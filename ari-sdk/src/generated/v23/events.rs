@@ -118,6 +118,7 @@ static USER_EVENT: crate::runtime::OperationMeta = crate::runtime::OperationMeta
             kind: crate::runtime::HttpErrorKind::BadRequest,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.
@@ -196,6 +197,7 @@ static CLAIM_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
+    since: Some("23.4.0"),
 };
 
 /// The request of [`Events::claim_channel`](Events::claim_channel): `POST /events/claim`.

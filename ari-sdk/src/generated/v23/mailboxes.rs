@@ -132,6 +132,7 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     method: crate::runtime::Method::Get,
     path: "/mailboxes",
     errors: &[],
+    since: None,
 };
 
 /// The request of [`Mailboxes::list`](Mailboxes::list): `GET /mailboxes`.
@@ -177,6 +178,7 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Mailboxes::get`](Mailboxes::get): `GET /mailboxes/{mailboxName}`.
@@ -222,6 +224,7 @@ static UPDATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Mailboxes::update`](Mailboxes::update): `PUT /mailboxes/{mailboxName}`.
@@ -267,6 +270,7 @@ static DELETE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotFound,
         },
     ],
+    since: None,
 };
 
 /// The request of [`Mailboxes::delete`](Mailboxes::delete): `DELETE /mailboxes/{mailboxName}`.
