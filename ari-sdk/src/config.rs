@@ -139,7 +139,7 @@ impl ConfigBuilder {
 
     /// Whether an operation that first shipped in a later release of the
     /// major than the server runs fails before it is sent, with
-    /// [`Error::NotInRelease`](crate::Error::NotInRelease) (default
+    /// [`Error::NotInRelease`] (default
     /// `true`). The server's release is learnt by `Ari::connect`'s version
     /// check; a server whose version is not `major.minor.patch`
     /// (certified-*, custom builds) is never refused. Turn it off for a
