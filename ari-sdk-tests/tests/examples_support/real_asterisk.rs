@@ -209,7 +209,7 @@ impl RealAsterisk {
         caller: &str,
         caller_id: Option<&str>,
     ) -> LocalCall {
-        let tag = uuid_like();
+        let tag = uuid::Uuid::new_v4();
         let call = LocalCall {
             phone: format!("test-phone-{tag}"),
             app_side: format!("test-app-{tag}"),
@@ -228,18 +228,6 @@ impl RealAsterisk {
         originate.await.expect("the call is placed");
         call
     }
-}
-
-/// A test-unique tag for the ids of a call.
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}-{nanos:x}-{n}", std::process::id())
 }
 
 /// Everything the server sent the observer, as JSON.
@@ -287,17 +275,17 @@ impl Observer {
             .collect()
     }
 
-    /// Waits until `done(events so far)` holds; panics with `what` and the
-    /// events after `within`.
+    /// Waits until `done(self)` holds; panics with `what` and the event
+    /// types after `within`.
     pub async fn wait_until(
         &self,
         what: &str,
         within: Duration,
-        mut done: impl FnMut(&[Value]) -> bool,
+        mut done: impl FnMut(&Observer) -> bool,
     ) {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            if done(&self.events()) {
+            if done(self) {
                 return;
             }
             assert!(
@@ -314,8 +302,8 @@ impl Observer {
 
     /// Polls `done` until it holds; panics with `what` and the event types
     /// after [`REAL_WAIT`].
-    pub async fn eventually(&self, what: &str, mut done: impl FnMut(&Observer) -> bool) {
-        self.wait_until(what, REAL_WAIT, |_| done(self)).await;
+    pub async fn eventually(&self, what: &str, done: impl FnMut(&Observer) -> bool) {
+        self.wait_until(what, REAL_WAIT, done).await;
     }
 
     /// Whether channel `id` is up (answered) and not yet gone.
@@ -404,8 +392,8 @@ impl Observer {
 
     /// Waits until channel `id` is destroyed.
     pub async fn wait_destroyed(&self, id: &str, within: Duration) {
-        self.wait_until(&format!("{id} to be destroyed"), within, |events| {
-            events
+        self.wait_until(&format!("{id} to be destroyed"), within, |o| {
+            o.events()
                 .iter()
                 .any(|e| e["type"] == "ChannelDestroyed" && e["channel"]["id"] == id)
         })
