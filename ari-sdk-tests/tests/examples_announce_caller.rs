@@ -1,7 +1,7 @@
 //! The `announce_caller` example against the fake: each caller hears their
 //! own number, to the end, before the application hangs up.
 
-#[path = "../../ari-sdk/examples/announce_caller.rs"]
+#[path = "../../ari-sdk/examples/announce_caller/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;
@@ -13,7 +13,7 @@ use examples_support::{channel_event_types, position, spawn_stasis_app, start_fa
 
 #[tokio::test]
 async fn each_caller_hears_their_own_number_then_is_hung_up() {
-    let fake = start_fake(example::fake_asterisk()).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
     let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     let alice = fake.phone("PJSIP/alice").expect("phone");

@@ -1,7 +1,7 @@
 //! The `call_roulette` example against the fake: who is bridged with whom,
 //! who waits on music on hold, and what happens when one of a pair leaves.
 
-#[path = "../../ari-sdk/examples/call_roulette.rs"]
+#[path = "../../ari-sdk/examples/call_roulette/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;
@@ -9,7 +9,7 @@ mod examples_support;
 use std::collections::BTreeSet;
 
 use examples_support::real_asterisk::{RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, while_disconnected, WAIT};
 use fake_asterisk::{BridgeHistory, Call, FakeAsterisk};
 
 fn dial(fake: &FakeAsterisk, name: &str) -> Call {
@@ -42,8 +42,8 @@ fn pair_bridge(fake: &FakeAsterisk, a: &Call, b: &Call) -> Option<String> {
 
 #[tokio::test]
 async fn pairs_callers_and_puts_the_odd_one_on_hold() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     let alice = dial(&fake, "alice");
     eventually("alice on hold", || on_hold(&fake, &alice)).await;
@@ -108,8 +108,8 @@ async fn pairs_callers_and_puts_the_odd_one_on_hold() {
 
 #[tokio::test]
 async fn callers_who_left_while_the_connection_was_down_are_let_go() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     // A pair, and the waiting one.
     let alice = dial(&fake, "alice");
@@ -153,7 +153,7 @@ async fn callers_who_left_while_the_connection_was_down_are_let_go() {
 async fn real_asterisk() {
     let real = RealTest::start().await;
     let (asterisk, observer) = (&real.asterisk, &real.observer);
-    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let app = spawn_stasis_app(asterisk, example::APP, example::app).await;
     let call = |name: &'static str| {
         let real = &real;
         async move {

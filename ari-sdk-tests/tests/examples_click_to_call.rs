@@ -2,7 +2,7 @@
 //! called, then the second, the two are bridged, the panel follows both
 //! endpoints' device states, and a busy second party is handled.
 
-#[path = "../../ari-sdk/examples/click_to_call.rs"]
+#[path = "../../ari-sdk/examples/click_to_call/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;

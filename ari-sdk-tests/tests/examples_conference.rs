@@ -2,7 +2,7 @@
 //! bridge, joins and leaves are announced to the room, `1` mutes and
 //! unmutes, and the room closes with its last member.
 
-#[path = "../../ari-sdk/examples/conference.rs"]
+#[path = "../../ari-sdk/examples/conference/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;

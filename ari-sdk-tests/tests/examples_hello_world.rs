@@ -1,7 +1,7 @@
 //! The `hello_world` example against the fake: every caller is answered,
 //! hears hello-world to the end, and is hung up by the application.
 
-#[path = "../../ari-sdk/examples/hello_world.rs"]
+#[path = "../../ari-sdk/examples/hello_world/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;
@@ -11,7 +11,7 @@ use examples_support::{channel_event_types, position, spawn_stasis_app, start_fa
 
 #[tokio::test]
 async fn callers_are_answered_greeted_and_hung_up() {
-    let fake = start_fake(example::fake_asterisk()).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
     let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     // Two callers at once: each gets its own greeting.

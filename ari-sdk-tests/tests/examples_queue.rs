@@ -2,7 +2,7 @@
 //! each free agent gets the customer who waited longest, a freed agent
 //! takes the next customer, and an agent hanging up ends the customer's call.
 
-#[path = "../../ari-sdk/examples/queue.rs"]
+#[path = "../../ari-sdk/examples/queue/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;

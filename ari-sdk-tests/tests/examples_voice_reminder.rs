@@ -2,7 +2,7 @@
 //! recording are taken, the call back comes only when the time is up, to the
 //! caller's own phone, plays their recording, and the recording is removed.
 
-#[path = "../../ari-sdk/examples/voice_reminder.rs"]
+#[path = "../../ari-sdk/examples/voice_reminder/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;

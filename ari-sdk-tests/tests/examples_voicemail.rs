@@ -2,7 +2,7 @@
 //! beep are stored and counted in the mailbox; the owner's menu announces
 //! and plays them, and `7` deletes the one playing.
 
-#[path = "../../ari-sdk/examples/voicemail.rs"]
+#[path = "../../ari-sdk/examples/voicemail/main.rs"]
 #[allow(dead_code)]
 mod example;
 mod examples_support;

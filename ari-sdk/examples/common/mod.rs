@@ -263,6 +263,17 @@ pub fn caller_of(call: &StasisCall) -> String {
     caller(call.snapshot())
 }
 
+/// Says how a call's task ended: an error once the caller has hung up is
+/// the hang-up (the step in progress could not finish), anything else is
+/// told as it is.
+pub fn report(tag: &str, call: &StasisCall, result: Result) {
+    match result {
+        Ok(()) => {}
+        Err(_) if call.end_reason().is_some() => say(tag, format!("{} hung up", caller_of(call))),
+        Err(error) => say(tag, format!("{}: {error}", caller_of(call))),
+    }
+}
+
 /// The channel an event is about, for the events the examples follow.
 pub fn channel_of(event: &Event) -> Option<&str> {
     let id = match event {

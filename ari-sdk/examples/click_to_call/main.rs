@@ -13,7 +13,7 @@
 //! application (`leg-a`, `leg-b`).
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
 
 use std::collections::HashMap;

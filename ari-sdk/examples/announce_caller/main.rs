@@ -5,19 +5,21 @@
 //! cargo run -p ari-sdk --example announce_caller
 //! ```
 //!
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's dialplan and the
+//! simulated callers.
+//!
 //! Each call runs in a task of its own as straight-line code on its handle
 //! (`StasisApp::calls` hands every call its own events), so calls never
 //! wait for one another.
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
-
-use std::time::Duration;
+pub mod demo;
 
 use ari_sdk::v22::{Call, StasisApp};
 use common::{caller_of, say, Result};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -70,30 +72,7 @@ async fn announce(call: &Call) -> Result {
     Ok(())
 }
 
-/// The embedded fake's dialplan: extension 101 enters the application.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk().extension("default", EXTENSION, common::stasis_steps(APP, &[]))
-}
-
-/// Two callers at the same time.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    let mut calls = Vec::new();
-    for (phone, name, number) in [
-        ("PJSIP/alice", "alice", "5551001"),
-        ("PJSIP/bob", "bob", "5551002"),
-    ] {
-        let phone = fake.phone(phone)?;
-        phone.set_caller_id(name, number);
-        calls.push((name, phone.dial(EXTENSION)?));
-    }
-    for (name, call) in calls {
-        call.wait_hangup(Duration::from_secs(10)).await?;
-        say("phone", format!("{name} heard {:?}", call.heard()));
-    }
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Result {
-    common::run_stasis(APP, fake_asterisk(), app, simulate).await
+    common::run_stasis(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

@@ -14,7 +14,7 @@
 //! room too, and a bridge that is gone is made again for the next caller.
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
 
 use std::collections::HashMap;

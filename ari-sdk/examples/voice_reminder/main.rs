@@ -13,7 +13,7 @@
 //! 200 ms "minutes".
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
 
 use std::time::Duration;

@@ -13,7 +13,7 @@
 //! their names sort by age; the counts go to ARI's `mailboxes` resource.
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

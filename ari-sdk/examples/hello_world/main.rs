@@ -5,6 +5,10 @@
 //! cargo run -p ari-sdk --example hello_world
 //! ```
 //!
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's dialplan and the
+//! simulated callers.
+//!
 //! Without `ARI_URL` it runs against the embedded fake Asterisk, where alice
 //! and bob dial extension 100. With `ARI_URL` (see the README) it serves a
 //! real Asterisk until Ctrl-C: dial the extension that runs
@@ -14,14 +18,12 @@
 //! answer, play and wait for the playback's end, hang up.
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
-
-use std::time::Duration;
+pub mod demo;
 
 use ari_sdk::v22::{Call, StasisApp};
 use common::{caller_of, say, Result};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -63,27 +65,7 @@ async fn greet(call: &Call) -> Result {
     Ok(())
 }
 
-/// The embedded fake's dialplan: extension 100 enters the application.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk().extension("default", EXTENSION, common::stasis_steps(APP, &[]))
-}
-
-/// Two simulated callers dial in, one after the other.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    for (phone, name, number) in [
-        ("PJSIP/alice", "alice", "5551001"),
-        ("PJSIP/bob", "bob", "5551002"),
-    ] {
-        let phone = fake.phone(phone)?;
-        phone.set_caller_id(name, number);
-        let call = phone.dial(EXTENSION)?;
-        call.wait_hangup(Duration::from_secs(10)).await?;
-        say("phone", format!("{name} heard {:?}", call.heard()));
-    }
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Result {
-    common::run_stasis(APP, fake_asterisk(), app, simulate).await
+    common::run_stasis(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

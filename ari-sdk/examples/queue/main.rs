@@ -15,7 +15,7 @@
 //! up, as when an agent hangs up).
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 pub mod common;
 
 use std::collections::{HashMap, VecDeque};
