@@ -8,7 +8,7 @@ mod example;
 mod examples_support;
 
 use examples_support::real_asterisk::{RealAsterisk, RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, WAIT};
 use fake_asterisk::{AnswerMode, BridgeHistory};
 
 fn click() -> example::ClickToCall {
@@ -20,15 +20,12 @@ fn click() -> example::ClickToCall {
 
 #[tokio::test]
 async fn bridges_both_parties_and_shows_their_states() {
-    let fake = start_fake(example::fake_asterisk()).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
     let alice = fake.phone("PJSIP/alice").expect("phone");
     let bob = fake.phone("PJSIP/bob").expect("phone");
     alice.set_answer_mode(AnswerMode::RingForever);
     bob.set_answer_mode(AnswerMode::RingForever);
-    let app = spawn_app(&fake, example::APP, |ari, events| {
-        example::app(ari, events, click())
-    })
-    .await;
+    let app = spawn_stasis_app(&fake, example::APP, |app| example::app(app, click())).await;
 
     // Alice rings first; bob only once alice has answered.
     let alice_leg = alice.next_incoming(WAIT).await.expect("alice is called");
@@ -117,16 +114,13 @@ async fn bridges_both_parties_and_shows_their_states() {
 
 #[tokio::test]
 async fn a_busy_second_party_is_announced_to_the_first() {
-    let fake = start_fake(example::fake_asterisk()).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
     let alice = fake.phone("PJSIP/alice").expect("phone");
     alice.set_answer_mode(AnswerMode::AutoAnswer { after_ms: 100 });
     fake.phone("PJSIP/bob")
         .expect("phone")
         .set_answer_mode(AnswerMode::Busy);
-    let app = spawn_app(&fake, example::APP, |ari, events| {
-        example::app(ari, events, click())
-    })
-    .await;
+    let app = spawn_stasis_app(&fake, example::APP, |app| example::app(app, click())).await;
     let alice_leg = alice.next_incoming(WAIT).await.expect("alice is called");
     alice_leg
         .wait_hangup(WAIT)
@@ -154,10 +148,9 @@ async fn a_busy_second_party_is_announced_to_the_first() {
 async fn real_asterisk() {
     let real = RealTest::start().await;
     let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
-    let app = spawn_app(asterisk, example::APP, |ari, events| {
+    let app = spawn_stasis_app(asterisk, example::APP, |app| {
         example::app(
-            ari,
-            events,
+            app,
             example::ClickToCall {
                 from: "IAX2/alice".into(),
                 to: "IAX2/bob".into(),
@@ -244,10 +237,9 @@ async fn real_asterisk() {
 /// bridged.
 async fn no_answer(asterisk: &RealAsterisk) {
     let observer = asterisk.observe().await;
-    let app = spawn_app(asterisk, example::APP, |ari, events| {
+    let app = spawn_stasis_app(asterisk, example::APP, |app| {
         example::app(
-            ari,
-            events,
+            app,
             example::ClickToCall {
                 from: "IAX2/alice".into(),
                 to: "IAX2/carol".into(),

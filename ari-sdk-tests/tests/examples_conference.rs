@@ -8,7 +8,7 @@ mod example;
 mod examples_support;
 
 use examples_support::real_asterisk::{RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, while_disconnected, WAIT};
 use fake_asterisk::{Call, FakeAsterisk};
 
 fn bridge_of(fake: &FakeAsterisk, call: &Call) -> Option<String> {
@@ -21,8 +21,8 @@ fn muted(fake: &FakeAsterisk, call: &Call) -> Option<String> {
 
 #[tokio::test]
 async fn callers_share_one_room_with_announcements_and_mute() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
     let dial = |name: &str| {
         fake.phone(&format!("PJSIP/{name}"))
             .expect("phone")
@@ -103,8 +103,8 @@ async fn callers_share_one_room_with_announcements_and_mute() {
 
 #[tokio::test]
 async fn a_member_who_left_while_the_connection_was_down_leaves_the_room() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
     let dial = |name: &str| {
         fake.phone(&format!("PJSIP/{name}"))
             .expect("phone")
@@ -150,7 +150,7 @@ async fn a_member_who_left_while_the_connection_was_down_leaves_the_room() {
 async fn real_asterisk() {
     let real = RealTest::start().await;
     let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
-    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let app = spawn_stasis_app(asterisk, example::APP, example::app).await;
 
     let alice = real
         .call(example::EXTENSION, "wait60", Some("alice <1>"))

@@ -10,7 +10,7 @@ mod examples_support;
 use std::collections::BTreeSet;
 
 use examples_support::real_asterisk::{LocalCall, Observer, RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, while_disconnected, WAIT};
 use fake_asterisk::{Call, FakeAsterisk};
 
 fn dial(fake: &FakeAsterisk, name: &str, extension: &str) -> Call {
@@ -44,8 +44,8 @@ fn talking(fake: &FakeAsterisk, a: &Call, b: &Call) -> bool {
 
 #[tokio::test]
 async fn agents_take_the_longest_waiting_customer() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     let mut customers = Vec::new();
     for name in ["alice", "bob", "carol"] {
@@ -92,8 +92,8 @@ async fn agents_take_the_longest_waiting_customer() {
 
 #[tokio::test]
 async fn customers_who_left_while_the_connection_was_down_leave_the_queue() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     // One conversation, and one customer waiting.
     let ann = dial(&fake, "ann", example::CUSTOMER_EXTENSION);
@@ -129,7 +129,7 @@ async fn customers_who_left_while_the_connection_was_down_leave_the_queue() {
 async fn real_asterisk() {
     let real = RealTest::start().await;
     let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
-    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let app = spawn_stasis_app(asterisk, example::APP, example::app).await;
     let call = |extension: &'static str, name: &'static str| {
         let real = &real;
         async move {

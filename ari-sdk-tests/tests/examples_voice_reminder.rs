@@ -10,17 +10,14 @@ mod examples_support;
 use std::time::{Duration, Instant};
 
 use examples_support::real_asterisk::{RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, WAIT};
 
 const MINUTE: Duration = Duration::from_millis(150);
 
 #[tokio::test]
 async fn calls_back_after_the_keyed_minutes_with_the_recording() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, |ari, events| {
-        example::app(ari, events, MINUTE)
-    })
-    .await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, |app| example::app(app, MINUTE)).await;
 
     let alice = fake.phone("PJSIP/alice").expect("phone");
     let call = alice.dial(example::EXTENSION).expect("dial");
@@ -86,11 +83,8 @@ async fn calls_back_after_the_keyed_minutes_with_the_recording() {
 
 #[tokio::test]
 async fn no_minutes_no_reminder() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, |ari, events| {
-        example::app(ari, events, MINUTE)
-    })
-    .await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, |app| example::app(app, MINUTE)).await;
     let bob = fake.phone("PJSIP/bob").expect("phone");
     let call = bob.dial(example::EXTENSION).expect("dial");
     let target = format!("channel:{}", call.channel_id());
@@ -131,8 +125,8 @@ fn endpoints_come_from_channel_names() {
 async fn real_asterisk() {
     let real = RealTest::start().await;
     let (asterisk, observer, control) = (&real.asterisk, &real.observer, &real.control);
-    let app = spawn_app(asterisk, example::APP, |ari, events| {
-        example::app(ari, events, Duration::from_secs(1))
+    let app = spawn_stasis_app(asterisk, example::APP, |app| {
+        example::app(app, Duration::from_secs(1))
     })
     .await;
 

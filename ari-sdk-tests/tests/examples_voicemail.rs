@@ -10,7 +10,7 @@ mod examples_support;
 use std::time::Duration;
 
 use examples_support::real_asterisk::{RealTest, REAL_WAIT};
-use examples_support::{eventually, spawn_app, start_fake, while_disconnected, WAIT};
+use examples_support::{eventually, spawn_stasis_app, start_fake, while_disconnected, WAIT};
 use fake_asterisk::FakeAsterisk;
 
 async fn recording_started(fake: &FakeAsterisk, channel_id: &str) {
@@ -35,8 +35,8 @@ fn messages(fake: &FakeAsterisk) -> Vec<String> {
 
 #[tokio::test]
 async fn messages_are_recorded_counted_played_and_deleted() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     // Alice records 2 s and presses #: the app says goodbye and hangs up.
     let alice = fake.phone("PJSIP/alice").expect("phone");
@@ -120,8 +120,8 @@ async fn messages_are_recorded_counted_played_and_deleted() {
 
 #[tokio::test]
 async fn a_message_left_while_the_connection_was_down_is_counted() {
-    let fake = start_fake(example::fake_asterisk()).await;
-    let app = spawn_app(&fake, example::APP, example::app).await;
+    let fake = start_fake(example::demo::fake_asterisk()).await;
+    let app = spawn_stasis_app(&fake, example::APP, example::app).await;
 
     let carol = fake.phone("PJSIP/carol").expect("phone");
     let call = carol.dial(example::LEAVE_EXTENSION).expect("dial");
@@ -166,7 +166,7 @@ async fn real_asterisk() {
         .update(example::MAILBOX, 0, 0)
         .await
         .expect("the mailbox emptied");
-    let app = spawn_app(asterisk, example::APP, example::app).await;
+    let app = spawn_stasis_app(asterisk, example::APP, example::app).await;
     let counts = || async {
         let mailbox = control
             .mailboxes()

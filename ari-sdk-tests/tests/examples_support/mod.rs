@@ -1,6 +1,6 @@
-//! What the examples' tests share: the fake with the example's dialplan, an
-//! SDK client with its event subscription, waiting with a deadline, and
-//! reading what the fake delivered.
+//! What the examples' tests share: the fake with the example's dialplan, the
+//! example's application running on an SDK client, waiting with a deadline,
+//! and reading what the fake delivered.
 
 #![allow(dead_code)]
 
@@ -9,11 +9,10 @@ pub mod real_asterisk;
 use std::future::Future;
 use std::time::Duration;
 
-use ari_sdk::stream::{EventStream, StreamItem, Subscription};
+use ari_sdk::stream::EventStream;
 use ari_sdk::v22::{Ari, Event, StasisApp};
 use ari_sdk::Config;
 use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
-use futures::StreamExt;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -72,28 +71,6 @@ impl Server for FakeAsterisk {
     }
 }
 
-/// An SDK client for `app` on `server`, and the event subscription once the
-/// application is registered.
-pub async fn connect(
-    server: &impl Server,
-    app: &str,
-) -> (Ari, EventStream<Event>, Subscription<Event>) {
-    let ari = client(server, app).await;
-    let stream = ari.event_stream().expect("event stream");
-    let mut events = stream.subscribe();
-    tokio::time::timeout(WAIT, async {
-        while let Some(item) = events.next().await {
-            if matches!(item, StreamItem::Connected) {
-                return;
-            }
-        }
-        panic!("the event stream ended before it connected");
-    })
-    .await
-    .expect("the event stream connects");
-    (ari, stream, events)
-}
-
 /// An SDK client for `app` on `server`.
 async fn client(server: &impl Server, app: &str) -> Ari {
     let config = Config::builder()
@@ -130,23 +107,8 @@ where
     Running { ari, stream, task }
 }
 
-/// Connects to `server` as `app` and runs `run(ari, events)` in a task.
-pub async fn spawn_app<F, T>(
-    server: &impl Server,
-    app: &str,
-    run: impl FnOnce(Ari, Subscription<Event>) -> F,
-) -> Running<T>
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let (ari, stream, events) = connect(server, app).await;
-    let task = tokio::spawn(run(ari.clone(), events));
-    Running { ari, stream, task }
-}
-
 impl<T> Running<T> {
-    /// Ends the app (its subscription ends) and returns what it returned.
+    /// Ends the app (its event stream closes) and returns what it returned.
     pub async fn stop(self) -> T {
         self.stream.close();
         tokio::time::timeout(WAIT, self.task)

@@ -74,5 +74,5 @@ async fn announce(call: &Call) -> Result {
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run_stasis(APP, demo::fake_asterisk(), app, demo::simulate).await
+    common::run(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

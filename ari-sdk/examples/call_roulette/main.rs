@@ -173,5 +173,5 @@ async fn take_seat(table: &Table, me: &Player) -> Result<Option<Pair>> {
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run_stasis(APP, demo::fake_asterisk(), app, demo::simulate).await
+    common::run(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

@@ -11,18 +11,27 @@
 //!
 //! No dialplan is needed: both legs are originated straight into the
 //! application (`leg-a`, `leg-b`).
+//!
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's simulated phones.
+//!
+//! The call is straight-line code on the legs' handles: each leg is
+//! originated staged (`StasisApp::originate_staged`: its events are
+//! followed from before the request), answers when it enters the
+//! application, and ends when it hangs up or leaves; the panel reads the
+//! application's event stream beside it.
 
 #[allow(dead_code)]
 #[path = "../common/mod.rs"]
 pub mod common;
+pub mod demo;
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::HashSet;
 
+use ari_sdk::handles::{HandleEnded, HandleError};
 use ari_sdk::stream::{StreamItem, Subscription};
-use ari_sdk::v22::{Ari, Event};
+use ari_sdk::v22::{Ari, ChannelHandle, Event, StasisApp};
 use common::{say, Result};
-use fake_asterisk::{AnswerMode, FakeAsterisk, FakeAsteriskBuilder};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -50,61 +59,189 @@ pub struct Report {
     pub endpoint_states: Vec<(String, String, usize)>,
 }
 
-/// The two legs' channels.
-#[derive(Debug, Default)]
-struct Legs {
-    a: Option<String>,
-    b: Option<String>,
-    a_up: bool,
-    b_up: bool,
-}
-
 /// Places one click-to-call and returns when both legs are gone.
-pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) -> Result<Report> {
-    let mut report = Report::default();
+pub async fn app(app: StasisApp, click: ClickToCall) -> Result<Report> {
+    let ari = app.ari();
     let endpoints = [click.from.as_str(), click.to.as_str()];
-    // The application hears about the endpoints and devices from now on.
+    // The panel reads the application's events; it hears about the
+    // endpoints and devices from now on.
+    let mut events = app.event_stream().subscribe();
     let sources: Vec<String> = endpoints
         .iter()
         .flat_map(|e| [format!("endpoint:{e}"), format!("deviceState:{e}")])
         .collect();
     ari.applications().subscribe(APP, sources).await?;
-    show_panel(&ari, &endpoints).await?;
+    show_panel(ari, &endpoints).await?;
 
-    let mut legs = Legs::default();
-    // Playback id -> the channel to hang up once that playback has finished.
-    let mut hang_up_after = HashMap::new();
-    let a = ari
-        .channels()
-        .originate(&click.from)
-        .app(APP)
-        .app_args("leg-a")
-        .caller_id(format!("Operator <{}>", click.to))
-        .timeout(30)
-        .await?;
+    let mut panel = Panel::default();
+    let call = place_call(&app, &click);
+    tokio::pin!(call);
+    let placed = loop {
+        tokio::select! {
+            placed = &mut call => break placed?,
+            Some(item) = events.next() => panel.show(&item),
+        }
+    };
+    // What the panel was told until the legs were gone.
+    panel.show_until_destroyed(&mut events, &placed.legs).await;
+    let mut report = panel.report;
+    report.bridge = placed.bridge;
+    report.failure = placed.failure;
+    show_panel(ari, &endpoints).await?;
+    Ok(report)
+}
+
+/// What became of the call.
+#[derive(Debug, Default)]
+struct Placed {
+    /// The legs' channels.
+    legs: Vec<String>,
+    bridge: Option<String>,
+    failure: Option<String>,
+}
+
+/// Calls `from`, then `to`, bridges them and waits until both are gone.
+async fn place_call(app: &StasisApp, click: &ClickToCall) -> Result<Placed> {
+    let mut placed = Placed::default();
+    let caller_id = format!("Operator <{}>", click.to);
+    let a = originate(app, &click.from, "leg-a", caller_id).await?;
+    placed.legs.push(a.id().to_string());
     say(
         "click",
-        format!("calling {} (channel {})", click.from, a.id),
+        format!("calling {} (channel {})", click.from, a.id()),
     );
-    legs.a = Some(a.id);
+    if let Err(reason) = answered(&a).await {
+        say("click", format!("{} did not answer: {reason}", click.from));
+        placed.failure = Some(format!("{}: {reason}", click.from));
+        return Ok(placed);
+    }
+    say(
+        "click",
+        format!("{} answered: calling {}", click.from, click.to),
+    );
+    a.play(["sound:pls-hold-while-try"]).start().await?;
+    let caller_id = format!("{0} <{0}>", click.from);
+    let b = match originate(app, &click.to, "leg-b", caller_id).await {
+        Ok(b) => b,
+        Err(error) => {
+            say("click", format!("cannot call {}: {error}", click.to));
+            placed.failure = Some(error.to_string());
+            tell_no_answer(&a).await?;
+            return Ok(placed);
+        }
+    };
+    placed.legs.push(b.id().to_string());
+    if let Err(reason) = answered(&b).await {
+        say("click", format!("{} did not answer: {reason}", click.to));
+        placed.failure = Some(format!("{}: {reason}", click.to));
+        tell_no_answer(&a).await?;
+        return Ok(placed);
+    }
+    let bridge = app.bridge_channels([&a, &b]).await?;
+    say(
+        "click",
+        format!(
+            "{} answered: bridged with {} in {}",
+            click.to,
+            click.from,
+            bridge.id()
+        ),
+    );
+    placed.bridge = Some(bridge.id().to_string());
+    // The first to hang up ends the call: the other is not left alone on
+    // the line.
+    tokio::select! {
+        _ = a.ended() => {
+            say("click", format!("{} hung up", click.from));
+            b.hangup().await?;
+        }
+        _ = b.ended() => {
+            say("click", format!("{} hung up", click.to));
+            a.hangup().await?;
+        }
+    }
+    a.ended().await;
+    b.ended().await;
+    bridge.destroy().await?;
+    Ok(placed)
+}
 
-    while let Some(item) = events.next().await {
-        let event = match item {
-            StreamItem::Event(event) => event,
-            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
-                hang_up_after_lost_finishes(&ari, &mut hang_up_after).await?;
-                continue;
-            }
-            _ => continue,
+/// Calls `endpoint` into the application, as the leg `leg`.
+async fn originate(
+    app: &StasisApp,
+    endpoint: &str,
+    leg: &str,
+    caller_id: String,
+) -> std::result::Result<ChannelHandle, HandleError> {
+    app.originate_staged(|ari, id| {
+        ari.channels()
+            .originate_with_id(id, endpoint)
+            .app(APP)
+            .app_args(leg)
+            .caller_id(caller_id)
+            .timeout(30)
+    })
+    .await
+}
+
+/// Waits until an originated leg answers (it enters the application); why
+/// it ended when it never does (busy, no answer, ...).
+async fn answered(leg: &ChannelHandle) -> std::result::Result<(), HandleEnded> {
+    let mut events = leg.events();
+    loop {
+        tokio::select! {
+            biased;
+            item = events.next() => match item {
+                Some(StreamItem::Event(event)) if matches!(&*event, Event::StasisStart(_)) => {
+                    return Ok(());
+                }
+                Some(_) => {}
+                None => return Err(HandleEnded::StreamClosed),
+            },
+            reason = leg.ended() => return Err(reason),
+        }
+    }
+}
+
+/// Tells the first leg the second did not answer, then hangs it up (after
+/// the prompt, not cutting it short).
+async fn tell_no_answer(leg: &ChannelHandle) -> Result {
+    match leg.play(["sound:number-not-answering"]).await {
+        Ok(_) => {}
+        // It hung up first, or the prompt could not be played: hang up anyway.
+        Err(error) if error.ended().is_some() => {}
+        Err(error) => return Err(error.into()),
+    }
+    leg.hangup().await?;
+    Ok(())
+}
+
+/// The operator's panel: the states it showed, and the channels it saw
+/// destroyed.
+#[derive(Debug, Default)]
+struct Panel {
+    report: Report,
+    destroyed: HashSet<String>,
+}
+
+impl Panel {
+    /// Shows an event of the panel (a device's or an endpoint's new
+    /// state); others are not the panel's.
+    fn show(&mut self, item: &StreamItem<Event>) {
+        let Some(event) = item.event() else {
+            return;
         };
-        match &*event {
+        match &**event {
+            Event::ChannelDestroyed(e) => {
+                self.destroyed.insert(e.channel.id.clone());
+            }
             Event::DeviceStateChanged(e) => {
                 let state = e.device_state.state.as_str().to_string();
                 say(
                     "panel",
                     format!("device {:<12} {state}", e.device_state.name),
                 );
-                report
+                self.report
                     .device_states
                     .push((e.device_state.name.clone(), state));
             }
@@ -121,145 +258,24 @@ pub async fn app(ari: Ari, mut events: Subscription<Event>, click: ClickToCall) 
                     "panel",
                     format!("endpoint {endpoint:<10} {state}, {channels} channel(s)"),
                 );
-                report.endpoint_states.push((endpoint, state, channels));
-            }
-            Event::StasisStart(start) if legs.a.as_deref() == Some(&start.channel.id) => {
-                legs.a_up = true;
-                say(
-                    "click",
-                    format!("{} answered: calling {}", click.from, click.to),
-                );
-                ari.channels()
-                    .play(&start.channel.id, ["sound:pls-hold-while-try"])
-                    .await?;
-                let b = ari
-                    .channels()
-                    .originate(&click.to)
-                    .app(APP)
-                    .app_args("leg-b")
-                    .caller_id(format!("{} <{}>", click.from, click.from))
-                    .timeout(30)
-                    .await;
-                match b {
-                    Ok(b) => legs.b = Some(b.id),
-                    Err(error) => {
-                        say("click", format!("cannot call {}: {error}", click.to));
-                        report.failure = Some(error.to_string());
-                        tell_no_answer(&ari, &start.channel.id, &mut hang_up_after).await?;
-                    }
-                }
-            }
-            Event::StasisStart(start) if legs.b.as_deref() == Some(&start.channel.id) => {
-                legs.b_up = true;
-                let (Some(a), Some(b)) = (legs.a.clone(), legs.b.clone()) else {
-                    continue;
-                };
-                let bridge = ari.bridges().create().r#type("mixing").await?;
-                ari.bridges().add_channel(&bridge.id, [&a, &b]).await?;
-                say(
-                    "click",
-                    format!(
-                        "{} answered: bridged with {} in {}",
-                        click.to, click.from, bridge.id
-                    ),
-                );
-                report.bridge = Some(bridge.id);
-            }
-            Event::ChannelDestroyed(gone) => {
-                let id = gone.channel.id.as_str();
-                let is_a = legs.a.as_deref() == Some(id);
-                let is_b = legs.b.as_deref() == Some(id);
-                if !is_a && !is_b {
-                    continue;
-                }
-                let answered = if is_a { legs.a_up } else { legs.b_up };
-                let who = if is_a { &click.from } else { &click.to };
-                if !answered {
-                    say("click", format!("{who} did not answer: {}", gone.cause_txt));
-                    report.failure = Some(format!("{who}: {}", gone.cause_txt));
-                } else {
-                    say("click", format!("{who} hung up"));
-                }
-                if is_a {
-                    legs.a = None;
-                } else {
-                    legs.b = None;
-                }
-                // The other leg is not left alone on the line.
-                match (is_a, &legs.a, &legs.b) {
-                    (true, _, Some(other)) => common::hang_up(&ari, other).await?,
-                    (false, Some(other), _) if answered => common::hang_up(&ari, other).await?,
-                    (false, Some(other), _) => {
-                        tell_no_answer(&ari, other, &mut hang_up_after).await?
-                    }
-                    _ => {}
-                }
-                if legs.a.is_none() && legs.b.is_none() {
-                    break;
-                }
-            }
-            Event::PlaybackFinished(done) => {
-                if let Some(channel_id) = hang_up_after.remove(&done.playback.id) {
-                    common::hang_up(&ari, &channel_id).await?;
-                }
+                self.report
+                    .endpoint_states
+                    .push((endpoint, state, channels));
             }
             _ => {}
         }
     }
-    if let Some(bridge) = &report.bridge {
-        match ari.bridges().destroy(bridge).await {
-            Err(error) if !error.is_not_found() => return Err(error.into()),
-            _ => {}
-        }
-    }
-    show_panel(&ari, &endpoints).await?;
-    Ok(report)
-}
 
-/// Tells the first leg the second did not answer; it is hung up when the
-/// prompt has finished (see `hang_up_after`), not cut short.
-async fn tell_no_answer(
-    ari: &Ari,
-    channel_id: &str,
-    hang_up_after: &mut HashMap<String, String>,
-) -> Result {
-    let playback_id = format!("{channel_id}-not-answering");
-    match ari
-        .channels()
-        .play_with_id(channel_id, &playback_id, ["sound:number-not-answering"])
-        .await
-    {
-        Ok(_) => {
-            hang_up_after.insert(playback_id, channel_id.to_string());
-            Ok(())
-        }
-        // The channel is gone already: its `ChannelDestroyed` follows.
-        Err(error) if error.is_not_found() => Ok(()),
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// After a gap in the events, hangs up the channels whose prompt has
-/// finished unseen (the playback no longer exists): a `PlaybackFinished`
-/// lost in the gap must not leave a caller on the line.
-async fn hang_up_after_lost_finishes(
-    ari: &Ari,
-    hang_up_after: &mut HashMap<String, String>,
-) -> Result {
-    let mut finished = Vec::new();
-    for playback_id in hang_up_after.keys() {
-        match ari.playbacks().get(playback_id).await {
-            Ok(_) => {}
-            Err(error) if error.is_not_found() => finished.push(playback_id.clone()),
-            Err(error) => return Err(error.into()),
+    /// Shows the panel's events until each of `legs` has been destroyed:
+    /// the states a hang-up changes come with it.
+    async fn show_until_destroyed(&mut self, events: &mut Subscription<Event>, legs: &[String]) {
+        while !legs.iter().all(|leg| self.destroyed.contains(leg)) {
+            let Some(item) = events.next().await else {
+                return;
+            };
+            self.show(&item);
         }
     }
-    for playback_id in finished {
-        if let Some(channel_id) = hang_up_after.remove(&playback_id) {
-            common::hang_up(ari, &channel_id).await?;
-        }
-    }
-    Ok(())
 }
 
 /// Prints the endpoints' and devices' states as they are now.
@@ -283,20 +299,6 @@ async fn show_panel(ari: &Ari, endpoints: &[&str]) -> Result {
     Ok(())
 }
 
-/// The embedded fake's phones answer after a second or two of ringing.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk()
-}
-
-/// Registers the demo's phones: alice answers after 1 s, bob after 2 s.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    for (phone, after_ms) in [("PJSIP/alice", 1000), ("PJSIP/bob", 2000)] {
-        fake.phone(phone)?
-            .set_answer_mode(AnswerMode::AutoAnswer { after_ms });
-    }
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Result {
     let mut args = std::env::args().skip(1);
@@ -304,26 +306,16 @@ async fn main() -> Result {
         from: args.next().unwrap_or_else(|| "PJSIP/alice".into()),
         to: args.next().unwrap_or_else(|| "PJSIP/bob".into()),
     };
-    common::run(
+    common::run_prepared(
         APP,
-        fake_asterisk(),
-        |ari, events| async move {
-            let report = app(ari, events, click).await?;
+        demo::fake_asterisk(),
+        demo::phones,
+        |stasis| async move {
+            let report = app(stasis, click).await?;
             say("click", format!("done: {report:?}"));
             Ok(())
         },
-        async |fake: &FakeAsterisk| -> Result {
-            simulate(fake).await?;
-            // The phones are simulated; the two talk for a moment, then bob hangs up.
-            let bob = fake.phone("PJSIP/bob")?;
-            let call = bob.next_incoming(Duration::from_secs(10)).await?;
-            call.wait_state("Up", Duration::from_secs(10)).await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            say("phone", "bob hangs up");
-            call.hangup();
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            Ok(())
-        },
+        demo::simulate,
     )
     .await
 }

@@ -6,26 +6,34 @@
 //! cargo run -p ari-sdk --example conference
 //! ```
 //!
-//! One loop over the events. The bridge is made when the first caller
-//! arrives and destroyed when the last one leaves; muting is ARI's channel
-//! mute in the `in` direction (the others stop hearing you). After a gap in
-//! the events (`Reconnected`, `Lagged`) the room is checked against
-//! `GET /channels` and `GET /bridges`: whoever left meanwhile leaves the
-//! room too, and a bridge that is gone is made again for the next caller.
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's dialplan and the
+//! simulated callers.
+//!
+//! Each call runs in a task of its own, as straight-line code on its handle:
+//! answer, join the room, listen for the mute key until the caller hangs
+//! up, leave the room. The bridge is made when the first caller arrives and
+//! destroyed when the last one leaves; muting is ARI's channel mute in the
+//! `in` direction (the others stop hearing you).
+//!
+//! A lost connection needs nothing more: once the websocket is back the
+//! handles check what they follow against Asterisk, so a member who left
+//! meanwhile leaves the room as if they had just hung up, and a bridge that
+//! is gone is made again for the next caller.
 
 #[allow(dead_code)]
 #[path = "../common/mod.rs"]
 pub mod common;
+pub mod demo;
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
 
-use ari_sdk::stream::{StreamItem, Subscription};
+use ari_sdk::stream::StreamItem;
 use ari_sdk::v22::channels::{MuteDirection, UnmuteDirection};
-use ari_sdk::v22::{Ari, Event};
-use common::{caller, say, Result};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
+use ari_sdk::v22::{BridgeHandle, Call, Event, StasisApp};
+use common::{caller_of, say, Result};
 use futures::StreamExt;
+use tokio::sync::Mutex;
 
 /// The Stasis application.
 pub const APP: &str = "conference";
@@ -36,192 +44,143 @@ pub const EXTENSION: &str = "400";
 /// The key that mutes and unmutes.
 pub const MUTE_KEY: &str = "1";
 
-/// The room: its bridge and who is in it.
+/// The room: its bridge and who is in it (channel ids). Joining and leaving
+/// are done under its lock, one caller at a time.
 #[derive(Debug, Default)]
 struct Room {
-    bridge: Option<String>,
-    /// Channel -> (who, muted).
-    members: HashMap<String, (String, bool)>,
+    bridge: Option<BridgeHandle>,
+    members: Vec<String>,
 }
 
-impl Room {
-    async fn join(&mut self, ari: &Ari, channel_id: &str, who: String) -> Result {
-        ari.channels().answer(channel_id).await?;
-        let bridge = match &self.bridge {
-            Some(bridge) => bridge.clone(),
-            None => {
-                let bridge = ari.bridges().create().r#type("mixing").name(APP).await?;
-                say("conference", format!("room open: bridge {}", bridge.id));
-                self.bridge = Some(bridge.id.clone());
-                bridge.id
-            }
-        };
-        ari.bridges().add_channel(&bridge, [channel_id]).await?;
-        ari.bridges()
-            .play(&bridge, ["sound:confbridge-join"])
-            .await?;
-        if self.members.is_empty() {
-            ari.channels()
-                .play(channel_id, ["sound:conf-onlyperson"])
-                .await?;
-        }
-        self.members
-            .insert(channel_id.to_string(), (who.clone(), false));
-        say(
-            "conference",
-            format!("{who} joined: {} in the room", self.members.len()),
-        );
-        Ok(())
-    }
-
-    async fn toggle_mute(&mut self, ari: &Ari, channel_id: &str) -> Result {
-        let Some((who, muted)) = self.members.get_mut(channel_id) else {
-            return Ok(());
-        };
-        if *muted {
-            ari.channels()
-                .unmute(channel_id, UnmuteDirection::In)
-                .await?;
-            ari.channels()
-                .play(channel_id, ["sound:conf-unmuted"])
-                .await?;
-            say("conference", format!("{who} unmuted"));
-        } else {
-            ari.channels().mute(channel_id, MuteDirection::In).await?;
-            ari.channels()
-                .play(channel_id, ["sound:conf-muted"])
-                .await?;
-            say("conference", format!("{who} muted"));
-        }
-        *muted = !*muted;
-        Ok(())
-    }
-
-    async fn leave(&mut self, ari: &Ari, channel_id: &str) -> Result {
-        let Some((who, _)) = self.members.remove(channel_id) else {
-            return Ok(());
-        };
-        let Some(bridge) = self.bridge.clone() else {
-            return Ok(());
-        };
-        if self.members.is_empty() {
-            self.bridge = None;
-            match ari.bridges().destroy(&bridge).await {
-                Err(error) if !error.is_not_found() => return Err(error.into()),
-                _ => {}
-            }
-            say("conference", format!("{who} left; room closed"));
-        } else {
-            ari.bridges()
-                .play(&bridge, ["sound:confbridge-leave"])
-                .await?;
-            say(
-                "conference",
-                format!("{who} left: {} in the room", self.members.len()),
-            );
-        }
-        Ok(())
-    }
-}
-
-impl Room {
-    /// After a gap in the events: lets go of the members who are gone
-    /// (their `StasisEnd` was lost with the connection) and forgets a
-    /// bridge Asterisk no longer has.
-    async fn reconcile(&mut self, ari: &Ari) -> Result {
-        let present = common::channel_ids(ari).await?;
-        let gone: Vec<String> = self
-            .members
-            .keys()
-            .filter(|id| !present.contains(id.as_str()))
-            .cloned()
-            .collect();
-        for channel_id in gone {
-            self.leave(ari, &channel_id).await?;
-        }
-        if let Some(bridge) = &self.bridge {
-            let bridges = ari.bridges().list().await?;
-            if !bridges.iter().any(|b| &b.id == bridge) {
-                say("conference", format!("bridge {bridge} is gone"));
-                self.bridge = None;
-                self.members.clear();
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The application.
-pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
-    let mut room = Room::default();
-    while let Some(item) = events.next().await {
-        let event = match item {
-            StreamItem::Event(event) => event,
-            // Events were lost: check the room against what Asterisk has.
-            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
-                if let Err(error) = room.reconcile(&ari).await {
-                    say("conference", format!("cannot check the room: {error}"));
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        let handled = match &*event {
-            Event::StasisStart(start) => {
-                room.join(&ari, &start.channel.id, caller(&start.channel))
-                    .await
-            }
-            Event::ChannelDtmfReceived(dtmf) if dtmf.digit == MUTE_KEY => {
-                room.toggle_mute(&ari, &dtmf.channel.id).await
-            }
-            Event::StasisEnd(end) => room.leave(&ari, &end.channel.id).await,
-            _ => Ok(()),
-        };
-        if let Err(error) = handled {
-            say(
-                "conference",
-                format!("{} failed: {error}", event.type_name()),
-            );
-        }
+/// The application: one task per call, sharing the room.
+pub async fn app(app: StasisApp) -> Result {
+    let room = Arc::new(Mutex::new(Room::default()));
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
+        let room = Arc::clone(&room);
+        tokio::spawn(async move {
+            let result = attend(&room, &call).await;
+            common::report("conference", &call, result);
+        });
     }
     Ok(())
 }
 
-/// The embedded fake's dialplan: extension 400 enters the room.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk().extension("default", EXTENSION, common::stasis_steps(APP, &[]))
+/// One caller: in the room from the answer to the hang-up.
+async fn attend(room: &Mutex<Room>, call: &Call) -> Result {
+    call.answer().await?;
+    let (bridge, alone) = join(room, call).await?;
+    let taken_part = take_part(call, alone).await;
+    leave(room, &bridge, call).await?;
+    taken_part
 }
 
-/// Three callers join; bob mutes and unmutes himself; all leave.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    let pause = || tokio::time::sleep(Duration::from_millis(250));
-    let mut calls = Vec::new();
-    for (name, number) in [
-        ("alice", "5551001"),
-        ("bob", "5551002"),
-        ("carol", "5551003"),
-    ] {
-        let phone = fake.phone(&format!("PJSIP/{name}"))?;
-        phone.set_caller_id(name, number);
-        say("phone", format!("{name} dials {EXTENSION}"));
-        calls.push((name, phone.dial(EXTENSION)?));
-        pause().await;
+/// Puts the caller in the room (opening it for the first one) and
+/// announces them; says whether they are alone.
+async fn join(room: &Mutex<Room>, call: &Call) -> Result<(BridgeHandle, bool)> {
+    let mut room = room.lock().await;
+    let open = room.bridge.clone().filter(|b| b.end_reason().is_none());
+    let bridge = match open {
+        Some(bridge) => bridge,
+        None => {
+            if let Some(gone) = room.bridge.take() {
+                say("conference", format!("bridge {} is gone", gone.id()));
+            }
+            let bridge = call
+                .app()
+                .create_bridge_staged(|ari, id| {
+                    ari.bridges().create_with_id(id).r#type("mixing").name(APP)
+                })
+                .await?;
+            say("conference", format!("room open: bridge {}", bridge.id()));
+            room.members.clear();
+            room.bridge = Some(bridge.clone());
+            bridge
+        }
+    };
+    bridge.add_channel([call.id()]).await?;
+    room.members.push(call.id().to_string());
+    // Announced to everyone, in the background.
+    bridge.play(["sound:confbridge-join"]).start().await?;
+    say(
+        "conference",
+        format!(
+            "{} joined: {} in the room",
+            caller_of(call),
+            room.members.len()
+        ),
+    );
+    Ok((bridge, room.members.len() == 1))
+}
+
+/// The caller in the room: the mute key toggles their mute, until they
+/// hang up.
+async fn take_part(call: &Call, alone: bool) -> Result {
+    // From the call's start on: a key pressed while joining counts too.
+    let mut events = call.events();
+    if alone {
+        call.play(["sound:conf-onlyperson"]).await?;
     }
-    say("phone", format!("bob presses {MUTE_KEY}"));
-    calls[1].1.press(MUTE_KEY).await;
-    pause().await;
-    say("phone", format!("bob presses {MUTE_KEY} again"));
-    calls[1].1.press(MUTE_KEY).await;
-    pause().await;
-    for (name, call) in &calls {
-        say("phone", format!("{name} hangs up"));
-        call.hangup();
-        pause().await;
+    let mut muted = false;
+    loop {
+        let item = tokio::select! {
+            item = events.next() => item,
+            _ = call.ended() => return Ok(()),
+        };
+        match item {
+            Some(StreamItem::Event(event)) => match &*event {
+                Event::ChannelDtmfReceived(key) if key.digit == MUTE_KEY => {
+                    muted = toggle_mute(call, muted).await?;
+                }
+                _ => {}
+            },
+            Some(_) => {}
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Mutes or unmutes the caller and tells them; returns whether they are
+/// muted now.
+async fn toggle_mute(call: &Call, muted: bool) -> Result<bool> {
+    let who = caller_of(call);
+    if muted {
+        call.unmute(UnmuteDirection::In).await?;
+        call.play(["sound:conf-unmuted"]).await?;
+        say("conference", format!("{who} unmuted"));
+    } else {
+        call.mute(MuteDirection::In).await?;
+        call.play(["sound:conf-muted"]).await?;
+        say("conference", format!("{who} muted"));
+    }
+    Ok(!muted)
+}
+
+/// Takes the caller out of the room: the last one closes it, the others
+/// hear that someone left.
+async fn leave(room: &Mutex<Room>, bridge: &BridgeHandle, call: &Call) -> Result {
+    let who = caller_of(call);
+    let mut room = room.lock().await;
+    if room.bridge.as_ref().map(BridgeHandle::id) != Some(bridge.id()) {
+        // That room is gone already.
+        return Ok(());
+    }
+    room.members.retain(|id| id != call.id());
+    if room.members.is_empty() {
+        room.bridge = None;
+        bridge.destroy().await?;
+        say("conference", format!("{who} left; room closed"));
+    } else {
+        bridge.play(["sound:confbridge-leave"]).start().await?;
+        say(
+            "conference",
+            format!("{who} left: {} in the room", room.members.len()),
+        );
     }
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run(APP, fake_asterisk(), app, simulate).await
+    common::run(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

@@ -67,5 +67,5 @@ async fn greet(call: &Call) -> Result {
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run_stasis(APP, demo::fake_asterisk(), app, demo::simulate).await
+    common::run(APP, demo::fake_asterisk(), app, demo::simulate).await
 }

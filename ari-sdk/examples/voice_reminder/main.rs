@@ -11,18 +11,25 @@
 //! call. The caller's endpoint comes from their channel's name
 //! (`PJSIP/alice-00000001` -> `PJSIP/alice`). The embedded demo runs with
 //! 200 ms "minutes".
+//!
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's dialplan and the
+//! simulated caller.
+//!
+//! Each call runs in a task of its own, as straight-line code on its handle:
+//! `call.prompt(..)` plays the question and collects the minutes,
+//! `call.record(..).await` records until `#` or silence.
 
 #[allow(dead_code)]
 #[path = "../common/mod.rs"]
 pub mod common;
+pub mod demo;
 
 use std::time::Duration;
 
-use ari_sdk::stream::{StreamItem, Subscription};
-use ari_sdk::v22::channels::{IfExists, TerminateOn};
-use ari_sdk::v22::{Ari, Event};
-use common::{caller, say, Call, Calls, Result};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
+use ari_sdk::handles::{IfExists, Prompt, RecordOptions, TerminateOn};
+use ari_sdk::v22::{Call, StasisApp};
+use common::{caller_of, say, Result};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -35,38 +42,15 @@ pub const EXTENSION: &str = "600";
 pub const DEMO_MINUTE: Duration = Duration::from_millis(200);
 
 /// The application; `minute` is how long one keyed-in minute lasts.
-pub async fn app(ari: Ari, mut events: Subscription<Event>, minute: Duration) -> Result {
-    let mut calls = Calls::default();
-    while let Some(item) = events.next().await {
-        let event = match item {
-            StreamItem::Event(event) => event,
-            // Events were lost: calls that ended meanwhile end here too.
-            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
-                if let Err(error) = calls.reconcile(&ari).await {
-                    say("reminder", format!("cannot check the calls: {error}"));
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        let Some(call) = calls.route(&event) else {
-            continue;
-        };
-        let ari = ari.clone();
+pub async fn app(app: StasisApp, minute: Duration) -> Result {
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
         tokio::spawn(async move {
-            let who = caller(&call.channel);
-            let result = match call.args.as_slice() {
-                [what, recording] if what == "reminder" => {
-                    let recording = recording.clone();
-                    remind(&ari, call, &recording).await
-                }
-                _ => take_reminder(&ari, call, minute).await,
+            let result = match call.args() {
+                [what, recording] if what == "reminder" => remind(&call, recording).await,
+                _ => take_reminder(&call, minute).await,
             };
-            match result {
-                Err(error) if common::gone(&error) => say("reminder", format!("{who} hung up")),
-                Err(error) => say("reminder", format!("{who}: {error}")),
-                Ok(()) => {}
-            }
+            common::report("reminder", &call, result);
         });
     }
     Ok(())
@@ -80,12 +64,15 @@ pub fn endpoint_of(channel_name: &str) -> &str {
 }
 
 /// The incoming call: minutes, recording, then the timer.
-async fn take_reminder(ari: &Ari, mut call: Call, minute: Duration) -> Result {
-    let who = caller(&call.channel);
-    ari.channels().answer(call.id()).await?;
-    call.play(ari, &["sound:queue-minutes", "sound:beep"])
-        .await?;
-    let keyed = call.digits(3, Duration::from_secs(10)).await?;
+async fn take_reminder(call: &Call, minute: Duration) -> Result {
+    let who = caller_of(call);
+    call.answer().await?;
+    // Up to three digits, `#` ends early; 10 s to key each one.
+    let question = Prompt::new(["sound:queue-minutes", "sound:beep"])
+        .max_digits(3)
+        .first_digit_timeout(Duration::from_secs(10))
+        .inter_digit_timeout(Duration::from_secs(10));
+    let keyed = call.prompt(&question).await?;
     let minutes: u32 = match keyed.digits.parse() {
         Ok(minutes) if minutes > 0 => minutes,
         _ => {
@@ -93,8 +80,9 @@ async fn take_reminder(ari: &Ari, mut call: Call, minute: Duration) -> Result {
                 "reminder",
                 format!("{who} keyed `{}`: not a number of minutes", keyed.digits),
             );
-            call.play(ari, &["sound:invalid", "sound:goodbye"]).await?;
-            return common::hang_up(ari, call.id()).await;
+            call.play(["sound:invalid", "sound:goodbye"]).await?;
+            call.hangup().await?;
+            return Ok(());
         }
     };
     say(
@@ -102,18 +90,17 @@ async fn take_reminder(ari: &Ari, mut call: Call, minute: Duration) -> Result {
         format!("{who}: a reminder in {minutes} minute(s)"),
     );
     let count = format!("number:{minutes}");
-    call.play(ari, &["sound:you-entered", &count, "sound:queue-minutes"])
+    call.play(["sound:you-entered", &count, "sound:queue-minutes"])
         .await?;
     let name = format!("reminder-{}", call.id().replace('.', "-"));
-    ari.channels()
-        .record(call.id(), &name, "wav")
+    let reminder = RecordOptions::new("wav")
+        .name(&name)
         .beep(true)
         .terminate_on(TerminateOn::Hash)
         .max_silence_seconds(2)
         .max_duration_seconds(30)
-        .if_exists(IfExists::Overwrite)
-        .await?;
-    let recording = call.recorded(&name).await?;
+        .if_exists(IfExists::Overwrite);
+    let recording = call.record(reminder).await?;
     say(
         "reminder",
         format!(
@@ -121,11 +108,13 @@ async fn take_reminder(ari: &Ari, mut call: Call, minute: Duration) -> Result {
             recording.duration.unwrap_or(0)
         ),
     );
-    call.play(ari, &["sound:auth-thankyou"]).await?;
-    common::hang_up(ari, call.id()).await?;
+    call.play(["sound:auth-thankyou"]).await?;
+    call.hangup().await?;
 
-    let endpoint = endpoint_of(&call.channel.name).to_string();
-    let ari = ari.clone();
+    // The call back is a call into this application like any other, with
+    // the arguments that make it a reminder.
+    let endpoint = endpoint_of(&call.snapshot().name).to_string();
+    let ari = call.ari().clone();
     tokio::spawn(async move {
         tokio::time::sleep(minute * minutes).await;
         say("reminder", format!("time is up: calling {endpoint} back"));
@@ -145,54 +134,17 @@ async fn take_reminder(ari: &Ari, mut call: Call, minute: Duration) -> Result {
 }
 
 /// The call back: play the recording, say goodbye, hang up, tidy up.
-async fn remind(ari: &Ari, mut call: Call, recording: &str) -> Result {
-    let who = call.channel.name.clone();
+async fn remind(call: &Call, recording: &str) -> Result {
+    let who = &call.snapshot().name;
     say("reminder", format!("{who} answered: playing {recording}"));
-    let media = format!("recording:{recording}");
-    call.play(ari, &[&media, "sound:goodbye"]).await?;
-    common::hang_up(ari, call.id()).await?;
-    ari.recordings().delete_stored(recording).await?;
+    call.play([format!("recording:{recording}"), "sound:goodbye".into()])
+        .await?;
+    call.hangup().await?;
+    call.ari().recordings().delete_stored(recording).await?;
     say(
         "reminder",
         format!("reminder {recording} delivered and deleted"),
     );
-    Ok(())
-}
-
-/// The embedded fake's dialplan: extension 600 enters the application.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk().extension("default", EXTENSION, common::stasis_steps(APP, &[]))
-}
-
-/// Alice asks for a reminder in 2 minutes (400 ms here) and gets it.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    let wait = Duration::from_secs(10);
-    let alice = fake.phone("PJSIP/alice")?;
-    alice.set_caller_id("alice", "5551001");
-    let call = alice.dial(EXTENSION)?;
-    let target = format!("channel:{}", call.channel_id());
-    fake.wait_for_event(wait, |e| {
-        e.event["type"] == "PlaybackFinished" && e.event["playback"]["target_uri"] == target
-    })
-    .await?;
-    say("phone", "alice keys 2#");
-    call.press("2#").await;
-    fake.wait_for_event(wait, |e| {
-        e.event["type"] == "RecordingStarted" && e.event["recording"]["target_uri"] == target
-    })
-    .await?;
-    say("phone", "alice: \"call the dentist\" #");
-    call.speak(1500).await;
-    call.press("#").await;
-    call.wait_hangup(wait).await?;
-    let callback = alice.next_incoming(wait).await?;
-    say("phone", "alice's phone rings: she answers");
-    callback.wait_hangup(wait).await?;
-    say("phone", format!("alice heard {:?}", callback.heard()));
-    let deadline = tokio::time::Instant::now() + wait;
-    while !fake.stored_recordings().is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
     Ok(())
 }
 
@@ -205,9 +157,9 @@ async fn main() -> Result {
     };
     common::run(
         APP,
-        fake_asterisk(),
-        |ari, events| app(ari, events, minute),
-        simulate,
+        demo::fake_asterisk(),
+        |stasis| app(stasis, minute),
+        demo::simulate,
     )
     .await
 }

@@ -11,18 +11,26 @@
 //! `Stasis(voicemail,leave,1001)` and `Stasis(voicemail,listen,1001)`.
 //! Messages are stored recordings named `vm-<mailbox>-<milliseconds>`, so
 //! their names sort by age; the counts go to ARI's `mailboxes` resource.
+//!
+//! This file is the application (what runs against a real Asterisk too);
+//! `demo.rs` beside it is the embedded demo: the fake's dialplan and the
+//! simulated callers.
+//!
+//! Each call runs in a task of its own, as straight-line code on its handle:
+//! `call.play(..).await` plays to the end, `call.record(..).await` records
+//! until the caller stops, `call.prompt(..)` plays a message while it
+//! listens for `7` and `#`.
 
 #[allow(dead_code)]
 #[path = "../common/mod.rs"]
 pub mod common;
+pub mod demo;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ari_sdk::stream::{StreamItem, Subscription};
-use ari_sdk::v22::channels::{IfExists, TerminateOn};
-use ari_sdk::v22::{Ari, Event};
-use common::{caller, say, Call, Calls, HungUp, Result};
-use fake_asterisk::{FakeAsterisk, FakeAsteriskBuilder};
+use ari_sdk::handles::{IfExists, Prompt, PromptEnd, RecordOptions, TerminateOn};
+use ari_sdk::v22::{Ari, Call, StasisApp};
+use common::{caller_of, say, Result};
 use futures::StreamExt;
 
 /// The Stasis application.
@@ -38,41 +46,23 @@ pub const LISTEN_EXTENSION: &str = "301";
 pub const MAILBOX: &str = "1001";
 
 /// The application: one task per call.
-pub async fn app(ari: Ari, mut events: Subscription<Event>) -> Result {
-    let mut calls = Calls::default();
-    while let Some(item) = events.next().await {
-        let event = match item {
-            StreamItem::Event(event) => event,
-            // Events were lost: calls that ended meanwhile end here too.
-            StreamItem::Reconnected { .. } | StreamItem::Lagged { .. } => {
-                if let Err(error) = calls.reconcile(&ari).await {
-                    say("voicemail", format!("cannot check the calls: {error}"));
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        let Some(call) = calls.route(&event) else {
-            continue;
-        };
-        let ari = ari.clone();
+pub async fn app(app: StasisApp) -> Result {
+    let mut calls = app.calls();
+    while let Some(call) = calls.next().await {
         tokio::spawn(async move {
-            let who = caller(&call.channel);
-            let args = call.args.clone();
-            let result = match args.as_slice() {
-                [what, mailbox] if what == "leave" => leave(&ari, call, mailbox).await,
-                [what, mailbox] if what == "listen" => listen(&ari, call, mailbox).await,
-                _ => {
+            let result = match call.args() {
+                [what, mailbox] if what == "leave" => leave(&call, mailbox).await,
+                [what, mailbox] if what == "listen" => listen(&call, mailbox).await,
+                args => {
                     let args = args.join(",");
-                    say("voicemail", format!("{who}: unknown arguments `{args}`"));
-                    common::hang_up(&ari, call.id()).await
+                    say(
+                        "voicemail",
+                        format!("{}: unknown arguments `{args}`", caller_of(&call)),
+                    );
+                    call.hangup().await.map_err(Into::into)
                 }
             };
-            match result {
-                Err(error) if common::gone(&error) => say("voicemail", format!("{who} hung up")),
-                Err(error) => say("voicemail", format!("{who}: {error}")),
-                Ok(()) => {}
-            }
+            common::report("voicemail", &call, result);
         });
     }
     Ok(())
@@ -116,34 +106,34 @@ async fn update_counts(ari: &Ari, mailbox: &str, heard: Option<i64>) -> Result<(
 }
 
 /// Leaving a message: prompt, beep, record until `#`, silence or hangup.
-async fn leave(ari: &Ari, mut call: Call, mailbox: &str) -> Result {
-    let who = caller(&call.channel);
-    ari.channels().answer(call.id()).await?;
+async fn leave(call: &Call, mailbox: &str) -> Result {
+    let who = caller_of(call);
+    let ari = call.ari();
+    call.answer().await?;
     say("voicemail", format!("{who} leaves a message for {mailbox}"));
-    call.play(ari, &["sound:vm-intro"]).await?;
+    call.play(["sound:vm-intro"]).await?;
     let millis = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis();
     let name = format!("{}{millis:015}", message_prefix(mailbox));
-    ari.channels()
-        .record(call.id(), &name, "wav")
+    let message = RecordOptions::new("wav")
+        .name(&name)
         .beep(true)
         .terminate_on(TerminateOn::Hash)
         .max_silence_seconds(3)
         .max_duration_seconds(120)
-        .if_exists(IfExists::Fail)
-        .await?;
-    let hung_up = match call.recorded(&name).await {
+        .if_exists(IfExists::Fail);
+    let hung_up = match call.record(message).await {
         Ok(recording) => {
             let seconds = recording.duration.unwrap_or(0);
             say("voicemail", format!("{who}: recorded {name} ({seconds} s)"));
             false
         }
-        Err(error) if error.is::<HungUp>() => true,
-        Err(error) => return Err(error),
+        // Hanging up is how most callers end a message.
+        Err(_) if call.end_reason().is_some() => true,
+        Err(error) => return Err(error.into()),
     };
     if hung_up {
-        // Hanging up is how most callers end a message. The recording still
-        // completes, but its events no longer reach an application the
-        // channel has left: wait for the file instead.
+        // The recording still completes, but its events no longer reach an
+        // application the channel has left: wait for the file instead.
         wait_stored(ari, &name).await?;
         say("voicemail", format!("{who} hung up: kept {name}"));
     }
@@ -152,14 +142,11 @@ async fn leave(ari: &Ari, mut call: Call, mailbox: &str) -> Result {
         "voicemail",
         format!("mailbox {mailbox}: {new} new, {old} old"),
     );
-    if hung_up {
-        return Ok(());
+    if !hung_up {
+        call.play(["sound:vm-goodbye"]).await?;
+        call.hangup().await?;
     }
-    match call.play(ari, &["sound:vm-goodbye"]).await {
-        Err(error) if common::gone(&error) => Ok(()),
-        Err(error) => Err(error),
-        Ok(_) => common::hang_up(ari, call.id()).await,
-    }
+    Ok(())
 }
 
 /// Waits (up to 5 s) for a stored recording to exist.
@@ -177,9 +164,10 @@ async fn wait_stored(ari: &Ari, name: &str) -> Result {
 
 /// The owner's menu: the count, then every message; `7` deletes the one
 /// playing, `#` stops.
-async fn listen(ari: &Ari, mut call: Call, mailbox: &str) -> Result {
-    let who = caller(&call.channel);
-    ari.channels().answer(call.id()).await?;
+async fn listen(call: &Call, mailbox: &str) -> Result {
+    let who = caller_of(call);
+    let ari = call.ari();
+    call.answer().await?;
     let messages = messages(ari, mailbox).await?;
     say(
         "voicemail",
@@ -191,39 +179,26 @@ async fn listen(ari: &Ari, mut call: Call, mailbox: &str) -> Result {
     } else {
         "sound:vm-messages"
     };
-    call.play(ari, &["sound:vm-youhave", &count, noun]).await?;
+    call.play(["sound:vm-youhave", &count, noun]).await?;
     let mut kept = 0;
-    'messages: for name in &messages {
-        let playback_id = call.new_id("message");
-        let media = format!("recording:{name}");
-        ari.channels()
-            .play_with_id(call.id(), &playback_id, [media.as_str()])
-            .await?;
+    for name in &messages {
         say("voicemail", format!("{who} hears {name}"));
-        loop {
-            let Some(event) = call.next().await else {
-                return Err(HungUp.into());
-            };
-            match &*event {
-                Event::PlaybackFinished(e) if e.playback.id == playback_id => {
-                    kept += 1;
-                    break;
-                }
-                Event::ChannelDtmfReceived(e) if e.digit == "7" => {
-                    stop_playback(ari, &playback_id).await?;
-                    ari.recordings().delete_stored(name).await?;
-                    say("voicemail", format!("{who} deleted {name}"));
-                    call.play(ari, &["sound:vm-deleted"]).await?;
-                    break;
-                }
-                Event::ChannelDtmfReceived(e) if e.digit == "#" => {
-                    stop_playback(ari, &playback_id).await?;
-                    kept += 1;
-                    break 'messages;
-                }
-                Event::StasisEnd(_) => return Err(HungUp.into()),
-                _ => {}
-            }
+        // The message plays until its end or a key: `7` (one digit) or `#`
+        // (the terminator); any key stops it.
+        let message = Prompt::new([format!("recording:{name}")])
+            .max_digits(1)
+            .first_digit_timeout(Duration::ZERO);
+        let reply = call.prompt(&message).await?;
+        if reply.end == PromptEnd::Terminator('#') {
+            kept += 1;
+            break;
+        }
+        if reply.digits == "7" {
+            ari.recordings().delete_stored(name).await?;
+            say("voicemail", format!("{who} deleted {name}"));
+            call.play(["sound:vm-deleted"]).await?;
+        } else {
+            kept += 1;
         }
     }
     let heard = kept.min(messages.len()) as i64;
@@ -232,90 +207,12 @@ async fn listen(ari: &Ari, mut call: Call, mailbox: &str) -> Result {
         "voicemail",
         format!("mailbox {mailbox}: {new} new, {old} old"),
     );
-    call.play(ari, &["sound:vm-goodbye"]).await?;
-    common::hang_up(ari, call.id()).await
-}
-
-/// Stops a playback; one that has just finished is fine.
-async fn stop_playback(ari: &Ari, playback_id: &str) -> Result {
-    match ari.playbacks().stop(playback_id).await {
-        Err(error) if !error.is_not_found() => Err(error.into()),
-        _ => Ok(()),
-    }
-}
-
-/// The embedded fake's dialplan: 300 leaves a message for 1001, 301 listens.
-pub fn fake_asterisk() -> FakeAsteriskBuilder {
-    common::fake_asterisk()
-        .extension(
-            "default",
-            LEAVE_EXTENSION,
-            common::stasis_steps(APP, &["leave", MAILBOX]),
-        )
-        .extension(
-            "default",
-            LISTEN_EXTENSION,
-            common::stasis_steps(APP, &["listen", MAILBOX]),
-        )
-}
-
-/// Alice and bob leave messages; the owner listens and deletes bob's.
-pub async fn simulate(fake: &FakeAsterisk) -> Result {
-    let wait = Duration::from_secs(10);
-    let alice = fake.phone("PJSIP/alice")?;
-    alice.set_caller_id("alice", "5551001");
-    let call = alice.dial(LEAVE_EXTENSION)?;
-    recording_started_for(fake, call.channel_id()).await?;
-    say("phone", "alice talks for 2 s, then presses #");
-    call.speak(2000).await;
-    call.press("#").await;
-    call.wait_hangup(wait).await?;
-
-    let bob = fake.phone("PJSIP/bob")?;
-    bob.set_caller_id("bob", "5551002");
-    let call = bob.dial(LEAVE_EXTENSION)?;
-    recording_started_for(fake, call.channel_id()).await?;
-    say("phone", "bob talks for 1 s, then hangs up");
-    call.speak(1000).await;
-    call.hangup();
-    let deadline = tokio::time::Instant::now() + wait;
-    while fake.mailbox(MAILBOX) != Some((0, 2)) && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-
-    let owner = fake.phone("PJSIP/owner")?;
-    owner.set_caller_id("owner", MAILBOX);
-    let call = owner.dial(LISTEN_EXTENSION)?;
-    // The second message is bob's: delete it while it plays.
-    let mut names: Vec<String> = fake
-        .stored_recordings()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    names.sort();
-    let bobs = format!("recording:{}", names.last().ok_or("no messages")?);
-    fake.wait_for_event(wait, |e| {
-        e.event["type"] == "PlaybackStarted" && e.event["playback"]["media_uri"] == bobs
-    })
-    .await?;
-    say("phone", "owner presses 7 during the second message");
-    call.press("7").await;
-    call.wait_hangup(wait).await?;
-    say("phone", format!("owner heard {:?}", call.heard()));
-    Ok(())
-}
-
-/// Waits until a recording of the channel has started.
-async fn recording_started_for(fake: &FakeAsterisk, channel_id: &str) -> Result {
-    let target = format!("channel:{channel_id}");
-    fake.wait_for_event(Duration::from_secs(10), |e| {
-        e.event["type"] == "RecordingStarted" && e.event["recording"]["target_uri"] == target
-    })
-    .await?;
+    call.play(["sound:vm-goodbye"]).await?;
+    call.hangup().await?;
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> Result {
-    common::run(APP, fake_asterisk(), app, simulate).await
+    common::run(APP, demo::fake_asterisk(), app, demo::simulate).await
 }
