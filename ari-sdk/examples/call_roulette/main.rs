@@ -87,10 +87,14 @@ async fn play(table: &Table, call: &Call) -> Result {
     say("roulette", format!("{} called", me.name));
     call.answer().await?;
     while let Some(pair) = take_seat(table, &me).await? {
-        // Talk until one of the two hangs up; whoever stays tidies up.
+        // Talk until one of the two hangs up. Whoever stays destroys the
+        // bridge (both at once would race: Asterisk answers the second with
+        // a 409), the one who leaves only when the other left too.
         tokio::select! {
             _ = call.ended() => {
-                pair.bridge.destroy().await?;
+                if pair.partner.channel.end_reason().is_some() {
+                    pair.bridge.destroy().await?;
+                }
                 return Ok(());
             }
             _ = pair.partner.channel.ended() => {

@@ -208,8 +208,10 @@ async fn answered(leg: &ChannelHandle) -> std::result::Result<(), HandleEnded> {
 async fn tell_no_answer(leg: &ChannelHandle) -> Result {
     match leg.play(["sound:number-not-answering"]).await {
         Ok(_) => {}
-        // It hung up first, or the prompt could not be played: hang up anyway.
+        // It hung up first (or just now: 404), or the prompt could not be
+        // played: hang up anyway.
         Err(error) if error.ended().is_some() => {}
+        Err(error) if error.request().is_some_and(ari_sdk::Error::is_not_found) => {}
         Err(error) => return Err(error.into()),
     }
     leg.hangup().await?;

@@ -131,9 +131,14 @@ async fn customer(queue: &Mutex<Queue>, call: &Call) -> Result {
     let Some(conversation) = connect(queue, &me).await? else {
         return Ok(());
     };
+    // Whoever stays destroys the bridge (both at once would race: Asterisk
+    // answers the second with a 409), the one who leaves only when the other
+    // left too.
     tokio::select! {
         _ = call.ended() => {
-            conversation.bridge.destroy().await?;
+            if conversation.other.channel.end_reason().is_some() {
+                conversation.bridge.destroy().await?;
+            }
         }
         _ = conversation.other.channel.ended() => {
             conversation.bridge.destroy().await?;
@@ -154,7 +159,9 @@ async fn agent(queue: &Mutex<Queue>, call: &Call) -> Result {
     while let Some(conversation) = connect(queue, &me).await? {
         tokio::select! {
             _ = call.ended() => {
-                conversation.bridge.destroy().await?;
+                if conversation.other.channel.end_reason().is_some() {
+                    conversation.bridge.destroy().await?;
+                }
                 return Ok(());
             }
             _ = conversation.other.channel.ended() => {
