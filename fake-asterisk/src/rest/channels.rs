@@ -798,18 +798,8 @@ pub(crate) fn snoop(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
             channel.vars.insert("SNOOP_SPY".into(), spy);
             channel.vars.insert("SNOOP_WHISPER".into(), whisper);
         }
-        if let Some(a) = w.apps.get_mut(&app) {
-            a.channels.add(&id);
-        }
-        let snapshot = w
-            .channels
-            .get(&id)
-            .map(|c| c.snapshot())
-            .unwrap_or_default();
         let args = stasis::split_app_args(req.string("appArgs").as_deref().unwrap_or(""));
-        if !stasis::enter_stasis(&mut w, &id, &app, args, false) {
-            calls::hangup(&mut w, &id, Hangup::Silent(0));
-        }
+        let snapshot = calls::start_in_stasis(&mut w, &id, &app, args, 0);
         Ok(AriResponse::ok(snapshot))
     })())
 }
@@ -915,18 +905,8 @@ pub(crate) fn external_media(inner: &Arc<Inner>, req: &AriRequest) -> AriRespons
                 channel.reported_vars.insert(name);
             }
         }
-        if let Some(a) = w.apps.get_mut(&app) {
-            a.channels.add(&id);
-        }
-        let snapshot = w
-            .channels
-            .get(&id)
-            .map(|c| c.snapshot())
-            .unwrap_or_default();
         let args = stasis::split_app_args(req.string("data").as_deref().unwrap_or(""));
-        if !stasis::enter_stasis(&mut w, &id, &app, args, false) {
-            calls::hangup(&mut w, &id, Hangup::Silent(16));
-        }
+        let snapshot = calls::start_in_stasis(&mut w, &id, &app, args, 16);
         Ok(AriResponse::ok(snapshot))
     })())
 }
