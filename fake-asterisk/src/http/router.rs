@@ -17,7 +17,8 @@ use crate::world::Inner;
 pub(crate) type Handler = fn(&Arc<Inner>, &AriRequest) -> AriResponse;
 
 /// One route: method, path pattern below `/ari` (`{name}` segments are
-/// variables) and handler.
+/// variables) and handler (the `rest` function, its [`rest::Reply`] made a
+/// response).
 pub(crate) struct RouteDef {
     pub method: &'static str,
     pub pattern: &'static [&'static str],
@@ -26,7 +27,11 @@ pub(crate) struct RouteDef {
 
 macro_rules! routes {
     ($( $method:literal [$($seg:literal),*] => $handler:path ),* $(,)?) => {
-        &[ $( RouteDef { method: $method, pattern: &[$($seg),*], handler: $handler } ),* ]
+        &[ $( RouteDef {
+            method: $method,
+            pattern: &[$($seg),*],
+            handler: |inner, req| rest::Reply::into_response($handler(inner, req)),
+        } ),* ]
     };
 }
 
@@ -333,7 +338,11 @@ mod tests {
         match resolve(&Method::POST, &segs("channels/create")) {
             Resolved::Handler(h, vars, _) => {
                 assert!(vars.is_empty());
-                assert_eq!(h as usize, rest::channels::create as Handler as usize);
+                let create = ROUTES
+                    .iter()
+                    .find(|r| r.method == "POST" && r.pattern == ["channels", "create"])
+                    .map(|r| r.handler as usize);
+                assert_eq!(Some(h as usize), create);
             }
             _ => panic!("channels/create must resolve"),
         }
