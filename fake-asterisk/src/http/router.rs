@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use axum::http::Method;
 
-use super::request::AriRequest;
-use super::response::{ApiError, AriResponse};
 use crate::emulation::SpecOperation;
+use crate::error::ApiError;
 use crate::rest;
+use crate::rest::request::AriRequest;
+use crate::rest::response::AriResponse;
 use crate::world::Inner;
 
 /// A REST operation.

@@ -8,10 +8,11 @@ use super::channels::{
     check_record, media_list, queue_playback, record_options, recording_location,
 };
 use super::parse_variables;
+use super::request::AriRequest;
+use super::response::AriResponse;
 use crate::engine::bridges as engine;
 use crate::engine::media;
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::model::Target;
 use crate::world::{Inner, World};
 

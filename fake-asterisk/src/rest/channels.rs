@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::request::AriRequest;
+use super::response::AriResponse;
 use super::{check_state, find_control, parse_variables};
 use crate::engine::calls::{self, CreateParams, Hangup, OriginateParams};
 use crate::engine::media::{self, RecordOptions, DEFAULT_SKIP_MS};
 use crate::engine::{pbx, stasis};
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::model::{ChanKind, ChanState, IfExists, Party, Target};
 use crate::world::{Inner, World};
 

@@ -11,11 +11,14 @@ pub(crate) mod events;
 pub(crate) mod mailboxes;
 pub(crate) mod playbacks;
 pub(crate) mod recordings;
+pub(crate) mod request;
+pub(crate) mod response;
 pub(crate) mod sounds;
 
 use serde_json::Value;
 
-use crate::http::response::{ApiError, AriResponse};
+use self::response::AriResponse;
+use crate::error::ApiError;
 use crate::model::ChanState;
 use crate::world::World;
 

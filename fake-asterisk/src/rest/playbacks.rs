@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use super::request::AriRequest;
+use super::response::AriResponse;
 use crate::engine::media;
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::model::PlaybackControl;
 use crate::world::Inner;
 

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::request::AriRequest;
+use super::response::{AriBody, AriResponse};
 use crate::engine::media;
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriBody, AriResponse};
+use crate::error::ApiError;
 use crate::model::RecordingControl;
 use crate::world::Inner;
 

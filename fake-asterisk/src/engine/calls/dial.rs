@@ -9,7 +9,7 @@ use super::hangup::{hangup, Hangup};
 use super::into_stasis::enter_stasis_or_hang_up;
 use super::party::{set_caller, set_connected};
 use crate::engine::pbx;
-use crate::http::response::ApiError;
+use crate::error::ApiError;
 use crate::model::{AfterAnswer, AnswerMode, ChanKind, ChanState};
 use crate::world::{Inner, World};
 

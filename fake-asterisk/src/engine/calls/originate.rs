@@ -11,7 +11,7 @@ use super::into_stasis::enter_stasis_or_hang_up;
 use super::party::{parse_caller_id, set_caller, set_connected};
 use super::variables::set_var;
 use crate::engine::stasis;
-use crate::http::response::ApiError;
+use crate::error::ApiError;
 use crate::model::{AfterAnswer, AnswerMode, ChanKind, ChanState, Party};
 use crate::world::{Inner, World};
 

@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::{gone_watch, push_job, target_route};
+use crate::error::ApiError;
 use crate::model::{MediaJob, Playback, PlaybackControl, PlaybackState, Target};
 use crate::sounds::{plan_media, MediaPlan};
 use crate::world::{Inner, World};
@@ -238,8 +239,7 @@ pub(crate) fn control_playback(
     id: &str,
     operation: PlaybackControl,
     name: &str,
-) -> Result<(), crate::http::response::ApiError> {
-    use crate::http::response::ApiError;
+) -> Result<(), ApiError> {
     let Some(playback) = w.playbacks.iter_mut().find(|p| p.id == id) else {
         return Err(ApiError::not_found("Playback not found"));
     };

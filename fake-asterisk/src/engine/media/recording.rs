@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::{gone_watch, push_job, target_route};
 use crate::engine::calls;
+use crate::error::ApiError;
 use crate::model::{
     IfExists, LiveRecording, MediaJob, RecordingControl, RecordingState, StoredRecording, Target,
 };
@@ -38,8 +39,7 @@ pub(crate) fn start_recording(
     w: &mut World,
     target: Target,
     options: RecordOptions,
-) -> Result<serde_json::Value, crate::http::response::ApiError> {
-    use crate::http::response::ApiError;
+) -> Result<serde_json::Value, ApiError> {
     if options
         .name
         .split('/')
@@ -344,8 +344,7 @@ pub(crate) fn control_recording(
     w: &mut World,
     name: &str,
     control: RecordingControl,
-) -> Result<(), crate::http::response::ApiError> {
-    use crate::http::response::ApiError;
+) -> Result<(), ApiError> {
     let clock = w.clock;
     let Some(recording) = w.live_recordings.get_mut(name) else {
         return Err(ApiError::not_found("Recording not found"));
