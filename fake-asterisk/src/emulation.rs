@@ -32,8 +32,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ari_spec::swagger::ParamType;
 use ari_spec::{Api, SpecDir, SpecSource, MAJORS};
 
+use crate::error::ApiError;
 use crate::error::FakeError;
-use crate::http::response::ApiError;
 use crate::http::router::{self, Handler, RoutePattern};
 use crate::ordered_json::OrderedJson;
 
@@ -406,7 +406,7 @@ mod tests {
         };
         let response = router::unimplemented(op);
         assert_eq!(response.status, 501);
-        let crate::http::response::AriBody::Json(body) = response.body else {
+        let crate::rest::response::AriBody::Json(body) = response.body else {
             panic!("a JSON error");
         };
         assert_eq!(

@@ -1,7 +1,13 @@
-//! Errors of the fake Asterisk's own API (not the ARI errors it serves).
+//! Errors: [`FakeError`], of the fake Asterisk's own API, and
+//! [`ApiError`], the ARI error answers it serves. `ApiError` lives here,
+//! below everything, rather than with the REST responses because the
+//! engine returns it too: originate, recording and playback control check
+//! their arguments where Asterisk's core does, with its messages.
 
 use std::io;
 use std::path::PathBuf;
+
+use serde_json::{json, Value};
 
 /// What can go wrong when starting, controlling or inspecting the fake.
 #[derive(Debug, thiserror::Error)]
@@ -54,4 +60,47 @@ pub enum FakeError {
     /// The fake has been shut down.
     #[error("the fake Asterisk is shut down")]
     Shutdown,
+}
+
+/// An ARI error: status, reason phrase and the `{"message": ...}` body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub reason: String,
+    pub body: Value,
+}
+
+impl ApiError {
+    /// `ast_ari_response_error(response, status, reason, message)`.
+    pub(crate) fn new(status: u16, reason: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            reason: reason.to_string(),
+            body: json!({"message": message.into()}),
+        }
+    }
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(400, "Bad Request", message)
+    }
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(404, "Not Found", message)
+    }
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        ApiError::new(409, "Conflict", message)
+    }
+    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError::new(422, "Unprocessable Entity", message)
+    }
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        ApiError::new(500, "Internal Server Error", message)
+    }
+    /// `ast_ari_response_alloc_failed`: Asterisk's catch-all, with `error`
+    /// rather than `message` as the key.
+    pub(crate) fn alloc_failed() -> Self {
+        ApiError {
+            status: 500,
+            reason: "Internal Server Error".into(),
+            body: json!({"error": "Allocation failed"}),
+        }
+    }
 }

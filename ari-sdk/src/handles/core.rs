@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use super::ended::{HandleEnded, HandleError};
 use super::hub::Hub;
 use super::tracker::{HandleEvents, Tracker};
-use super::version::VersionApi;
+use super::version::{ResourceEvent, Signal, VersionApi};
+use crate::resource::ResourceKind;
+use crate::sync::lock;
 
 pub(crate) struct Core<V: VersionApi> {
     pub(crate) hub: Arc<Hub<V>>,
@@ -36,12 +38,33 @@ impl<V: VersionApi> Core<V> {
     }
 
     pub(crate) fn events(&self) -> HandleEvents<V::Event> {
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
+        let pending = lock(&self.pending).take();
         pending.unwrap_or_else(|| self.tracker.subscribe())
+    }
+
+    /// The channel or bridge a playback or recording runs on, when its
+    /// handle made it (a handle attached to an existing one does not know).
+    pub(crate) fn target(&self) -> Option<(ResourceKind, &str)> {
+        self.tracker
+            .target
+            .as_ref()
+            .map(|(kind, id)| (*kind, &**id))
+    }
+
+    /// Waits for the end of a playback or recording and gives its final
+    /// snapshot, which `last` reads from the event that finished it; any
+    /// other end (a failure, the target gone first, ...) is the error.
+    pub(crate) async fn finished<T>(
+        &self,
+        last: impl FnOnce(Signal<'_, V::Event>) -> Option<T>,
+    ) -> Result<T, HandleError> {
+        let ending = self.tracker.ended().await;
+        if let (HandleEnded::Finished, Some(event)) = (&ending.reason, &ending.event) {
+            if let Some(snapshot) = last(event.signal()) {
+                return Ok(snapshot);
+            }
+        }
+        Err(self.error(ending.reason))
     }
 
     pub(crate) fn error(&self, reason: HandleEnded) -> HandleError {

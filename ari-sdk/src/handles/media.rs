@@ -15,7 +15,36 @@ use super::options::RecordOptions;
 use super::playback::PlaybackHandle;
 use super::recording::LiveRecordingHandle;
 use super::version::{ResourceEvent, VersionApi};
+use crate::request::Request;
 use crate::resource::ResourceKind;
+
+/// Stages the playback or recording `id` on `target`, a channel or a
+/// bridge (`kind`): its tracker and first event stream exist before the
+/// request `build` makes (from the API, the target's id and `id`) is sent.
+/// `operations` names the channel's and the bridge's operation, for the
+/// error of a release that has no such operation for that target.
+async fn stage_on<V: VersionApi>(
+    target: &Core<V>,
+    kind: ResourceKind,
+    what: ResourceKind,
+    id: String,
+    operations: (&'static str, &'static str),
+    build: impl FnOnce(&V, &str, &str) -> Option<Request>,
+) -> Result<Core<V>, HandleError> {
+    let ari = &target.hub.ari;
+    let target_id = target.id();
+    let operation = match kind {
+        ResourceKind::Bridge => operations.1,
+        _ => operations.0,
+    };
+    target
+        .hub
+        .staged_with_id(what, id, Some((kind, target_id)), |id| {
+            let request = build(ari, target_id, id);
+            super::send_optional(ari, request, operation)
+        })
+        .await
+}
 
 /// What a playback's or recording's await gives.
 type Finished<'a, T> = Pin<Box<dyn Future<Output = Result<T, HandleError>> + Send + 'a>>;
@@ -61,23 +90,17 @@ impl<'a, V: VersionApi> Play<'a, V> {
             kind,
             media,
         } = self;
-        let ari = &target.hub.ari;
-        let target_id = target.id();
-        let operation = match kind {
-            ResourceKind::Bridge => "bridges.playWithId",
-            _ => "channels.playWithId",
-        };
-        let core = target
-            .hub
-            .staged(
-                ResourceKind::Playback,
-                Some((kind, target_id)),
-                |playback_id| {
-                    let request = ari.play_request(kind, target_id, playback_id, media);
-                    super::send_optional(ari, request, operation)
-                },
-            )
-            .await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let operations = ("channels.playWithId", "bridges.playWithId");
+        let core = stage_on(
+            target,
+            kind,
+            ResourceKind::Playback,
+            id,
+            operations,
+            |ari, on, id| ari.play_request(kind, on, id, media),
+        )
+        .await?;
         Ok(PlaybackHandle::from_core(core))
     }
 }
@@ -141,24 +164,16 @@ impl<'a, V: VersionApi> Record<'a, V> {
         } = self;
         let options = options.named_or(|| uuid::Uuid::new_v4().to_string());
         let name = options.name.clone().unwrap_or_default();
-        let ari = &target.hub.ari;
-        let target_id = target.id();
-        let operation = match kind {
-            ResourceKind::Bridge => "bridges.record",
-            _ => "channels.record",
-        };
-        let core = target
-            .hub
-            .staged_with_id(
-                ResourceKind::LiveRecording,
-                name,
-                Some((kind, target_id)),
-                |_| {
-                    let request = ari.record_request(kind, target_id, &options);
-                    super::send_optional(ari, request, operation)
-                },
-            )
-            .await?;
+        let operations = ("channels.record", "bridges.record");
+        let core = stage_on(
+            target,
+            kind,
+            ResourceKind::LiveRecording,
+            name,
+            operations,
+            |ari, on, _| ari.record_request(kind, on, &options),
+        )
+        .await?;
         Ok(LiveRecordingHandle::from_core(core))
     }
 }

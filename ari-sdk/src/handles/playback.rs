@@ -1,7 +1,7 @@
 //! A handle on a playback.
 
 use super::core::{common_handle_methods, Core};
-use super::ended::{HandleEnded, HandleError};
+use super::ended::HandleError;
 use super::version::{ResourceEvent, Signal, VersionApi};
 use crate::resource::ResourceKind;
 
@@ -38,28 +38,25 @@ impl<V: VersionApi> PlaybackHandle<V> {
 
     /// The channel or bridge it plays on, when this handle made it.
     pub fn target(&self) -> Option<(ResourceKind, &str)> {
-        self.core
-            .tracker
-            .target
-            .as_ref()
-            .map(|(kind, id)| (*kind, &**id))
+        self.core.target()
     }
 
     /// Waits for `PlaybackFinished` and returns the final `Playback` when it
     /// played to its end or was stopped (state `done`). Fails with
-    /// [`HandleError::Ended`] when it failed ([`HandleEnded::Failed`]: the
-    /// channel hung up while it played, or Asterisk could not play the
-    /// file), when the channel or bridge went away first
-    /// ([`HandleEnded::TargetGone`]), when the playback was gone after a
-    /// reconnect ([`HandleEnded::VanishedDuringReconnect`]), or when the
-    /// event stream stopped: `Ok` means it was heard.
+    /// [`HandleError::Ended`] when it failed
+    /// ([`HandleEnded::Failed`](super::HandleEnded::Failed): the channel
+    /// hung up while it played, or Asterisk could not play the file), when
+    /// the channel or bridge went away first
+    /// ([`HandleEnded::TargetGone`](super::HandleEnded::TargetGone)), when
+    /// the playback was gone after a reconnect
+    /// ([`HandleEnded::VanishedDuringReconnect`](super::HandleEnded::VanishedDuringReconnect)),
+    /// or when the event stream stopped: `Ok` means it was heard.
     pub async fn finished(&self) -> Result<<V::Event as ResourceEvent>::Playback, HandleError> {
-        let ending = self.core.tracker.ended().await;
-        if let (HandleEnded::Finished, Some(event)) = (&ending.reason, &ending.event) {
-            if let Signal::PlaybackFinished { playback, .. } = event.signal() {
-                return Ok(playback.clone());
-            }
-        }
-        Err(self.core.error(ending.reason))
+        self.core
+            .finished(|signal| match signal {
+                Signal::PlaybackFinished { playback, .. } => Some(playback.clone()),
+                _ => None,
+            })
+            .await
     }
 }

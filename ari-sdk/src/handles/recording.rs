@@ -1,7 +1,7 @@
 //! A handle on a live recording.
 
 use super::core::{common_handle_methods, Core};
-use super::ended::{HandleEnded, HandleError};
+use super::ended::HandleError;
 use super::version::{ResourceEvent, Signal, VersionApi};
 use crate::resource::ResourceKind;
 
@@ -39,27 +39,23 @@ impl<V: VersionApi> LiveRecordingHandle<V> {
 
     /// The channel or bridge it records, when this handle made it.
     pub fn target(&self) -> Option<(ResourceKind, &str)> {
-        self.core
-            .tracker
-            .target
-            .as_ref()
-            .map(|(kind, id)| (*kind, &**id))
+        self.core.target()
     }
 
     /// Waits for `RecordingFinished` and returns the final `LiveRecording`
     /// (name, format, duration). Fails with [`HandleError::Ended`] on
-    /// `RecordingFailed` ([`HandleEnded::Failed`]), when the target went
-    /// away before the recording reported, when the recording was gone
-    /// after a reconnect, or when the event stream stopped.
+    /// `RecordingFailed`
+    /// ([`HandleEnded::Failed`](super::HandleEnded::Failed)), when the
+    /// target went away before the recording reported, when the recording
+    /// was gone after a reconnect, or when the event stream stopped.
     pub async fn finished(
         &self,
     ) -> Result<<V::Event as ResourceEvent>::LiveRecording, HandleError> {
-        let ending = self.core.tracker.ended().await;
-        if let (HandleEnded::Finished, Some(event)) = (&ending.reason, &ending.event) {
-            if let Signal::RecordingFinished { recording, .. } = event.signal() {
-                return Ok(recording.clone());
-            }
-        }
-        Err(self.core.error(ending.reason))
+        self.core
+            .finished(|signal| match signal {
+                Signal::RecordingFinished { recording, .. } => Some(recording.clone()),
+                _ => None,
+            })
+            .await
     }
 }

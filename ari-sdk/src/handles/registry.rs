@@ -12,10 +12,11 @@
 //! to be dropped after the lock is released.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::resource::ResourceKind;
 use crate::stream::StreamEvent;
+use crate::sync::lock;
 
 use super::tracker::Tracker;
 
@@ -61,13 +62,9 @@ impl<E: StreamEvent> Registry<E> {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Tables<E>> {
-        crate::sync::lock(&self.tables)
-    }
-
     /// The tracker of a resource, if one lives.
     pub(crate) fn get(&self, kind: ResourceKind, id: &str) -> Option<Arc<Tracker<E>>> {
-        let tables = self.lock();
+        let tables = lock(&self.tables);
         let found = tables.by_kind[slot(kind)].get(id).and_then(Weak::upgrade);
         drop(tables);
         found
@@ -80,7 +77,7 @@ impl<E: StreamEvent> Registry<E> {
         id: &str,
         target: Option<(ResourceKind, Box<str>)>,
     ) -> Arc<Tracker<E>> {
-        let mut tables = self.lock();
+        let mut tables = lock(&self.tables);
         // Held until the lock is released (see the module docs).
         let existing = tables.by_kind[slot(kind)].get(id).and_then(Weak::upgrade);
         if let Some(tracker) = &existing {
@@ -111,7 +108,7 @@ impl<E: StreamEvent> Registry<E> {
         let mut hits: Vec<Arc<Tracker<E>>> = Vec::new();
         // Second references to a tracker already hit, dropped after the lock.
         let mut again: Vec<Arc<Tracker<E>>> = Vec::new();
-        let tables = self.lock();
+        let tables = lock(&self.tables);
         event.for_each_resource(&mut |kind, id| {
             if let Some(tracker) = tables.by_kind[slot(kind)].get(id).and_then(Weak::upgrade) {
                 if hits.iter().any(|hit| Arc::ptr_eq(hit, &tracker)) {
@@ -131,7 +128,7 @@ impl<E: StreamEvent> Registry<E> {
         let Some(index) = target_slot(kind) else {
             return Vec::new();
         };
-        let tables = self.lock();
+        let tables = lock(&self.tables);
         let found = tables.dependents[index]
             .get(id)
             .map(|list| list.iter().filter_map(Weak::upgrade).collect())
@@ -142,7 +139,7 @@ impl<E: StreamEvent> Registry<E> {
 
     /// Every live tracker: for what concerns them all (a lost connection).
     pub(crate) fn live(&self) -> Vec<Arc<Tracker<E>>> {
-        let tables = self.lock();
+        let tables = lock(&self.tables);
         let live = tables
             .by_kind
             .iter()
@@ -154,13 +151,13 @@ impl<E: StreamEvent> Registry<E> {
 
     /// How many resources are followed (for tests and logs).
     pub(crate) fn len(&self) -> usize {
-        self.lock().by_kind.iter().map(HashMap::len).sum()
+        lock(&self.tables).by_kind.iter().map(HashMap::len).sum()
     }
 
     /// Called by a tracker's `Drop`: forgets it, unless a newer tracker of
     /// the same resource took its place.
     pub(crate) fn forget(&self, tracker: &Tracker<E>) {
-        let mut tables = self.lock();
+        let mut tables = lock(&self.tables);
         let trackers = &mut tables.by_kind[slot(tracker.kind)];
         if trackers
             .get(&*tracker.id)

@@ -13,8 +13,9 @@
 
 use axum::http::{header, HeaderMap, Method};
 
-use super::response::{ApiError, AriBody, AriResponse};
+use crate::error::ApiError;
 use crate::ordered_json::OrderedJson;
+use crate::rest::response::{AriBody, AriResponse};
 use crate::world::Inner;
 
 /// The folder's name inside the data dir, for paths that leave it and come back.

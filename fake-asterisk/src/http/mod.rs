@@ -2,7 +2,6 @@
 
 pub(crate) mod api_docs;
 pub(crate) mod order;
-pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod router;
 pub(crate) mod server;

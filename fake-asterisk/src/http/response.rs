@@ -1,162 +1,56 @@
-//! ARI responses: status, reason phrase (Asterisk uses its own, such as
-//! `404 Variable Not Found`), headers and a JSON or binary body.
+//! Responses on the wire, as Asterisk's HTTP server writes them: a
+//! handler's [`AriResponse`] with Asterisk's headers and reason phrases,
+//! and the answers that never reach ARI's JSON layer (the HTML error page,
+//! a refused websocket upgrade).
 
 use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, Response, StatusCode};
-use serde_json::{json, Value};
 
 use super::order;
+use crate::rest::response::{AriBody, AriResponse};
 
-/// What a handler answers.
-#[derive(Debug)]
-pub(crate) struct AriResponse {
-    pub status: u16,
-    pub reason: String,
-    pub body: AriBody,
-    pub headers: Vec<(&'static str, String)>,
-}
-
-/// The body of an answer.
-#[derive(Debug)]
-pub(crate) enum AriBody {
-    Empty,
-    Json(Value),
-    /// JSON written as it is, keys in the order the document has them.
-    JsonText(String),
-    Binary {
-        content_type: String,
-        bytes: Vec<u8>,
-    },
-}
-
-/// An ARI error: status, reason phrase and the `{"message": ...}` body.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ApiError {
-    pub status: u16,
-    pub reason: String,
-    pub body: Value,
-}
-
-impl ApiError {
-    /// `ast_ari_response_error(response, status, reason, message)`.
-    pub(crate) fn new(status: u16, reason: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            reason: reason.to_string(),
-            body: json!({"message": message.into()}),
+/// Renders a handler's response as Asterisk's HTTP server sends it, with its headers.
+pub(crate) fn render(ari: AriResponse, server: &str) -> Response<Body> {
+    let (content_type, body) = match ari.body {
+        // hyper leaves `Content-Length` out of a 204 (RFC 9110 lets it),
+        // while Asterisk's `ast_http_send` writes one on every answer.
+        // hyper keeps a length header it is given only when the body's
+        // size is not known in advance, so the empty body is an empty
+        // stream here rather than a known-empty buffer.
+        AriBody::Empty if ari.status == 204 => (
+            None,
+            Body::from_stream(futures::stream::empty::<Result<Bytes, Infallible>>()),
+        ),
+        AriBody::Empty => (None, Body::empty()),
+        // Keys in Asterisk's order, not serde_json's sorted one.
+        AriBody::Json(value) => (
+            Some("application/json".to_string()),
+            Body::from(order::body_text(&value)),
+        ),
+        AriBody::JsonText(text) => (Some("application/json".to_string()), Body::from(text)),
+        AriBody::Binary {
+            content_type,
+            bytes,
+        } => (Some(content_type), Body::from(bytes)),
+    };
+    let mut response = asterisk_response(ari.status, &ari.reason, body, server);
+    let headers = response.headers_mut();
+    if ari.status == 204 {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
+    if let Some(content_type) = content_type {
+        if let Ok(value) = HeaderValue::from_str(&content_type) {
+            headers.insert(header::CONTENT_TYPE, value);
         }
     }
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(400, "Bad Request", message)
-    }
-    pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        ApiError::new(404, "Not Found", message)
-    }
-    pub(crate) fn conflict(message: impl Into<String>) -> Self {
-        ApiError::new(409, "Conflict", message)
-    }
-    pub(crate) fn unprocessable(message: impl Into<String>) -> Self {
-        ApiError::new(422, "Unprocessable Entity", message)
-    }
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        ApiError::new(500, "Internal Server Error", message)
-    }
-    /// `ast_ari_response_alloc_failed`: Asterisk's catch-all, with `error`
-    /// rather than `message` as the key.
-    pub(crate) fn alloc_failed() -> Self {
-        ApiError {
-            status: 500,
-            reason: "Internal Server Error".into(),
-            body: json!({"error": "Allocation failed"}),
+    for (name, value) in ari.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
         }
     }
-}
-
-impl From<ApiError> for AriResponse {
-    fn from(err: ApiError) -> Self {
-        AriResponse {
-            status: err.status,
-            reason: err.reason,
-            body: AriBody::Json(err.body),
-            headers: Vec::new(),
-        }
-    }
-}
-
-impl AriResponse {
-    pub(crate) fn ok(body: Value) -> Self {
-        AriResponse {
-            status: 200,
-            reason: "OK".into(),
-            body: AriBody::Json(body),
-            headers: Vec::new(),
-        }
-    }
-    pub(crate) fn no_content() -> Self {
-        AriResponse {
-            status: 204,
-            reason: "No Content".into(),
-            body: AriBody::Empty,
-            headers: Vec::new(),
-        }
-    }
-    /// 201 with `Location: /ari<path>`.
-    pub(crate) fn created(path: &str, body: Value) -> Self {
-        AriResponse {
-            status: 201,
-            reason: "Created".into(),
-            body: AriBody::Json(body),
-            headers: vec![("location", format!("/ari{path}"))],
-        }
-    }
-    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
-        self
-    }
-
-    /// Renders the HTTP response with Asterisk's headers.
-    pub(crate) fn into_http(self, server: &str) -> Response<Body> {
-        let (content_type, body) = match self.body {
-            // hyper leaves `Content-Length` out of a 204 (RFC 9110 lets it),
-            // while Asterisk's `ast_http_send` writes one on every answer.
-            // hyper keeps a length header it is given only when the body's
-            // size is not known in advance, so the empty body is an empty
-            // stream here rather than a known-empty buffer.
-            AriBody::Empty if self.status == 204 => (
-                None,
-                Body::from_stream(futures::stream::empty::<Result<Bytes, Infallible>>()),
-            ),
-            AriBody::Empty => (None, Body::empty()),
-            // Keys in Asterisk's order, not serde_json's sorted one.
-            AriBody::Json(value) => (
-                Some("application/json".to_string()),
-                Body::from(order::body_text(&value)),
-            ),
-            AriBody::JsonText(text) => (Some("application/json".to_string()), Body::from(text)),
-            AriBody::Binary {
-                content_type,
-                bytes,
-            } => (Some(content_type), Body::from(bytes)),
-        };
-        let mut response = asterisk_response(self.status, &self.reason, body, server);
-        let headers = response.headers_mut();
-        if self.status == 204 {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
-        }
-        if let Some(content_type) = content_type {
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
-                headers.insert(header::CONTENT_TYPE, value);
-            }
-        }
-        for (name, value) in self.headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.append(name, value);
-            }
-        }
-        response
-    }
+    response
 }
 
 /// A response with what `ast_http_send` puts on every answer: the status

@@ -7,17 +7,19 @@ use std::sync::Arc;
 
 use axum::http::Method;
 
-use super::request::AriRequest;
-use super::response::{ApiError, AriResponse};
 use crate::emulation::SpecOperation;
+use crate::error::ApiError;
 use crate::rest;
+use crate::rest::request::AriRequest;
+use crate::rest::response::AriResponse;
 use crate::world::Inner;
 
 /// A REST operation.
 pub(crate) type Handler = fn(&Arc<Inner>, &AriRequest) -> AriResponse;
 
 /// One route: method, path pattern below `/ari` (`{name}` segments are
-/// variables) and handler.
+/// variables) and handler (the `rest` function, its [`rest::Reply`] made a
+/// response).
 pub(crate) struct RouteDef {
     pub method: &'static str,
     pub pattern: &'static [&'static str],
@@ -26,7 +28,11 @@ pub(crate) struct RouteDef {
 
 macro_rules! routes {
     ($( $method:literal [$($seg:literal),*] => $handler:path ),* $(,)?) => {
-        &[ $( RouteDef { method: $method, pattern: &[$($seg),*], handler: $handler } ),* ]
+        &[ $( RouteDef {
+            method: $method,
+            pattern: &[$($seg),*],
+            handler: |inner, req| rest::Reply::into_response($handler(inner, req)),
+        } ),* ]
     };
 }
 
@@ -333,7 +339,11 @@ mod tests {
         match resolve(&Method::POST, &segs("channels/create")) {
             Resolved::Handler(h, vars, _) => {
                 assert!(vars.is_empty());
-                assert_eq!(h as usize, rest::channels::create as Handler as usize);
+                let create = ROUTES
+                    .iter()
+                    .find(|r| r.method == "POST" && r.pattern == ["channels", "create"])
+                    .map(|r| r.handler as usize);
+                assert_eq!(Some(h as usize), create);
             }
             _ => panic!("channels/create must resolve"),
         }

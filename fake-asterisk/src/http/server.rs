@@ -17,10 +17,12 @@ use tokio::net::TcpListener;
 use tokio::task::{AbortHandle, JoinHandle};
 
 use super::api_docs;
-use super::request::{atoi, uri_decode_legacy, AriRequest};
-use super::response::{error_page, websocket_bad_request, ApiError, AriResponse};
+use super::response::{error_page, render, websocket_bad_request};
 use super::router::{self, Resolved};
 use super::ws;
+use crate::error::ApiError;
+use crate::rest::request::{ast_true, atoi, ordered_variables, uri_decode_legacy, AriRequest};
+use crate::rest::response::AriResponse;
 use crate::world::Inner;
 
 /// Largest request body accepted (Asterisk's limit is similar).
@@ -122,7 +124,7 @@ async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response
     match ari(&inner, request, &rest).await {
         Ok(mut response) => {
             response.headers.extend(cors.into_iter().flatten());
-            response.into_http(&server)
+            render(response, &server)
         }
         Err(websocket_layer) => websocket_layer,
     }
@@ -211,7 +213,7 @@ async fn ari(
         match serde_json::from_slice(&bytes) {
             Ok(value) => {
                 body = Some(value);
-                ordered = super::request::ordered_variables(&bytes);
+                ordered = ordered_variables(&bytes);
             }
             Err(_) => return Ok(ApiError::bad_request("Error parsing request body").into()),
         }
@@ -337,7 +339,7 @@ async fn websocket(
         .iter()
         .rev()
         .find(|(k, _)| k == "subscribeAll")
-        .is_some_and(|(_, v)| super::request::ast_true(v));
+        .is_some_and(|(_, v)| ast_true(v));
     // What axum needs beyond Asterisk's checks (version 13, `Connection:
     // Upgrade`) is turned down the way Asterisk turns down a bad upgrade.
     let Ok(upgrade) = WebSocketUpgrade::from_request(request, &()).await else {

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use super::request::AriRequest;
+use super::response::AriResponse;
+use crate::error::ApiError;
 use crate::world::{Inner, World};
 
 pub(crate) fn list(inner: &Arc<Inner>, _req: &AriRequest) -> AriResponse {

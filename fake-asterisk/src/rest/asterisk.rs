@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::request::AriRequest;
+use super::response::AriResponse;
 use crate::clock::{asterisk_timestamp, format_build_date, format_timestamp};
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::world::{Inner, LogChannel, Route};
 
 pub(crate) fn info(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {

@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{check_state, find_control, parse_variables, respond};
+use super::request::AriRequest;
+use super::response::AriResponse;
+use super::{check_state, find_control, parse_variables};
 use crate::engine::calls::{self, CreateParams, Hangup, OriginateParams};
 use crate::engine::media::{self, RecordOptions, DEFAULT_SKIP_MS};
 use crate::engine::{pbx, stasis};
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::model::{ChanKind, ChanState, IfExists, Party, Target};
 use crate::world::{Inner, World};
 
@@ -42,53 +43,49 @@ fn body_variables(req: &AriRequest) -> Result<super::Variables, ApiError> {
 }
 
 /// `POST /channels` and `POST /channels/{channelId}`.
-pub(crate) fn originate(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
-    respond((|| {
-        let (variables, reported) = body_variables(req)?;
-        let channel_id = match req.path.get("channelId") {
-            Some(id) => Some(id.clone()),
-            None => req.string("channelId"),
-        };
-        let params = OriginateParams {
-            endpoint: req.string("endpoint"),
-            extension: req.string("extension"),
-            context: req.string("context"),
-            priority: req.int("priority"),
-            label: req.string("label"),
-            app: req.string("app"),
-            app_args: req.string("appArgs"),
-            caller_id: req.string("callerId"),
-            timeout: req.int("timeout"),
-            variables,
-            reported,
-            channel_id,
-            other_channel_id: req.string("otherChannelId"),
-            originator: req.string("originator"),
-            formats: req.string("formats"),
-        };
-        let mut w = inner.lock();
-        calls::originate(inner, &mut w, params).map(AriResponse::ok)
-    })())
+pub(crate) fn originate(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
+    let (variables, reported) = body_variables(req)?;
+    let channel_id = match req.path.get("channelId") {
+        Some(id) => Some(id.clone()),
+        None => req.string("channelId"),
+    };
+    let params = OriginateParams {
+        endpoint: req.string("endpoint"),
+        extension: req.string("extension"),
+        context: req.string("context"),
+        priority: req.int("priority"),
+        label: req.string("label"),
+        app: req.string("app"),
+        app_args: req.string("appArgs"),
+        caller_id: req.string("callerId"),
+        timeout: req.int("timeout"),
+        variables,
+        reported,
+        channel_id,
+        other_channel_id: req.string("otherChannelId"),
+        originator: req.string("originator"),
+        formats: req.string("formats"),
+    };
+    let mut w = inner.lock();
+    calls::originate(inner, &mut w, params).map(AriResponse::ok)
 }
 
 /// `POST /channels/create`.
-pub(crate) fn create(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
-    respond((|| {
-        let (variables, reported) = body_variables(req)?;
-        let params = CreateParams {
-            endpoint: req.string("endpoint"),
-            app: req.string("app"),
-            app_args: req.string("appArgs"),
-            channel_id: req.string("channelId"),
-            other_channel_id: req.string("otherChannelId"),
-            originator: req.string("originator"),
-            formats: req.string("formats"),
-            variables,
-            reported,
-        };
-        let mut w = inner.lock();
-        calls::create(inner, &mut w, params).map(AriResponse::ok)
-    })())
+pub(crate) fn create(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
+    let (variables, reported) = body_variables(req)?;
+    let params = CreateParams {
+        endpoint: req.string("endpoint"),
+        app: req.string("app"),
+        app_args: req.string("appArgs"),
+        channel_id: req.string("channelId"),
+        other_channel_id: req.string("otherChannelId"),
+        originator: req.string("originator"),
+        formats: req.string("formats"),
+        variables,
+        reported,
+    };
+    let mut w = inner.lock();
+    calls::create(inner, &mut w, params).map(AriResponse::ok)
 }
 
 /// `convert_reason_to_hangup_code`.
@@ -161,42 +158,40 @@ fn controlled(
     inner: &Arc<Inner>,
     req: &AriRequest,
     action: impl FnOnce(&Arc<Inner>, &mut World, &str) -> Result<(), ApiError>,
-) -> AriResponse {
+) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let id = find_control(&w, req.path("channelId"))?;
-        check_state(&w, &id)?;
-        action(inner, &mut w, &id)?;
-        Ok(AriResponse::no_content())
-    })())
+    let id = find_control(&w, req.path("channelId"))?;
+    check_state(&w, &id)?;
+    action(inner, &mut w, &id)?;
+    Ok(AriResponse::no_content())
 }
 
-pub(crate) fn answer(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn answer(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |inner, w, id| {
         calls::answer(inner, w, id);
         Ok(())
     })
 }
 
-pub(crate) fn ring(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn ring(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         calls::ringing(w, id);
         Ok(())
     })
 }
 
-pub(crate) fn ring_stop(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn ring_stop(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, _, _| Ok(()))
 }
 
-pub(crate) fn progress(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn progress(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         calls::progress(w, id);
         Ok(())
     })
 }
 
-pub(crate) fn hold(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn hold(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         if let Some(channel) = w.channels.get_mut(id) {
             channel.held = true;
@@ -206,7 +201,7 @@ pub(crate) fn hold(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     })
 }
 
-pub(crate) fn unhold(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn unhold(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         if let Some(channel) = w.channels.get_mut(id) {
             channel.held = false;
@@ -216,7 +211,7 @@ pub(crate) fn unhold(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     })
 }
 
-pub(crate) fn start_moh(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn start_moh(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let class = req
         .string("mohClass")
         .filter(|c| !c.is_empty())
@@ -229,7 +224,7 @@ pub(crate) fn start_moh(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     })
 }
 
-pub(crate) fn stop_moh(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn stop_moh(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         if let Some(channel) = w.channels.get_mut(id) {
             channel.moh = None;
@@ -238,7 +233,7 @@ pub(crate) fn stop_moh(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     })
 }
 
-pub(crate) fn start_silence(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn start_silence(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         if let Some(channel) = w.channels.get_mut(id) {
             channel.silence = true;
@@ -247,7 +242,7 @@ pub(crate) fn start_silence(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse
     })
 }
 
-pub(crate) fn stop_silence(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn stop_silence(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         if let Some(channel) = w.channels.get_mut(id) {
             channel.silence = false;
@@ -266,7 +261,7 @@ fn direction(req: &AriRequest) -> Result<String, ApiError> {
     Ok(direction)
 }
 
-pub(crate) fn mute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn mute(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         let direction = direction(req)?;
         if let Some(channel) = w.channels.get_mut(id) {
@@ -276,7 +271,7 @@ pub(crate) fn mute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     })
 }
 
-pub(crate) fn unmute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn unmute(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         direction(req)?;
         if let Some(channel) = w.channels.get_mut(id) {
@@ -287,7 +282,7 @@ pub(crate) fn unmute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
 }
 
 /// `POST /channels/{channelId}/dtmf`: digits go to the far end, timed.
-pub(crate) fn send_dtmf(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn send_dtmf(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |inner, _w, id| {
         let Some(dtmf) = req.string("dtmf").filter(|d| !d.is_empty()) else {
             return Err(ApiError::bad_request("DTMF is required"));
@@ -323,39 +318,37 @@ pub(crate) fn send_dtmf(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
 }
 
 /// `POST /channels/{channelId}/play[/{playbackId}]`.
-pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn play(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let id = find_control(&w, req.path("channelId"))?;
-        check_state(&w, &id)?;
-        let skipms = req.int("skipms");
-        if skipms < 0 {
-            return Err(ApiError::bad_request("skipms cannot be negative"));
-        }
-        let offsetms = req.int("offsetms");
-        if offsetms < 0 {
-            return Err(ApiError::bad_request("offsetms cannot be negative"));
-        }
-        let medias = media_list(req);
-        if medias.is_empty() {
-            return Err(ApiError::internal("Failed to queue media for playback"));
-        }
-        let language = req
-            .string("lang")
-            .filter(|l| !l.is_empty())
-            .or_else(|| w.channels.get(&id).map(|c| c.language.clone()))
-            .unwrap_or_else(|| "en".into());
-        Ok(queue_playback(
-            inner,
-            &mut w,
-            req,
-            Target::Channel(id),
-            medias,
-            language,
-            skipms,
-            offsetms,
-        ))
-    })())
+    let id = find_control(&w, req.path("channelId"))?;
+    check_state(&w, &id)?;
+    let skipms = req.int("skipms");
+    if skipms < 0 {
+        return Err(ApiError::bad_request("skipms cannot be negative"));
+    }
+    let offsetms = req.int("offsetms");
+    if offsetms < 0 {
+        return Err(ApiError::bad_request("offsetms cannot be negative"));
+    }
+    let medias = media_list(req);
+    if medias.is_empty() {
+        return Err(ApiError::internal("Failed to queue media for playback"));
+    }
+    let language = req
+        .string("lang")
+        .filter(|l| !l.is_empty())
+        .or_else(|| w.channels.get(&id).map(|c| c.language.clone()))
+        .unwrap_or_else(|| "en".into());
+    Ok(queue_playback(
+        inner,
+        &mut w,
+        req,
+        Target::Channel(id),
+        medias,
+        language,
+        skipms,
+        offsetms,
+    ))
 }
 
 /// The media URIs of a play request, empty ones dropped.
@@ -479,20 +472,21 @@ pub(crate) fn recording_location(name: &str) -> String {
 }
 
 /// `POST /channels/{channelId}/record`.
-pub(crate) fn record(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn record(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let mut options = record_options(req)?;
-        let id = find_control(&w, req.path("channelId"))?;
-        check_record(req, &mut options)?;
-        let name = options.name.clone();
-        let json = media::start_recording(inner, &mut w, Target::Channel(id), options)?;
-        Ok(AriResponse::created(&recording_location(&name), json))
-    })())
+    let mut options = record_options(req)?;
+    let id = find_control(&w, req.path("channelId"))?;
+    check_record(req, &mut options)?;
+    let name = options.name.clone();
+    let json = media::start_recording(inner, &mut w, Target::Channel(id), options)?;
+    Ok(AriResponse::created(&recording_location(&name), json))
 }
 
 /// `POST /channels/{channelId}/continue`.
-pub(crate) fn continue_in_dialplan(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn continue_in_dialplan(
+    inner: &Arc<Inner>,
+    req: &AriRequest,
+) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |inner, w, id| {
         let Some(channel) = w.channels.get(id) else {
             return Err(ApiError::not_found("Channel not found"));
@@ -545,37 +539,35 @@ pub(crate) fn continue_in_dialplan(inner: &Arc<Inner>, req: &AriRequest) -> AriR
 }
 
 /// `POST /channels/{channelId}/move`.
-pub(crate) fn move_to_app(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn move_to_app(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let id = find_control(&w, req.path("channelId"))?;
-        let app = req.string("app").unwrap_or_default();
-        let args = stasis::split_app_args(req.string("appArgs").as_deref().unwrap_or(""));
-        let current = w.stasis_app_of(&id).unwrap_or_default();
-        if w.active_app(&app).is_none() {
-            let Some(channel) = w.channels.get(&id) else {
-                return Err(ApiError::not_found("Channel not found"));
-            };
-            let mut fields = Map::new();
-            fields.insert("channel".into(), channel.snapshot());
-            fields.insert("destination".into(), json!(app));
-            fields.insert("args".into(), json!(args));
-            w.emit(
-                crate::world::Route::App(current),
-                "ApplicationMoveFailed",
-                fields,
-            );
-            return Ok(AriResponse::no_content());
-        }
-        let via_pbx = w.channels.get(&id).is_some_and(|c| c.has_pbx);
-        stasis::leave_stasis(&mut w, &id);
-        stasis::enter_stasis(&mut w, &id, &app, args, via_pbx);
-        Ok(AriResponse::no_content())
-    })())
+    let id = find_control(&w, req.path("channelId"))?;
+    let app = req.string("app").unwrap_or_default();
+    let args = stasis::split_app_args(req.string("appArgs").as_deref().unwrap_or(""));
+    let current = w.stasis_app_of(&id).unwrap_or_default();
+    if w.active_app(&app).is_none() {
+        let Some(channel) = w.channels.get(&id) else {
+            return Err(ApiError::not_found("Channel not found"));
+        };
+        let mut fields = Map::new();
+        fields.insert("channel".into(), channel.snapshot());
+        fields.insert("destination".into(), json!(app));
+        fields.insert("args".into(), json!(args));
+        w.emit(
+            crate::world::Route::App(current),
+            "ApplicationMoveFailed",
+            fields,
+        );
+        return Ok(AriResponse::no_content());
+    }
+    let via_pbx = w.channels.get(&id).is_some_and(|c| c.has_pbx);
+    stasis::leave_stasis(&mut w, &id);
+    stasis::enter_stasis(&mut w, &id, &app, args, via_pbx);
+    Ok(AriResponse::no_content())
 }
 
 /// `POST /channels/{channelId}/redirect`: the channel is transferred away.
-pub(crate) fn redirect(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn redirect(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     controlled(inner, req, |_, w, id| {
         let Some(endpoint) = req.string("endpoint").filter(|e| !e.is_empty()) else {
             return Err(ApiError::new(
@@ -645,88 +637,82 @@ fn read_one(w: &World, channel: &str, variable: &str) -> Result<String, ApiError
 }
 
 /// `GET /channels/{channelId}/variables`.
-pub(crate) fn get_vars(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn get_vars(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let w = inner.lock();
-    respond((|| {
-        let names = req.list("variables");
-        if names.is_empty() {
-            return Err(ApiError::bad_request(
-                "At least one variable name is required",
-            ));
+    let names = req.list("variables");
+    if names.is_empty() {
+        return Err(ApiError::bad_request(
+            "At least one variable name is required",
+        ));
+    }
+    let channel = req.path("channelId");
+    if w.find_channel_by_name_or_id(channel).is_none() {
+        return Err(ApiError::new(
+            404,
+            "Channel Not Found",
+            "Provided channel was not found",
+        ));
+    }
+    let mut out = Map::new();
+    for name in names {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            return Err(ApiError::bad_request("Variable names are required"));
         }
-        let channel = req.path("channelId");
-        if w.find_channel_by_name_or_id(channel).is_none() {
-            return Err(ApiError::new(
-                404,
-                "Channel Not Found",
-                "Provided channel was not found",
-            ));
-        }
-        let mut out = Map::new();
-        for name in names {
-            let name = name.trim().to_string();
-            if name.is_empty() {
-                return Err(ApiError::bad_request("Variable names are required"));
-            }
-            let value = read_one(&w, channel, &name)?;
-            out.insert(name, json!(value));
-        }
-        Ok(AriResponse::ok(json!({"variables": out})))
-    })())
+        let value = read_one(&w, channel, &name)?;
+        out.insert(name, json!(value));
+    }
+    Ok(AriResponse::ok(json!({"variables": out})))
 }
 
 /// `POST /channels/{channelId}/variable`.
-pub(crate) fn set_var(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn set_var(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let Some(variable) = req.string("variable").filter(|v| !v.is_empty()) else {
-            return Err(ApiError::bad_request("Variable name is required"));
-        };
-        let id = find_control(&w, req.path("channelId"))?;
-        let value = req.string("value");
-        if req.boolean("report_events") {
-            if let Some(channel) = w.channels.get_mut(&id) {
-                channel.reported_vars.insert(variable.clone());
-            }
+    let Some(variable) = req.string("variable").filter(|v| !v.is_empty()) else {
+        return Err(ApiError::bad_request("Variable name is required"));
+    };
+    let id = find_control(&w, req.path("channelId"))?;
+    let value = req.string("value");
+    if req.boolean("report_events") {
+        if let Some(channel) = w.channels.get_mut(&id) {
+            channel.reported_vars.insert(variable.clone());
         }
-        calls::set_var(&mut w, &id, &variable, value.as_deref());
-        Ok(AriResponse::no_content())
-    })())
+    }
+    calls::set_var(&mut w, &id, &variable, value.as_deref());
+    Ok(AriResponse::no_content())
 }
 
 /// `POST /channels/{channelId}/variables`.
-pub(crate) fn set_vars(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn set_vars(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        if req.body.is_none() {
-            return Err(ApiError::bad_request("The 'variables' field is required"));
-        }
-        if w.find_channel_by_name_or_id(req.path("channelId"))
-            .is_none()
-        {
-            return Err(ApiError::new(
-                404,
-                "Channel Not Found",
-                "Provided channel was not found",
-            ));
-        }
-        let id = find_control(&w, req.path("channelId"))?;
-        let Some(vars) = req.variables() else {
-            return Err(ApiError::bad_request(
-                "The 'variables' field must be a JSON object",
-            ));
-        };
-        let (vars, reported) = parse_variables(&vars)?;
-        for (name, value) in vars {
-            if reported.contains(&name) {
-                if let Some(channel) = w.channels.get_mut(&id) {
-                    channel.reported_vars.insert(name.trim().to_string());
-                }
+    if req.body.is_none() {
+        return Err(ApiError::bad_request("The 'variables' field is required"));
+    }
+    if w.find_channel_by_name_or_id(req.path("channelId"))
+        .is_none()
+    {
+        return Err(ApiError::new(
+            404,
+            "Channel Not Found",
+            "Provided channel was not found",
+        ));
+    }
+    let id = find_control(&w, req.path("channelId"))?;
+    let Some(vars) = req.variables() else {
+        return Err(ApiError::bad_request(
+            "The 'variables' field must be a JSON object",
+        ));
+    };
+    let (vars, reported) = parse_variables(&vars)?;
+    for (name, value) in vars {
+        if reported.contains(&name) {
+            if let Some(channel) = w.channels.get_mut(&id) {
+                channel.reported_vars.insert(name.trim().to_string());
             }
-            calls::set_var(&mut w, &id, name.trim(), Some(&value));
         }
-        Ok(AriResponse::no_content())
-    })())
+        calls::set_var(&mut w, &id, name.trim(), Some(&value));
+    }
+    Ok(AriResponse::no_content())
 }
 
 fn snoop_direction(value: Option<String>, what: &str) -> Result<String, ApiError> {
@@ -740,88 +726,74 @@ fn snoop_direction(value: Option<String>, what: &str) -> Result<String, ApiError
 }
 
 /// `POST /channels/{channelId}/snoop[/{snoopId}]`.
-pub(crate) fn snoop(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn snoop(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let spy = snoop_direction(req.string("spy"), "spy")?;
-        let whisper = snoop_direction(req.string("whisper"), "whisper")?;
-        if spy == "none" && whisper == "none" {
-            return Err(ApiError::bad_request(
-                "Direction must be specified for at least spy or whisper",
-            ));
-        }
-        let Some(app) = req.string("app").filter(|a| !a.is_empty()) else {
-            return Err(ApiError::bad_request("Application name is required"));
-        };
-        let Some(target) = w
-            .find_channel_by_name_or_id(req.path("channelId"))
-            .map(|c| c.id.clone())
-        else {
-            return Err(ApiError::new(
-                404,
-                "Channel Not Found",
-                "Provided channel was not found",
-            ));
-        };
-        let snoop_id = req
-            .path
-            .get("snoopId")
-            .cloned()
-            .or_else(|| req.string("snoopId"))
-            .filter(|s| !s.is_empty());
-        if snoop_id.as_deref().is_some_and(|s| w.channel_id_taken(s)) {
-            return Err(ApiError::new(
-                500,
-                "Internal error",
-                "Snoop channel could not be created",
-            ));
-        }
-        let id = snoop_id.unwrap_or_else(|| w.next_uniqueid());
-        let name = format!("Snoop/{target}-{:08x}", w.tech_seq);
-        w.tech_seq += 1;
-        let id = w.create_channel(
-            id,
-            name,
-            ChanKind::Snoop {
-                target: target.clone(),
-            },
-            ChanState::Up,
-            "default",
-            "s",
-            Party::default(),
-            String::new(),
-        );
-        if let Some(t) = w.channels.get_mut(&target) {
-            t.snoops.push(id.clone());
-        }
-        if let Some(channel) = w.channels.get_mut(&id) {
-            channel.vars.insert("SNOOP_SPY".into(), spy);
-            channel.vars.insert("SNOOP_WHISPER".into(), whisper);
-        }
-        if let Some(a) = w.apps.get_mut(&app) {
-            a.channels.add(&id);
-        }
-        let snapshot = w
-            .channels
-            .get(&id)
-            .map(|c| c.snapshot())
-            .unwrap_or_default();
-        let args = stasis::split_app_args(req.string("appArgs").as_deref().unwrap_or(""));
-        if !stasis::enter_stasis(&mut w, &id, &app, args, false) {
-            calls::hangup(&mut w, &id, Hangup::Silent(0));
-        }
-        Ok(AriResponse::ok(snapshot))
-    })())
+    let spy = snoop_direction(req.string("spy"), "spy")?;
+    let whisper = snoop_direction(req.string("whisper"), "whisper")?;
+    if spy == "none" && whisper == "none" {
+        return Err(ApiError::bad_request(
+            "Direction must be specified for at least spy or whisper",
+        ));
+    }
+    let Some(app) = req.string("app").filter(|a| !a.is_empty()) else {
+        return Err(ApiError::bad_request("Application name is required"));
+    };
+    let Some(target) = w
+        .find_channel_by_name_or_id(req.path("channelId"))
+        .map(|c| c.id.clone())
+    else {
+        return Err(ApiError::new(
+            404,
+            "Channel Not Found",
+            "Provided channel was not found",
+        ));
+    };
+    let snoop_id = req
+        .path
+        .get("snoopId")
+        .cloned()
+        .or_else(|| req.string("snoopId"))
+        .filter(|s| !s.is_empty());
+    if snoop_id.as_deref().is_some_and(|s| w.channel_id_taken(s)) {
+        return Err(ApiError::new(
+            500,
+            "Internal error",
+            "Snoop channel could not be created",
+        ));
+    }
+    let id = snoop_id.unwrap_or_else(|| w.next_uniqueid());
+    let name = format!("Snoop/{target}-{:08x}", w.tech_seq);
+    w.tech_seq += 1;
+    let id = w.create_channel(
+        id,
+        name,
+        ChanKind::Snoop {
+            target: target.clone(),
+        },
+        ChanState::Up,
+        "default",
+        "s",
+        Party::default(),
+        String::new(),
+    );
+    if let Some(t) = w.channels.get_mut(&target) {
+        t.snoops.push(id.clone());
+    }
+    if let Some(channel) = w.channels.get_mut(&id) {
+        channel.vars.insert("SNOOP_SPY".into(), spy);
+        channel.vars.insert("SNOOP_WHISPER".into(), whisper);
+    }
+    let args = stasis::split_app_args(req.string("appArgs").as_deref().unwrap_or(""));
+    let snapshot = calls::start_in_stasis(&mut w, &id, &app, args, 0);
+    Ok(AriResponse::ok(snapshot))
 }
 
 /// `POST /channels/{channelId}/dial`.
-pub(crate) fn dial(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn dial(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let id = find_control(&w, req.path("channelId"))?;
-        calls::dial(inner, &mut w, &id, req.int("timeout"))?;
-        Ok(AriResponse::no_content())
-    })())
+    let id = find_control(&w, req.path("channelId"))?;
+    calls::dial(inner, &mut w, &id, req.int("timeout"))?;
+    Ok(AriResponse::no_content())
 }
 
 /// `GET /channels/{channelId}/rtp_statistics`.
@@ -847,107 +819,99 @@ pub(crate) fn rtp_statistics(inner: &Arc<Inner>, req: &AriRequest) -> AriRespons
 }
 
 /// `POST /channels/externalMedia`: a media channel answered straight into Stasis.
-pub(crate) fn external_media(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn external_media(
+    inner: &Arc<Inner>,
+    req: &AriRequest,
+) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let (variables, reported) = body_variables(req)?;
-        let Some(app) = req.string("app").filter(|a| !a.is_empty()) else {
-            return Err(ApiError::bad_request("app cannot be empty"));
-        };
-        let Some(format) = req.string("format").filter(|f| !f.is_empty()) else {
-            return Err(ApiError::bad_request("format cannot be empty"));
-        };
-        if !calls::KNOWN_FORMATS.contains(&format.as_str()) {
-            return Err(ApiError::unprocessable(
-                "specified format is unknown on this system",
-            ));
+    let (variables, reported) = body_variables(req)?;
+    let Some(app) = req.string("app").filter(|a| !a.is_empty()) else {
+        return Err(ApiError::bad_request("app cannot be empty"));
+    };
+    let Some(format) = req.string("format").filter(|f| !f.is_empty()) else {
+        return Err(ApiError::bad_request("format cannot be empty"));
+    };
+    if !calls::KNOWN_FORMATS.contains(&format.as_str()) {
+        return Err(ApiError::unprocessable(
+            "specified format is unknown on this system",
+        ));
+    }
+    let transport = req.string("transport").unwrap_or_else(|| "udp".into());
+    let Some(host) = req.string("external_host").filter(|h| !h.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "external_host is required for all but websocket server connections",
+        ));
+    };
+    if transport != "websocket" && !host.contains(':') {
+        return Err(ApiError::bad_request(
+            "external_host must be <host>:<port> for all transports other than websocket",
+        ));
+    }
+    let id = req.string("channelId").filter(|i| !i.is_empty());
+    if id.as_deref().is_some_and(|i| w.channel_id_taken(i)) {
+        return Err(ApiError::conflict(
+            "Channel with given unique ID already exists",
+        ));
+    }
+    let id = id.unwrap_or_else(|| w.next_uniqueid());
+    let tech = if transport == "tcp" {
+        "AudioSocket"
+    } else {
+        "UnicastRTP"
+    };
+    let name = format!("{tech}/{host}-{:08x}", w.tech_seq);
+    w.tech_seq += 1;
+    let id = w.create_channel(
+        id,
+        name,
+        ChanKind::External,
+        ChanState::Up,
+        "default",
+        "s",
+        Party::default(),
+        String::new(),
+    );
+    for (name, value) in &variables {
+        calls::set_var(&mut w, &id, name, Some(value));
+    }
+    if let Some(channel) = w.channels.get_mut(&id) {
+        channel
+            .vars
+            .insert("UNICASTRTP_LOCAL_ADDRESS".into(), "127.0.0.1".into());
+        channel
+            .vars
+            .insert("UNICASTRTP_LOCAL_PORT".into(), "10000".into());
+        channel
+            .reported_vars
+            .insert("UNICASTRTP_LOCAL_ADDRESS".into());
+        channel.reported_vars.insert("UNICASTRTP_LOCAL_PORT".into());
+        for name in reported {
+            channel.reported_vars.insert(name);
         }
-        let transport = req.string("transport").unwrap_or_else(|| "udp".into());
-        let Some(host) = req.string("external_host").filter(|h| !h.is_empty()) else {
-            return Err(ApiError::bad_request(
-                "external_host is required for all but websocket server connections",
-            ));
-        };
-        if transport != "websocket" && !host.contains(':') {
-            return Err(ApiError::bad_request(
-                "external_host must be <host>:<port> for all transports other than websocket",
-            ));
-        }
-        let id = req.string("channelId").filter(|i| !i.is_empty());
-        if id.as_deref().is_some_and(|i| w.channel_id_taken(i)) {
-            return Err(ApiError::conflict(
-                "Channel with given unique ID already exists",
-            ));
-        }
-        let id = id.unwrap_or_else(|| w.next_uniqueid());
-        let tech = if transport == "tcp" {
-            "AudioSocket"
-        } else {
-            "UnicastRTP"
-        };
-        let name = format!("{tech}/{host}-{:08x}", w.tech_seq);
-        w.tech_seq += 1;
-        let id = w.create_channel(
-            id,
-            name,
-            ChanKind::External,
-            ChanState::Up,
-            "default",
-            "s",
-            Party::default(),
-            String::new(),
-        );
-        for (name, value) in &variables {
-            calls::set_var(&mut w, &id, name, Some(value));
-        }
-        if let Some(channel) = w.channels.get_mut(&id) {
-            channel
-                .vars
-                .insert("UNICASTRTP_LOCAL_ADDRESS".into(), "127.0.0.1".into());
-            channel
-                .vars
-                .insert("UNICASTRTP_LOCAL_PORT".into(), "10000".into());
-            channel
-                .reported_vars
-                .insert("UNICASTRTP_LOCAL_ADDRESS".into());
-            channel.reported_vars.insert("UNICASTRTP_LOCAL_PORT".into());
-            for name in reported {
-                channel.reported_vars.insert(name);
-            }
-        }
-        if let Some(a) = w.apps.get_mut(&app) {
-            a.channels.add(&id);
-        }
-        let snapshot = w
-            .channels
-            .get(&id)
-            .map(|c| c.snapshot())
-            .unwrap_or_default();
-        let args = stasis::split_app_args(req.string("data").as_deref().unwrap_or(""));
-        if !stasis::enter_stasis(&mut w, &id, &app, args, false) {
-            calls::hangup(&mut w, &id, Hangup::Silent(16));
-        }
-        Ok(AriResponse::ok(snapshot))
-    })())
+    }
+    let args = stasis::split_app_args(req.string("data").as_deref().unwrap_or(""));
+    let snapshot = calls::start_in_stasis(&mut w, &id, &app, args, 16);
+    Ok(AriResponse::ok(snapshot))
 }
 
 /// `POST /channels/{channelId}/transfer_progress`.
-pub(crate) fn transfer_progress(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn transfer_progress(
+    inner: &Arc<Inner>,
+    req: &AriRequest,
+) -> Result<AriResponse, ApiError> {
     let w = inner.lock();
-    respond((|| {
-        let Some(states) = req.string("states").filter(|s| !s.is_empty()) else {
-            return Err(ApiError::bad_request("states must not be empty"));
-        };
-        let valid = [
-            "channel_progress",
-            "channel_answered",
-            "channel_unavailable",
-            "channel_declined",
-        ];
-        if !valid.contains(&states.as_str()) {
-            return Err(ApiError::bad_request("Invalid states value"));
-        }
-        find_control(&w, req.path("channelId"))?;
-        Ok(AriResponse::no_content())
-    })())
+    let Some(states) = req.string("states").filter(|s| !s.is_empty()) else {
+        return Err(ApiError::bad_request("states must not be empty"));
+    };
+    let valid = [
+        "channel_progress",
+        "channel_answered",
+        "channel_unavailable",
+        "channel_declined",
+    ];
+    if !valid.contains(&states.as_str()) {
+        return Err(ApiError::bad_request("Invalid states value"));
+    }
+    find_control(&w, req.path("channelId"))?;
+    Ok(AriResponse::no_content())
 }

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriBody, AriResponse};
+use super::request::AriRequest;
+use super::response::{AriBody, AriResponse};
+use crate::error::ApiError;
 use crate::world::{Inner, World};
 
 pub(crate) fn list(inner: &Arc<Inner>, _req: &AriRequest) -> AriResponse {

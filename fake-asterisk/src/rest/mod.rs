@@ -11,17 +11,34 @@ pub(crate) mod events;
 pub(crate) mod mailboxes;
 pub(crate) mod playbacks;
 pub(crate) mod recordings;
+pub(crate) mod request;
+pub(crate) mod response;
 pub(crate) mod sounds;
 
 use serde_json::Value;
 
-use crate::http::response::{ApiError, AriResponse};
+use self::response::AriResponse;
+use crate::error::ApiError;
 use crate::model::ChanState;
 use crate::world::World;
 
-/// Collapses a handler's result into a response.
-pub(crate) fn respond(result: Result<AriResponse, ApiError>) -> AriResponse {
-    result.unwrap_or_else(AriResponse::from)
+/// What a REST handler gives back: a response, or, from a handler that
+/// checks its request with `?`, a result whose error is the ARI error
+/// answer. The route table turns either into the response.
+pub(crate) trait Reply {
+    fn into_response(self) -> AriResponse;
+}
+
+impl Reply for AriResponse {
+    fn into_response(self) -> AriResponse {
+        self
+    }
+}
+
+impl Reply for Result<AriResponse, ApiError> {
+    fn into_response(self) -> AriResponse {
+        self.unwrap_or_else(AriResponse::from)
+    }
 }
 
 /// `find_control`: the channel must be in Stasis (404 if it does not

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::respond;
+use super::request::AriRequest;
+use super::response::AriResponse;
 use crate::engine::media;
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use crate::error::ApiError;
 use crate::model::PlaybackControl;
 use crate::world::Inner;
 
@@ -17,22 +17,16 @@ pub(crate) fn get(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     }
 }
 
-pub(crate) fn stop(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn stop(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond(
-        media::control_playback(
-            &mut w,
-            req.path("playbackId"),
-            PlaybackControl::Stop,
-            "stop",
-        )
-        .map(|()| AriResponse::no_content()),
-    )
+    let id = req.path("playbackId");
+    media::control_playback(&mut w, id, PlaybackControl::Stop, "stop")?;
+    Ok(AriResponse::no_content())
 }
 
-pub(crate) fn control(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn control(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let Some(operation) = req.string("operation") else {
-        return ApiError::bad_request("Missing operation").into();
+        return Err(ApiError::bad_request("Missing operation"));
     };
     let control = match operation.as_str() {
         "unpause" => PlaybackControl::Unpause,
@@ -40,11 +34,9 @@ pub(crate) fn control(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
         "restart" => PlaybackControl::Restart,
         "reverse" => PlaybackControl::Reverse,
         "forward" => PlaybackControl::Forward,
-        other => return ApiError::bad_request(format!("Invalid operation {other}")).into(),
+        other => return Err(ApiError::bad_request(format!("Invalid operation {other}"))),
     };
     let mut w = inner.lock();
-    respond(
-        media::control_playback(&mut w, req.path("playbackId"), control, &operation)
-            .map(|()| AriResponse::no_content()),
-    )
+    media::control_playback(&mut w, req.path("playbackId"), control, &operation)?;
+    Ok(AriResponse::no_content())
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::respond;
+use super::request::AriRequest;
+use super::response::{AriBody, AriResponse};
 use crate::engine::media;
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriBody, AriResponse};
+use crate::error::ApiError;
 use crate::model::RecordingControl;
 use crate::world::Inner;
 
@@ -56,36 +56,34 @@ pub(crate) fn get_stored_file(inner: &Arc<Inner>, req: &AriRequest) -> AriRespon
     }
 }
 
-pub(crate) fn copy_stored(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn copy_stored(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond((|| {
-        let Some(source) = w.stored_recordings.get(req.path("recordingName")).cloned() else {
-            return Err(ApiError::not_found("Recording not found"));
-        };
-        let destination = req.string("destinationRecordingName").unwrap_or_default();
-        if w.stored_recordings.contains_key(&destination) {
-            return Err(ApiError::conflict(
-                "A recording with the same name already exists on the system",
-            ));
-        }
-        if destination.is_empty()
-            || destination.starts_with('/')
-            || destination
-                .split('/')
-                .any(|part| part == ".." || part == ".")
-        {
-            return Err(ApiError::new(
-                400,
-                "Bad request",
-                "Invalid destination recording name",
-            ));
-        }
-        let mut copy = source;
-        copy.name = destination.clone();
-        let json = copy.to_json();
-        w.stored_recordings.insert(destination, copy);
-        Ok(AriResponse::ok(json))
-    })())
+    let Some(source) = w.stored_recordings.get(req.path("recordingName")).cloned() else {
+        return Err(ApiError::not_found("Recording not found"));
+    };
+    let destination = req.string("destinationRecordingName").unwrap_or_default();
+    if w.stored_recordings.contains_key(&destination) {
+        return Err(ApiError::conflict(
+            "A recording with the same name already exists on the system",
+        ));
+    }
+    if destination.is_empty()
+        || destination.starts_with('/')
+        || destination
+            .split('/')
+            .any(|part| part == ".." || part == ".")
+    {
+        return Err(ApiError::new(
+            400,
+            "Bad request",
+            "Invalid destination recording name",
+        ));
+    }
+    let mut copy = source;
+    copy.name = destination.clone();
+    let json = copy.to_json();
+    w.stored_recordings.insert(destination, copy);
+    Ok(AriResponse::ok(json))
 }
 
 pub(crate) fn get_live(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
@@ -96,29 +94,31 @@ pub(crate) fn get_live(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     }
 }
 
-fn control(inner: &Arc<Inner>, req: &AriRequest, control: RecordingControl) -> AriResponse {
+fn control(
+    inner: &Arc<Inner>,
+    req: &AriRequest,
+    control: RecordingControl,
+) -> Result<AriResponse, ApiError> {
     let mut w = inner.lock();
-    respond(
-        media::control_recording(&mut w, req.path("recordingName"), control)
-            .map(|()| AriResponse::no_content()),
-    )
+    media::control_recording(&mut w, req.path("recordingName"), control)?;
+    Ok(AriResponse::no_content())
 }
 
-pub(crate) fn cancel(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn cancel(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Cancel)
 }
-pub(crate) fn stop(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn stop(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Stop)
 }
-pub(crate) fn pause(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn pause(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Pause)
 }
-pub(crate) fn unpause(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn unpause(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Unpause)
 }
-pub(crate) fn mute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn mute(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Mute)
 }
-pub(crate) fn unmute(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
+pub(crate) fn unmute(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
     control(inner, req, RecordingControl::Unmute)
 }

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::http::request::AriRequest;
-use crate::http::response::{ApiError, AriResponse};
+use super::request::AriRequest;
+use super::response::AriResponse;
+use crate::error::ApiError;
 use crate::sounds::SoundFile;
 use crate::world::Inner;
 
