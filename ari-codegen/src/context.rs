@@ -89,7 +89,11 @@ pub struct OperationInfo {
     pub path_params: Vec<ParamInfo>,
     pub required: Vec<ParamInfo>,
     pub optional: Vec<ParamInfo>,
+    /// What the docs say it is available since.
     pub since: Option<String>,
+    /// The release of each major line that brought it, when later than
+    /// the line's first (the per-release guard's `OperationMeta::since`).
+    pub releases: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -138,8 +142,9 @@ impl<'a> Context<'a> {
         Ok(ctx)
     }
 
+    /// What the docs of `key` say it is available since.
     pub fn since(&self, key: &ItemKey) -> Option<String> {
-        self.since.first_release(key)
+        self.since.doc_since(key)
     }
 
     /// The resources whose models file is generated, listing order.
@@ -521,6 +526,9 @@ impl<'a> Context<'a> {
             required,
             optional,
             since: self.since(&ItemKey::operation(resource, nickname)),
+            releases: self
+                .since
+                .line_releases(&ItemKey::operation(resource, nickname)),
         })
     }
 

@@ -12,8 +12,18 @@ pub fn file(path: &str, release: &str, tokens: TokenStream) -> Result<GeneratedF
         file: path.to_string(),
         message: e.to_string(),
     })?;
+    syntax_file(path, release, &syntax)
+}
+
+/// Formats a parsed file as the file `path`, generated from `release`
+/// (`22.10.1`, or a list when the file serves several majors).
+pub fn syntax_file(
+    path: &str,
+    release: &str,
+    syntax: &syn::File,
+) -> Result<GeneratedFile, CodegenError> {
     let header = templates::render(&Header { release })?;
-    let body = space_items(&prettyplease::unparse(&syntax));
+    let body = space_items(&prettyplease::unparse(syntax));
     Ok(GeneratedFile {
         path: path.to_string(),
         contents: format!("{header}\n{body}"),

@@ -331,7 +331,7 @@ fn request_of(
         {
             let builder = self.#module().#method(#(#args),*);
             #(#setters)*
-            builder.request().clone()
+            builder.into_request()
         }
     }))
 }
@@ -772,6 +772,94 @@ fn handle_operations(
     })
 }
 
+/// The handle operations every major has with the same shape (the id and
+/// nothing else), which `ari_sdk::handles::{ChannelOps, ...}` declare for
+/// code generic over majors: `(handle, trait, the snapshot's GET, the rest)`.
+/// A major without one of them fails to generate.
+const COMMON_OPERATIONS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "ChannelHandle",
+        "ChannelOps",
+        "get",
+        &[
+            "answer",
+            "hangup",
+            "continueInDialplan",
+            "ring",
+            "ringStop",
+            "hold",
+            "unhold",
+            "startMoh",
+            "stopMoh",
+            "startSilence",
+            "stopSilence",
+        ],
+    ),
+    (
+        "BridgeHandle",
+        "BridgeOps",
+        "get",
+        &["destroy", "startMoh", "stopMoh"],
+    ),
+    ("PlaybackHandle", "PlaybackOps", "get", &["stop"]),
+    (
+        "LiveRecordingHandle",
+        "LiveRecordingOps",
+        "getLive",
+        &["stop", "cancel", "pause", "unpause", "mute", "unmute"],
+    ),
+];
+
+/// `impl ChannelOps for ChannelHandle<Ari>` (and the others): each method
+/// sends what the inherent method of the same name builds.
+fn common_operations(
+    ctx: &Context<'_>,
+    followed: &Followed,
+    resource: &ResourceInfo,
+) -> Result<TokenStream, CodegenError> {
+    let rt = &ctx.rt;
+    let Some((_, trait_name, get, unit)) = COMMON_OPERATIONS
+        .iter()
+        .find(|(h, ..)| *h == followed.handle)
+    else {
+        return Ok(quote!());
+    };
+    let handle = format_ident!("{}", followed.handle);
+    let trait_ident = format_ident!("{}", trait_name);
+    let model = format_ident!("{}", followed.model);
+    let method_of = |nickname: &str| {
+        resource
+            .operations
+            .iter()
+            .find(|op| op.nickname == nickname)
+            .map(|op| op.method_ident.clone())
+            .ok_or_else(|| CodegenError::BadOperation {
+                operation: format!("{}.{nickname}", resource.name),
+                problem: format!("missing, and `{trait_name}` needs it in every major"),
+            })
+    };
+    let get_method = method_of(get)?;
+    let mut methods = vec![quote! {
+        fn #get_method(&self) -> #rt::ResponseFuture<super::#model> {
+            #rt::#handle::<Ari>::#get_method(self).send()
+        }
+    }];
+    for nickname in unit.iter() {
+        let method = method_of(nickname)?;
+        methods.push(quote! {
+            fn #method(&self) -> #rt::ResponseFuture<()> {
+                #rt::#handle::<Ari>::#method(self).send()
+            }
+        });
+    }
+    Ok(quote! {
+        impl #rt::#trait_ident for #rt::#handle<Ari> {
+            type Snapshot = super::#model;
+            #(#methods)*
+        }
+    })
+}
+
 /// The operations that end a handle's object (`resource`, `nickname`): on a
 /// handle, a 404 means it has already ended, which is what was asked.
 pub(crate) const ENDING_OPERATIONS: &[(&str, &str)] = &[
@@ -802,6 +890,7 @@ pub fn handles_file(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
     for followed in FOLLOWED {
         if let Some(resource) = ctx.resources.iter().find(|r| r.name == followed.resource) {
             operations.push(handle_operations(ctx, followed, resource)?);
+            operations.push(common_operations(ctx, followed, resource)?);
         }
     }
     let version_api = version_api(ctx)?;

@@ -41,6 +41,7 @@ mod module;
 pub mod names;
 pub mod prose;
 mod resources;
+mod share;
 mod templates;
 
 use ari_spec::{Api, ItemKey};
@@ -48,6 +49,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub use matrix::{api_matrix, MatrixInput};
+pub use share::{share, ModuleFiles, SharedModules};
 
 /// Where the generated code finds the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +96,29 @@ impl Options {
 /// Answers "since which release does this major have this item": the
 /// release history, or a stand-in.
 pub trait Since {
-    /// The release of the module's major in which `key` first appeared.
+    /// The release of the module's major in which `key` first appeared
+    /// (what the per-release guard checks before sending).
     fn first_release(&self, key: &ItemKey) -> Option<String>;
+
+    /// The release of every major line that got `key` after the line's
+    /// first release (`["20.15.0", "21.10.0", "22.5.0"]`), ascending; by
+    /// default the module's own [`first_release`](Since::first_release).
+    /// The same in every major, so an operation's table, and the item, can
+    /// be shared by the majors that have it alike.
+    fn line_releases(&self, key: &ItemKey) -> Vec<String> {
+        self.first_release(key).into_iter().collect()
+    }
+
+    /// What the docs say after "Available since Asterisk":
+    /// [`line_releases`](Since::line_releases) as a list ("20.15.0,
+    /// 21.10.0 and 22.5.0").
+    fn doc_since(&self, key: &ItemKey) -> Option<String> {
+        match self.line_releases(key).as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
+        }
+    }
 }
 
 impl<F> Since for F

@@ -274,12 +274,10 @@ fn operation(
     } else {
         quote! {}
     };
-    let since = match &op.since {
-        Some(release) => quote!(Some(#release)),
-        None => quote!(None),
-    };
+    let releases = &op.releases;
+    let since = quote!(&[#(#releases),*]);
     let item = quote! {
-        static #meta: #rt::OperationMeta = #rt::OperationMeta {
+        pub(crate) static #meta: #rt::OperationMeta = #rt::OperationMeta {
             name: #name,
             method: #http_method,
             path: #path,
@@ -291,8 +289,10 @@ fn operation(
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
         pub struct #builder {
-            client: #rt::Client,
-            request: #rt::Request,
+            // Crate-visible: the resource group of each major that has this
+            // operation builds it, and the builder may be shared by majors.
+            pub(crate) client: #rt::Client,
+            pub(crate) request: #rt::Request,
         }
 
         impl #builder {
@@ -301,6 +301,11 @@ fn operation(
             /// The request as it will be sent.
             pub fn request(&self) -> &#rt::Request {
                 &self.request
+            }
+
+            /// The request as it will be sent, without sending it.
+            pub fn into_request(self) -> #rt::Request {
+                self.request
             }
 
             #gone_setter

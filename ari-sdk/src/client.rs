@@ -68,7 +68,7 @@ static ASTERISK_INFO: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/asterisk/info",
     errors: &[],
-    since: None,
+    since: &[],
 };
 
 impl Client {
@@ -426,18 +426,22 @@ impl Client {
     /// Refuses an operation newer than the server's release, when both are
     /// known and the config asks for it.
     fn check_release(&self, op: &OperationMeta) -> Result<(), Error> {
-        let (Some(since), Some((server, Some(running)))) =
-            (op.since, self.inner.server_release.get())
-        else {
+        let Some((server, Some(running))) = self.inner.server_release.get() else {
             return Ok(());
         };
-        if !self.inner.config.release_check() {
+        if op.since.is_empty() || !self.inner.config.release_check() {
             return Ok(());
         }
-        match release_of(since) {
-            Some(needed) if *running < needed => Err(Error::NotInRelease {
+        // The release of the server's line that brought the operation.
+        let needed = op
+            .since
+            .iter()
+            .filter_map(|since| Some((*since, release_of(since)?)))
+            .find(|(_, release)| release.0 == running.0);
+        match needed {
+            Some((needs, release)) if *running < release => Err(Error::NotInRelease {
                 operation: op.name,
-                needs: since,
+                needs,
                 server: server.clone(),
             }),
             _ => Ok(()),

@@ -137,6 +137,14 @@ pub fn enabled_majors() -> &'static [u32] {
 // The generated version modules: formatted by prettyplease, linted by their
 // generator's tests, not by hand.
 
+// What several majors publish alike, generated once; each version module
+// re-exports what it has (`v22::Channel` is `v23::Channel`). Private: users
+// reach these items through their `vNN`.
+#[rustfmt::skip]
+#[allow(clippy::all)]
+#[path = "generated/shared/mod.rs"]
+mod shared;
+
 #[cfg(feature = "asterisk-13")]
 #[cfg_attr(docsrs, doc(cfg(feature = "asterisk-13")))]
 #[rustfmt::skip]

@@ -59,10 +59,11 @@ pub struct OperationMeta {
     pub path: &'static str,
     /// The documented error statuses.
     pub errors: &'static [DocumentedError],
-    /// The release of the module's major that first has the operation, when
-    /// later than the major's first release (`22.10.0`): an older server of
-    /// that major answers it with a bare 404.
-    pub since: Option<&'static str>,
+    /// The release of each major line that got the operation after the
+    /// line's first release, ascending (`["20.20.0", "22.10.0", "23.4.0"]`):
+    /// an older server of that line answers it with a bare 404. A line not
+    /// listed has it from its first release (or not at all).
+    pub since: &'static [&'static str],
 }
 
 impl OperationMeta {
@@ -255,7 +256,7 @@ mod tests {
             reason: "Channel not found",
             kind: HttpErrorKind::NotFound,
         }],
-        since: None,
+        since: &[],
     };
 
     #[test]

@@ -16,8 +16,9 @@ pub use crate::decode::{decode_event_json, deserialize_event, tag_error, DecodeE
 pub use crate::error::{Error, HttpErrorKind};
 pub use crate::event_tag::{event_type, TagError};
 pub use crate::handles::{
-    for_each_target, BridgeHandle, Call, ChannelHandle, LiveRecordingHandle, PlaybackHandle,
-    RecordOptions, ResourceEvent, ResourceKind, Signal, StasisApp, VersionApi,
+    for_each_target, BridgeHandle, BridgeOps, Call, ChannelHandle, ChannelOps, LiveRecordingHandle,
+    LiveRecordingOps, PlaybackHandle, PlaybackOps, RecordOptions, ResourceEvent, ResourceKind,
+    Signal, StasisApp, VersionApi,
 };
 pub use crate::request::{DocumentedError, Method, OperationMeta, Request};
 pub use crate::stream::{EventKind, EventStream, StreamError, StreamEvent};

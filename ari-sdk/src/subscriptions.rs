@@ -28,7 +28,7 @@ static SUBSCRIBE: OperationMeta = OperationMeta {
     method: Method::Post,
     path: "/applications/{applicationName}/subscription",
     errors: &[],
-    since: None,
+    since: &[],
 };
 
 const UNSUBSCRIBE: &str = "applications.unsubscribe";
@@ -157,7 +157,7 @@ mod tests {
         method: Method::Delete,
         path: "/applications/{applicationName}/subscription",
         errors: &[],
-        since: None,
+        since: &[],
     };
 
     fn change(meta: &'static OperationMeta, app: &str, sources: &[&str]) -> Change {
@@ -214,6 +214,6 @@ mod tests {
         method: Method::Get,
         path: "/applications",
         errors: &[],
-        since: None,
+        since: &[],
     };
 }

@@ -1,6 +1,7 @@
 //! Each version module publishes exactly the REST operations of its
-//! release: the group methods of `src/generated/vNN/<resource>.rs` are the
-//! spec's nicknames in snake_case, no more, no fewer.
+//! release: the group methods of `src/generated/vNN/<resource>.rs` (or of
+//! the shared file it re-exports its group from) are the spec's nicknames
+//! in snake_case, no more, no fewer.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -49,24 +50,42 @@ fn group_methods(source: &str) -> BTreeSet<String> {
     out
 }
 
+/// The group methods of a module's resource file: in the file, or in the
+/// shared files whose items it re-exports (`pub use crate::shared::...;`).
+fn module_methods(generated: &Path, major: u32, file: &str) -> BTreeSet<String> {
+    let Ok(source) = std::fs::read_to_string(generated.join(format!("v{major}/{file}"))) else {
+        return BTreeSet::new();
+    };
+    let mut methods = group_methods(&source);
+    let shared_files: BTreeSet<String> = source
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub use crate::shared::"))
+        .filter_map(|path| {
+            let parts: Vec<&str> = path.trim_end_matches(';').split("::").collect();
+            (parts.len() == 3).then(|| format!("shared/{}/{}.rs", parts[0], parts[1]))
+        })
+        .collect();
+    for shared in shared_files {
+        let text = std::fs::read_to_string(generated.join(&shared)).unwrap();
+        methods.extend(group_methods(&text));
+    }
+    methods
+}
+
 #[test]
 fn every_module_has_exactly_its_releases_operations() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let spec_dir = SpecDir::locate(None, &root);
     for major in MAJORS {
         let api = Api::merge(&spec_dir.load_major(major).unwrap());
-        let generated = root.join(format!("ari-sdk/src/generated/v{major}"));
+        let generated = root.join("ari-sdk/src/generated");
         for resource in &api.resources {
             let expected: BTreeSet<String> = api
                 .rest_operations()
                 .filter(|o| o.resource.name == resource.name)
                 .map(|o| snake(&o.operation.nickname))
                 .collect();
-            let file = generated.join(format!("{}.rs", snake(&resource.name)));
-            let found = match std::fs::read_to_string(&file) {
-                Ok(source) => group_methods(&source),
-                Err(_) => BTreeSet::new(),
-            };
+            let found = module_methods(&generated, major, &format!("{}.rs", snake(&resource.name)));
             assert_eq!(found, expected, "v{major} {}", resource.name);
         }
     }
@@ -75,9 +94,7 @@ fn every_module_has_exactly_its_releases_operations() {
 #[test]
 fn the_issues_examples() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ari-sdk/src/generated");
-    let methods = |major: u32, file: &str| {
-        group_methods(&std::fs::read_to_string(root.join(format!("v{major}/{file}"))).unwrap())
-    };
+    let methods = |major: u32, file: &str| module_methods(&root, major, file);
     assert!(!methods(19, "events.rs").contains("claim_channel"));
     assert!(methods(20, "events.rs").contains("claim_channel"));
     assert!(!methods(14, "channels.rs").contains("r#move"));

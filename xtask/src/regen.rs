@@ -2,11 +2,13 @@
 //! `ari-sdk/API_MATRIX.md` from Asterisk's api-docs (issue #4).
 //!
 //! - `cargo xtask regen`: every major of the spec folder;
-//! - `--major N` (repeatable): only those;
-//! - `--from-url URL`: the api-docs a running Asterisk serves (its release
-//!   from `--release` or `GET /ari/asterisk/info`);
-//! - `--from-source PATH`: an Asterisk checkout's `rest-api/` (its release
-//!   from `--release` or the checkout's `.version`);
+//! - `--from-url URL`: that major from the api-docs a running Asterisk
+//!   serves (its release from `--release` or `GET /ari/asterisk/info`);
+//! - `--from-source PATH`: that major from an Asterisk checkout's
+//!   `rest-api/` (its release from `--release` or the checkout's `.version`);
+//!
+//! Every major is always generated: what several majors publish alike is
+//! written once under `src/generated/shared/` (`ari_codegen::share`).
 //! - `--check`: write nothing; list stale files and exit 1 if there are any.
 //!
 //! "Available since" comes from the release history of the spec folder.
@@ -28,9 +30,6 @@ pub struct RegenArgs {
     /// Exit 1 and list stale files instead of writing.
     #[arg(long)]
     pub check: bool,
-    /// Regenerate only this major (repeatable).
-    #[arg(long = "major", value_name = "N")]
-    pub majors: Vec<u32>,
     /// Read the api-docs from a running Asterisk (`http://HOST:8088/ari`).
     #[arg(long, value_name = "URL", conflicts_with = "from_source")]
     pub from_url: Option<String>,
@@ -69,14 +68,20 @@ pub fn regenerate(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let history = History::load(spec_dir)?;
     let targets = regen_sources::targets(args, spec_dir)?;
+    let mut modules = Vec::new();
     for target in &targets {
-        let files = generate_module(target, &history)?;
-        let dir = sdk
-            .join("src")
-            .join("generated")
-            .join(format!("v{}", target.major));
-        writer.sync_dir(&dir, &files)?;
+        modules.push(ari_codegen::ModuleFiles {
+            major: target.major,
+            release: target.release.clone(),
+            files: generate_module(target, &history)?,
+        });
     }
+    let shared = ari_codegen::share(modules)?;
+    let generated = sdk.join("src").join("generated");
+    for module in &shared.modules {
+        writer.sync_dir(&generated.join(format!("v{}", module.major)), &module.files)?;
+    }
+    writer.sync_dir(&generated.join("shared"), &shared.shared)?;
     // The matrix always covers every major of the spec folder.
     if args.from_url.is_none() && args.from_source.is_none() {
         let matrix = api_matrix(spec_dir, &history)?;
@@ -91,25 +96,54 @@ pub fn generate_module(
     history: &History,
 ) -> Result<Vec<ari_codegen::GeneratedFile>, Box<dyn std::error::Error>> {
     let api = Api::merge(&target.spec);
-    let major = target.major;
-    // "Available since 22.0.0" in the v22 module tells its reader nothing:
-    // only a release after the line's first one is worth a line of docs.
-    let line_start = history
-        .release_table()
-        .line(major)
-        .first()
-        .map(|release| release.tag.as_str());
-    let since = |key: &ari_spec::ItemKey| {
-        history
-            .first_release(major, key)
-            .filter(|release| Some(*release) != line_start)
-            .map(str::to_string)
-    };
     Ok(ari_codegen::generate(
         &api,
-        &Options::sdk(major, target.release.clone()),
-        &since,
+        &Options::sdk(target.major, target.release.clone()),
+        &LineReleases {
+            history,
+            major: target.major,
+        },
     )?)
+}
+
+/// The release history as the generated code of one major tells it.
+struct LineReleases<'a> {
+    history: &'a History,
+    major: u32,
+}
+
+impl LineReleases<'_> {
+    /// The release of line `major` that brought `key`, unless it is the
+    /// line's first: "available since 22.0.0" in the v22 module tells its
+    /// reader nothing.
+    fn after_line_start(&self, major: u32, key: &ari_spec::ItemKey) -> Option<&str> {
+        let line_start = self
+            .history
+            .release_table()
+            .line(major)
+            .first()
+            .map(|release| release.tag.as_str());
+        self.history
+            .first_release(major, key)
+            .filter(|release| Some(*release) != line_start)
+    }
+}
+
+impl ari_codegen::Since for LineReleases<'_> {
+    fn first_release(&self, key: &ari_spec::ItemKey) -> Option<String> {
+        self.after_line_start(self.major, key).map(str::to_string)
+    }
+
+    /// Every line's late arrival: the same in every major, so an item
+    /// alike in several majors is shared whole, docs and table.
+    fn line_releases(&self, key: &ari_spec::ItemKey) -> Vec<String> {
+        self.history
+            .majors()
+            .into_iter()
+            .filter_map(|major| self.after_line_start(major, key))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 fn api_matrix(spec_dir: &SpecDir, history: &History) -> Result<String, Box<dyn std::error::Error>> {
@@ -189,7 +223,6 @@ mod tests {
     fn args() -> RegenArgs {
         RegenArgs {
             check: false,
-            majors: Vec::new(),
             from_url: None,
             from_source: None,
             release: None,
@@ -266,15 +299,13 @@ mod tests {
         let history = History::load(&spec_dir).unwrap();
         let generate = |args: &RegenArgs| {
             let targets = regen_sources::targets(args, &spec_dir).unwrap();
-            assert_eq!(targets.len(), 1);
-            assert_eq!(targets[0].major, 20);
-            generate_module(&targets[0], &history).unwrap()
+            let majors: Vec<u32> = targets.iter().map(|t| t.major).collect();
+            assert_eq!(majors, MAJORS.collect::<Vec<_>>());
+            let v20 = targets.iter().find(|t| t.major == 20).unwrap();
+            generate_module(v20, &history).unwrap()
         };
 
-        let from_dir = generate(&RegenArgs {
-            majors: vec![20],
-            ..args()
-        });
+        let from_dir = generate(&args());
 
         // A checkout keeps the same files under rest-api/, with a .version.
         let checkout = tempfile::tempdir().unwrap();
@@ -305,10 +336,7 @@ mod tests {
         let root = crate::workspace_root();
         let sdk = tempfile::tempdir().unwrap();
         let generated = sdk.path().join("src").join("generated");
-        copy_dir(
-            &root.join("ari-sdk/src/generated/v20"),
-            &generated.join("v20"),
-        );
+        copy_dir(&root.join("ari-sdk/src/generated"), &generated);
         std::fs::copy(
             root.join("ari-sdk/API_MATRIX.md"),
             sdk.path().join("API_MATRIX.md"),
@@ -316,7 +344,6 @@ mod tests {
         .unwrap();
         let check = RegenArgs {
             check: true,
-            majors: vec![20],
             ..args()
         };
 

@@ -19,9 +19,11 @@ pub struct Target {
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The modules `args` asks for.
+/// Every major's module: from the spec folder, except the one a running
+/// Asterisk (`--from-url`) or a checkout (`--from-source`) provides. All of
+/// them, always: what the majors share is computed over every major.
 pub fn targets(args: &RegenArgs, spec_dir: &SpecDir) -> Result<Vec<Target>, BoxError> {
-    if let Some(url) = &args.from_url {
+    let given = if let Some(url) = &args.from_url {
         let source = SpecSource::Url {
             url: url.clone(),
             username: args.username.clone(),
@@ -32,30 +34,21 @@ pub fn targets(args: &RegenArgs, spec_dir: &SpecDir) -> Result<Vec<Target>, BoxE
             Some(release) => release.clone(),
             None => server_release(url, args.username.as_deref(), args.password.as_deref())?,
         };
-        return single(args, spec, release);
-    }
-    if let Some(path) = &args.from_source {
+        Some(single(spec, release)?)
+    } else if let Some(path) = &args.from_source {
         let spec = SpecSource::AsteriskCheckout(path.clone()).load()?;
         let release = match &args.release {
             Some(release) => release.clone(),
             None => checkout_release(path)?,
         };
-        return single(args, spec, release);
-    }
-    let majors: Vec<u32> = if args.majors.is_empty() {
-        MAJORS.collect()
+        Some(single(spec, release)?)
     } else {
-        args.majors.clone()
+        None
     };
     let mut out = Vec::new();
-    for major in majors {
-        if !MAJORS.contains(&major) {
-            return Err(format!(
-                "unknown major {major}: the SDK has {}..={}",
-                MAJORS.start(),
-                MAJORS.end()
-            )
-            .into());
+    for major in MAJORS {
+        if given.as_ref().is_some_and(|t| t.major == major) {
+            continue;
         }
         let spec = spec_dir.load_major(major)?;
         let release = dir_release(&spec, major)?;
@@ -65,24 +58,30 @@ pub fn targets(args: &RegenArgs, spec_dir: &SpecDir) -> Result<Vec<Target>, BoxE
             spec,
         });
     }
+    if let Some(target) = given {
+        if !MAJORS.contains(&target.major) {
+            return Err(format!(
+                "the docs are from Asterisk {}: the SDK has majors {}..={}",
+                target.release,
+                MAJORS.start(),
+                MAJORS.end()
+            )
+            .into());
+        }
+        out.push(target);
+        out.sort_by_key(|t| t.major);
+    }
     Ok(out)
 }
 
-fn single(args: &RegenArgs, mut spec: Spec, release: String) -> Result<Vec<Target>, BoxError> {
+fn single(mut spec: Spec, release: String) -> Result<Target, BoxError> {
     let major = major_of(&release)?;
-    if !args.majors.is_empty() && !args.majors.contains(&major) {
-        return Err(format!(
-            "the docs are from Asterisk {release}, not from major {:?}",
-            args.majors
-        )
-        .into());
-    }
     spec.release = Some(release.clone());
-    Ok(vec![Target {
+    Ok(Target {
         major,
         release,
         spec,
-    }])
+    })
 }
 
 /// The release a spec folder's `RELEASE` names, checked against its major.

@@ -54,13 +54,12 @@ impl<'a> Events<'a> {
         }
     }
 }
-
-static USER_EVENT: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static USER_EVENT: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "events.userEvent",
     method: ::ari_sdk::runtime::Method::Post,
     path: "/events/user/{eventName}",
     errors: &[],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.
@@ -71,8 +70,8 @@ static USER_EVENT: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Opera
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct UserEvent {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl UserEvent {
@@ -98,6 +97,11 @@ impl UserEvent {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.

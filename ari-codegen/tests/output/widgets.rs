@@ -189,13 +189,12 @@ impl<'a> Widgets<'a> {
         }
     }
 }
-
-static LIST: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static LIST: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.list",
     method: ::ari_sdk::runtime::Method::Get,
     path: "/widgets",
     errors: &[],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Widgets::list`](Widgets::list): `GET /widgets`.
@@ -206,14 +205,19 @@ static LIST: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMe
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl List {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -231,8 +235,7 @@ impl ::std::future::IntoFuture for List {
         self.send()
     }
 }
-
-static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.create",
     method: ::ari_sdk::runtime::Method::Post,
     path: "/widgets",
@@ -248,7 +251,7 @@ static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
             kind: ::ari_sdk::runtime::HttpErrorKind::Conflict,
         },
     ],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Widgets::create`](Widgets::create): `POST /widgets`.
@@ -259,8 +262,8 @@ static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl Create {
@@ -330,6 +333,11 @@ impl Create {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> ::ari_sdk::runtime::ResponseFuture<super::Widget> {
         self.client.send_json(self.request)
@@ -345,8 +353,7 @@ impl ::std::future::IntoFuture for Create {
         self.send()
     }
 }
-
-static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.get",
     method: ::ari_sdk::runtime::Method::Get,
     path: "/widgets/{widgetId}",
@@ -357,7 +364,7 @@ static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMet
             kind: ::ari_sdk::runtime::HttpErrorKind::NotFound,
         },
     ],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Widgets::get`](Widgets::get): `GET /widgets/{widgetId}`.
@@ -368,14 +375,19 @@ static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMet
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl Get {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -393,8 +405,7 @@ impl ::std::future::IntoFuture for Get {
         self.send()
     }
 }
-
-static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.remove",
     method: ::ari_sdk::runtime::Method::Delete,
     path: "/widgets/{widgetId}",
@@ -410,7 +421,7 @@ static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
             kind: ::ari_sdk::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Widgets::remove`](Widgets::remove): `DELETE /widgets/{widgetId}`.
@@ -421,14 +432,19 @@ static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operation
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Remove {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl Remove {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -446,13 +462,12 @@ impl ::std::future::IntoFuture for Remove {
         self.send()
     }
 }
-
-static MOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static MOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.move",
     method: ::ari_sdk::runtime::Method::Post,
     path: "/widgets/{widgetId}/move/{slotId}",
     errors: &[],
-    since: Some("99.1.0"),
+    since: &["99.1.0"],
 };
 
 /// The request of `Widgets::move`: `POST /widgets/{widgetId}/move/{slotId}`.
@@ -463,14 +478,19 @@ static MOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMe
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Move {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl Move {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -488,13 +508,12 @@ impl ::std::future::IntoFuture for Move {
         self.send()
     }
 }
-
-static GET_FILE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
+pub(crate) static GET_FILE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::OperationMeta {
     name: "widgets.getFile",
     method: ::ari_sdk::runtime::Method::Get,
     path: "/widgets/{widgetId}/file",
     errors: &[],
-    since: Some("99.0.0"),
+    since: &["99.0.0"],
 };
 
 /// The request of [`Widgets::get_file`](Widgets::get_file): `GET /widgets/{widgetId}/file`.
@@ -505,14 +524,19 @@ static GET_FILE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::Operati
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct GetFile {
-    client: ::ari_sdk::runtime::Client,
-    request: ::ari_sdk::runtime::Request,
+    pub(crate) client: ::ari_sdk::runtime::Client,
+    pub(crate) request: ::ari_sdk::runtime::Request,
 }
 
 impl GetFile {
     /// The request as it will be sent.
     pub fn request(&self) -> &::ari_sdk::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> ::ari_sdk::runtime::Request {
+        self.request
     }
 
     /// Sends the request.

@@ -42,7 +42,7 @@ static CHANNELS_LIST: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/channels",
     errors: &[],
-    since: None,
+    since: &[],
 };
 
 static BRIDGES_LIST: OperationMeta = OperationMeta {
@@ -50,7 +50,7 @@ static BRIDGES_LIST: OperationMeta = OperationMeta {
     method: Method::Get,
     path: "/bridges",
     errors: &[],
-    since: None,
+    since: &[],
 };
 
 /// Only the id of each listed bridge.

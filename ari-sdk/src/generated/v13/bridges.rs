@@ -252,7 +252,7 @@ impl<'a> Bridges<'a> {
     /// - `409` (NotInStasis): Channel not in Stasis application
     /// - `422` (Unprocessable): Channel not in this Bridge
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -286,7 +286,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `404` (NotFound): Bridge not found
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     pub fn clear_video_source(&self, bridge_id: impl AsRef<str>) -> ClearVideoSource {
         let request = crate::runtime::Request::new(
             &CLEAR_VIDEO_SOURCE,
@@ -499,624 +499,40 @@ impl<'a> Bridges<'a> {
         }
     }
 }
+pub(crate) use crate::shared::v13_to_v23::bridges::LIST;
 
-static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.list",
-    method: crate::runtime::Method::Get,
-    path: "/bridges",
-    errors: &[],
-    since: None,
-};
+pub use crate::shared::v13_v16_to_v19_v21::bridges::List;
+pub(crate) use crate::shared::v13_to_v19::bridges::CREATE;
 
-/// The request of [`Bridges::list`](Bridges::list): `GET /bridges`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct List {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_v16_to_v19_v21::bridges::Create;
+pub(crate) use crate::shared::v13_to_v19::bridges::CREATE_WITH_ID;
 
-impl List {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
+pub use crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId;
+pub(crate) use crate::shared::v13_to_v23::bridges::GET;
 
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<Vec<super::Bridge>> {
-        self.client.send_json(self.request)
-    }
-}
+pub use crate::shared::v13_v16_to_v19_v21::bridges::Get;
+pub(crate) use crate::shared::v13_to_v23::bridges::DESTROY;
 
-impl ::std::future::IntoFuture for List {
-    type Output = ::std::result::Result<Vec<super::Bridge>, crate::runtime::Error>;
+pub use crate::shared::v13_to_v23::bridges::Destroy;
+pub(crate) use crate::shared::v13_to_v23::bridges::ADD_CHANNEL;
 
-    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::Bridge>>;
+pub use crate::shared::v13_to_v15::bridges::AddChannel;
+pub(crate) use crate::shared::v13_to_v23::bridges::REMOVE_CHANNEL;
 
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
+pub use crate::shared::v13_to_v23::bridges::RemoveChannel;
+pub(crate) use crate::shared::v13_to_v23::bridges::SET_VIDEO_SOURCE;
 
-static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.create",
-    method: crate::runtime::Method::Post,
-    path: "/bridges",
-    errors: &[],
-    since: None,
-};
+pub use crate::shared::v13_to_v23::bridges::SetVideoSource;
+pub(crate) use crate::shared::v13_to_v23::bridges::CLEAR_VIDEO_SOURCE;
 
-/// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Create {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_to_v23::bridges::ClearVideoSource;
+pub(crate) use crate::shared::v13_to_v23::bridges::START_MOH;
 
-impl Create {
-    /// `type` (query parameter, `string`).
-    pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
-        self.request.query("type", r#type.into());
-        self
-    }
+pub use crate::shared::v13_to_v23::bridges::StartMoh;
+pub(crate) use crate::shared::v13_to_v23::bridges::STOP_MOH;
 
-    /// `bridgeId` (query parameter, `string`).
-    pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
-        self.request.query("bridgeId", bridge_id.into());
-        self
-    }
-
-    /// `name` (query parameter, `string`).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.request.query("name", name.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Bridge> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Create {
-    type Output = ::std::result::Result<super::Bridge, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Bridge>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.createWithId",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}",
-    errors: &[],
-    since: Some("13.2.0"),
-};
-
-/// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.2.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct CreateWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl CreateWithId {
-    /// `type` (query parameter, `string`).
-    ///
-    /// Available since Asterisk 13.2.0.
-    pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
-        self.request.query("type", r#type.into());
-        self
-    }
-
-    /// `name` (query parameter, `string`).
-    ///
-    /// Available since Asterisk 13.2.0.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.request.query("name", name.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Bridge> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for CreateWithId {
-    type Output = ::std::result::Result<super::Bridge, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Bridge>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.get",
-    method: crate::runtime::Method::Get,
-    path: "/bridges/{bridgeId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::get`](Bridges::get): `GET /bridges/{bridgeId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Get {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Get {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Bridge> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Get {
-    type Output = ::std::result::Result<super::Bridge, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Bridge>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.destroy",
-    method: crate::runtime::Method::Delete,
-    path: "/bridges/{bridgeId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::destroy`](Bridges::destroy): `DELETE /bridges/{bridgeId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Destroy {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Destroy {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Counts a 404 (the object is already gone) as success: for
-    /// requests that end an object, such as hanging up a channel
-    /// that has already hung up. The handles' methods that end
-    /// their object set it.
-    pub fn ok_if_gone(mut self) -> Self {
-        self.request.ok_if_gone();
-        self
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Destroy {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.addChannel",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/addChannel",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Channel not in Stasis application",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::add_channel`](Bridges::add_channel): `POST /bridges/{bridgeId}/addChannel`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct AddChannel {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl AddChannel {
-    /// `role` (query parameter, `string`).
-    pub fn role(mut self, role: impl Into<String>) -> Self {
-        self.request.query("role", role.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for AddChannel {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.removeChannel",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/removeChannel",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Bridge not in Stasis application",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Channel not in this bridge",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::remove_channel`](Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct RemoveChannel {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl RemoveChannel {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for RemoveChannel {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.setVideoSource",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/videoSource/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge or Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Channel not in Stasis application",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Channel not in this Bridge",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: Some("13.13.0"),
-};
-
-/// The request of [`Bridges::set_video_source`](Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.13.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct SetVideoSource {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl SetVideoSource {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for SetVideoSource {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.clearVideoSource",
-    method: crate::runtime::Method::Delete,
-    path: "/bridges/{bridgeId}/videoSource",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: Some("13.13.0"),
-};
-
-/// The request of [`Bridges::clear_video_source`](Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.13.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct ClearVideoSource {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl ClearVideoSource {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for ClearVideoSource {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.startMoh",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/moh",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Bridge not in Stasis application",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::start_moh`](Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StartMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StartMoh {
-    /// `mohClass` (query parameter, `string`).
-    pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
-        self.request.query("mohClass", moh_class.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StartMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.stopMoh",
-    method: crate::runtime::Method::Delete,
-    path: "/bridges/{bridgeId}/moh",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Bridge not in Stasis application",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::stop_moh`](Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StopMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StopMoh {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StopMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.play",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/play",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v23::bridges::StopMoh;
+pub(crate) use crate::shared::v13_to_v19_v21::bridges::PLAY;
 
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
 ///
@@ -1124,8 +540,8 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Play {
@@ -1166,6 +582,11 @@ impl Play {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
         self.client.send_json(self.request)
@@ -1181,25 +602,7 @@ impl ::std::future::IntoFuture for Play {
         self.send()
     }
 }
-
-static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.playWithId",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/play/{playbackId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v19_v21::bridges::PLAY_WITH_ID;
 
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
 ///
@@ -1207,8 +610,8 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl PlayWithId {
@@ -1243,6 +646,11 @@ impl PlayWithId {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
         self.client.send_json(self.request)
@@ -1258,250 +666,8 @@ impl ::std::future::IntoFuture for PlayWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_to_v23::bridges::RECORD;
 
-static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.record",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/record",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Unprocessable Content",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Record {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Record {
-    /// `maxDurationSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
-        self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
-        self
-    }
-
-    /// `maxSilenceSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
-        self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
-        self
-    }
-
-    /// `ifExists` (query parameter, `string`).
-    ///
-    /// Allowed values: [`IfExists`].
-    ///
-    /// Default: `fail`.
-    pub fn if_exists(mut self, if_exists: IfExists) -> Self {
-        self.request.query("ifExists", if_exists.as_str().to_string());
-        self
-    }
-
-    /// `beep` (query parameter, `boolean`).
-    ///
-    /// Default: `false`.
-    pub fn beep(mut self, beep: bool) -> Self {
-        self.request.query("beep", beep.to_string());
-        self
-    }
-
-    /// `terminateOn` (query parameter, `string`).
-    ///
-    /// Allowed values: [`TerminateOn`].
-    ///
-    /// Default: `none`.
-    pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
-        self.request.query("terminateOn", terminate_on.as_str().to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::LiveRecording> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Record {
-    type Output = ::std::result::Result<super::LiveRecording, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::LiveRecording>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-/// The values of the `ifExists` parameter of [`Bridges::record`](Bridges::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IfExists {
-    /// `fail`
-    Fail,
-    /// `overwrite`
-    Overwrite,
-    /// `append`
-    Append,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl IfExists {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IfExists::Fail => "fail",
-            IfExists::Overwrite => "overwrite",
-            IfExists::Append => "append",
-            IfExists::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> IfExists {
-        match value {
-            "fail" => IfExists::Fail,
-            "overwrite" => IfExists::Overwrite,
-            "append" => IfExists::Append,
-            other => IfExists::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for IfExists {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for IfExists {
-    fn from(value: &str) -> IfExists {
-        IfExists::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for IfExists {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for IfExists {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<IfExists, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, IfExists::from_wire)
-    }
-}
-
-/// The values of the `terminateOn` parameter of [`Bridges::record`](Bridges::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminateOn {
-    /// `none`
-    None,
-    /// `any`
-    Any,
-    /// `*`
-    Star,
-    /// `#`
-    Hash,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl TerminateOn {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminateOn::None => "none",
-            TerminateOn::Any => "any",
-            TerminateOn::Star => "*",
-            TerminateOn::Hash => "#",
-            TerminateOn::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> TerminateOn {
-        match value {
-            "none" => TerminateOn::None,
-            "any" => TerminateOn::Any,
-            "*" => TerminateOn::Star,
-            "#" => TerminateOn::Hash,
-            other => TerminateOn::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for TerminateOn {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for TerminateOn {
-    fn from(value: &str) -> TerminateOn {
-        TerminateOn::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for TerminateOn {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TerminateOn {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<TerminateOn, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, TerminateOn::from_wire)
-    }
-}
+pub use crate::shared::v13_to_v19_v21::bridges::Record;
+pub use crate::shared::v13_to_v23::bridges::IfExists;
+pub use crate::shared::v13_to_v23::bridges::TerminateOn;

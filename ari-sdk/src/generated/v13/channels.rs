@@ -264,7 +264,7 @@ impl<'a> Channels<'a> {
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis)
     ///
-    /// Available since Asterisk 13.26.0.
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub fn r#move(&self, channel_id: impl AsRef<str>, app: impl Into<String>) -> Move {
         let mut request = crate::runtime::Request::new(
             &MOVE,
@@ -1031,7 +1031,7 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel cannot be found.
     ///
-    /// Available since Asterisk 13.27.0.
+    /// Available since Asterisk 13.27.0 and 16.4.0.
     pub fn rtpstatistics(&self, channel_id: impl AsRef<str>) -> Rtpstatistics {
         let request = crate::runtime::Request::new(
             &RTPSTATISTICS,
@@ -1043,14 +1043,7 @@ impl<'a> Channels<'a> {
         }
     }
 }
-
-static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.list",
-    method: crate::runtime::Method::Get,
-    path: "/channels",
-    errors: &[],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::LIST;
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
@@ -1058,14 +1051,19 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl List {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1083,25 +1081,7 @@ impl ::std::future::IntoFuture for List {
         self.send()
     }
 }
-
-static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.originate",
-    method: crate::runtime::Method::Post,
-    path: "/channels",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Bad Request",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE;
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
@@ -1109,8 +1089,8 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Originate {
@@ -1216,6 +1196,11 @@ impl Originate {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -1231,20 +1216,7 @@ impl ::std::future::IntoFuture for Originate {
         self.send()
     }
 }
-
-static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.get",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::GET;
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
@@ -1252,14 +1224,19 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Get {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1277,25 +1254,7 @@ impl ::std::future::IntoFuture for Get {
         self.send()
     }
 }
-
-static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.originateWithId",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Bad Request",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE_WITH_ID;
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
@@ -1303,8 +1262,8 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl OriginateWithId {
@@ -1404,6 +1363,11 @@ impl OriginateWithId {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -1419,78 +1383,10 @@ impl ::std::future::IntoFuture for OriginateWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_to_v23::channels::HANGUP;
 
-static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.hangup",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid reason for hangup provided",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Hangup {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Hangup {
-    /// `reason` (query parameter, `string`).
-    ///
-    /// Allowed values: [`Reason`].
-    ///
-    /// Default: `normal`.
-    pub fn reason(mut self, reason: Reason) -> Self {
-        self.request.query("reason", reason.as_str().to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Counts a 404 (the object is already gone) as success: for
-    /// requests that end an object, such as hanging up a channel
-    /// that has already hung up. The handles' methods that end
-    /// their object set it.
-    pub fn ok_if_gone(mut self) -> Self {
-        self.request.ok_if_gone();
-        self
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Hangup {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_v14::channels::Hangup;
+pub(crate) static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.continueInDialplan",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/continue",
@@ -1506,129 +1402,14 @@ static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::Ope
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct ContinueInDialplan {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_to_v23::channels::ContinueInDialplan;
+pub(crate) use crate::shared::v13_v16_to_v23::channels::MOVE;
 
-impl ContinueInDialplan {
-    /// `context` (query parameter, `string`).
-    pub fn context(mut self, context: impl Into<String>) -> Self {
-        self.request.query("context", context.into());
-        self
-    }
-
-    /// `extension` (query parameter, `string`).
-    pub fn extension(mut self, extension: impl Into<String>) -> Self {
-        self.request.query("extension", extension.into());
-        self
-    }
-
-    /// `priority` (query parameter, `int`).
-    pub fn priority(mut self, priority: i64) -> Self {
-        self.request.query("priority", priority.to_string());
-        self
-    }
-
-    /// `label` (query parameter, `string`).
-    ///
-    /// Available since Asterisk 13.2.0.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.request.query("label", label.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for ContinueInDialplan {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.move",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/move",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: Some("13.26.0"),
-};
-
-/// The request of `Channels::move`: `POST /channels/{channelId}/move`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.26.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Move {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Move {
-    /// `appArgs` (query parameter, `string`).
-    ///
-    /// Available since Asterisk 13.26.0.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.request.query("appArgs", app_args.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Move {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_v16_to_v23::channels::Move;
+pub(crate) static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.redirect",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/redirect",
@@ -1654,44 +1435,11 @@ static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::Unprocessable,
         },
     ],
-    since: Some("13.3.0"),
+    since: &["13.3.0"],
 };
 
-/// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.3.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Redirect {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Redirect {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Redirect {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Redirect;
+pub(crate) static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.answer",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/answer",
@@ -1707,42 +1455,11 @@ static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Answer {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Answer {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Answer {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Answer;
+pub(crate) static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.ring",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/ring",
@@ -1758,42 +1475,11 @@ static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Ring {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Ring {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Ring {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Ring;
+pub(crate) static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.ringStop",
     method: crate::runtime::Method::Delete,
     path: "/channels/{channelId}/ring",
@@ -1809,42 +1495,11 @@ static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct RingStop {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl RingStop {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for RingStop {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::RingStop;
+pub(crate) static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.sendDTMF",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/dtmf",
@@ -1865,80 +1520,11 @@ static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct SendDtmf {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl SendDtmf {
-    /// `dtmf` (query parameter, `string`).
-    pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
-        self.request.query("dtmf", dtmf.into());
-        self
-    }
-
-    /// `before` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    pub fn before(mut self, before: i64) -> Self {
-        self.request.query("before", before.to_string());
-        self
-    }
-
-    /// `between` (query parameter, `int`).
-    ///
-    /// Default: `100`.
-    pub fn between(mut self, between: i64) -> Self {
-        self.request.query("between", between.to_string());
-        self
-    }
-
-    /// `duration` (query parameter, `int`).
-    ///
-    /// Default: `100`.
-    pub fn duration(mut self, duration: i64) -> Self {
-        self.request.query("duration", duration.to_string());
-        self
-    }
-
-    /// `after` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    pub fn after(mut self, after: i64) -> Self {
-        self.request.query("after", after.to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for SendDtmf {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::SendDtmf;
+pub(crate) static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.mute",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/mute",
@@ -1954,42 +1540,11 @@ static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Mute {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Mute {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Mute {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Mute;
+pub(crate) static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.unmute",
     method: crate::runtime::Method::Delete,
     path: "/channels/{channelId}/mute",
@@ -2005,42 +1560,11 @@ static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Unmute {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Unmute {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Unmute {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Unmute;
+pub(crate) static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.hold",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/hold",
@@ -2056,42 +1580,11 @@ static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Hold {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Hold {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Hold {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Hold;
+pub(crate) static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.unhold",
     method: crate::runtime::Method::Delete,
     path: "/channels/{channelId}/hold",
@@ -2107,42 +1600,11 @@ static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Unhold {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Unhold {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Unhold {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::Unhold;
+pub(crate) static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.startMoh",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/moh",
@@ -2158,48 +1620,11 @@ static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StartMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StartMoh {
-    /// `mohClass` (query parameter, `string`).
-    pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
-        self.request.query("mohClass", moh_class.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StartMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::StartMoh;
+pub(crate) static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.stopMoh",
     method: crate::runtime::Method::Delete,
     path: "/channels/{channelId}/moh",
@@ -2215,42 +1640,11 @@ static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StopMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StopMoh {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StopMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::StopMoh;
+pub(crate) static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.startSilence",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/silence",
@@ -2266,42 +1660,11 @@ static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationM
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StartSilence {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StartSilence {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StartSilence {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::StartSilence;
+pub(crate) static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.stopSilence",
     method: crate::runtime::Method::Delete,
     path: "/channels/{channelId}/silence",
@@ -2317,42 +1680,11 @@ static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
-/// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StopSilence {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StopSilence {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StopSilence {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub use crate::shared::v13_to_v23::channels::StopSilence;
+pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.play",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/play",
@@ -2368,7 +1700,7 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -2377,8 +1709,8 @@ static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Play {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Play {
@@ -2413,6 +1745,11 @@ impl Play {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
         self.client.send_json(self.request)
@@ -2428,8 +1765,7 @@ impl ::std::future::IntoFuture for Play {
         self.send()
     }
 }
-
-static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.playWithId",
     method: crate::runtime::Method::Post,
     path: "/channels/{channelId}/play/{playbackId}",
@@ -2445,7 +1781,7 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
             kind: crate::runtime::HttpErrorKind::NotInStasis,
         },
     ],
-    since: None,
+    since: &[],
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -2454,8 +1790,8 @@ static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMe
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct PlayWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl PlayWithId {
@@ -2484,6 +1820,11 @@ impl PlayWithId {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
         self.client.send_json(self.request)
@@ -2499,252 +1840,16 @@ impl ::std::future::IntoFuture for PlayWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_to_v23::channels::RECORD;
 
-static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.record",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/record",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Unprocessable Content",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v23::channels::Record;
+pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
-/// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Record {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_to_v23::channels::GetChannelVar;
+pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
 
-impl Record {
-    /// `maxDurationSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
-        self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
-        self
-    }
-
-    /// `maxSilenceSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
-        self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
-        self
-    }
-
-    /// `ifExists` (query parameter, `string`).
-    ///
-    /// Allowed values: [`IfExists`].
-    ///
-    /// Default: `fail`.
-    pub fn if_exists(mut self, if_exists: IfExists) -> Self {
-        self.request.query("ifExists", if_exists.as_str().to_string());
-        self
-    }
-
-    /// `beep` (query parameter, `boolean`).
-    ///
-    /// Default: `false`.
-    pub fn beep(mut self, beep: bool) -> Self {
-        self.request.query("beep", beep.to_string());
-        self
-    }
-
-    /// `terminateOn` (query parameter, `string`).
-    ///
-    /// Allowed values: [`TerminateOn`].
-    ///
-    /// Default: `none`.
-    pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
-        self.request.query("terminateOn", terminate_on.as_str().to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::LiveRecording> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Record {
-    type Output = ::std::result::Result<super::LiveRecording, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::LiveRecording>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.getChannelVar",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}/variable",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Missing variable parameter.",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel or variable not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct GetChannelVar {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl GetChannelVar {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Variable> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for GetChannelVar {
-    type Output = ::std::result::Result<super::Variable, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Variable>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.setChannelVar",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/variable",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Missing variable parameter.",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct SetChannelVar {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl SetChannelVar {
-    /// `value` (query parameter, `string`).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.request.query("value", value.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for SetChannelVar {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.snoopChannel",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/snoop",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
+pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
@@ -2752,8 +1857,8 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl SnoopChannel {
@@ -2794,6 +1899,11 @@ impl SnoopChannel {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -2809,25 +1919,7 @@ impl ::std::future::IntoFuture for SnoopChannel {
         self.send()
     }
 }
-
-static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.snoopChannelWithId",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/snoop/{snoopId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL_WITH_ID;
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
@@ -2835,8 +1927,8 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl SnoopChannelWithId {
@@ -2871,6 +1963,11 @@ impl SnoopChannelWithId {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -2886,471 +1983,12 @@ impl ::std::future::IntoFuture for SnoopChannelWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_v16_to_v23::channels::RTPSTATISTICS;
 
-static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.rtpstatistics",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}/rtp_statistics",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel cannot be found.",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: Some("13.27.0"),
-};
-
-/// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-///
-/// Available since Asterisk 13.27.0.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Rtpstatistics {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Rtpstatistics {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::RTPstat> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Rtpstatistics {
-    type Output = ::std::result::Result<super::RTPstat, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::RTPstat>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-/// The values of the `reason` parameter of [`Channels::hangup`](Channels::hangup).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// `normal`
-    Normal,
-    /// `busy`
-    Busy,
-    /// `congestion`
-    Congestion,
-    /// `no_answer`
-    ///
-    /// Available since Asterisk 13.3.0.
-    NoAnswer,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Reason {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Reason::Normal => "normal",
-            Reason::Busy => "busy",
-            Reason::Congestion => "congestion",
-            Reason::NoAnswer => "no_answer",
-            Reason::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Reason {
-        match value {
-            "normal" => Reason::Normal,
-            "busy" => Reason::Busy,
-            "congestion" => Reason::Congestion,
-            "no_answer" => Reason::NoAnswer,
-            other => Reason::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Reason {
-    fn from(value: &str) -> Reason {
-        Reason::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Reason {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Reason {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Reason, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Reason::from_wire)
-    }
-}
-
-/// The values of the `direction` parameter.
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Direction {
-    /// `both`
-    Both,
-    /// `in`
-    In,
-    /// `out`
-    Out,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Direction {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Direction::Both => "both",
-            Direction::In => "in",
-            Direction::Out => "out",
-            Direction::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Direction {
-        match value {
-            "both" => Direction::Both,
-            "in" => Direction::In,
-            "out" => Direction::Out,
-            other => Direction::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Direction {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Direction {
-    fn from(value: &str) -> Direction {
-        Direction::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Direction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Direction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Direction, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Direction::from_wire)
-    }
-}
-
-/// The values of the `ifExists` parameter of [`Channels::record`](Channels::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IfExists {
-    /// `fail`
-    Fail,
-    /// `overwrite`
-    Overwrite,
-    /// `append`
-    Append,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl IfExists {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IfExists::Fail => "fail",
-            IfExists::Overwrite => "overwrite",
-            IfExists::Append => "append",
-            IfExists::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> IfExists {
-        match value {
-            "fail" => IfExists::Fail,
-            "overwrite" => IfExists::Overwrite,
-            "append" => IfExists::Append,
-            other => IfExists::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for IfExists {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for IfExists {
-    fn from(value: &str) -> IfExists {
-        IfExists::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for IfExists {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for IfExists {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<IfExists, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, IfExists::from_wire)
-    }
-}
-
-/// The values of the `terminateOn` parameter of [`Channels::record`](Channels::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminateOn {
-    /// `none`
-    None,
-    /// `any`
-    Any,
-    /// `*`
-    Star,
-    /// `#`
-    Hash,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl TerminateOn {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminateOn::None => "none",
-            TerminateOn::Any => "any",
-            TerminateOn::Star => "*",
-            TerminateOn::Hash => "#",
-            TerminateOn::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> TerminateOn {
-        match value {
-            "none" => TerminateOn::None,
-            "any" => TerminateOn::Any,
-            "*" => TerminateOn::Star,
-            "#" => TerminateOn::Hash,
-            other => TerminateOn::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for TerminateOn {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for TerminateOn {
-    fn from(value: &str) -> TerminateOn {
-        TerminateOn::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for TerminateOn {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TerminateOn {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<TerminateOn, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, TerminateOn::from_wire)
-    }
-}
-
-/// The values of the `spy` parameter.
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Spy {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `out`
-    Out,
-    /// `in`
-    In,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Spy {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Spy::None => "none",
-            Spy::Both => "both",
-            Spy::Out => "out",
-            Spy::In => "in",
-            Spy::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Spy {
-        match value {
-            "none" => Spy::None,
-            "both" => Spy::Both,
-            "out" => Spy::Out,
-            "in" => Spy::In,
-            other => Spy::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Spy {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Spy {
-    fn from(value: &str) -> Spy {
-        Spy::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Spy {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Spy {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Spy, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Spy::from_wire)
-    }
-}
-
-/// The values of the `whisper` parameter.
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Whisper {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `out`
-    Out,
-    /// `in`
-    In,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Whisper {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Whisper::None => "none",
-            Whisper::Both => "both",
-            Whisper::Out => "out",
-            Whisper::In => "in",
-            Whisper::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Whisper {
-        match value {
-            "none" => Whisper::None,
-            "both" => Whisper::Both,
-            "out" => Whisper::Out,
-            "in" => Whisper::In,
-            other => Whisper::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Whisper {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Whisper {
-    fn from(value: &str) -> Whisper {
-        Whisper::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Whisper {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Whisper {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Whisper, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Whisper::from_wire)
-    }
-}
+pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
+pub use crate::shared::v13_v14::channels::Reason;
+pub use crate::shared::v13_to_v15::channels::Direction;
+pub use crate::shared::v13_to_v23::channels::IfExists;
+pub use crate::shared::v13_to_v23::channels::TerminateOn;
+pub use crate::shared::v13_to_v23::channels::Spy;
+pub use crate::shared::v13_to_v23::channels::Whisper;

@@ -116,20 +116,7 @@ impl<'a> Playbacks<'a> {
         }
     }
 }
-
-static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "playbacks.get",
-    method: crate::runtime::Method::Get,
-    path: "/playbacks/{playbackId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "The playback cannot be found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::playbacks::GET;
 
 /// The request of [`Playbacks::get`](Playbacks::get): `GET /playbacks/{playbackId}`.
 ///
@@ -137,14 +124,19 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Get {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -162,189 +154,10 @@ impl ::std::future::IntoFuture for Get {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_to_v23::playbacks::STOP;
 
-static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "playbacks.stop",
-    method: crate::runtime::Method::Delete,
-    path: "/playbacks/{playbackId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "The playback cannot be found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v23::playbacks::Stop;
+pub(crate) use crate::shared::v13_to_v23::playbacks::CONTROL;
 
-/// The request of [`Playbacks::stop`](Playbacks::stop): `DELETE /playbacks/{playbackId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Stop {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Stop {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Counts a 404 (the object is already gone) as success: for
-    /// requests that end an object, such as hanging up a channel
-    /// that has already hung up. The handles' methods that end
-    /// their object set it.
-    pub fn ok_if_gone(mut self) -> Self {
-        self.request.ok_if_gone();
-        self
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Stop {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static CONTROL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "playbacks.control",
-    method: crate::runtime::Method::Post,
-    path: "/playbacks/{playbackId}/control",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Bad Request",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "The playback cannot be found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Playbacks::control`](Playbacks::control): `POST /playbacks/{playbackId}/control`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Control {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Control {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Control {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-/// The values of the `operation` parameter of [`Playbacks::control`](Playbacks::control).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `restart`
-    Restart,
-    /// `pause`
-    Pause,
-    /// `unpause`
-    Unpause,
-    /// `reverse`
-    Reverse,
-    /// `forward`
-    Forward,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Operation {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Operation::Restart => "restart",
-            Operation::Pause => "pause",
-            Operation::Unpause => "unpause",
-            Operation::Reverse => "reverse",
-            Operation::Forward => "forward",
-            Operation::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Operation {
-        match value {
-            "restart" => Operation::Restart,
-            "pause" => Operation::Pause,
-            "unpause" => Operation::Unpause,
-            "reverse" => Operation::Reverse,
-            "forward" => Operation::Forward,
-            other => Operation::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Operation {
-    fn from(value: &str) -> Operation {
-        Operation::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Operation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Operation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Operation, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Operation::from_wire)
-    }
-}
+pub use crate::shared::v13_to_v23::playbacks::Control;
+pub use crate::shared::v13_to_v23::playbacks::Operation;

@@ -304,6 +304,8 @@ impl<'a> Channels<'a> {
     ///
     /// - `404` (NotFound): Channel not found
     /// - `409` (NotInStasis)
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub fn r#move(&self, channel_id: impl AsRef<str>, app: impl Into<String>) -> Move {
         let mut request = crate::runtime::Request::new(
             &MOVE,
@@ -340,6 +342,8 @@ impl<'a> Channels<'a> {
     /// - `409` (NotInStasis)
     /// - `422` (Unprocessable)
     /// - `412` (PreconditionFailed): Channel in invalid state
+    ///
+    /// Available since Asterisk 13.3.0.
     pub fn redirect(
         &self,
         channel_id: impl AsRef<str>,
@@ -1126,6 +1130,8 @@ impl<'a> Channels<'a> {
     /// [`Error::Http`](crate::Error::Http) with, as the api-docs document:
     ///
     /// - `404` (NotFound): Channel cannot be found.
+    ///
+    /// Available since Asterisk 13.27.0 and 16.4.0.
     pub fn rtpstatistics(&self, channel_id: impl AsRef<str>) -> Rtpstatistics {
         let request = crate::runtime::Request::new(
             &RTPSTATISTICS,
@@ -1169,7 +1175,7 @@ impl<'a> Channels<'a> {
     /// - `400` (BadRequest): Invalid parameters
     /// - `409` (Conflict)
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn external_media(
         &self,
         app: impl Into<String>,
@@ -1186,14 +1192,7 @@ impl<'a> Channels<'a> {
         }
     }
 }
-
-static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.list",
-    method: crate::runtime::Method::Get,
-    path: "/channels",
-    errors: &[],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::LIST;
 
 /// The request of [`Channels::list`](Channels::list): `GET /channels`.
 ///
@@ -1201,14 +1200,19 @@ static LIST: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct List {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl List {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1226,25 +1230,7 @@ impl ::std::future::IntoFuture for List {
         self.send()
     }
 }
-
-static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.originate",
-    method: crate::runtime::Method::Post,
-    path: "/channels",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Bad Request",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE;
 
 /// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
 ///
@@ -1252,8 +1238,8 @@ static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta 
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Originate {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Originate {
@@ -1276,6 +1262,8 @@ impl Originate {
     }
 
     /// `label` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1337,12 +1325,16 @@ impl Originate {
     }
 
     /// `originator` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
     }
 
     /// `formats` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.10.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1351,6 +1343,11 @@ impl Originate {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1368,20 +1365,7 @@ impl ::std::future::IntoFuture for Originate {
         self.send()
     }
 }
-
-static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.create",
-    method: crate::runtime::Method::Post,
-    path: "/channels/create",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v14_to_v23::channels::CREATE;
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
 ///
@@ -1389,8 +1373,8 @@ static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Create {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Create {
@@ -1426,7 +1410,7 @@ impl Create {
 
     /// `variables` (body parameter, `containers`).
     ///
-    /// Available since Asterisk 17.5.0.
+    /// Available since Asterisk 16.11.0 and 17.5.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -1448,6 +1432,11 @@ impl Create {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -1463,20 +1452,7 @@ impl ::std::future::IntoFuture for Create {
         self.send()
     }
 }
-
-static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.get",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::GET;
 
 /// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
 ///
@@ -1484,14 +1460,19 @@ static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct Get {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl Get {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1509,25 +1490,7 @@ impl ::std::future::IntoFuture for Get {
         self.send()
     }
 }
-
-static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.originateWithId",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Bad Request",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE_WITH_ID;
 
 /// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
 ///
@@ -1535,8 +1498,8 @@ static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Operat
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct OriginateWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl OriginateWithId {
@@ -1559,6 +1522,8 @@ impl OriginateWithId {
     }
 
     /// `label` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.request.query("label", label.into());
         self
@@ -1614,12 +1579,16 @@ impl OriginateWithId {
     }
 
     /// `originator` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
     pub fn originator(mut self, originator: impl Into<String>) -> Self {
         self.request.query("originator", originator.into());
         self
     }
 
     /// `formats` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.10.0.
     pub fn formats(mut self, formats: impl Into<String>) -> Self {
         self.request.query("formats", formats.into());
         self
@@ -1628,6 +1597,11 @@ impl OriginateWithId {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -1645,1408 +1619,70 @@ impl ::std::future::IntoFuture for OriginateWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v13_to_v23::channels::HANGUP;
 
-static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.hangup",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid reason for hangup provided",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v17_to_v23::channels::Hangup;
+pub(crate) use crate::shared::v14_to_v23::channels::CONTINUE_IN_DIALPLAN;
 
-/// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Hangup {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_to_v23::channels::ContinueInDialplan;
+pub(crate) use crate::shared::v13_v16_to_v23::channels::MOVE;
 
-impl Hangup {
-    /// `reason_code` (query parameter, `string`).
-    pub fn reason_code(mut self, reason_code: impl Into<String>) -> Self {
-        self.request.query("reason_code", reason_code.into());
-        self
-    }
+pub use crate::shared::v13_v16_to_v23::channels::Move;
+pub(crate) use crate::shared::v14_to_v23::channels::REDIRECT;
 
-    /// `reason` (query parameter, `string`).
-    ///
-    /// Allowed values: [`Reason`].
-    pub fn reason(mut self, reason: Reason) -> Self {
-        self.request.query("reason", reason.as_str().to_string());
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::Redirect;
+pub(crate) use crate::shared::v14_to_v23::channels::ANSWER;
 
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
+pub use crate::shared::v13_to_v23::channels::Answer;
+pub(crate) use crate::shared::v14_to_v23::channels::RING;
 
-    /// Counts a 404 (the object is already gone) as success: for
-    /// requests that end an object, such as hanging up a channel
-    /// that has already hung up. The handles' methods that end
-    /// their object set it.
-    pub fn ok_if_gone(mut self) -> Self {
-        self.request.ok_if_gone();
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::Ring;
+pub(crate) use crate::shared::v14_to_v23::channels::RING_STOP;
 
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
+pub use crate::shared::v13_to_v23::channels::RingStop;
+pub(crate) use crate::shared::v14_to_v23::channels::SEND_DTMF;
 
-impl ::std::future::IntoFuture for Hangup {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
+pub use crate::shared::v13_to_v23::channels::SendDtmf;
+pub(crate) use crate::shared::v14_to_v23::channels::MUTE;
 
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
+pub use crate::shared::v13_to_v23::channels::Mute;
+pub(crate) use crate::shared::v14_to_v23::channels::UNMUTE;
 
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
+pub use crate::shared::v13_to_v23::channels::Unmute;
+pub(crate) use crate::shared::v14_to_v23::channels::HOLD;
 
-static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.continueInDialplan",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/continue",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v23::channels::Hold;
+pub(crate) use crate::shared::v14_to_v23::channels::UNHOLD;
 
-/// The request of [`Channels::continue_in_dialplan`](Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct ContinueInDialplan {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
+pub use crate::shared::v13_to_v23::channels::Unhold;
+pub(crate) use crate::shared::v14_to_v23::channels::START_MOH;
 
-impl ContinueInDialplan {
-    /// `context` (query parameter, `string`).
-    pub fn context(mut self, context: impl Into<String>) -> Self {
-        self.request.query("context", context.into());
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::StartMoh;
+pub(crate) use crate::shared::v14_to_v23::channels::STOP_MOH;
 
-    /// `extension` (query parameter, `string`).
-    pub fn extension(mut self, extension: impl Into<String>) -> Self {
-        self.request.query("extension", extension.into());
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::StopMoh;
+pub(crate) use crate::shared::v14_to_v23::channels::START_SILENCE;
 
-    /// `priority` (query parameter, `int`).
-    pub fn priority(mut self, priority: i64) -> Self {
-        self.request.query("priority", priority.to_string());
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::StartSilence;
+pub(crate) use crate::shared::v14_to_v23::channels::STOP_SILENCE;
 
-    /// `label` (query parameter, `string`).
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.request.query("label", label.into());
-        self
-    }
+pub use crate::shared::v13_to_v23::channels::StopSilence;
+pub(crate) use crate::shared::v14_to_v23::channels::PLAY;
 
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
+pub use crate::shared::v14_v15_v17::channels::Play;
+pub(crate) use crate::shared::v14_to_v23::channels::PLAY_WITH_ID;
 
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
+pub use crate::shared::v14_v15_v17::channels::PlayWithId;
+pub(crate) use crate::shared::v13_to_v23::channels::RECORD;
 
-impl ::std::future::IntoFuture for ContinueInDialplan {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
+pub use crate::shared::v13_to_v23::channels::Record;
+pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
+pub use crate::shared::v13_to_v23::channels::GetChannelVar;
+pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
 
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static MOVE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.move",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/move",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of `Channels::move`: `POST /channels/{channelId}/move`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Move {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Move {
-    /// `appArgs` (query parameter, `string`).
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.request.query("appArgs", app_args.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Move {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.redirect",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/redirect",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Endpoint parameter not provided",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel or endpoint not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Unprocessable Content",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::redirect`](Channels::redirect): `POST /channels/{channelId}/redirect`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Redirect {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Redirect {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Redirect {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.answer",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/answer",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::answer`](Channels::answer): `POST /channels/{channelId}/answer`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Answer {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Answer {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Answer {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.ring",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/ring",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::ring`](Channels::ring): `POST /channels/{channelId}/ring`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Ring {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Ring {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Ring {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.ringStop",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}/ring",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::ring_stop`](Channels::ring_stop): `DELETE /channels/{channelId}/ring`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct RingStop {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl RingStop {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for RingStop {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.sendDTMF",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/dtmf",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "DTMF is required",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::send_dtmf`](Channels::send_dtmf): `POST /channels/{channelId}/dtmf`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct SendDtmf {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl SendDtmf {
-    /// `dtmf` (query parameter, `string`).
-    pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
-        self.request.query("dtmf", dtmf.into());
-        self
-    }
-
-    /// `before` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    pub fn before(mut self, before: i64) -> Self {
-        self.request.query("before", before.to_string());
-        self
-    }
-
-    /// `between` (query parameter, `int`).
-    ///
-    /// Default: `100`.
-    pub fn between(mut self, between: i64) -> Self {
-        self.request.query("between", between.to_string());
-        self
-    }
-
-    /// `duration` (query parameter, `int`).
-    ///
-    /// Default: `100`.
-    pub fn duration(mut self, duration: i64) -> Self {
-        self.request.query("duration", duration.to_string());
-        self
-    }
-
-    /// `after` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    pub fn after(mut self, after: i64) -> Self {
-        self.request.query("after", after.to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for SendDtmf {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.mute",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/mute",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::mute`](Channels::mute): `POST /channels/{channelId}/mute`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Mute {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Mute {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Mute {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.unmute",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}/mute",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::unmute`](Channels::unmute): `DELETE /channels/{channelId}/mute`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Unmute {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Unmute {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Unmute {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.hold",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/hold",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::hold`](Channels::hold): `POST /channels/{channelId}/hold`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Hold {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Hold {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Hold {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.unhold",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}/hold",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::unhold`](Channels::unhold): `DELETE /channels/{channelId}/hold`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Unhold {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Unhold {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Unhold {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.startMoh",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/moh",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::start_moh`](Channels::start_moh): `POST /channels/{channelId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StartMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StartMoh {
-    /// `mohClass` (query parameter, `string`).
-    pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
-        self.request.query("mohClass", moh_class.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StartMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.stopMoh",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}/moh",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::stop_moh`](Channels::stop_moh): `DELETE /channels/{channelId}/moh`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StopMoh {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StopMoh {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StopMoh {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.startSilence",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/silence",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::start_silence`](Channels::start_silence): `POST /channels/{channelId}/silence`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StartSilence {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StartSilence {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StartSilence {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.stopSilence",
-    method: crate::runtime::Method::Delete,
-    path: "/channels/{channelId}/silence",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::stop_silence`](Channels::stop_silence): `DELETE /channels/{channelId}/silence`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct StopSilence {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl StopSilence {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for StopSilence {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.play",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/play",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Play {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Play {
-    /// `lang` (query parameter, `string`).
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.request.query("lang", lang.into());
-        self
-    }
-
-    /// `offsetms` (query parameter, `int`).
-    pub fn offsetms(mut self, offsetms: i64) -> Self {
-        self.request.query("offsetms", offsetms.to_string());
-        self
-    }
-
-    /// `skipms` (query parameter, `int`).
-    ///
-    /// Default: `3000`.
-    pub fn skipms(mut self, skipms: i64) -> Self {
-        self.request.query("skipms", skipms.to_string());
-        self
-    }
-
-    /// `playbackId` (query parameter, `string`).
-    pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
-        self.request.query("playbackId", playback_id.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Play {
-    type Output = ::std::result::Result<super::Playback, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Playback>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.playWithId",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/play/{playbackId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-        crate::runtime::DocumentedError {
-            status: 412,
-            reason: "Channel in invalid state",
-            kind: crate::runtime::HttpErrorKind::PreconditionFailed,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct PlayWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl PlayWithId {
-    /// `lang` (query parameter, `string`).
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.request.query("lang", lang.into());
-        self
-    }
-
-    /// `offsetms` (query parameter, `int`).
-    pub fn offsetms(mut self, offsetms: i64) -> Self {
-        self.request.query("offsetms", offsetms.to_string());
-        self
-    }
-
-    /// `skipms` (query parameter, `int`).
-    ///
-    /// Default: `3000`.
-    pub fn skipms(mut self, skipms: i64) -> Self {
-        self.request.query("skipms", skipms.to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Playback> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for PlayWithId {
-    type Output = ::std::result::Result<super::Playback, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Playback>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.record",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/record",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Unprocessable Content",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::record`](Channels::record): `POST /channels/{channelId}/record`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Record {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Record {
-    /// `maxDurationSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
-        self.request.query("maxDurationSeconds", max_duration_seconds.to_string());
-        self
-    }
-
-    /// `maxSilenceSeconds` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn max_silence_seconds(mut self, max_silence_seconds: i64) -> Self {
-        self.request.query("maxSilenceSeconds", max_silence_seconds.to_string());
-        self
-    }
-
-    /// `ifExists` (query parameter, `string`).
-    ///
-    /// Allowed values: [`IfExists`].
-    ///
-    /// Default: `fail`.
-    pub fn if_exists(mut self, if_exists: IfExists) -> Self {
-        self.request.query("ifExists", if_exists.as_str().to_string());
-        self
-    }
-
-    /// `beep` (query parameter, `boolean`).
-    ///
-    /// Default: `false`.
-    pub fn beep(mut self, beep: bool) -> Self {
-        self.request.query("beep", beep.to_string());
-        self
-    }
-
-    /// `terminateOn` (query parameter, `string`).
-    ///
-    /// Allowed values: [`TerminateOn`].
-    ///
-    /// Default: `none`.
-    pub fn terminate_on(mut self, terminate_on: TerminateOn) -> Self {
-        self.request.query("terminateOn", terminate_on.as_str().to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::LiveRecording> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Record {
-    type Output = ::std::result::Result<super::LiveRecording, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::LiveRecording>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.getChannelVar",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}/variable",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Missing variable parameter.",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel or variable not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::get_channel_var`](Channels::get_channel_var): `GET /channels/{channelId}/variable`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct GetChannelVar {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl GetChannelVar {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::Variable> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for GetChannelVar {
-    type Output = ::std::result::Result<super::Variable, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::Variable>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.setChannelVar",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/variable",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Missing variable parameter.",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct SetChannelVar {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl SetChannelVar {
-    /// `value` (query parameter, `string`).
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.request.query("value", value.into());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for SetChannelVar {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.snoopChannel",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/snoop",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
+pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;
 
 /// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
 ///
@@ -3054,8 +1690,8 @@ static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationM
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannel {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl SnoopChannel {
@@ -3096,6 +1732,11 @@ impl SnoopChannel {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -3111,25 +1752,7 @@ impl ::std::future::IntoFuture for SnoopChannel {
         self.send()
     }
 }
-
-static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.snoopChannelWithId",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/snoop/{snoopId}",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
+pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL_WITH_ID;
 
 /// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
 ///
@@ -3137,8 +1760,8 @@ static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::Op
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct SnoopChannelWithId {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl SnoopChannelWithId {
@@ -3173,6 +1796,11 @@ impl SnoopChannelWithId {
         &self.request
     }
 
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
     /// Sends the request.
     pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
         self.client.send_json(self.request)
@@ -3188,155 +1816,30 @@ impl ::std::future::IntoFuture for SnoopChannelWithId {
         self.send()
     }
 }
+pub(crate) use crate::shared::v14_to_v23::channels::DIAL;
 
-static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.dial",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/dial",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel cannot be found.",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Channel cannot be dialed.",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: None,
-};
+pub use crate::shared::v14_to_v23::channels::Dial;
+pub(crate) use crate::shared::v13_v16_to_v23::channels::RTPSTATISTICS;
 
-/// The request of [`Channels::dial`](Channels::dial): `POST /channels/{channelId}/dial`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Dial {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Dial {
-    /// `caller` (query parameter, `string`).
-    pub fn caller(mut self, caller: impl Into<String>) -> Self {
-        self.request.query("caller", caller.into());
-        self
-    }
-
-    /// `timeout` (query parameter, `int`).
-    ///
-    /// Default: `0`.
-    ///
-    /// Range: 0 to ….
-    pub fn timeout(mut self, timeout: i64) -> Self {
-        self.request.query("timeout", timeout.to_string());
-        self
-    }
-
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<()> {
-        self.client.send_unit(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Dial {
-    type Output = ::std::result::Result<(), crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<()>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.rtpstatistics",
-    method: crate::runtime::Method::Get,
-    path: "/channels/{channelId}/rtp_statistics",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel cannot be found.",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-    ],
-    since: None,
-};
-
-/// The request of [`Channels::rtpstatistics`](Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.
-///
-/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
-pub struct Rtpstatistics {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
-}
-
-impl Rtpstatistics {
-    /// The request as it will be sent.
-    pub fn request(&self) -> &crate::runtime::Request {
-        &self.request
-    }
-
-    /// Sends the request.
-    pub fn send(self) -> crate::runtime::ResponseFuture<super::RTPstat> {
-        self.client.send_json(self.request)
-    }
-}
-
-impl ::std::future::IntoFuture for Rtpstatistics {
-    type Output = ::std::result::Result<super::RTPstat, crate::runtime::Error>;
-
-    type IntoFuture = crate::runtime::ResponseFuture<super::RTPstat>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        self.send()
-    }
-}
-
-static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.externalMedia",
-    method: crate::runtime::Method::Post,
-    path: "/channels/externalMedia",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: Some("17.1.0"),
-};
+pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
+pub(crate) use crate::shared::v16_to_v23::channels::EXTERNAL_MEDIA;
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
 ///
-/// Available since Asterisk 17.1.0.
+/// Available since Asterisk 16.6.0 and 17.1.0.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
 pub struct ExternalMedia {
-    client: crate::runtime::Client,
-    request: crate::runtime::Request,
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
 }
 
 impl ExternalMedia {
     /// `channelId` (query parameter, `string`).
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
         self.request.query("channelId", channel_id.into());
         self
@@ -3344,7 +1847,7 @@ impl ExternalMedia {
 
     /// `variables` (body parameter, `containers`).
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn variables(
         mut self,
         variables: impl IntoIterator<
@@ -3367,7 +1870,7 @@ impl ExternalMedia {
     ///
     /// Default: `rtp`.
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn encapsulation(mut self, encapsulation: Encapsulation) -> Self {
         self.request.query("encapsulation", encapsulation.as_str().to_string());
         self
@@ -3379,7 +1882,7 @@ impl ExternalMedia {
     ///
     /// Default: `udp`.
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn transport(mut self, transport: Transport) -> Self {
         self.request.query("transport", transport.as_str().to_string());
         self
@@ -3391,7 +1894,7 @@ impl ExternalMedia {
     ///
     /// Default: `client`.
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn connection_type(mut self, connection_type: ConnectionType) -> Self {
         self.request.query("connection_type", connection_type.as_str().to_string());
         self
@@ -3403,7 +1906,7 @@ impl ExternalMedia {
     ///
     /// Default: `both`.
     ///
-    /// Available since Asterisk 17.1.0.
+    /// Available since Asterisk 16.6.0 and 17.1.0.
     pub fn direction(mut self, direction: ExternalMediaDirection) -> Self {
         self.request.query("direction", direction.as_str().to_string());
         self
@@ -3412,6 +1915,11 @@ impl ExternalMedia {
     /// The request as it will be sent.
     pub fn request(&self) -> &crate::runtime::Request {
         &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
     }
 
     /// Sends the request.
@@ -3430,770 +1938,14 @@ impl ::std::future::IntoFuture for ExternalMedia {
     }
 }
 
-/// The values of the `reason` parameter of [`Channels::hangup`](Channels::hangup).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// `normal`
-    Normal,
-    /// `busy`
-    Busy,
-    /// `congestion`
-    Congestion,
-    /// `no_answer`
-    NoAnswer,
-    /// `timeout`
-    Timeout,
-    /// `rejected`
-    Rejected,
-    /// `unallocated`
-    Unallocated,
-    /// `normal_unspecified`
-    NormalUnspecified,
-    /// `number_incomplete`
-    NumberIncomplete,
-    /// `codec_mismatch`
-    CodecMismatch,
-    /// `interworking`
-    Interworking,
-    /// `failure`
-    Failure,
-    /// `answered_elsewhere`
-    AnsweredElsewhere,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Reason {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Reason::Normal => "normal",
-            Reason::Busy => "busy",
-            Reason::Congestion => "congestion",
-            Reason::NoAnswer => "no_answer",
-            Reason::Timeout => "timeout",
-            Reason::Rejected => "rejected",
-            Reason::Unallocated => "unallocated",
-            Reason::NormalUnspecified => "normal_unspecified",
-            Reason::NumberIncomplete => "number_incomplete",
-            Reason::CodecMismatch => "codec_mismatch",
-            Reason::Interworking => "interworking",
-            Reason::Failure => "failure",
-            Reason::AnsweredElsewhere => "answered_elsewhere",
-            Reason::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Reason {
-        match value {
-            "normal" => Reason::Normal,
-            "busy" => Reason::Busy,
-            "congestion" => Reason::Congestion,
-            "no_answer" => Reason::NoAnswer,
-            "timeout" => Reason::Timeout,
-            "rejected" => Reason::Rejected,
-            "unallocated" => Reason::Unallocated,
-            "normal_unspecified" => Reason::NormalUnspecified,
-            "number_incomplete" => Reason::NumberIncomplete,
-            "codec_mismatch" => Reason::CodecMismatch,
-            "interworking" => Reason::Interworking,
-            "failure" => Reason::Failure,
-            "answered_elsewhere" => Reason::AnsweredElsewhere,
-            other => Reason::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Reason {
-    fn from(value: &str) -> Reason {
-        Reason::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Reason {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Reason {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Reason, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Reason::from_wire)
-    }
-}
-
-/// The values of the `direction` parameter of [`Channels::mute`](Channels::mute).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MuteDirection {
-    /// `both`
-    Both,
-    /// `in`
-    In,
-    /// `out`
-    Out,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl MuteDirection {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MuteDirection::Both => "both",
-            MuteDirection::In => "in",
-            MuteDirection::Out => "out",
-            MuteDirection::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> MuteDirection {
-        match value {
-            "both" => MuteDirection::Both,
-            "in" => MuteDirection::In,
-            "out" => MuteDirection::Out,
-            other => MuteDirection::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for MuteDirection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for MuteDirection {
-    fn from(value: &str) -> MuteDirection {
-        MuteDirection::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for MuteDirection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for MuteDirection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<MuteDirection, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, MuteDirection::from_wire)
-    }
-}
-
-/// The values of the `direction` parameter of [`Channels::unmute`](Channels::unmute).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UnmuteDirection {
-    /// `both`
-    Both,
-    /// `in`
-    In,
-    /// `out`
-    Out,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl UnmuteDirection {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UnmuteDirection::Both => "both",
-            UnmuteDirection::In => "in",
-            UnmuteDirection::Out => "out",
-            UnmuteDirection::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> UnmuteDirection {
-        match value {
-            "both" => UnmuteDirection::Both,
-            "in" => UnmuteDirection::In,
-            "out" => UnmuteDirection::Out,
-            other => UnmuteDirection::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for UnmuteDirection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for UnmuteDirection {
-    fn from(value: &str) -> UnmuteDirection {
-        UnmuteDirection::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for UnmuteDirection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for UnmuteDirection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<UnmuteDirection, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, UnmuteDirection::from_wire)
-    }
-}
-
-/// The values of the `ifExists` parameter of [`Channels::record`](Channels::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IfExists {
-    /// `fail`
-    Fail,
-    /// `overwrite`
-    Overwrite,
-    /// `append`
-    Append,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl IfExists {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            IfExists::Fail => "fail",
-            IfExists::Overwrite => "overwrite",
-            IfExists::Append => "append",
-            IfExists::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> IfExists {
-        match value {
-            "fail" => IfExists::Fail,
-            "overwrite" => IfExists::Overwrite,
-            "append" => IfExists::Append,
-            other => IfExists::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for IfExists {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for IfExists {
-    fn from(value: &str) -> IfExists {
-        IfExists::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for IfExists {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for IfExists {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<IfExists, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, IfExists::from_wire)
-    }
-}
-
-/// The values of the `terminateOn` parameter of [`Channels::record`](Channels::record).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TerminateOn {
-    /// `none`
-    None,
-    /// `any`
-    Any,
-    /// `*`
-    Star,
-    /// `#`
-    Hash,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl TerminateOn {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TerminateOn::None => "none",
-            TerminateOn::Any => "any",
-            TerminateOn::Star => "*",
-            TerminateOn::Hash => "#",
-            TerminateOn::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> TerminateOn {
-        match value {
-            "none" => TerminateOn::None,
-            "any" => TerminateOn::Any,
-            "*" => TerminateOn::Star,
-            "#" => TerminateOn::Hash,
-            other => TerminateOn::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for TerminateOn {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for TerminateOn {
-    fn from(value: &str) -> TerminateOn {
-        TerminateOn::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for TerminateOn {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for TerminateOn {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<TerminateOn, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, TerminateOn::from_wire)
-    }
-}
-
-/// The values of the `spy` parameter.
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Spy {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `out`
-    Out,
-    /// `in`
-    In,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Spy {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Spy::None => "none",
-            Spy::Both => "both",
-            Spy::Out => "out",
-            Spy::In => "in",
-            Spy::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Spy {
-        match value {
-            "none" => Spy::None,
-            "both" => Spy::Both,
-            "out" => Spy::Out,
-            "in" => Spy::In,
-            other => Spy::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Spy {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Spy {
-    fn from(value: &str) -> Spy {
-        Spy::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Spy {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Spy {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Spy, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Spy::from_wire)
-    }
-}
-
-/// The values of the `whisper` parameter.
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Whisper {
-    /// `none`
-    None,
-    /// `both`
-    Both,
-    /// `out`
-    Out,
-    /// `in`
-    In,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Whisper {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Whisper::None => "none",
-            Whisper::Both => "both",
-            Whisper::Out => "out",
-            Whisper::In => "in",
-            Whisper::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Whisper {
-        match value {
-            "none" => Whisper::None,
-            "both" => Whisper::Both,
-            "out" => Whisper::Out,
-            "in" => Whisper::In,
-            other => Whisper::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Whisper {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Whisper {
-    fn from(value: &str) -> Whisper {
-        Whisper::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Whisper {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Whisper {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Whisper, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Whisper::from_wire)
-    }
-}
-
-/// The values of the `encapsulation` parameter of [`Channels::external_media`](Channels::external_media).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Encapsulation {
-    /// `rtp`
-    ///
-    /// Available since Asterisk 17.1.0.
-    Rtp,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Encapsulation {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Encapsulation::Rtp => "rtp",
-            Encapsulation::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Encapsulation {
-        match value {
-            "rtp" => Encapsulation::Rtp,
-            other => Encapsulation::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Encapsulation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Encapsulation {
-    fn from(value: &str) -> Encapsulation {
-        Encapsulation::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Encapsulation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Encapsulation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Encapsulation, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Encapsulation::from_wire)
-    }
-}
-
-/// The values of the `transport` parameter of [`Channels::external_media`](Channels::external_media).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Transport {
-    /// `udp`
-    ///
-    /// Available since Asterisk 17.1.0.
-    Udp,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl Transport {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Transport::Udp => "udp",
-            Transport::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> Transport {
-        match value {
-            "udp" => Transport::Udp,
-            other => Transport::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for Transport {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for Transport {
-    fn from(value: &str) -> Transport {
-        Transport::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for Transport {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for Transport {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Transport, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, Transport::from_wire)
-    }
-}
-
-/// The values of the `connection_type` parameter of [`Channels::external_media`](Channels::external_media).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConnectionType {
-    /// `client`
-    ///
-    /// Available since Asterisk 17.1.0.
-    Client,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl ConnectionType {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ConnectionType::Client => "client",
-            ConnectionType::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> ConnectionType {
-        match value {
-            "client" => ConnectionType::Client,
-            other => ConnectionType::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for ConnectionType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for ConnectionType {
-    fn from(value: &str) -> ConnectionType {
-        ConnectionType::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for ConnectionType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ConnectionType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<ConnectionType, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, ConnectionType::from_wire)
-    }
-}
-
-/// The values of the `direction` parameter of [`Channels::external_media`](Channels::external_media).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ExternalMediaDirection {
-    /// `both`
-    ///
-    /// Available since Asterisk 17.1.0.
-    Both,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl ExternalMediaDirection {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ExternalMediaDirection::Both => "both",
-            ExternalMediaDirection::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> ExternalMediaDirection {
-        match value {
-            "both" => ExternalMediaDirection::Both,
-            other => ExternalMediaDirection::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for ExternalMediaDirection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for ExternalMediaDirection {
-    fn from(value: &str) -> ExternalMediaDirection {
-        ExternalMediaDirection::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for ExternalMediaDirection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ExternalMediaDirection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<ExternalMediaDirection, D::Error> {
-        crate::runtime::deserialize_string_enum(
-            deserializer,
-            ExternalMediaDirection::from_wire,
-        )
-    }
-}
+pub use crate::shared::v16_to_v23::channels::Reason;
+pub use crate::shared::v16_to_v23::channels::MuteDirection;
+pub use crate::shared::v16_to_v23::channels::UnmuteDirection;
+pub use crate::shared::v13_to_v23::channels::IfExists;
+pub use crate::shared::v13_to_v23::channels::TerminateOn;
+pub use crate::shared::v13_to_v23::channels::Spy;
+pub use crate::shared::v13_to_v23::channels::Whisper;
+pub use crate::shared::v16_v17::channels::Encapsulation;
+pub use crate::shared::v16_v17::channels::Transport;
+pub use crate::shared::v16_to_v19::channels::ConnectionType;
+pub use crate::shared::v16_to_v23::channels::ExternalMediaDirection;

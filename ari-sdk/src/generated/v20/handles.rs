@@ -251,6 +251,58 @@ impl crate::runtime::ChannelHandle<Ari> {
     }
 }
 
+impl crate::runtime::ChannelOps for crate::runtime::ChannelHandle<Ari> {
+    type Snapshot = super::Channel;
+
+    fn get(&self) -> crate::runtime::ResponseFuture<super::Channel> {
+        crate::runtime::ChannelHandle::<Ari>::get(self).send()
+    }
+
+    fn answer(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::answer(self).send()
+    }
+
+    fn hangup(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::hangup(self).send()
+    }
+
+    fn continue_in_dialplan(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::continue_in_dialplan(self).send()
+    }
+
+    fn ring(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::ring(self).send()
+    }
+
+    fn ring_stop(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::ring_stop(self).send()
+    }
+
+    fn hold(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::hold(self).send()
+    }
+
+    fn unhold(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::unhold(self).send()
+    }
+
+    fn start_moh(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::start_moh(self).send()
+    }
+
+    fn stop_moh(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::stop_moh(self).send()
+    }
+
+    fn start_silence(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::start_silence(self).send()
+    }
+
+    fn stop_silence(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::ChannelHandle::<Ari>::stop_silence(self).send()
+    }
+}
+
 impl crate::runtime::BridgeHandle<Ari> {
     /// A fresh snapshot of one bridge.
     ///
@@ -350,6 +402,26 @@ impl crate::runtime::BridgeHandle<Ari> {
     }
 }
 
+impl crate::runtime::BridgeOps for crate::runtime::BridgeHandle<Ari> {
+    type Snapshot = super::Bridge;
+
+    fn get(&self) -> crate::runtime::ResponseFuture<super::Bridge> {
+        crate::runtime::BridgeHandle::<Ari>::get(self).send()
+    }
+
+    fn destroy(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::BridgeHandle::<Ari>::destroy(self).send()
+    }
+
+    fn start_moh(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::BridgeHandle::<Ari>::start_moh(self).send()
+    }
+
+    fn stop_moh(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::BridgeHandle::<Ari>::stop_moh(self).send()
+    }
+}
+
 impl crate::runtime::PlaybackHandle<Ari> {
     /// The playback as it is now.
     ///
@@ -375,6 +447,18 @@ impl crate::runtime::PlaybackHandle<Ari> {
         operation: super::playbacks::Operation,
     ) -> super::playbacks::Control {
         self.ari().playbacks().control(self.id(), operation)
+    }
+}
+
+impl crate::runtime::PlaybackOps for crate::runtime::PlaybackHandle<Ari> {
+    type Snapshot = super::Playback;
+
+    fn get(&self) -> crate::runtime::ResponseFuture<super::Playback> {
+        crate::runtime::PlaybackHandle::<Ari>::get(self).send()
+    }
+
+    fn stop(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::PlaybackHandle::<Ari>::stop(self).send()
     }
 }
 
@@ -429,6 +513,38 @@ impl crate::runtime::LiveRecordingHandle<Ari> {
     }
 }
 
+impl crate::runtime::LiveRecordingOps for crate::runtime::LiveRecordingHandle<Ari> {
+    type Snapshot = super::LiveRecording;
+
+    fn get_live(&self) -> crate::runtime::ResponseFuture<super::LiveRecording> {
+        crate::runtime::LiveRecordingHandle::<Ari>::get_live(self).send()
+    }
+
+    fn stop(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::stop(self).send()
+    }
+
+    fn cancel(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::cancel(self).send()
+    }
+
+    fn pause(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::pause(self).send()
+    }
+
+    fn unpause(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::unpause(self).send()
+    }
+
+    fn mute(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::mute(self).send()
+    }
+
+    fn unmute(&self) -> crate::runtime::ResponseFuture<()> {
+        crate::runtime::LiveRecordingHandle::<Ari>::unmute(self).send()
+    }
+}
+
 impl crate::runtime::VersionApi for Ari {
     type Event = Event;
 
@@ -454,25 +570,25 @@ impl crate::runtime::VersionApi for Ari {
             crate::runtime::ResourceKind::Channel => {
                 Some({
                     let builder = self.channels().get(id);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             crate::runtime::ResourceKind::Bridge => {
                 Some({
                     let builder = self.bridges().get(id);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             crate::runtime::ResourceKind::Playback => {
                 Some({
                     let builder = self.playbacks().get(id);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             crate::runtime::ResourceKind::LiveRecording => {
                 Some({
                     let builder = self.recordings().get_live(id);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
         }
@@ -491,7 +607,7 @@ impl crate::runtime::VersionApi for Ari {
                     let builder = self
                         .channels()
                         .play_with_id(target_id, playback_id, media);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             crate::runtime::ResourceKind::Bridge => {
@@ -499,7 +615,7 @@ impl crate::runtime::VersionApi for Ari {
                     let builder = self
                         .bridges()
                         .play_with_id(target_id, playback_id, media);
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             _ => None,
@@ -509,7 +625,7 @@ impl crate::runtime::VersionApi for Ari {
     fn stop_playback_request(&self, playback_id: &str) -> crate::runtime::Request {
         {
             let builder = self.playbacks().stop(playback_id);
-            builder.request().clone()
+            builder.into_request()
         }
     }
 
@@ -557,7 +673,7 @@ impl crate::runtime::VersionApi for Ari {
                         }
                         None => builder,
                     };
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             crate::runtime::ResourceKind::Bridge => {
@@ -594,7 +710,7 @@ impl crate::runtime::VersionApi for Ari {
                         }
                         None => builder,
                     };
-                    builder.request().clone()
+                    builder.into_request()
                 })
             }
             _ => None,
@@ -609,7 +725,7 @@ impl crate::runtime::VersionApi for Ari {
         {
             let builder = self.bridges().create_with_id(bridge_id);
             let builder = builder.r#type(types.join(","));
-            builder.request().clone()
+            builder.into_request()
         }
     }
 
@@ -620,7 +736,7 @@ impl crate::runtime::VersionApi for Ari {
     ) -> crate::runtime::Request {
         {
             let builder = self.bridges().add_channel(bridge_id, channels);
-            builder.request().clone()
+            builder.into_request()
         }
     }
 }

@@ -3,202 +3,11 @@
 
 //! The models of `events.json`.
 
-/// `MissingParams` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#missingparams).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MissingParams {
-    /// `type` (`string`, required).
-    ///
-    /// Inherited from `Message`.
-    pub r#type: String,
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `params` (`List[string]`, required).
-    pub params: Vec<String>,
-}
-
-/// `ContactInfo` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#contactinfo).
-///
-/// Available since Asterisk 13.6.0.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ContactInfo {
-    /// `uri` (`string`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub uri: String,
-    /// `contact_status` (`string`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub contact_status: super::ContactInfoContactStatus,
-    /// `aor` (`string`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub aor: String,
-    /// `roundtrip_usec` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.6.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roundtrip_usec: Option<String>,
-}
-
-/// The values of [`ContactInfo::contact_status`](ContactInfo::contact_status).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-///
-/// Available since Asterisk 13.6.0.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ContactInfoContactStatus {
-    /// `Unreachable`
-    ///
-    /// Available since Asterisk 13.6.0.
-    Unreachable,
-    /// `Reachable`
-    ///
-    /// Available since Asterisk 13.6.0.
-    Reachable,
-    /// `Unknown`
-    ///
-    /// Available since Asterisk 13.6.0.
-    Unknown,
-    /// `Created`
-    ///
-    /// Available since Asterisk 13.6.0.
-    Created,
-    /// `Removed`
-    ///
-    /// Available since Asterisk 13.6.0.
-    Removed,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl ContactInfoContactStatus {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ContactInfoContactStatus::Unreachable => "Unreachable",
-            ContactInfoContactStatus::Reachable => "Reachable",
-            ContactInfoContactStatus::Unknown => "Unknown",
-            ContactInfoContactStatus::Created => "Created",
-            ContactInfoContactStatus::Removed => "Removed",
-            ContactInfoContactStatus::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> ContactInfoContactStatus {
-        match value {
-            "Unreachable" => ContactInfoContactStatus::Unreachable,
-            "Reachable" => ContactInfoContactStatus::Reachable,
-            "Unknown" => ContactInfoContactStatus::Unknown,
-            "Created" => ContactInfoContactStatus::Created,
-            "Removed" => ContactInfoContactStatus::Removed,
-            other => ContactInfoContactStatus::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for ContactInfoContactStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for ContactInfoContactStatus {
-    fn from(value: &str) -> ContactInfoContactStatus {
-        ContactInfoContactStatus::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for ContactInfoContactStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ContactInfoContactStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<ContactInfoContactStatus, D::Error> {
-        crate::runtime::deserialize_string_enum(
-            deserializer,
-            ContactInfoContactStatus::from_wire,
-        )
-    }
-}
-
-/// `Peer` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peer).
-///
-/// Available since Asterisk 13.6.0.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Peer {
-    /// `peer_status` (`string`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub peer_status: String,
-    /// `cause` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.6.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
-    /// `address` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.6.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// `port` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.6.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<String>,
-    /// `time` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.6.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-}
-
-/// A device's state changed.
-///
-/// `DeviceStateChanged` (model of `events.json`).
-///
-/// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#devicestatechanged).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DeviceStateChanged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `device_state` (`DeviceState`, required).
-    pub device_state: super::DeviceState,
-}
+pub use crate::shared::v13_to_v23::models::MissingParams;
+pub use crate::shared::v13_to_v15::models::ContactInfo;
+pub use crate::shared::v13_to_v15::models::ContactInfoContactStatus;
+pub use crate::shared::v13_to_v23::models::Peer;
+pub use crate::shared::v13_v16_to_v23::models::DeviceStateChanged;
 
 /// A playback began.
 ///
@@ -213,7 +22,7 @@ pub struct PlaybackStarted {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -241,7 +50,7 @@ pub struct PlaybackFinished {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -256,89 +65,9 @@ pub struct PlaybackFinished {
     pub playback: super::Playback,
 }
 
-/// A recording began.
-///
-/// `RecordingStarted` (model of `events.json`).
-///
-/// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingstarted).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingStarted {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
-
-/// A recording ended and its file is complete.
-///
-/// `RecordingFinished` (model of `events.json`).
-///
-/// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfinished).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingFinished {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
-
-/// A recording could not go on.
-///
-/// `RecordingFailed` (model of `events.json`).
-///
-/// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfailed).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingFailed {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
+pub use crate::shared::v13_v16_to_v23::models::RecordingStarted;
+pub use crate::shared::v13_v16_to_v23::models::RecordingFinished;
+pub use crate::shared::v13_v16_to_v23::models::RecordingFailed;
 
 /// `ApplicationMoveFailed` (model of `events.json`).
 ///
@@ -346,14 +75,14 @@ pub struct RecordingFailed {
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationmovefailed).
 ///
-/// Available since Asterisk 13.26.0.
+/// Available since Asterisk 13.26.0 and 16.3.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationMoveFailed {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -366,164 +95,23 @@ pub struct ApplicationMoveFailed {
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
     ///
-    /// Available since Asterisk 13.26.0.
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub channel: super::Channel,
     /// `destination` (`string`, required).
     ///
-    /// Available since Asterisk 13.26.0.
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub destination: String,
     /// `args` (`List[string]`, required).
     ///
-    /// Available since Asterisk 13.26.0.
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub args: Vec<String>,
 }
 
-/// Another websocket took this app's name; this connection gets no more of its events.
-///
-/// `ApplicationReplaced` (model of `events.json`).
-///
-/// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationreplaced).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ApplicationReplaced {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-}
-
-/// A bridge came into being.
-///
-/// `BridgeCreated` (model of `events.json`).
-///
-/// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgecreated).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeCreated {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-}
-
-/// A bridge is gone.
-///
-/// `BridgeDestroyed` (model of `events.json`).
-///
-/// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgedestroyed).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeDestroyed {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-}
-
-/// One bridge was folded into another.
-///
-/// `BridgeMerged` (model of `events.json`).
-///
-/// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgemerged).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeMerged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-    /// `bridge_from` (`Bridge`, required).
-    pub bridge_from: super::Bridge,
-}
-
-/// `BridgeVideoSourceChanged` (model of `events.json`).
-///
-/// An event: [`Event::BridgeVideoSourceChanged`] when decoded from the websocket (`"type": "BridgeVideoSourceChanged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgevideosourcechanged).
-///
-/// Available since Asterisk 13.13.0.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeVideoSourceChanged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    ///
-    /// Available since Asterisk 13.13.0.
-    pub bridge: super::Bridge,
-    /// `old_video_source_id` (`string`, optional).
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_video_source_id: Option<String>,
-}
+pub use crate::shared::v13_v16_to_v23::models::ApplicationReplaced;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeCreated;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeDestroyed;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeMerged;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeVideoSourceChanged;
 
 /// `BridgeBlindTransfer` (model of `events.json`).
 ///
@@ -536,7 +124,7 @@ pub struct BridgeBlindTransfer {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -579,7 +167,7 @@ pub struct BridgeAttendedTransfer {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -648,7 +236,7 @@ pub struct ChannelCreated {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -676,7 +264,7 @@ pub struct ChannelDestroyed {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -708,7 +296,7 @@ pub struct ChannelEnteredBridge {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -739,7 +327,7 @@ pub struct ChannelLeftBridge {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -769,7 +357,7 @@ pub struct ChannelStateChange {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -797,7 +385,7 @@ pub struct ChannelDtmfReceived {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -829,7 +417,7 @@ pub struct ChannelDialplan {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -861,7 +449,7 @@ pub struct ChannelCallerId {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -893,7 +481,7 @@ pub struct ChannelUserevent {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -932,7 +520,7 @@ pub struct ChannelHangupRequest {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -966,7 +554,7 @@ pub struct ChannelVarset {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1001,7 +589,7 @@ pub struct ChannelHold {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1038,7 +626,7 @@ pub struct ChannelUnhold {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1068,7 +656,7 @@ pub struct ChannelTalkingStarted {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1096,7 +684,7 @@ pub struct ChannelTalkingFinished {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1126,7 +714,7 @@ pub struct ContactStatusChange {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1147,67 +735,8 @@ pub struct ContactStatusChange {
     pub contact_info: super::ContactInfo,
 }
 
-/// `PeerStatusChange` (model of `events.json`).
-///
-/// An event: [`Event::PeerStatusChange`] when decoded from the websocket (`"type": "PeerStatusChange"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peerstatuschange).
-///
-/// Available since Asterisk 13.6.0.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PeerStatusChange {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `endpoint` (`Endpoint`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub endpoint: super::Endpoint,
-    /// `peer` (`Peer`, required).
-    ///
-    /// Available since Asterisk 13.6.0.
-    pub peer: super::Peer,
-}
-
-/// An endpoint's state changed.
-///
-/// `EndpointStateChange` (model of `events.json`).
-///
-/// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#endpointstatechange).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EndpointStateChange {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `endpoint` (`Endpoint`, required).
-    pub endpoint: super::Endpoint,
-}
+pub use crate::shared::v13_v16_to_v23::models::PeerStatusChange;
+pub use crate::shared::v13_v16_to_v23::models::EndpointStateChange;
 
 /// A step of a dial: the dialed channel's status changed.
 ///
@@ -1222,7 +751,7 @@ pub struct Dial {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1264,7 +793,7 @@ pub struct StasisEnd {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1292,7 +821,7 @@ pub struct StasisStart {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1312,36 +841,7 @@ pub struct StasisStart {
     pub replace_channel: Option<Box<super::Channel>>,
 }
 
-/// An out-of-call text message arrived for the app.
-///
-/// `TextMessageReceived` (model of `events.json`).
-///
-/// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#textmessagereceived).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct TextMessageReceived {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    ///
-    /// Available since Asterisk 13.13.0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `message` (`TextMessage`, required).
-    pub message: super::TextMessage,
-    /// `endpoint` (`Endpoint`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<Box<super::Endpoint>>,
-}
+pub use crate::shared::v13_v16_to_v23::models::TextMessageReceived;
 
 /// `ChannelConnectedLine` (model of `events.json`).
 ///
@@ -1356,7 +856,7 @@ pub struct ChannelConnectedLine {
     ///
     /// Inherited from `Message`.
     ///
-    /// Available since Asterisk 13.13.0.
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).

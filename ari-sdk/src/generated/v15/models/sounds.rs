@@ -3,29 +3,5 @@
 
 //! The models of `sounds.json`.
 
-/// `FormatLangPair` (model of `sounds.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#formatlangpair).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FormatLangPair {
-    /// `language` (`string`, required).
-    pub language: String,
-    /// `format` (`string`, required).
-    pub format: String,
-}
-
-/// A sound file, by name, with its languages and formats.
-///
-/// `Sound` (model of `sounds.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#sound).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Sound {
-    /// `id` (`string`, required).
-    pub id: String,
-    /// `text` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// `formats` (`List[FormatLangPair]`, required).
-    pub formats: Vec<super::FormatLangPair>,
-}
+pub use crate::shared::v13_to_v23::models::FormatLangPair;
+pub use crate::shared::v13_to_v23::models::Sound;

@@ -3,17 +3,4 @@
 
 //! The models of `mailboxes.json`.
 
-/// A mailbox's message counts.
-///
-/// `Mailbox` (model of `mailboxes.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#mailbox).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Mailbox {
-    /// `name` (`string`, required).
-    pub name: String,
-    /// `old_messages` (`int`, required).
-    pub old_messages: i64,
-    /// `new_messages` (`int`, required).
-    pub new_messages: i64,
-}
+pub use crate::shared::v13_to_v23::models::Mailbox;

@@ -3,137 +3,10 @@
 
 //! The models of `channels.json`.
 
-/// `Dialed` (model of `channels.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialed).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Dialed {}
-
-/// A dialplan location: context, extension, priority.
-///
-/// `DialplanCEP` (model of `channels.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialplancep).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DialplanCEP {
-    /// `context` (`string`, required).
-    pub context: String,
-    /// `exten` (`string`, required).
-    pub exten: String,
-    /// `priority` (`long`, required).
-    pub priority: i64,
-    /// `app_name` (`string`, required).
-    pub app_name: String,
-    /// `app_data` (`string`, required).
-    pub app_data: String,
-}
-
-/// A name and a number.
-///
-/// `CallerID` (model of `channels.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#callerid).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct CallerID {
-    /// `name` (`string`, required).
-    pub name: String,
-    /// `number` (`string`, required).
-    pub number: String,
-}
-
-/// `RTPstat` (model of `channels.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#rtpstat).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RTPstat {
-    /// `txcount` (`int`, required).
-    pub txcount: i64,
-    /// `rxcount` (`int`, required).
-    pub rxcount: i64,
-    /// `txjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub txjitter: Option<f64>,
-    /// `rxjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rxjitter: Option<f64>,
-    /// `remote_maxjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_maxjitter: Option<f64>,
-    /// `remote_minjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_minjitter: Option<f64>,
-    /// `remote_normdevjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_normdevjitter: Option<f64>,
-    /// `remote_stdevjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_stdevjitter: Option<f64>,
-    /// `local_maxjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_maxjitter: Option<f64>,
-    /// `local_minjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_minjitter: Option<f64>,
-    /// `local_normdevjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_normdevjitter: Option<f64>,
-    /// `local_stdevjitter` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_stdevjitter: Option<f64>,
-    /// `txploss` (`int`, required).
-    pub txploss: i64,
-    /// `rxploss` (`int`, required).
-    pub rxploss: i64,
-    /// `remote_maxrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_maxrxploss: Option<f64>,
-    /// `remote_minrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_minrxploss: Option<f64>,
-    /// `remote_normdevrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_normdevrxploss: Option<f64>,
-    /// `remote_stdevrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_stdevrxploss: Option<f64>,
-    /// `local_maxrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_maxrxploss: Option<f64>,
-    /// `local_minrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_minrxploss: Option<f64>,
-    /// `local_normdevrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_normdevrxploss: Option<f64>,
-    /// `local_stdevrxploss` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub local_stdevrxploss: Option<f64>,
-    /// `rtt` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rtt: Option<f64>,
-    /// `maxrtt` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maxrtt: Option<f64>,
-    /// `minrtt` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minrtt: Option<f64>,
-    /// `normdevrtt` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub normdevrtt: Option<f64>,
-    /// `stdevrtt` (`double`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stdevrtt: Option<f64>,
-    /// `local_ssrc` (`int`, required).
-    pub local_ssrc: i64,
-    /// `remote_ssrc` (`int`, required).
-    pub remote_ssrc: i64,
-    /// `txoctetcount` (`int`, required).
-    pub txoctetcount: i64,
-    /// `rxoctetcount` (`int`, required).
-    pub rxoctetcount: i64,
-    /// `channel_uniqueid` (`string`, required).
-    pub channel_uniqueid: String,
-}
+pub use crate::shared::v13_to_v23::models::Dialed;
+pub use crate::shared::v13_v16_to_v23::models::DialplanCEP;
+pub use crate::shared::v13_to_v23::models::CallerID;
+pub use crate::shared::v13_v16_to_v23::models::RTPstat;
 
 /// A channel as Asterisk saw it when it wrote the snapshot: one leg of a call.
 ///
@@ -159,107 +32,14 @@ pub struct Channel {
     /// `creationtime` (`Date`, required).
     pub creationtime: crate::runtime::Timestamp,
     /// `language` (`string`, required).
+    ///
+    /// Available since Asterisk 13.2.0.
     pub language: String,
     /// `channelvars` (`object`, optional).
+    ///
+    /// Available since Asterisk 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<::serde_json::Value>,
 }
 
-/// The values of [`Channel::state`](Channel::state).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChannelState {
-    /// `Down`
-    Down,
-    /// `Rsrved`
-    Rsrved,
-    /// `OffHook`
-    OffHook,
-    /// `Dialing`
-    Dialing,
-    /// `Ring`
-    Ring,
-    /// `Ringing`
-    Ringing,
-    /// `Up`
-    Up,
-    /// `Busy`
-    Busy,
-    /// `Dialing Offhook`
-    DialingOffhook,
-    /// `Pre-ring`
-    PreRing,
-    /// `Unknown`
-    Unknown,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl ChannelState {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ChannelState::Down => "Down",
-            ChannelState::Rsrved => "Rsrved",
-            ChannelState::OffHook => "OffHook",
-            ChannelState::Dialing => "Dialing",
-            ChannelState::Ring => "Ring",
-            ChannelState::Ringing => "Ringing",
-            ChannelState::Up => "Up",
-            ChannelState::Busy => "Busy",
-            ChannelState::DialingOffhook => "Dialing Offhook",
-            ChannelState::PreRing => "Pre-ring",
-            ChannelState::Unknown => "Unknown",
-            ChannelState::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> ChannelState {
-        match value {
-            "Down" => ChannelState::Down,
-            "Rsrved" => ChannelState::Rsrved,
-            "OffHook" => ChannelState::OffHook,
-            "Dialing" => ChannelState::Dialing,
-            "Ring" => ChannelState::Ring,
-            "Ringing" => ChannelState::Ringing,
-            "Up" => ChannelState::Up,
-            "Busy" => ChannelState::Busy,
-            "Dialing Offhook" => ChannelState::DialingOffhook,
-            "Pre-ring" => ChannelState::PreRing,
-            "Unknown" => ChannelState::Unknown,
-            other => ChannelState::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for ChannelState {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for ChannelState {
-    fn from(value: &str) -> ChannelState {
-        ChannelState::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for ChannelState {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ChannelState {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<ChannelState, D::Error> {
-        crate::runtime::deserialize_string_enum(deserializer, ChannelState::from_wire)
-    }
-}
+pub use crate::shared::v13_to_v23::models::ChannelState;

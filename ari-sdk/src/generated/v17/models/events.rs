@@ -3,164 +3,11 @@
 
 //! The models of `events.json`.
 
-/// `MissingParams` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#missingparams).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct MissingParams {
-    /// `type` (`string`, required).
-    ///
-    /// Inherited from `Message`.
-    pub r#type: String,
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `params` (`List[string]`, required).
-    pub params: Vec<String>,
-}
-
-/// `ContactInfo` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#contactinfo).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ContactInfo {
-    /// `uri` (`string`, required).
-    pub uri: String,
-    /// `contact_status` (`string`, required).
-    pub contact_status: super::ContactInfoContactStatus,
-    /// `aor` (`string`, required).
-    pub aor: String,
-    /// `roundtrip_usec` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roundtrip_usec: Option<String>,
-}
-
-/// The values of [`ContactInfo::contact_status`](ContactInfo::contact_status).
-///
-/// Values Asterisk adds later decode as `Other`, which keeps the string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ContactInfoContactStatus {
-    /// `Unreachable`
-    Unreachable,
-    /// `Reachable`
-    Reachable,
-    /// `Unknown`
-    Unknown,
-    /// `NonQualified`
-    NonQualified,
-    /// `Removed`
-    Removed,
-    /// A value this module does not know, as Asterisk sent it.
-    Other(String),
-}
-
-impl ContactInfoContactStatus {
-    /// The value as Asterisk writes it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ContactInfoContactStatus::Unreachable => "Unreachable",
-            ContactInfoContactStatus::Reachable => "Reachable",
-            ContactInfoContactStatus::Unknown => "Unknown",
-            ContactInfoContactStatus::NonQualified => "NonQualified",
-            ContactInfoContactStatus::Removed => "Removed",
-            ContactInfoContactStatus::Other(value) => value,
-        }
-    }
-
-    /// The variant for a value; unknown values are kept in `Other`.
-    pub fn from_wire(value: &str) -> ContactInfoContactStatus {
-        match value {
-            "Unreachable" => ContactInfoContactStatus::Unreachable,
-            "Reachable" => ContactInfoContactStatus::Reachable,
-            "Unknown" => ContactInfoContactStatus::Unknown,
-            "NonQualified" => ContactInfoContactStatus::NonQualified,
-            "Removed" => ContactInfoContactStatus::Removed,
-            other => ContactInfoContactStatus::Other(other.to_string()),
-        }
-    }
-}
-
-impl ::std::fmt::Display for ContactInfoContactStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::std::convert::From<&str> for ContactInfoContactStatus {
-    fn from(value: &str) -> ContactInfoContactStatus {
-        ContactInfoContactStatus::from_wire(value)
-    }
-}
-
-impl ::serde::Serialize for ContactInfoContactStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for ContactInfoContactStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<ContactInfoContactStatus, D::Error> {
-        crate::runtime::deserialize_string_enum(
-            deserializer,
-            ContactInfoContactStatus::from_wire,
-        )
-    }
-}
-
-/// `Peer` (model of `events.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peer).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Peer {
-    /// `peer_status` (`string`, required).
-    pub peer_status: String,
-    /// `cause` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
-    /// `address` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// `port` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<String>,
-    /// `time` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
-}
-
-/// A device's state changed.
-///
-/// `DeviceStateChanged` (model of `events.json`).
-///
-/// An event: [`Event::DeviceStateChanged`] when decoded from the websocket (`"type": "DeviceStateChanged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#devicestatechanged).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DeviceStateChanged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `device_state` (`DeviceState`, required).
-    pub device_state: super::DeviceState,
-}
+pub use crate::shared::v13_to_v23::models::MissingParams;
+pub use crate::shared::v16_to_v23::models::ContactInfo;
+pub use crate::shared::v16_to_v23::models::ContactInfoContactStatus;
+pub use crate::shared::v13_to_v23::models::Peer;
+pub use crate::shared::v13_v16_to_v23::models::DeviceStateChanged;
 
 /// A playback began.
 ///
@@ -174,6 +21,8 @@ pub struct PlaybackStarted {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -200,6 +49,8 @@ pub struct PlaybackContinuing {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -226,6 +77,8 @@ pub struct PlaybackFinished {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -240,94 +93,24 @@ pub struct PlaybackFinished {
     pub playback: super::Playback,
 }
 
-/// A recording began.
-///
-/// `RecordingStarted` (model of `events.json`).
-///
-/// An event: [`Event::RecordingStarted`] when decoded from the websocket (`"type": "RecordingStarted"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingstarted).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingStarted {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
-
-/// A recording ended and its file is complete.
-///
-/// `RecordingFinished` (model of `events.json`).
-///
-/// An event: [`Event::RecordingFinished`] when decoded from the websocket (`"type": "RecordingFinished"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfinished).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingFinished {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
-
-/// A recording could not go on.
-///
-/// `RecordingFailed` (model of `events.json`).
-///
-/// An event: [`Event::RecordingFailed`] when decoded from the websocket (`"type": "RecordingFailed"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#recordingfailed).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RecordingFailed {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `recording` (`LiveRecording`, required).
-    pub recording: super::LiveRecording,
-}
+pub use crate::shared::v13_v16_to_v23::models::RecordingStarted;
+pub use crate::shared::v13_v16_to_v23::models::RecordingFinished;
+pub use crate::shared::v13_v16_to_v23::models::RecordingFailed;
 
 /// `ApplicationMoveFailed` (model of `events.json`).
 ///
 /// An event: [`Event::ApplicationMoveFailed`] when decoded from the websocket (`"type": "ApplicationMoveFailed"`).
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationmovefailed).
+///
+/// Available since Asterisk 13.26.0 and 16.3.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplicationMoveFailed {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -339,143 +122,24 @@ pub struct ApplicationMoveFailed {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub channel: super::Channel,
     /// `destination` (`string`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub destination: String,
     /// `args` (`List[string]`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
     pub args: Vec<String>,
 }
 
-/// Another websocket took this app's name; this connection gets no more of its events.
-///
-/// `ApplicationReplaced` (model of `events.json`).
-///
-/// An event: [`Event::ApplicationReplaced`] when decoded from the websocket (`"type": "ApplicationReplaced"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationreplaced).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ApplicationReplaced {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-}
-
-/// A bridge came into being.
-///
-/// `BridgeCreated` (model of `events.json`).
-///
-/// An event: [`Event::BridgeCreated`] when decoded from the websocket (`"type": "BridgeCreated"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgecreated).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeCreated {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-}
-
-/// A bridge is gone.
-///
-/// `BridgeDestroyed` (model of `events.json`).
-///
-/// An event: [`Event::BridgeDestroyed`] when decoded from the websocket (`"type": "BridgeDestroyed"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgedestroyed).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeDestroyed {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-}
-
-/// One bridge was folded into another.
-///
-/// `BridgeMerged` (model of `events.json`).
-///
-/// An event: [`Event::BridgeMerged`] when decoded from the websocket (`"type": "BridgeMerged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgemerged).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeMerged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-    /// `bridge_from` (`Bridge`, required).
-    pub bridge_from: super::Bridge,
-}
-
-/// `BridgeVideoSourceChanged` (model of `events.json`).
-///
-/// An event: [`Event::BridgeVideoSourceChanged`] when decoded from the websocket (`"type": "BridgeVideoSourceChanged"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgevideosourcechanged).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct BridgeVideoSourceChanged {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `bridge` (`Bridge`, required).
-    pub bridge: super::Bridge,
-    /// `old_video_source_id` (`string`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_video_source_id: Option<String>,
-}
+pub use crate::shared::v13_v16_to_v23::models::ApplicationReplaced;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeCreated;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeDestroyed;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeMerged;
+pub use crate::shared::v13_v16_to_v19_v21::models::BridgeVideoSourceChanged;
 
 /// `BridgeBlindTransfer` (model of `events.json`).
 ///
@@ -487,6 +151,8 @@ pub struct BridgeBlindTransfer {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -528,6 +194,8 @@ pub struct BridgeAttendedTransfer {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -595,6 +263,8 @@ pub struct ChannelCreated {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -621,6 +291,8 @@ pub struct ChannelDestroyed {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -651,6 +323,8 @@ pub struct ChannelEnteredBridge {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -680,6 +354,8 @@ pub struct ChannelLeftBridge {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -708,6 +384,8 @@ pub struct ChannelStateChange {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -734,6 +412,8 @@ pub struct ChannelDtmfReceived {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -764,6 +444,8 @@ pub struct ChannelDialplan {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -794,6 +476,8 @@ pub struct ChannelCallerId {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -824,6 +508,8 @@ pub struct ChannelUserevent {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -861,6 +547,8 @@ pub struct ChannelHangupRequest {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -893,6 +581,8 @@ pub struct ChannelVarset {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -919,11 +609,15 @@ pub struct ChannelVarset {
 /// An event: [`Event::ChannelHold`] when decoded from the websocket (`"type": "ChannelHold"`).
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelhold).
+///
+/// Available since Asterisk 13.4.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelHold {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -935,8 +629,12 @@ pub struct ChannelHold {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.4.0.
     pub channel: super::Channel,
     /// `musicclass` (`string`, optional).
+    ///
+    /// Available since Asterisk 13.4.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub musicclass: Option<String>,
 }
@@ -948,11 +646,15 @@ pub struct ChannelHold {
 /// An event: [`Event::ChannelUnhold`] when decoded from the websocket (`"type": "ChannelUnhold"`).
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelunhold).
+///
+/// Available since Asterisk 13.4.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelUnhold {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -964,6 +666,8 @@ pub struct ChannelUnhold {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.4.0.
     pub channel: super::Channel,
 }
 
@@ -979,6 +683,8 @@ pub struct ChannelTalkingStarted {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1005,6 +711,8 @@ pub struct ChannelTalkingFinished {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1021,83 +729,9 @@ pub struct ChannelTalkingFinished {
     pub duration: i64,
 }
 
-/// `ContactStatusChange` (model of `events.json`).
-///
-/// An event: [`Event::ContactStatusChange`] when decoded from the websocket (`"type": "ContactStatusChange"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#contactstatuschange).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ContactStatusChange {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `endpoint` (`Endpoint`, required).
-    pub endpoint: super::Endpoint,
-    /// `contact_info` (`ContactInfo`, required).
-    pub contact_info: super::ContactInfo,
-}
-
-/// `PeerStatusChange` (model of `events.json`).
-///
-/// An event: [`Event::PeerStatusChange`] when decoded from the websocket (`"type": "PeerStatusChange"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#peerstatuschange).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct PeerStatusChange {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `endpoint` (`Endpoint`, required).
-    pub endpoint: super::Endpoint,
-    /// `peer` (`Peer`, required).
-    pub peer: super::Peer,
-}
-
-/// An endpoint's state changed.
-///
-/// `EndpointStateChange` (model of `events.json`).
-///
-/// An event: [`Event::EndpointStateChange`] when decoded from the websocket (`"type": "EndpointStateChange"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#endpointstatechange).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct EndpointStateChange {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `endpoint` (`Endpoint`, required).
-    pub endpoint: super::Endpoint,
-}
+pub use crate::shared::v16_to_v23::models::ContactStatusChange;
+pub use crate::shared::v13_v16_to_v23::models::PeerStatusChange;
+pub use crate::shared::v13_v16_to_v23::models::EndpointStateChange;
 
 /// A step of a dial: the dialed channel's status changed.
 ///
@@ -1111,6 +745,8 @@ pub struct Dial {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1151,6 +787,8 @@ pub struct StasisEnd {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1177,6 +815,8 @@ pub struct StasisStart {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1196,45 +836,22 @@ pub struct StasisStart {
     pub replace_channel: Option<Box<super::Channel>>,
 }
 
-/// An out-of-call text message arrived for the app.
-///
-/// `TextMessageReceived` (model of `events.json`).
-///
-/// An event: [`Event::TextMessageReceived`] when decoded from the websocket (`"type": "TextMessageReceived"`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#textmessagereceived).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct TextMessageReceived {
-    /// `asterisk_id` (`string`, optional).
-    ///
-    /// Inherited from `Message`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
-    /// `application` (`string`, required).
-    ///
-    /// Inherited from `Event`.
-    pub application: String,
-    /// `timestamp` (`Date`, required).
-    ///
-    /// Inherited from `Event`.
-    pub timestamp: crate::runtime::Timestamp,
-    /// `message` (`TextMessage`, required).
-    pub message: super::TextMessage,
-    /// `endpoint` (`Endpoint`, optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<Box<super::Endpoint>>,
-}
+pub use crate::shared::v13_v16_to_v23::models::TextMessageReceived;
 
 /// `ChannelConnectedLine` (model of `events.json`).
 ///
 /// An event: [`Event::ChannelConnectedLine`] when decoded from the websocket (`"type": "ChannelConnectedLine"`).
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelconnectedline).
+///
+/// Available since Asterisk 13.1.0.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChannelConnectedLine {
     /// `asterisk_id` (`string`, optional).
     ///
     /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
     /// `application` (`string`, required).
@@ -1246,6 +863,8 @@ pub struct ChannelConnectedLine {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.1.0.
     pub channel: super::Channel,
 }
 
@@ -1341,224 +960,7 @@ pub enum Event {
     Unknown(crate::runtime::UnknownEvent),
 }
 
-/// The type of an [`Event`], without its data: cheap to copy, compare
-/// and filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EventType {
-    /// `DeviceStateChanged`
-    DeviceStateChanged,
-    /// `PlaybackStarted`
-    PlaybackStarted,
-    /// `PlaybackContinuing`
-    PlaybackContinuing,
-    /// `PlaybackFinished`
-    PlaybackFinished,
-    /// `RecordingStarted`
-    RecordingStarted,
-    /// `RecordingFinished`
-    RecordingFinished,
-    /// `RecordingFailed`
-    RecordingFailed,
-    /// `ApplicationMoveFailed`
-    ApplicationMoveFailed,
-    /// `ApplicationReplaced`
-    ApplicationReplaced,
-    /// `BridgeCreated`
-    BridgeCreated,
-    /// `BridgeDestroyed`
-    BridgeDestroyed,
-    /// `BridgeMerged`
-    BridgeMerged,
-    /// `BridgeBlindTransfer`
-    BridgeBlindTransfer,
-    /// `BridgeAttendedTransfer`
-    BridgeAttendedTransfer,
-    /// `BridgeVideoSourceChanged`
-    BridgeVideoSourceChanged,
-    /// `ChannelCreated`
-    ChannelCreated,
-    /// `ChannelDestroyed`
-    ChannelDestroyed,
-    /// `ChannelEnteredBridge`
-    ChannelEnteredBridge,
-    /// `ChannelLeftBridge`
-    ChannelLeftBridge,
-    /// `ChannelStateChange`
-    ChannelStateChange,
-    /// `ChannelDtmfReceived`
-    ChannelDtmfReceived,
-    /// `ChannelDialplan`
-    ChannelDialplan,
-    /// `ChannelCallerId`
-    ChannelCallerId,
-    /// `ChannelUserevent`
-    ChannelUserevent,
-    /// `ChannelHangupRequest`
-    ChannelHangupRequest,
-    /// `ChannelVarset`
-    ChannelVarset,
-    /// `ChannelTalkingStarted`
-    ChannelTalkingStarted,
-    /// `ChannelTalkingFinished`
-    ChannelTalkingFinished,
-    /// `ChannelHold`
-    ChannelHold,
-    /// `ChannelUnhold`
-    ChannelUnhold,
-    /// `ContactStatusChange`
-    ContactStatusChange,
-    /// `EndpointStateChange`
-    EndpointStateChange,
-    /// `Dial`
-    Dial,
-    /// `StasisEnd`
-    StasisEnd,
-    /// `StasisStart`
-    StasisStart,
-    /// `TextMessageReceived`
-    TextMessageReceived,
-    /// `ChannelConnectedLine`
-    ChannelConnectedLine,
-    /// `PeerStatusChange`
-    PeerStatusChange,
-    /// A type this module does not know.
-    Unknown,
-}
-
-impl EventType {
-    /// Every known type, in the api-docs' order.
-    pub const ALL: &'static [EventType] = &[
-        EventType::DeviceStateChanged,
-        EventType::PlaybackStarted,
-        EventType::PlaybackContinuing,
-        EventType::PlaybackFinished,
-        EventType::RecordingStarted,
-        EventType::RecordingFinished,
-        EventType::RecordingFailed,
-        EventType::ApplicationMoveFailed,
-        EventType::ApplicationReplaced,
-        EventType::BridgeCreated,
-        EventType::BridgeDestroyed,
-        EventType::BridgeMerged,
-        EventType::BridgeBlindTransfer,
-        EventType::BridgeAttendedTransfer,
-        EventType::BridgeVideoSourceChanged,
-        EventType::ChannelCreated,
-        EventType::ChannelDestroyed,
-        EventType::ChannelEnteredBridge,
-        EventType::ChannelLeftBridge,
-        EventType::ChannelStateChange,
-        EventType::ChannelDtmfReceived,
-        EventType::ChannelDialplan,
-        EventType::ChannelCallerId,
-        EventType::ChannelUserevent,
-        EventType::ChannelHangupRequest,
-        EventType::ChannelVarset,
-        EventType::ChannelTalkingStarted,
-        EventType::ChannelTalkingFinished,
-        EventType::ChannelHold,
-        EventType::ChannelUnhold,
-        EventType::ContactStatusChange,
-        EventType::EndpointStateChange,
-        EventType::Dial,
-        EventType::StasisEnd,
-        EventType::StasisStart,
-        EventType::TextMessageReceived,
-        EventType::ChannelConnectedLine,
-        EventType::PeerStatusChange,
-    ];
-
-    /// The type's name, as in the frame's `type`; `""` for `Unknown`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::DeviceStateChanged => "DeviceStateChanged",
-            EventType::PlaybackStarted => "PlaybackStarted",
-            EventType::PlaybackContinuing => "PlaybackContinuing",
-            EventType::PlaybackFinished => "PlaybackFinished",
-            EventType::RecordingStarted => "RecordingStarted",
-            EventType::RecordingFinished => "RecordingFinished",
-            EventType::RecordingFailed => "RecordingFailed",
-            EventType::ApplicationMoveFailed => "ApplicationMoveFailed",
-            EventType::ApplicationReplaced => "ApplicationReplaced",
-            EventType::BridgeCreated => "BridgeCreated",
-            EventType::BridgeDestroyed => "BridgeDestroyed",
-            EventType::BridgeMerged => "BridgeMerged",
-            EventType::BridgeBlindTransfer => "BridgeBlindTransfer",
-            EventType::BridgeAttendedTransfer => "BridgeAttendedTransfer",
-            EventType::BridgeVideoSourceChanged => "BridgeVideoSourceChanged",
-            EventType::ChannelCreated => "ChannelCreated",
-            EventType::ChannelDestroyed => "ChannelDestroyed",
-            EventType::ChannelEnteredBridge => "ChannelEnteredBridge",
-            EventType::ChannelLeftBridge => "ChannelLeftBridge",
-            EventType::ChannelStateChange => "ChannelStateChange",
-            EventType::ChannelDtmfReceived => "ChannelDtmfReceived",
-            EventType::ChannelDialplan => "ChannelDialplan",
-            EventType::ChannelCallerId => "ChannelCallerId",
-            EventType::ChannelUserevent => "ChannelUserevent",
-            EventType::ChannelHangupRequest => "ChannelHangupRequest",
-            EventType::ChannelVarset => "ChannelVarset",
-            EventType::ChannelTalkingStarted => "ChannelTalkingStarted",
-            EventType::ChannelTalkingFinished => "ChannelTalkingFinished",
-            EventType::ChannelHold => "ChannelHold",
-            EventType::ChannelUnhold => "ChannelUnhold",
-            EventType::ContactStatusChange => "ContactStatusChange",
-            EventType::EndpointStateChange => "EndpointStateChange",
-            EventType::Dial => "Dial",
-            EventType::StasisEnd => "StasisEnd",
-            EventType::StasisStart => "StasisStart",
-            EventType::TextMessageReceived => "TextMessageReceived",
-            EventType::ChannelConnectedLine => "ChannelConnectedLine",
-            EventType::PeerStatusChange => "PeerStatusChange",
-            EventType::Unknown => "",
-        }
-    }
-
-    /// The type named `name`; `Unknown` for a name this module does not know.
-    pub fn from_name(name: &str) -> EventType {
-        match name {
-            "DeviceStateChanged" => EventType::DeviceStateChanged,
-            "PlaybackStarted" => EventType::PlaybackStarted,
-            "PlaybackContinuing" => EventType::PlaybackContinuing,
-            "PlaybackFinished" => EventType::PlaybackFinished,
-            "RecordingStarted" => EventType::RecordingStarted,
-            "RecordingFinished" => EventType::RecordingFinished,
-            "RecordingFailed" => EventType::RecordingFailed,
-            "ApplicationMoveFailed" => EventType::ApplicationMoveFailed,
-            "ApplicationReplaced" => EventType::ApplicationReplaced,
-            "BridgeCreated" => EventType::BridgeCreated,
-            "BridgeDestroyed" => EventType::BridgeDestroyed,
-            "BridgeMerged" => EventType::BridgeMerged,
-            "BridgeBlindTransfer" => EventType::BridgeBlindTransfer,
-            "BridgeAttendedTransfer" => EventType::BridgeAttendedTransfer,
-            "BridgeVideoSourceChanged" => EventType::BridgeVideoSourceChanged,
-            "ChannelCreated" => EventType::ChannelCreated,
-            "ChannelDestroyed" => EventType::ChannelDestroyed,
-            "ChannelEnteredBridge" => EventType::ChannelEnteredBridge,
-            "ChannelLeftBridge" => EventType::ChannelLeftBridge,
-            "ChannelStateChange" => EventType::ChannelStateChange,
-            "ChannelDtmfReceived" => EventType::ChannelDtmfReceived,
-            "ChannelDialplan" => EventType::ChannelDialplan,
-            "ChannelCallerId" => EventType::ChannelCallerId,
-            "ChannelUserevent" => EventType::ChannelUserevent,
-            "ChannelHangupRequest" => EventType::ChannelHangupRequest,
-            "ChannelVarset" => EventType::ChannelVarset,
-            "ChannelTalkingStarted" => EventType::ChannelTalkingStarted,
-            "ChannelTalkingFinished" => EventType::ChannelTalkingFinished,
-            "ChannelHold" => EventType::ChannelHold,
-            "ChannelUnhold" => EventType::ChannelUnhold,
-            "ContactStatusChange" => EventType::ContactStatusChange,
-            "EndpointStateChange" => EventType::EndpointStateChange,
-            "Dial" => EventType::Dial,
-            "StasisEnd" => EventType::StasisEnd,
-            "StasisStart" => EventType::StasisStart,
-            "TextMessageReceived" => EventType::TextMessageReceived,
-            "ChannelConnectedLine" => EventType::ChannelConnectedLine,
-            "PeerStatusChange" => EventType::PeerStatusChange,
-            _ => EventType::Unknown,
-        }
-    }
-}
+pub use crate::shared::v16_to_v19::models::EventType;
 
 impl Event {
     /// Decodes one websocket frame, in one pass whatever the order
@@ -2143,18 +1545,6 @@ impl crate::runtime::DecodeEvent for Event {
 
     fn unknown(event: crate::runtime::UnknownEvent) -> Event {
         Event::Unknown(event)
-    }
-}
-
-impl crate::runtime::EventKind for EventType {
-    const COUNT: usize = EventType::ALL.len() + 1;
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    fn from_type_name(name: &str) -> EventType {
-        EventType::from_name(name)
     }
 }
 

@@ -3,25 +3,4 @@
 
 //! The models of `applications.json`.
 
-/// A Stasis app and the event sources it follows.
-///
-/// `Application` (model of `applications.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_19_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#application).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Application {
-    /// `name` (`string`, required).
-    pub name: String,
-    /// `channel_ids` (`List[string]`, required).
-    pub channel_ids: Vec<String>,
-    /// `bridge_ids` (`List[string]`, required).
-    pub bridge_ids: Vec<String>,
-    /// `endpoint_ids` (`List[string]`, required).
-    pub endpoint_ids: Vec<String>,
-    /// `device_names` (`List[string]`, required).
-    pub device_names: Vec<String>,
-    /// `events_allowed` (`List[object]`, required).
-    pub events_allowed: Vec<::serde_json::Value>,
-    /// `events_disallowed` (`List[object]`, required).
-    pub events_disallowed: Vec<::serde_json::Value>,
-}
+pub use crate::shared::v13_v16_to_v23::models::Application;
