@@ -48,7 +48,12 @@ pub struct FieldInfo {
     pub ident: Ident,
     /// The model that declares the property (an ancestor for inherited ones).
     pub declared_in: String,
+    /// Whether every release of this major sends it: required by the
+    /// api-docs, and present from the line's first release.
     pub required: bool,
+    /// Required by the api-docs, but only from this release of the major
+    /// on: older releases leave it out, so the field is an `Option`.
+    pub required_since: Option<String>,
     /// The Rust type without the `Option` of a non-required field.
     pub ty: TokenStream,
     pub data_type: String,
@@ -117,6 +122,10 @@ pub struct ParamInfo {
     pub data_type: String,
     pub notes: Vec<String>,
     pub since: Option<String>,
+    /// The release of each major line that brought the parameter, when
+    /// later than the line's first (the per-release guard's
+    /// `OperationMeta::params_since`).
+    pub releases: Vec<String>,
 }
 
 impl<'a> Context<'a> {
@@ -254,11 +263,26 @@ impl<'a> Context<'a> {
                     {
                         ty = quote!(Box<#ty>);
                     }
+                    // A field this line got later than its first release is
+                    // absent from the older releases' events: required or
+                    // not, it decodes as an `Option`, so an event from such
+                    // a server is not lost to a decode error.
+                    // (One that came with its model is as old as the model.)
+                    let container = self
+                        .since
+                        .first_release(&ItemKey::model(&owner.id))
+                        .or_else(|| self.since.first_release(&ItemKey::event(&owner.id)));
+                    let late = self
+                        .since
+                        .first_release(&field_key)
+                        .filter(|release| Some(release) != container.as_ref());
+                    let required_since = late.filter(|_| prop.is_required());
                     fields.push(FieldInfo {
                         wire: wire.clone(),
                         ident,
                         declared_in: owner.id.clone(),
-                        required: prop.is_required(),
+                        required: prop.is_required() && required_since.is_none(),
+                        required_since,
                         ty,
                         data_type: prop.data_type.clone(),
                     });
@@ -625,6 +649,7 @@ impl<'a> Context<'a> {
             data_type: p.data_type.clone(),
             notes,
             since: self.since(&key),
+            releases: self.since.line_releases(&key),
         })
     }
 

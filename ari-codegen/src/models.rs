@@ -88,6 +88,11 @@ fn model_struct(ctx: &Context<'_>, model: &ModelInfo) -> Result<TokenStream, Cod
         if field.declared_in != model.name {
             notes.push(format!("Inherited from `{}`.", field.declared_in));
         }
+        if let Some(release) = &field.required_since {
+            notes.push(format!(
+                "Required from Asterisk {release} on; older releases of this major leave it out."
+            ));
+        }
         let field_doc = doc_attrs(&render(&Item {
             title: &format!(
                 "`{wire}` (`{}`{}).",

@@ -276,6 +276,18 @@ fn operation(
     };
     let releases = &op.releases;
     let since = quote!(&[#(#releases),*]);
+    let params_since = op
+        .path_params
+        .iter()
+        .chain(&op.required)
+        .chain(&op.optional)
+        // One that came with the operation adds nothing to its check.
+        .filter(|p| !p.releases.is_empty() && p.releases != op.releases)
+        .map(|p| {
+            let wire = &p.wire;
+            let releases = &p.releases;
+            quote!((#wire, &[#(#releases),*]))
+        });
     let item = quote! {
         pub(crate) static #meta: #rt::OperationMeta = #rt::OperationMeta {
             name: #name,
@@ -283,6 +295,7 @@ fn operation(
             path: #path,
             errors: &[#(#errors)*],
             since: #since,
+            params_since: &[#(#params_since),*],
         };
 
         #builder_doc

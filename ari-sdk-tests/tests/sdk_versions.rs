@@ -122,6 +122,7 @@ async fn an_operation_newer_than_the_servers_release_is_not_sent() {
             &error,
             ari_sdk::Error::NotInRelease {
                 operation: "events.claimChannel",
+                parameter: None,
                 needs: "22.10.0",
                 server,
             } if server == "22.3.0"
@@ -161,4 +162,46 @@ async fn an_operation_newer_than_the_servers_release_is_not_sent() {
         .await
         .expect_err("no such channel");
     assert!(sent.status().is_some(), "sent and answered: {sent:?}");
+}
+
+/// A parameter newer than the server's release (externalMedia's
+/// `transport_data` came in 22.8.0) fails the request before it is sent;
+/// the same operation without it is sent.
+#[tokio::test]
+async fn a_parameter_newer_than_the_servers_release_is_not_sent() {
+    use ari_sdk::v22::Ari;
+
+    let old = fake("22.6.0").await;
+    let ari = Ari::connect(config(&old)).await.expect("a 22");
+    let media = || {
+        ari.channels()
+            .external_media("versions", "ulaw")
+            .external_host("127.0.0.1:9")
+    };
+    let error = media()
+        .transport_data("f(json)")
+        .await
+        .expect_err("too new");
+    assert!(
+        matches!(
+            &error,
+            ari_sdk::Error::NotInRelease {
+                operation: "channels.externalMedia",
+                parameter: Some("transport_data"),
+                needs: "22.8.0",
+                server,
+            } if server == "22.6.0"
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "channels.externalMedia parameter `transport_data` needs Asterisk 22.8.0; this server runs 22.6.0"
+    );
+    let channel = media().await.expect("sent without it");
+    assert!(
+        !channel.id.is_empty(),
+        "answered with the channel: {channel:?}"
+    );
+    old.shutdown().await;
 }

@@ -69,6 +69,7 @@ static ASTERISK_INFO: OperationMeta = OperationMeta {
     path: "/asterisk/info",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 impl Client {
@@ -267,7 +268,7 @@ impl Client {
     /// Sends, maps error statuses, returns the body of a success.
     async fn execute(&self, request: Request) -> Result<Bytes, Error> {
         request.check()?;
-        self.check_release(request.operation())?;
+        self.check_release(&request)?;
         let change = subscriptions::Change::of(&request);
         let op = request.operation();
         let url = format!("{}{}", self.inner.config.url(), request.path());
@@ -425,28 +426,44 @@ const MAX_URL_LEN: usize = u16::MAX as usize - 1;
 impl Client {
     /// Refuses an operation newer than the server's release, when both are
     /// known and the config asks for it.
-    fn check_release(&self, op: &OperationMeta) -> Result<(), Error> {
+    fn check_release(&self, request: &Request) -> Result<(), Error> {
         let Some((server, Some(running))) = self.inner.server_release.get() else {
             return Ok(());
         };
-        if op.since.is_empty() || !self.inner.config.release_check() {
+        let op = request.operation();
+        if !self.inner.config.release_check() {
             return Ok(());
         }
-        // The release of the server's line that brought the operation.
-        let needed = op
-            .since
-            .iter()
-            .filter_map(|since| Some((*since, release_of(since)?)))
-            .find(|(_, release)| release.0 == running.0);
-        match needed {
-            Some((needs, release)) if *running < release => Err(Error::NotInRelease {
-                operation: op.name,
-                needs,
-                server: server.clone(),
-            }),
-            _ => Ok(()),
+        let refuse = |parameter, needs| Error::NotInRelease {
+            operation: op.name,
+            parameter,
+            needs,
+            server: server.clone(),
+        };
+        if let Some(needs) = newer_than(op.since, running) {
+            return Err(refuse(None, needs));
         }
+        for (parameter, since) in op.params_since {
+            if !request.sets(parameter) {
+                continue;
+            }
+            if let Some(needs) = newer_than(since, running) {
+                return Err(refuse(Some(*parameter), needs));
+            }
+        }
+        Ok(())
     }
+}
+
+/// The release of `running`'s line in `since` (releases of several lines),
+/// if `running` is older than it.
+fn newer_than(since: &'static [&'static str], running: &Release) -> Option<&'static str> {
+    since
+        .iter()
+        .filter_map(|since| Some((*since, release_of(since)?)))
+        .find(|(_, release)| release.0 == running.0)
+        .filter(|(_, release)| running < release)
+        .map(|(since, _)| since)
 }
 
 /// `(major, minor, patch)` of a plain release (`22.3.0`); `None` for

@@ -136,13 +136,15 @@ pub enum Error {
         reason: HandleEnded,
     },
 
-    /// The operation first shipped in a later release of the major than the
-    /// server runs; it was not sent (see
-    /// [`release_check`](crate::config::ConfigBuilder::release_check)).
-    #[error("{operation} needs Asterisk {needs}; this server runs {server}")]
+    /// The operation, or a parameter the request sets, first shipped in a
+    /// later release of the major than the server runs; it was not sent
+    /// (see [`release_check`](crate::config::ConfigBuilder::release_check)).
+    #[error("{operation}{} needs Asterisk {needs}; this server runs {server}", parameter.map(|p| format!(" parameter `{p}`")).unwrap_or_default())]
     NotInRelease {
         /// `events.claimChannel`.
         operation: &'static str,
+        /// The parameter, when the operation itself is older (`formats`).
+        parameter: Option<&'static str>,
         /// The release that brought it (`22.10.0`).
         needs: &'static str,
         /// The server's release (`22.3.0`).

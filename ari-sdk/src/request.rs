@@ -64,6 +64,10 @@ pub struct OperationMeta {
     /// an older server of that line answers it with a bare 404. A line not
     /// listed has it from its first release (or not at all).
     pub since: &'static [&'static str],
+    /// The parameters that arrived after the operation, each with its
+    /// releases as in [`since`](OperationMeta::since): a request that sets
+    /// one is refused by an older server's release the same way.
+    pub params_since: &'static [(&'static str, &'static [&'static str])],
 }
 
 impl OperationMeta {
@@ -201,6 +205,14 @@ impl Request {
         &self.path
     }
 
+    /// Whether the request sets the parameter `wire` (in its query or its
+    /// JSON body; path parameters are always set).
+    pub fn sets(&self, wire: &str) -> bool {
+        self.query.iter().any(|(name, _)| *name == wire)
+            || matches!(&self.body, Some(serde_json::Value::Object(map)) if map.contains_key(wire))
+            || self.op.path.contains(&format!("{{{wire}}}"))
+    }
+
     /// The query parameters.
     pub fn query_pairs(&self) -> &[(&'static str, String)] {
         &self.query
@@ -257,6 +269,7 @@ mod tests {
             kind: HttpErrorKind::NotFound,
         }],
         since: &[],
+        params_since: &[],
     };
 
     #[test]

@@ -29,6 +29,7 @@ static SUBSCRIBE: OperationMeta = OperationMeta {
     path: "/applications/{applicationName}/subscription",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 const UNSUBSCRIBE: &str = "applications.unsubscribe";
@@ -158,6 +159,7 @@ mod tests {
         path: "/applications/{applicationName}/subscription",
         errors: &[],
         since: &[],
+        params_since: &[],
     };
 
     fn change(meta: &'static OperationMeta, app: &str, sources: &[&str]) -> Change {
@@ -215,5 +217,6 @@ mod tests {
         path: "/applications",
         errors: &[],
         since: &[],
+        params_since: &[],
     };
 }

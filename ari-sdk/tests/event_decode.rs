@@ -539,3 +539,42 @@ fn missing_wrong_and_unknown_types_through_every_entry_point() {
     assert!(Event::from_json(wrong).is_err());
     assert!(serde_json::from_str::<Event>(wrong).is_err());
 }
+
+/// A field required by the api-docs but added later in the line
+/// (`Channel.protocol_id`, required from 18.13.0) is an `Option` in that
+/// major: an 18.12 server's StasisStart, which lacks it, still decodes.
+#[cfg(feature = "asterisk-18")]
+#[test]
+fn a_field_added_later_in_the_line_may_be_absent() {
+    let frame = json!({
+        "type": "StasisStart",
+        "application": "app",
+        "timestamp": "2022-06-01T00:00:00.000+0000",
+        "args": [],
+        "channel": {
+            "id": "1", "name": "PJSIP/a-1", "state": "Up",
+            "caller": {"name": "a", "number": "1"},
+            "connected": {"name": "", "number": ""},
+            "accountcode": "",
+            "dialplan": {"context": "c", "exten": "s", "priority": 1,
+                         "app_name": "Stasis", "app_data": "app"},
+            "creationtime": "2022-06-01T00:00:00.000+0000",
+            "language": "en"
+        }
+    })
+    .to_string();
+    match ari_sdk::v18::Event::from_json(&frame) {
+        Ok(ari_sdk::v18::Event::StasisStart(start)) => {
+            assert_eq!(start.channel.protocol_id, None);
+            assert_eq!(start.channel.id, "1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let with_it = frame.replace("\"language\"", "\"protocol_id\":\"abc\",\"language\"");
+    match ari_sdk::v18::Event::from_json(&with_it) {
+        Ok(ari_sdk::v18::Event::StasisStart(start)) => {
+            assert_eq!(start.channel.protocol_id.as_deref(), Some("abc"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

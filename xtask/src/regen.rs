@@ -331,6 +331,62 @@ mod tests {
         assert!(from_dir == from_url, "dir and server differ");
     }
 
+    /// Where an operation's own `since` list and the release snapshots
+    /// disagree (`events.claimChannel` in line 20: the list says 20.17.0,
+    /// the snapshots first carry it in 20.20.0), the generated guard and
+    /// docs follow the snapshots.
+    #[test]
+    fn the_snapshots_win_over_a_disagreeing_since_list() {
+        let spec_dir = spec_dir();
+        let history = History::load(&spec_dir).unwrap();
+        let targets = regen_sources::targets(&args(), &spec_dir).unwrap();
+        let mut checked = 0;
+        for disagreement in history.since_disagreements() {
+            let ari_spec::Subject::Item(key @ ari_spec::ItemKey::Operation { .. }) =
+                &disagreement.subject
+            else {
+                continue;
+            };
+            let (Some(observed), Some(claimed)) =
+                (&disagreement.snapshots, disagreement.since.release())
+            else {
+                continue;
+            };
+            let Some(target) = targets.iter().find(|t| t.major == disagreement.major) else {
+                continue;
+            };
+            let line_start = history.release_table().line(target.major).first().unwrap();
+            if observed == &line_start.tag {
+                continue; // not late in its line: nothing to guard
+            }
+            let ari_spec::ItemKey::Operation { resource, nickname } = key else {
+                unreachable!()
+            };
+            let name = format!("name: \"{resource}.{nickname}\",");
+            let files = generate_module(target, &history).unwrap();
+            let table = files
+                .iter()
+                .find_map(|f| {
+                    let at = f.contents.find(&name)?;
+                    let rest = &f.contents[at..];
+                    Some(rest[..rest.find("};").unwrap()].to_string())
+                })
+                .unwrap_or_else(|| panic!("no table for {name}"));
+            let since = &table[table.find("since:").unwrap()..];
+            let since = &since[..since.find(']').unwrap()];
+            assert!(
+                since.contains(&format!("\"{observed}\"")),
+                "{disagreement}: {since}"
+            );
+            assert!(
+                !since.contains(&format!("\"{claimed}\"")),
+                "{disagreement}: {since}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 0, "no disagreement on a late operation to check");
+    }
+
     #[test]
     fn the_committed_code_is_current_and_check_catches_a_hand_edit() {
         let root = crate::workspace_root();

@@ -60,6 +60,7 @@ pub(crate) static USER_EVENT: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::run
     path: "/events/user/{eventName}",
     errors: &[],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Events::user_event`](Events::user_event): `POST /events/user/{eventName}`.

@@ -195,6 +195,7 @@ pub(crate) static LIST: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::
     path: "/widgets",
     errors: &[],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Widgets::list`](Widgets::list): `GET /widgets`.
@@ -252,6 +253,7 @@ pub(crate) static CREATE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime
         },
     ],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Widgets::create`](Widgets::create): `POST /widgets`.
@@ -365,6 +367,7 @@ pub(crate) static GET: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::O
         },
     ],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Widgets::get`](Widgets::get): `GET /widgets/{widgetId}`.
@@ -422,6 +425,7 @@ pub(crate) static REMOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime
         },
     ],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Widgets::remove`](Widgets::remove): `DELETE /widgets/{widgetId}`.
@@ -468,6 +472,11 @@ pub(crate) static MOVE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runtime::
     path: "/widgets/{widgetId}/move/{slotId}",
     errors: &[],
     since: &["99.1.0"],
+    params_since: &[
+        ("widgetId", &["99.0.0"]),
+        ("slotId", &["99.0.0"]),
+        ("type", &["99.0.0"]),
+    ],
 };
 
 /// The request of `Widgets::move`: `POST /widgets/{widgetId}/move/{slotId}`.
@@ -514,6 +523,7 @@ pub(crate) static GET_FILE: ::ari_sdk::runtime::OperationMeta = ::ari_sdk::runti
     path: "/widgets/{widgetId}/file",
     errors: &[],
     since: &["99.0.0"],
+    params_since: &[],
 };
 
 /// The request of [`Widgets::get_file`](Widgets::get_file): `GET /widgets/{widgetId}/file`.

@@ -43,6 +43,7 @@ static CHANNELS_LIST: OperationMeta = OperationMeta {
     path: "/channels",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 static BRIDGES_LIST: OperationMeta = OperationMeta {
@@ -51,6 +52,7 @@ static BRIDGES_LIST: OperationMeta = OperationMeta {
     path: "/bridges",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// Only the id of each listed bridge.

@@ -65,6 +65,9 @@ pub mod v13_to_v19_v21;
 )]
 pub mod v13_to_v17_v19;
 
+#[cfg(any(feature = "asterisk-13", feature = "asterisk-16"))]
+pub mod v13_v16;
+
 #[cfg(
     any(
         feature = "asterisk-13",
@@ -79,18 +82,6 @@ pub mod v13_to_v17_v19;
     )
 )]
 pub mod v13_v16_to_v23;
-
-#[cfg(
-    any(
-        feature = "asterisk-13",
-        feature = "asterisk-16",
-        feature = "asterisk-17",
-        feature = "asterisk-18",
-        feature = "asterisk-19",
-        feature = "asterisk-21"
-    )
-)]
-pub mod v13_v16_to_v19_v21;
 
 #[cfg(any(feature = "asterisk-14", feature = "asterisk-15"))]
 pub mod v14_v15;
@@ -144,6 +135,17 @@ pub mod v16_to_v23;
 #[cfg(
     any(
         feature = "asterisk-16",
+        feature = "asterisk-17",
+        feature = "asterisk-18",
+        feature = "asterisk-19",
+        feature = "asterisk-21"
+    )
+)]
+pub mod v16_to_v19_v21;
+
+#[cfg(
+    any(
+        feature = "asterisk-16",
         feature = "asterisk-18",
         feature = "asterisk-19",
         feature = "asterisk-20",
@@ -164,9 +166,6 @@ pub mod v16_v18_to_v23;
 )]
 pub mod v16_v18_v19_v21;
 
-#[cfg(any(feature = "asterisk-16", feature = "asterisk-19"))]
-pub mod v16_v19;
-
 #[cfg(
     any(
         feature = "asterisk-17",
@@ -179,6 +178,16 @@ pub mod v16_v19;
     )
 )]
 pub mod v17_to_v23;
+
+#[cfg(
+    any(
+        feature = "asterisk-17",
+        feature = "asterisk-18",
+        feature = "asterisk-19",
+        feature = "asterisk-21"
+    )
+)]
+pub mod v17_to_v19_v21;
 
 #[cfg(any(feature = "asterisk-18", feature = "asterisk-19"))]
 pub mod v18_v19;
@@ -205,9 +214,6 @@ pub mod v18_to_v23;
     )
 )]
 pub mod v18_v20_to_v23;
-
-#[cfg(any(feature = "asterisk-18", feature = "asterisk-21"))]
-pub mod v18_v21;
 
 #[cfg(
     any(

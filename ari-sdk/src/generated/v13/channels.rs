@@ -1403,6 +1403,7 @@ pub(crate) static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::r
         },
     ],
     since: &[],
+    params_since: &[("label", &["13.2.0"])],
 };
 
 pub use crate::shared::v13_to_v23::channels::ContinueInDialplan;
@@ -1436,6 +1437,7 @@ pub(crate) static REDIRECT: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &["13.3.0"],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Redirect;
@@ -1456,6 +1458,7 @@ pub(crate) static ANSWER: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Answer;
@@ -1476,6 +1479,7 @@ pub(crate) static RING: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Ring;
@@ -1496,6 +1500,7 @@ pub(crate) static RING_STOP: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::RingStop;
@@ -1521,6 +1526,7 @@ pub(crate) static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::SendDtmf;
@@ -1541,6 +1547,7 @@ pub(crate) static MUTE: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Mute;
@@ -1561,6 +1568,7 @@ pub(crate) static UNMUTE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Unmute;
@@ -1581,6 +1589,7 @@ pub(crate) static HOLD: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Hold;
@@ -1601,6 +1610,7 @@ pub(crate) static UNHOLD: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::Unhold;
@@ -1621,6 +1631,7 @@ pub(crate) static START_MOH: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::StartMoh;
@@ -1641,6 +1652,7 @@ pub(crate) static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::StopMoh;
@@ -1661,6 +1673,7 @@ pub(crate) static START_SILENCE: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::StartSilence;
@@ -1681,6 +1694,7 @@ pub(crate) static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 pub use crate::shared::v13_to_v23::channels::StopSilence;
@@ -1701,6 +1715,7 @@ pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::play`](Channels::play): `POST /channels/{channelId}/play`.
@@ -1782,6 +1797,7 @@ pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::play_with_id`](Channels::play_with_id): `POST /channels/{channelId}/play/{playbackId}`.
@@ -1846,7 +1862,7 @@ pub use crate::shared::v13_to_v23::channels::Record;
 pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v23::channels::GetChannelVar;
-pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
+pub(crate) use crate::shared::v13_to_v19_v21::channels::SET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;

@@ -1072,7 +1072,7 @@ pub use crate::shared::v14_v15::channels::List;
 pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE;
 
 pub use crate::shared::v14_v15::channels::Originate;
-pub(crate) use crate::shared::v14_to_v23::channels::CREATE;
+pub(crate) use crate::shared::v14_v15::channels::CREATE;
 
 pub use crate::shared::v14_v15::channels::Create;
 pub(crate) use crate::shared::v13_to_v23::channels::GET;
@@ -1192,7 +1192,7 @@ pub use crate::shared::v13_to_v23::channels::Record;
 pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v23::channels::GetChannelVar;
-pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
+pub(crate) use crate::shared::v13_to_v19_v21::channels::SET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;

@@ -507,16 +507,16 @@ impl<'a> Bridges<'a> {
 }
 pub(crate) use crate::shared::v13_to_v23::bridges::LIST;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::List;
+pub use crate::shared::v13_v16::bridges::List;
 pub(crate) use crate::shared::v13_to_v19::bridges::CREATE;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Create;
+pub use crate::shared::v13_v16::bridges::Create;
 pub(crate) use crate::shared::v13_to_v19::bridges::CREATE_WITH_ID;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId;
+pub use crate::shared::v13_v16::bridges::CreateWithId;
 pub(crate) use crate::shared::v13_to_v23::bridges::GET;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Get;
+pub use crate::shared::v13_v16::bridges::Get;
 pub(crate) use crate::shared::v13_to_v23::bridges::DESTROY;
 
 pub use crate::shared::v13_to_v23::bridges::Destroy;
@@ -544,7 +544,7 @@ pub use crate::shared::v16_v18_v19_v21::bridges::Play;
 pub(crate) use crate::shared::v13_to_v19_v21::bridges::PLAY_WITH_ID;
 
 pub use crate::shared::v16_v18_v19_v21::bridges::PlayWithId;
-pub(crate) use crate::shared::v13_to_v23::bridges::RECORD;
+pub(crate) use crate::shared::v13_to_v19_v21::bridges::RECORD;
 
 pub use crate::shared::v13_to_v19_v21::bridges::Record;
 pub use crate::shared::v13_to_v23::bridges::IfExists;

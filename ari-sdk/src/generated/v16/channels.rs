@@ -1193,19 +1193,431 @@ impl<'a> Channels<'a> {
 }
 pub(crate) use crate::shared::v13_to_v23::channels::LIST;
 
-pub use crate::shared::v16_v19::channels::List;
+/// The request of [`Channels::list`](Channels::list): `GET /channels`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct List {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl List {
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<Vec<super::Channel>> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for List {
+    type Output = ::std::result::Result<Vec<super::Channel>, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<Vec<super::Channel>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE;
 
-pub use crate::shared::v16_v19::channels::Originate;
-pub(crate) use crate::shared::v14_to_v23::channels::CREATE;
+/// The request of [`Channels::originate`](Channels::originate): `POST /channels`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct Originate {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
 
-pub use crate::shared::v16_v19::channels::Create;
+impl Originate {
+    /// `extension` (query parameter, `string`).
+    pub fn extension(mut self, extension: impl Into<String>) -> Self {
+        self.request.query("extension", extension.into());
+        self
+    }
+
+    /// `context` (query parameter, `string`).
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.request.query("context", context.into());
+        self
+    }
+
+    /// `priority` (query parameter, `long`).
+    pub fn priority(mut self, priority: i64) -> Self {
+        self.request.query("priority", priority.to_string());
+        self
+    }
+
+    /// `label` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.request.query("label", label.into());
+        self
+    }
+
+    /// `app` (query parameter, `string`).
+    pub fn app(mut self, app: impl Into<String>) -> Self {
+        self.request.query("app", app.into());
+        self
+    }
+
+    /// `appArgs` (query parameter, `string`).
+    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
+        self.request.query("appArgs", app_args.into());
+        self
+    }
+
+    /// `callerId` (query parameter, `string`).
+    pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
+        self.request.query("callerId", caller_id.into());
+        self
+    }
+
+    /// `timeout` (query parameter, `int`).
+    ///
+    /// Default: `30`.
+    pub fn timeout(mut self, timeout: i64) -> Self {
+        self.request.query("timeout", timeout.to_string());
+        self
+    }
+
+    /// `variables` (body parameter, `containers`).
+    pub fn variables(
+        mut self,
+        variables: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<::serde_json::Value>),
+        >,
+    ) -> Self {
+        self.request
+            .body_field(
+                "variables",
+                crate::runtime::string_map(
+                    variables.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+                ),
+            );
+        self
+    }
+
+    /// `channelId` (query parameter, `string`).
+    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
+        self.request.query("channelId", channel_id.into());
+        self
+    }
+
+    /// `otherChannelId` (query parameter, `string`).
+    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
+        self.request.query("otherChannelId", other_channel_id.into());
+        self
+    }
+
+    /// `originator` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub fn originator(mut self, originator: impl Into<String>) -> Self {
+        self.request.query("originator", originator.into());
+        self
+    }
+
+    /// `formats` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.10.0.
+    pub fn formats(mut self, formats: impl Into<String>) -> Self {
+        self.request.query("formats", formats.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for Originate {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
+pub(crate) use crate::shared::v16_to_v23::channels::CREATE;
+
+/// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct Create {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl Create {
+    /// `appArgs` (query parameter, `string`).
+    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
+        self.request.query("appArgs", app_args.into());
+        self
+    }
+
+    /// `channelId` (query parameter, `string`).
+    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
+        self.request.query("channelId", channel_id.into());
+        self
+    }
+
+    /// `otherChannelId` (query parameter, `string`).
+    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
+        self.request.query("otherChannelId", other_channel_id.into());
+        self
+    }
+
+    /// `originator` (query parameter, `string`).
+    pub fn originator(mut self, originator: impl Into<String>) -> Self {
+        self.request.query("originator", originator.into());
+        self
+    }
+
+    /// `formats` (query parameter, `string`).
+    pub fn formats(mut self, formats: impl Into<String>) -> Self {
+        self.request.query("formats", formats.into());
+        self
+    }
+
+    /// `variables` (body parameter, `containers`).
+    ///
+    /// Available since Asterisk 16.11.0 and 17.5.0.
+    pub fn variables(
+        mut self,
+        variables: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<::serde_json::Value>),
+        >,
+    ) -> Self {
+        self.request
+            .body_field(
+                "variables",
+                crate::runtime::string_map(
+                    variables.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+                ),
+            );
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for Create {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v13_to_v23::channels::GET;
 
-pub use crate::shared::v16_v19::channels::Get;
+/// The request of [`Channels::get`](Channels::get): `GET /channels/{channelId}`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct Get {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl Get {
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for Get {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE_WITH_ID;
 
-pub use crate::shared::v16_v19::channels::OriginateWithId;
+/// The request of [`Channels::originate_with_id`](Channels::originate_with_id): `POST /channels/{channelId}`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct OriginateWithId {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl OriginateWithId {
+    /// `extension` (query parameter, `string`).
+    pub fn extension(mut self, extension: impl Into<String>) -> Self {
+        self.request.query("extension", extension.into());
+        self
+    }
+
+    /// `context` (query parameter, `string`).
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.request.query("context", context.into());
+        self
+    }
+
+    /// `priority` (query parameter, `long`).
+    pub fn priority(mut self, priority: i64) -> Self {
+        self.request.query("priority", priority.to_string());
+        self
+    }
+
+    /// `label` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.request.query("label", label.into());
+        self
+    }
+
+    /// `app` (query parameter, `string`).
+    pub fn app(mut self, app: impl Into<String>) -> Self {
+        self.request.query("app", app.into());
+        self
+    }
+
+    /// `appArgs` (query parameter, `string`).
+    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
+        self.request.query("appArgs", app_args.into());
+        self
+    }
+
+    /// `callerId` (query parameter, `string`).
+    pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
+        self.request.query("callerId", caller_id.into());
+        self
+    }
+
+    /// `timeout` (query parameter, `int`).
+    ///
+    /// Default: `30`.
+    pub fn timeout(mut self, timeout: i64) -> Self {
+        self.request.query("timeout", timeout.to_string());
+        self
+    }
+
+    /// `variables` (body parameter, `containers`).
+    pub fn variables(
+        mut self,
+        variables: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<::serde_json::Value>),
+        >,
+    ) -> Self {
+        self.request
+            .body_field(
+                "variables",
+                crate::runtime::string_map(
+                    variables.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+                ),
+            );
+        self
+    }
+
+    /// `otherChannelId` (query parameter, `string`).
+    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
+        self.request.query("otherChannelId", other_channel_id.into());
+        self
+    }
+
+    /// `originator` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub fn originator(mut self, originator: impl Into<String>) -> Self {
+        self.request.query("originator", originator.into());
+        self
+    }
+
+    /// `formats` (query parameter, `string`).
+    ///
+    /// Available since Asterisk 13.10.0.
+    pub fn formats(mut self, formats: impl Into<String>) -> Self {
+        self.request.query("formats", formats.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for OriginateWithId {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v13_to_v23::channels::HANGUP;
 
 /// The request of [`Channels::hangup`](Channels::hangup): `DELETE /channels/{channelId}`.
@@ -1320,22 +1732,150 @@ pub use crate::shared::v13_to_v23::channels::Record;
 pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v23::channels::GetChannelVar;
-pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
+pub(crate) use crate::shared::v13_to_v19_v21::channels::SET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;
 
-pub use crate::shared::v16_v19::channels::SnoopChannel;
+/// The request of [`Channels::snoop_channel`](Channels::snoop_channel): `POST /channels/{channelId}/snoop`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct SnoopChannel {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl SnoopChannel {
+    /// `spy` (query parameter, `string`).
+    ///
+    /// Allowed values: [`Spy`].
+    ///
+    /// Default: `none`.
+    pub fn spy(mut self, spy: Spy) -> Self {
+        self.request.query("spy", spy.as_str().to_string());
+        self
+    }
+
+    /// `whisper` (query parameter, `string`).
+    ///
+    /// Allowed values: [`Whisper`].
+    ///
+    /// Default: `none`.
+    pub fn whisper(mut self, whisper: Whisper) -> Self {
+        self.request.query("whisper", whisper.as_str().to_string());
+        self
+    }
+
+    /// `appArgs` (query parameter, `string`).
+    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
+        self.request.query("appArgs", app_args.into());
+        self
+    }
+
+    /// `snoopId` (query parameter, `string`).
+    pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
+        self.request.query("snoopId", snoop_id.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for SnoopChannel {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL_WITH_ID;
 
-pub use crate::shared::v16_v19::channels::SnoopChannelWithId;
+/// The request of [`Channels::snoop_channel_with_id`](Channels::snoop_channel_with_id): `POST /channels/{channelId}/snoop/{snoopId}`.
+///
+/// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: call `.send()` or `.await` it"]
+pub struct SnoopChannelWithId {
+    pub(crate) client: crate::runtime::Client,
+    pub(crate) request: crate::runtime::Request,
+}
+
+impl SnoopChannelWithId {
+    /// `spy` (query parameter, `string`).
+    ///
+    /// Allowed values: [`Spy`].
+    ///
+    /// Default: `none`.
+    pub fn spy(mut self, spy: Spy) -> Self {
+        self.request.query("spy", spy.as_str().to_string());
+        self
+    }
+
+    /// `whisper` (query parameter, `string`).
+    ///
+    /// Allowed values: [`Whisper`].
+    ///
+    /// Default: `none`.
+    pub fn whisper(mut self, whisper: Whisper) -> Self {
+        self.request.query("whisper", whisper.as_str().to_string());
+        self
+    }
+
+    /// `appArgs` (query parameter, `string`).
+    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
+        self.request.query("appArgs", app_args.into());
+        self
+    }
+
+    /// The request as it will be sent.
+    pub fn request(&self) -> &crate::runtime::Request {
+        &self.request
+    }
+
+    /// The request as it will be sent, without sending it.
+    pub fn into_request(self) -> crate::runtime::Request {
+        self.request
+    }
+
+    /// Sends the request.
+    pub fn send(self) -> crate::runtime::ResponseFuture<super::Channel> {
+        self.client.send_json(self.request)
+    }
+}
+
+impl ::std::future::IntoFuture for SnoopChannelWithId {
+    type Output = ::std::result::Result<super::Channel, crate::runtime::Error>;
+
+    type IntoFuture = crate::runtime::ResponseFuture<super::Channel>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.send()
+    }
+}
 pub(crate) use crate::shared::v14_to_v23::channels::DIAL;
 
 pub use crate::shared::v14_to_v23::channels::Dial;
 pub(crate) use crate::shared::v13_v16_to_v23::channels::RTPSTATISTICS;
 
 pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
-pub(crate) use crate::shared::v16_to_v23::channels::EXTERNAL_MEDIA;
+pub(crate) use crate::shared::v16_to_v19_v21::channels::EXTERNAL_MEDIA;
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///

@@ -1365,7 +1365,7 @@ impl ::std::future::IntoFuture for Originate {
         self.send()
     }
 }
-pub(crate) use crate::shared::v14_to_v23::channels::CREATE;
+pub(crate) use crate::shared::v16_to_v23::channels::CREATE;
 
 /// The request of [`Channels::create`](Channels::create): `POST /channels/create`.
 ///
@@ -1679,7 +1679,7 @@ pub use crate::shared::v13_to_v23::channels::Record;
 pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v23::channels::GetChannelVar;
-pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
+pub(crate) use crate::shared::v13_to_v19_v21::channels::SET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;
@@ -1822,7 +1822,7 @@ pub use crate::shared::v14_to_v23::channels::Dial;
 pub(crate) use crate::shared::v13_v16_to_v23::channels::RTPSTATISTICS;
 
 pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
-pub(crate) use crate::shared::v16_to_v23::channels::EXTERNAL_MEDIA;
+pub(crate) use crate::shared::v16_to_v19_v21::channels::EXTERNAL_MEDIA;
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///

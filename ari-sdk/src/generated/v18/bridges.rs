@@ -6,10 +6,10 @@
 //! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_18_Documentation/API_Documentation/Asterisk_REST_Interface/Bridges_REST_API/).
 
 pub use crate::shared::v18_v19::bridges::Bridges;
-pub use crate::shared::v13_v16_to_v19_v21::bridges::List;
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Create;
-pub use crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId;
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Get;
+pub use crate::shared::v17_to_v19_v21::bridges::List;
+pub use crate::shared::v17_to_v19_v21::bridges::Create;
+pub use crate::shared::v17_to_v19_v21::bridges::CreateWithId;
+pub use crate::shared::v17_to_v19_v21::bridges::Get;
 pub use crate::shared::v13_to_v23::bridges::Destroy;
 pub use crate::shared::v18_to_v23::bridges::AddChannel;
 pub use crate::shared::v13_to_v23::bridges::RemoveChannel;

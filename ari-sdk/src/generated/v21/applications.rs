@@ -5,9 +5,9 @@
 //!
 //! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Applications_REST_API/).
 
-pub use crate::shared::v13_v16_to_v23::applications::Applications;
-pub use crate::shared::v13_v16_to_v23::applications::List;
-pub use crate::shared::v13_v16_to_v23::applications::Get;
-pub use crate::shared::v13_v16_to_v23::applications::Subscribe;
-pub use crate::shared::v13_v16_to_v23::applications::Unsubscribe;
-pub use crate::shared::v13_v16_to_v23::applications::Filter;
+pub use crate::shared::v17_to_v23::applications::Applications;
+pub use crate::shared::v17_to_v23::applications::List;
+pub use crate::shared::v17_to_v23::applications::Get;
+pub use crate::shared::v17_to_v23::applications::Subscribe;
+pub use crate::shared::v17_to_v23::applications::Unsubscribe;
+pub use crate::shared::v17_to_v23::applications::Filter;

@@ -520,16 +520,42 @@ impl<'a> Bridges<'a> {
 }
 pub(crate) use crate::shared::v13_to_v23::bridges::LIST;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::List;
-pub(crate) use crate::shared::v20_to_v23::bridges::CREATE;
+pub use crate::shared::v17_to_v19_v21::bridges::List;
+pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.create",
+    method: crate::runtime::Method::Post,
+    path: "/bridges",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &[],
+    params_since: &[],
+};
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Create;
-pub(crate) use crate::shared::v20_to_v23::bridges::CREATE_WITH_ID;
+pub use crate::shared::v17_to_v19_v21::bridges::Create;
+pub(crate) static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.createWithId",
+    method: crate::runtime::Method::Post,
+    path: "/bridges/{bridgeId}",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &["13.2.0"],
+    params_since: &[],
+};
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId;
+pub use crate::shared::v17_to_v19_v21::bridges::CreateWithId;
 pub(crate) use crate::shared::v13_to_v23::bridges::GET;
 
-pub use crate::shared::v13_v16_to_v19_v21::bridges::Get;
+pub use crate::shared::v17_to_v19_v21::bridges::Get;
 pub(crate) use crate::shared::v13_to_v23::bridges::DESTROY;
 
 pub use crate::shared::v13_to_v23::bridges::Destroy;
@@ -557,7 +583,7 @@ pub use crate::shared::v16_v18_v19_v21::bridges::Play;
 pub(crate) use crate::shared::v13_to_v19_v21::bridges::PLAY_WITH_ID;
 
 pub use crate::shared::v16_v18_v19_v21::bridges::PlayWithId;
-pub(crate) use crate::shared::v13_to_v23::bridges::RECORD;
+pub(crate) use crate::shared::v13_to_v19_v21::bridges::RECORD;
 
 pub use crate::shared::v13_to_v19_v21::bridges::Record;
 pub use crate::shared::v13_to_v23::bridges::IfExists;

@@ -1266,19 +1266,19 @@ impl<'a> Channels<'a> {
 }
 pub(crate) use crate::shared::v13_to_v23::channels::LIST;
 
-pub use crate::shared::v18_v20_to_v23::channels::List;
+pub use crate::shared::v20_to_v23::channels::List;
 pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE;
 
-pub use crate::shared::v18_v20_to_v23::channels::Originate;
-pub(crate) use crate::shared::v14_to_v23::channels::CREATE;
+pub use crate::shared::v20_to_v23::channels::Originate;
+pub(crate) use crate::shared::v16_to_v23::channels::CREATE;
 
-pub use crate::shared::v18_v20_to_v23::channels::Create;
+pub use crate::shared::v20_to_v23::channels::Create;
 pub(crate) use crate::shared::v13_to_v23::channels::GET;
 
-pub use crate::shared::v18_v20_to_v23::channels::Get;
+pub use crate::shared::v20_to_v23::channels::Get;
 pub(crate) use crate::shared::v13_to_v23::channels::ORIGINATE_WITH_ID;
 
-pub use crate::shared::v18_v20_to_v23::channels::OriginateWithId;
+pub use crate::shared::v20_to_v23::channels::OriginateWithId;
 pub(crate) use crate::shared::v13_to_v23::channels::HANGUP;
 
 pub use crate::shared::v17_to_v23::channels::Hangup;
@@ -1342,22 +1342,22 @@ pub use crate::shared::v13_to_v23::channels::Record;
 pub(crate) use crate::shared::v13_to_v23::channels::GET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v23::channels::GetChannelVar;
-pub(crate) use crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR;
+pub(crate) use crate::shared::v13_to_v19_v21::channels::SET_CHANNEL_VAR;
 
 pub use crate::shared::v13_to_v19_v21::channels::SetChannelVar;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL;
 
-pub use crate::shared::v18_v20_to_v23::channels::SnoopChannel;
+pub use crate::shared::v20_to_v23::channels::SnoopChannel;
 pub(crate) use crate::shared::v13_to_v23::channels::SNOOP_CHANNEL_WITH_ID;
 
-pub use crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId;
+pub use crate::shared::v20_to_v23::channels::SnoopChannelWithId;
 pub(crate) use crate::shared::v14_to_v23::channels::DIAL;
 
 pub use crate::shared::v14_to_v23::channels::Dial;
 pub(crate) use crate::shared::v13_v16_to_v23::channels::RTPSTATISTICS;
 
 pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
-pub(crate) use crate::shared::v16_to_v23::channels::EXTERNAL_MEDIA;
+pub(crate) use crate::shared::v16_to_v19_v21::channels::EXTERNAL_MEDIA;
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///

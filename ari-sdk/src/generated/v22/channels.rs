@@ -6,11 +6,11 @@
 //! [Asterisk's documentation](https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/Asterisk_REST_Interface/Channels_REST_API/).
 
 pub use crate::shared::v20_v22_v23::channels::Channels;
-pub use crate::shared::v18_v20_to_v23::channels::List;
-pub use crate::shared::v18_v20_to_v23::channels::Originate;
-pub use crate::shared::v18_v20_to_v23::channels::Create;
-pub use crate::shared::v18_v20_to_v23::channels::Get;
-pub use crate::shared::v18_v20_to_v23::channels::OriginateWithId;
+pub use crate::shared::v20_to_v23::channels::List;
+pub use crate::shared::v20_to_v23::channels::Originate;
+pub use crate::shared::v20_to_v23::channels::Create;
+pub use crate::shared::v20_to_v23::channels::Get;
+pub use crate::shared::v20_to_v23::channels::OriginateWithId;
 pub use crate::shared::v17_to_v23::channels::Hangup;
 pub use crate::shared::v13_to_v23::channels::ContinueInDialplan;
 pub use crate::shared::v13_v16_to_v23::channels::Move;
@@ -35,8 +35,8 @@ pub use crate::shared::v13_to_v23::channels::GetChannelVar;
 pub use crate::shared::v20_v22_v23::channels::SetChannelVar;
 pub use crate::shared::v20_v22_v23::channels::GetChannelVars;
 pub use crate::shared::v20_v22_v23::channels::SetChannelVars;
-pub use crate::shared::v18_v20_to_v23::channels::SnoopChannel;
-pub use crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId;
+pub use crate::shared::v20_to_v23::channels::SnoopChannel;
+pub use crate::shared::v20_to_v23::channels::SnoopChannelWithId;
 pub use crate::shared::v14_to_v23::channels::Dial;
 pub use crate::shared::v13_v16_to_v23::channels::Rtpstatistics;
 pub use crate::shared::v20_v22_v23::channels::ExternalMedia;

@@ -9,6 +9,7 @@ pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::Operat
     path: "/bridges",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "bridges.createWithId",
@@ -16,4 +17,5 @@ pub(crate) static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime
     path: "/bridges/{bridgeId}",
     errors: &[],
     since: &["13.2.0"],
+    params_since: &[],
 };

@@ -20,6 +20,7 @@ pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "bridges.playWithId",
@@ -38,6 +39,36 @@ pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
+};
+pub(crate) static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.record",
+    method: crate::runtime::Method::Post,
+    path: "/bridges/{bridgeId}/record",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 400,
+            reason: "Invalid parameters",
+            kind: crate::runtime::HttpErrorKind::BadRequest,
+        },
+        crate::runtime::DocumentedError {
+            status: 404,
+            reason: "Bridge not found",
+            kind: crate::runtime::HttpErrorKind::NotFound,
+        },
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+        crate::runtime::DocumentedError {
+            status: 422,
+            reason: "Unprocessable Content",
+            kind: crate::runtime::HttpErrorKind::Unprocessable,
+        },
+    ],
+    since: &[],
+    params_since: &[],
 };
 
 /// The request of `Bridges::record`: `POST /bridges/{bridgeId}/record`.

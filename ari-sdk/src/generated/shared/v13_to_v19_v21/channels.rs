@@ -3,6 +3,31 @@
 
 //! The request builders of the `channels` resource that Asterisk 13, 14, 15, 16, 17, 18, 19, 21 publish alike; `v13`, `v14`, `v15`, `v16`, `v17`, `v18`, `v19`, `v21` re-export them.
 
+pub(crate) static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "channels.setChannelVar",
+    method: crate::runtime::Method::Post,
+    path: "/channels/{channelId}/variable",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 400,
+            reason: "Missing variable parameter.",
+            kind: crate::runtime::HttpErrorKind::BadRequest,
+        },
+        crate::runtime::DocumentedError {
+            status: 404,
+            reason: "Channel not found",
+            kind: crate::runtime::HttpErrorKind::NotFound,
+        },
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::NotInStasis,
+        },
+    ],
+    since: &[],
+    params_since: &[],
+};
+
 /// The request of `Channels::set_channel_var`: `POST /channels/{channelId}/variable`.
 ///
 /// Set optional parameters with its methods, then `.send().await` it (or `.await` it directly).

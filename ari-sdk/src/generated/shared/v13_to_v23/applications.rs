@@ -9,6 +9,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/applications",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "applications.get",
@@ -22,6 +23,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static SUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "applications.subscribe",
@@ -45,6 +47,7 @@ pub(crate) static SUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "applications.unsubscribe",
@@ -73,4 +76,5 @@ pub(crate) static UNSUBSCRIBE: crate::runtime::OperationMeta = crate::runtime::O
         },
     ],
     since: &[],
+    params_since: &[],
 };

@@ -15,6 +15,7 @@ pub(crate) static GET_OBJECT: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::get_object`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::get_object): `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -86,6 +87,7 @@ pub(crate) static UPDATE_OBJECT: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::update_object`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::update_object): `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -163,6 +165,7 @@ pub(crate) static DELETE_OBJECT: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::delete_object`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::delete_object): `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}`.
@@ -209,6 +212,7 @@ pub(crate) static GET_INFO: crate::runtime::OperationMeta = crate::runtime::Oper
     path: "/asterisk/info",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::get_info`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::get_info): `GET /asterisk/info`.
@@ -276,6 +280,7 @@ pub(crate) static LIST_MODULES: crate::runtime::OperationMeta = crate::runtime::
     path: "/asterisk/modules",
     errors: &[],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::list_modules`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::list_modules): `GET /asterisk/modules`.
@@ -340,6 +345,7 @@ pub(crate) static GET_MODULE: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::get_module`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::get_module): `GET /asterisk/modules/{moduleName}`.
@@ -399,6 +405,7 @@ pub(crate) static LOAD_MODULE: crate::runtime::OperationMeta = crate::runtime::O
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::load_module`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::load_module): `POST /asterisk/modules/{moduleName}`.
@@ -456,6 +463,7 @@ pub(crate) static UNLOAD_MODULE: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::unload_module`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::unload_module): `DELETE /asterisk/modules/{moduleName}`.
@@ -513,6 +521,7 @@ pub(crate) static RELOAD_MODULE: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["13.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::reload_module`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::reload_module): `PUT /asterisk/modules/{moduleName}`.
@@ -559,6 +568,7 @@ pub(crate) static LIST_LOG_CHANNELS: crate::runtime::OperationMeta = crate::runt
     path: "/asterisk/logging",
     errors: &[],
     since: &["13.6.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::list_log_channels`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::list_log_channels): `GET /asterisk/logging`.
@@ -625,6 +635,7 @@ pub(crate) static ADD_LOG: crate::runtime::OperationMeta = crate::runtime::Opera
         },
     ],
     since: &["13.6.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::add_log`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::add_log): `POST /asterisk/logging/{logChannelName}`.
@@ -677,6 +688,7 @@ pub(crate) static DELETE_LOG: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &["13.6.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::delete_log`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::delete_log): `DELETE /asterisk/logging/{logChannelName}`.
@@ -729,6 +741,7 @@ pub(crate) static ROTATE_LOG: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &["13.6.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::rotate_log`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::rotate_log): `PUT /asterisk/logging/{logChannelName}/rotate`.
@@ -781,6 +794,7 @@ pub(crate) static GET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::get_global_var`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::get_global_var): `GET /asterisk/variable`.
@@ -838,6 +852,7 @@ pub(crate) static SET_GLOBAL_VAR: crate::runtime::OperationMeta = crate::runtime
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::set_global_var`](crate::shared::v13_v16_to_v23::asterisk::Asterisk::set_global_var): `POST /asterisk/variable`.

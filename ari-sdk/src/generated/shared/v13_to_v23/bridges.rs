@@ -9,6 +9,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/bridges",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "bridges.get",
@@ -22,6 +23,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static DESTROY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "bridges.destroy",
@@ -35,6 +37,7 @@ pub(crate) static DESTROY: crate::runtime::OperationMeta = crate::runtime::Opera
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::destroy`](crate::shared::v20_v22_v23::bridges::Bridges::destroy): `DELETE /bridges/{bridgeId}`.
@@ -109,6 +112,7 @@ pub(crate) static ADD_CHANNEL: crate::runtime::OperationMeta = crate::runtime::O
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "bridges.removeChannel",
@@ -137,6 +141,7 @@ pub(crate) static REMOVE_CHANNEL: crate::runtime::OperationMeta = crate::runtime
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::remove_channel`](crate::shared::v20_v22_v23::bridges::Bridges::remove_channel): `POST /bridges/{bridgeId}/removeChannel`.
@@ -197,6 +202,7 @@ pub(crate) static SET_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::runti
         },
     ],
     since: &["13.13.0", "14.2.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::set_video_source`](crate::shared::v20_v22_v23::bridges::Bridges::set_video_source): `POST /bridges/{bridgeId}/videoSource/{channelId}`.
@@ -249,6 +255,7 @@ pub(crate) static CLEAR_VIDEO_SOURCE: crate::runtime::OperationMeta = crate::run
         },
     ],
     since: &["13.13.0", "14.2.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::clear_video_source`](crate::shared::v20_v22_v23::bridges::Bridges::clear_video_source): `DELETE /bridges/{bridgeId}/videoSource`.
@@ -306,6 +313,7 @@ pub(crate) static START_MOH: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::start_moh`](crate::shared::v20_v22_v23::bridges::Bridges::start_moh): `POST /bridges/{bridgeId}/moh`.
@@ -367,6 +375,7 @@ pub(crate) static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::stop_moh`](crate::shared::v20_v22_v23::bridges::Bridges::stop_moh): `DELETE /bridges/{bridgeId}/moh`.
@@ -405,34 +414,6 @@ impl ::std::future::IntoFuture for StopMoh {
         self.send()
     }
 }
-pub(crate) static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "bridges.record",
-    method: crate::runtime::Method::Post,
-    path: "/bridges/{bridgeId}/record",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Bridge not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-        crate::runtime::DocumentedError {
-            status: 422,
-            reason: "Unprocessable Content",
-            kind: crate::runtime::HttpErrorKind::Unprocessable,
-        },
-    ],
-    since: &[],
-};
 
 /// The values of the `ifExists` parameter of [`Bridges::record`](crate::shared::v20_v22_v23::bridges::Bridges::record).
 ///

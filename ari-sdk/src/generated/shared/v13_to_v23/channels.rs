@@ -9,6 +9,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/channels",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.originate",
@@ -27,6 +28,11 @@ pub(crate) static ORIGINATE: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[
+        ("label", &["13.2.0"]),
+        ("originator", &["13.2.0"]),
+        ("formats", &["13.10.0"]),
+    ],
 };
 pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.get",
@@ -40,6 +46,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.originateWithId",
@@ -58,6 +65,11 @@ pub(crate) static ORIGINATE_WITH_ID: crate::runtime::OperationMeta = crate::runt
         },
     ],
     since: &[],
+    params_since: &[
+        ("label", &["13.2.0"]),
+        ("originator", &["13.2.0"]),
+        ("formats", &["13.10.0"]),
+    ],
 };
 pub(crate) static HANGUP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.hangup",
@@ -76,6 +88,7 @@ pub(crate) static HANGUP: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::continue_in_dialplan`](crate::shared::v20_v22_v23::channels::Channels::continue_in_dialplan): `POST /channels/{channelId}/continue`.
@@ -694,6 +707,7 @@ pub(crate) static RECORD: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::record`](crate::shared::v20_v22_v23::channels::Channels::record): `POST /channels/{channelId}/record`.
@@ -811,6 +825,7 @@ pub(crate) static GET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtim
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::get_channel_var`](crate::shared::v20_v22_v23::channels::Channels::get_channel_var): `GET /channels/{channelId}/variable`.
@@ -856,29 +871,6 @@ impl ::std::future::IntoFuture for GetChannelVar {
         self.send()
     }
 }
-pub(crate) static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.setChannelVar",
-    method: crate::runtime::Method::Post,
-    path: "/channels/{channelId}/variable",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Missing variable parameter.",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
-        crate::runtime::DocumentedError {
-            status: 404,
-            reason: "Channel not found",
-            kind: crate::runtime::HttpErrorKind::NotFound,
-        },
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::NotInStasis,
-        },
-    ],
-    since: &[],
-};
 pub(crate) static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.snoopChannel",
     method: crate::runtime::Method::Post,
@@ -896,6 +888,7 @@ pub(crate) static SNOOP_CHANNEL: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.snoopChannelWithId",
@@ -914,6 +907,7 @@ pub(crate) static SNOOP_CHANNEL_WITH_ID: crate::runtime::OperationMeta = crate::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The values of the `ifExists` parameter of [`Channels::record`](crate::shared::v20_v22_v23::channels::Channels::record).

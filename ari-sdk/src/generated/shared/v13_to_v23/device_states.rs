@@ -131,6 +131,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/deviceStates",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`DeviceStates::list`](DeviceStates::list): `GET /deviceStates`.
@@ -184,6 +185,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
     path: "/deviceStates/{deviceName}",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`DeviceStates::get`](DeviceStates::get): `GET /deviceStates/{deviceName}`.
@@ -246,6 +248,7 @@ pub(crate) static UPDATE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`DeviceStates::update`](DeviceStates::update): `PUT /deviceStates/{deviceName}`.
@@ -301,6 +304,7 @@ pub(crate) static DELETE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`DeviceStates::delete`](DeviceStates::delete): `DELETE /deviceStates/{deviceName}`.

@@ -9,6 +9,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/endpoints",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::list`](crate::shared::v18_v20_to_v23::endpoints::Endpoints::list): `GET /endpoints`.
@@ -73,6 +74,7 @@ pub(crate) static SEND_MESSAGE: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::send_message`](crate::shared::v18_v20_to_v23::endpoints::Endpoints::send_message): `PUT /endpoints/sendMessage`.
@@ -146,6 +148,7 @@ pub(crate) static LIST_BY_TECH: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::list_by_tech`](crate::shared::v18_v20_to_v23::endpoints::Endpoints::list_by_tech): `GET /endpoints/{tech}`.
@@ -210,6 +213,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::get`](crate::shared::v18_v20_to_v23::endpoints::Endpoints::get): `GET /endpoints/{tech}/{resource}`.
@@ -272,6 +276,7 @@ pub(crate) static SEND_MESSAGE_TO_ENDPOINT: crate::runtime::OperationMeta = crat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::send_message_to_endpoint`](crate::shared::v18_v20_to_v23::endpoints::Endpoints::send_message_to_endpoint): `PUT /endpoints/{tech}/{resource}/sendMessage`.

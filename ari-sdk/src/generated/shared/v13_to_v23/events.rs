@@ -25,6 +25,7 @@ pub(crate) static USER_EVENT: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Events::user_event`](crate::shared::v20_v22_v23::events::Events::user_event): `POST /events/user/{eventName}`.

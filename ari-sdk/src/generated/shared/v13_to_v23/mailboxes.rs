@@ -130,6 +130,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/mailboxes",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Mailboxes::list`](Mailboxes::list): `GET /mailboxes`.
@@ -189,6 +190,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Mailboxes::get`](Mailboxes::get): `GET /mailboxes/{mailboxName}`.
@@ -246,6 +248,7 @@ pub(crate) static UPDATE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Mailboxes::update`](Mailboxes::update): `PUT /mailboxes/{mailboxName}`.
@@ -296,6 +299,7 @@ pub(crate) static DELETE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Mailboxes::delete`](Mailboxes::delete): `DELETE /mailboxes/{mailboxName}`.

@@ -284,7 +284,7 @@ pub struct CallerID {
     pub number: String,
 }
 
-/// The values of [`Channel::state`](crate::shared::v18_v20_to_v23::models::Channel::state).
+/// The values of [`Channel::state`](crate::shared::v20_to_v23::models::Channel::state).
 ///
 /// Values Asterisk adds later decode as `Other`, which keeps the string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -15,6 +15,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "playbacks.stop",
@@ -28,6 +29,7 @@ pub(crate) static STOP: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Playbacks::stop`](crate::shared::v16_v18_to_v23::playbacks::Playbacks::stop): `DELETE /playbacks/{playbackId}`.
@@ -97,6 +99,7 @@ pub(crate) static CONTROL: crate::runtime::OperationMeta = crate::runtime::Opera
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Playbacks::control`](crate::shared::v16_v18_to_v23::playbacks::Playbacks::control): `POST /playbacks/{playbackId}/control`.

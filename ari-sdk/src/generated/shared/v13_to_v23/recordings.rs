@@ -9,6 +9,7 @@ pub(crate) static LIST_STORED: crate::runtime::OperationMeta = crate::runtime::O
     path: "/recordings/stored",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::list_stored`](crate::shared::v14_to_v23::recordings::Recordings::list_stored): `GET /recordings/stored`.
@@ -68,6 +69,7 @@ pub(crate) static GET_STORED: crate::runtime::OperationMeta = crate::runtime::Op
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::get_stored`](crate::shared::v14_to_v23::recordings::Recordings::get_stored): `GET /recordings/stored/{recordingName}`.
@@ -127,6 +129,7 @@ pub(crate) static DELETE_STORED: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::delete_stored`](crate::shared::v14_to_v23::recordings::Recordings::delete_stored): `DELETE /recordings/stored/{recordingName}`.
@@ -182,6 +185,7 @@ pub(crate) static COPY_STORED: crate::runtime::OperationMeta = crate::runtime::O
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::copy_stored`](crate::shared::v14_to_v23::recordings::Recordings::copy_stored): `POST /recordings/stored/{recordingName}/copy`.
@@ -241,6 +245,7 @@ pub(crate) static GET_LIVE: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::get_live`](crate::shared::v14_to_v23::recordings::Recordings::get_live): `GET /recordings/live/{recordingName}`.
@@ -300,6 +305,7 @@ pub(crate) static CANCEL: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::cancel`](crate::shared::v14_to_v23::recordings::Recordings::cancel): `DELETE /recordings/live/{recordingName}`.
@@ -350,6 +356,7 @@ pub(crate) static STOP: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::stop`](crate::shared::v14_to_v23::recordings::Recordings::stop): `POST /recordings/live/{recordingName}/stop`.
@@ -405,6 +412,7 @@ pub(crate) static PAUSE: crate::runtime::OperationMeta = crate::runtime::Operati
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::pause`](crate::shared::v14_to_v23::recordings::Recordings::pause): `POST /recordings/live/{recordingName}/pause`.
@@ -460,6 +468,7 @@ pub(crate) static UNPAUSE: crate::runtime::OperationMeta = crate::runtime::Opera
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::unpause`](crate::shared::v14_to_v23::recordings::Recordings::unpause): `DELETE /recordings/live/{recordingName}/pause`.
@@ -515,6 +524,7 @@ pub(crate) static MUTE: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::mute`](crate::shared::v14_to_v23::recordings::Recordings::mute): `POST /recordings/live/{recordingName}/mute`.
@@ -570,6 +580,7 @@ pub(crate) static UNMUTE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::unmute`](crate::shared::v14_to_v23::recordings::Recordings::unmute): `DELETE /recordings/live/{recordingName}/mute`.

@@ -68,6 +68,7 @@ pub(crate) static LIST: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/sounds",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Sounds::list`](Sounds::list): `GET /sounds`.
@@ -131,6 +132,7 @@ pub(crate) static GET: crate::runtime::OperationMeta = crate::runtime::Operation
     path: "/sounds/{soundId}",
     errors: &[],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Sounds::get`](Sounds::get): `GET /sounds/{soundId}`.

@@ -555,6 +555,7 @@ pub(crate) static PING: crate::runtime::OperationMeta = crate::runtime::Operatio
     path: "/asterisk/ping",
     errors: &[],
     since: &["13.25.0", "16.2.0"],
+    params_since: &[],
 };
 
 /// The request of [`Asterisk::ping`](Asterisk::ping): `GET /asterisk/ping`.

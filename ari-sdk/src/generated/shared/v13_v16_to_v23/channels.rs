@@ -20,6 +20,7 @@ pub(crate) static MOVE: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &["13.26.0", "16.3.0"],
+    params_since: &[],
 };
 
 /// The request of `Channels::move`: `POST /channels/{channelId}/move`.
@@ -80,6 +81,7 @@ pub(crate) static RTPSTATISTICS: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["13.27.0", "16.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Channels::rtpstatistics`](crate::shared::v20_v22_v23::channels::Channels::rtpstatistics): `GET /channels/{channelId}/rtp_statistics`.

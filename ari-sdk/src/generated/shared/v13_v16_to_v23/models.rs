@@ -40,29 +40,6 @@ pub struct TextMessage {
     pub variables: Option<::serde_json::Value>,
 }
 
-/// A dialplan location: context, extension, priority.
-///
-/// `DialplanCEP` (model of `channels.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dialplancep).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DialplanCEP {
-    /// `context` (`string`, required).
-    pub context: String,
-    /// `exten` (`string`, required).
-    pub exten: String,
-    /// `priority` (`long`, required).
-    pub priority: i64,
-    /// `app_name` (`string`, required).
-    ///
-    /// Available since Asterisk 13.27.0 and 16.4.0.
-    pub app_name: String,
-    /// `app_data` (`string`, required).
-    ///
-    /// Available since Asterisk 13.27.0 and 16.4.0.
-    pub app_data: String,
-}
-
 /// `RTPstat` (model of `channels.json`).
 ///
 /// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#rtpstat).
@@ -452,31 +429,4 @@ pub struct TextMessageReceived {
     /// `endpoint` (`Endpoint`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Box<crate::shared::v13_to_v23::models::Endpoint>>,
-}
-
-/// A Stasis app and the event sources it follows.
-///
-/// `Application` (model of `applications.json`).
-///
-/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#application).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct Application {
-    /// `name` (`string`, required).
-    pub name: String,
-    /// `channel_ids` (`Liststring`, required).
-    pub channel_ids: Vec<String>,
-    /// `bridge_ids` (`Liststring`, required).
-    pub bridge_ids: Vec<String>,
-    /// `endpoint_ids` (`Liststring`, required).
-    pub endpoint_ids: Vec<String>,
-    /// `device_names` (`Liststring`, required).
-    pub device_names: Vec<String>,
-    /// `events_allowed` (`Listobject`, required).
-    ///
-    /// Available since Asterisk 13.26.0 and 16.3.0.
-    pub events_allowed: Vec<::serde_json::Value>,
-    /// `events_disallowed` (`Listobject`, required).
-    ///
-    /// Available since Asterisk 13.26.0 and 16.3.0.
-    pub events_disallowed: Vec<::serde_json::Value>,
 }

@@ -3,19 +3,6 @@
 
 //! The request builders of the `channels` resource that Asterisk 14, 15, 16, 17, 18, 19, 20, 21, 22, 23 publish alike; `v14`, `v15`, `v16`, `v17`, `v18`, `v19`, `v20`, `v21`, `v22`, `v23` re-export them.
 
-pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.create",
-    method: crate::runtime::Method::Post,
-    path: "/channels/create",
-    errors: &[
-        crate::runtime::DocumentedError {
-            status: 409,
-            reason: "Conflict",
-            kind: crate::runtime::HttpErrorKind::Conflict,
-        },
-    ],
-    since: &[],
-};
 pub(crate) static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.continueInDialplan",
     method: crate::runtime::Method::Post,
@@ -38,6 +25,7 @@ pub(crate) static CONTINUE_IN_DIALPLAN: crate::runtime::OperationMeta = crate::r
         },
     ],
     since: &[],
+    params_since: &[("label", &["13.2.0"])],
 };
 pub(crate) static REDIRECT: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.redirect",
@@ -71,6 +59,7 @@ pub(crate) static REDIRECT: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &["13.3.0"],
+    params_since: &[],
 };
 pub(crate) static ANSWER: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.answer",
@@ -94,6 +83,7 @@ pub(crate) static ANSWER: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static RING: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.ring",
@@ -117,6 +107,7 @@ pub(crate) static RING: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static RING_STOP: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.ringStop",
@@ -140,6 +131,7 @@ pub(crate) static RING_STOP: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.sendDTMF",
@@ -168,6 +160,7 @@ pub(crate) static SEND_DTMF: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static MUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.mute",
@@ -191,6 +184,7 @@ pub(crate) static MUTE: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static UNMUTE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.unmute",
@@ -214,6 +208,7 @@ pub(crate) static UNMUTE: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static HOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.hold",
@@ -237,6 +232,7 @@ pub(crate) static HOLD: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static UNHOLD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.unhold",
@@ -260,6 +256,7 @@ pub(crate) static UNHOLD: crate::runtime::OperationMeta = crate::runtime::Operat
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static START_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.startMoh",
@@ -283,6 +280,7 @@ pub(crate) static START_MOH: crate::runtime::OperationMeta = crate::runtime::Ope
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.stopMoh",
@@ -306,6 +304,7 @@ pub(crate) static STOP_MOH: crate::runtime::OperationMeta = crate::runtime::Oper
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static START_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.startSilence",
@@ -329,6 +328,7 @@ pub(crate) static START_SILENCE: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.stopSilence",
@@ -352,6 +352,7 @@ pub(crate) static STOP_SILENCE: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.play",
@@ -375,6 +376,7 @@ pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.playWithId",
@@ -398,6 +400,7 @@ pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[],
 };
 pub(crate) static DIAL: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
     name: "channels.dial",
@@ -416,6 +419,7 @@ pub(crate) static DIAL: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Channels::dial`](crate::shared::v20_v22_v23::channels::Channels::dial): `POST /channels/{channelId}/dial`.

@@ -422,6 +422,7 @@ pub(crate) static GET_STORED_FILE: crate::runtime::OperationMeta = crate::runtim
         },
     ],
     since: &[],
+    params_since: &[],
 };
 
 /// The request of [`Recordings::get_stored_file`](Recordings::get_stored_file): `GET /recordings/stored/{recordingName}/file`.

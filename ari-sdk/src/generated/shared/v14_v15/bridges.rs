@@ -508,7 +508,7 @@ impl<'a> Bridges<'a> {
         format: impl Into<String>,
     ) -> crate::shared::v13_to_v19_v21::bridges::Record {
         let mut request = crate::runtime::Request::new(
-            &crate::shared::v13_to_v23::bridges::RECORD,
+            &crate::shared::v13_to_v19_v21::bridges::RECORD,
             &[("bridgeId", bridge_id.as_ref())],
         );
         request.query("name", name.into());

@@ -187,6 +187,20 @@ impl ::std::future::IntoFuture for Originate {
         self.send()
     }
 }
+pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "channels.create",
+    method: crate::runtime::Method::Post,
+    path: "/channels/create",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &[],
+    params_since: &[],
+};
 
 /// The request of `Channels::create`: `POST /channels/create`.
 ///

@@ -3,23 +3,19 @@
 
 //! The request builders of the `channels` resource that Asterisk 16, 17, 18, 19, 20, 21, 22, 23 publish alike; `v16`, `v17`, `v18`, `v19`, `v20`, `v21`, `v22`, `v23` re-export them.
 
-pub(crate) static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
-    name: "channels.externalMedia",
+pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "channels.create",
     method: crate::runtime::Method::Post,
-    path: "/channels/externalMedia",
+    path: "/channels/create",
     errors: &[
-        crate::runtime::DocumentedError {
-            status: 400,
-            reason: "Invalid parameters",
-            kind: crate::runtime::HttpErrorKind::BadRequest,
-        },
         crate::runtime::DocumentedError {
             status: 409,
             reason: "Conflict",
             kind: crate::runtime::HttpErrorKind::Conflict,
         },
     ],
-    since: &["16.6.0", "17.1.0"],
+    since: &[],
+    params_since: &[("variables", &["16.11.0", "17.5.0"])],
 };
 
 /// The values of the `reason` parameter of [`Channels::hangup`](crate::shared::v20_v22_v23::channels::Channels::hangup).

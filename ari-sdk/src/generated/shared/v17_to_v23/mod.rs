@@ -3,4 +3,6 @@
 
 //! What Asterisk 17, 18, 19, 20, 21, 22, 23 publish alike, generated once.
 
+pub mod models;
 pub mod channels;
+pub mod applications;

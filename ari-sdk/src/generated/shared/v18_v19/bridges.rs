@@ -25,12 +25,12 @@ impl<'a> Bridges<'a> {
     /// # Response
     ///
     /// `ListBridge`, decoded into `Vec<Bridge>`.
-    pub fn list(&self) -> crate::shared::v13_v16_to_v19_v21::bridges::List {
+    pub fn list(&self) -> crate::shared::v17_to_v19_v21::bridges::List {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::bridges::LIST,
             &[],
         );
-        crate::shared::v13_v16_to_v19_v21::bridges::List {
+        crate::shared::v17_to_v19_v21::bridges::List {
             client: self.client.clone(),
             request,
         }
@@ -45,18 +45,18 @@ impl<'a> Bridges<'a> {
     /// # Optional parameters (builder methods)
     ///
     /// - `type`: `type` (query parameter, `string`).
-    /// - [`bridge_id`](crate::shared::v13_v16_to_v19_v21::bridges::Create::bridge_id): `bridgeId` (query parameter, `string`).
-    /// - [`name`](crate::shared::v13_v16_to_v19_v21::bridges::Create::name): `name` (query parameter, `string`).
+    /// - [`bridge_id`](crate::shared::v17_to_v19_v21::bridges::Create::bridge_id): `bridgeId` (query parameter, `string`).
+    /// - [`name`](crate::shared::v17_to_v19_v21::bridges::Create::name): `name` (query parameter, `string`).
     ///
     /// # Response
     ///
     /// `Bridge`, decoded into `Bridge`.
-    pub fn create(&self) -> crate::shared::v13_v16_to_v19_v21::bridges::Create {
+    pub fn create(&self) -> crate::shared::v17_to_v19_v21::bridges::Create {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v19::bridges::CREATE,
             &[],
         );
-        crate::shared::v13_v16_to_v19_v21::bridges::Create {
+        crate::shared::v17_to_v19_v21::bridges::Create {
             client: self.client.clone(),
             request,
         }
@@ -75,7 +75,7 @@ impl<'a> Bridges<'a> {
     /// # Optional parameters (builder methods)
     ///
     /// - `type`: `type` (query parameter, `string`).
-    /// - [`name`](crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId::name): `name` (query parameter, `string`).
+    /// - [`name`](crate::shared::v17_to_v19_v21::bridges::CreateWithId::name): `name` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -85,12 +85,12 @@ impl<'a> Bridges<'a> {
     pub fn create_with_id(
         &self,
         bridge_id: impl AsRef<str>,
-    ) -> crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId {
+    ) -> crate::shared::v17_to_v19_v21::bridges::CreateWithId {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v19::bridges::CREATE_WITH_ID,
             &[("bridgeId", bridge_id.as_ref())],
         );
-        crate::shared::v13_v16_to_v19_v21::bridges::CreateWithId {
+        crate::shared::v17_to_v19_v21::bridges::CreateWithId {
             client: self.client.clone(),
             request,
         }
@@ -118,12 +118,12 @@ impl<'a> Bridges<'a> {
     pub fn get(
         &self,
         bridge_id: impl AsRef<str>,
-    ) -> crate::shared::v13_v16_to_v19_v21::bridges::Get {
+    ) -> crate::shared::v17_to_v19_v21::bridges::Get {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::bridges::GET,
             &[("bridgeId", bridge_id.as_ref())],
         );
-        crate::shared::v13_v16_to_v19_v21::bridges::Get {
+        crate::shared::v17_to_v19_v21::bridges::Get {
             client: self.client.clone(),
             request,
         }
@@ -517,7 +517,7 @@ impl<'a> Bridges<'a> {
         format: impl Into<String>,
     ) -> crate::shared::v13_to_v19_v21::bridges::Record {
         let mut request = crate::runtime::Request::new(
-            &crate::shared::v13_to_v23::bridges::RECORD,
+            &crate::shared::v13_to_v19_v21::bridges::RECORD,
             &[("bridgeId", bridge_id.as_ref())],
         );
         request.query("name", name.into());

@@ -299,6 +299,7 @@ pub(crate) static REFER: crate::runtime::OperationMeta = crate::runtime::Operati
         },
     ],
     since: &["18.20.0", "20.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::refer`](Endpoints::refer): `POST /endpoints/refer`.
@@ -385,6 +386,7 @@ pub(crate) static REFER_TO_ENDPOINT: crate::runtime::OperationMeta = crate::runt
         },
     ],
     since: &["18.20.0", "20.5.0"],
+    params_since: &[],
 };
 
 /// The request of [`Endpoints::refer_to_endpoint`](Endpoints::refer_to_endpoint): `POST /endpoints/{tech}/{resource}/refer`.

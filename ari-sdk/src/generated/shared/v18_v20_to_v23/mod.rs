@@ -3,6 +3,4 @@
 
 //! What Asterisk 18, 20, 21, 22, 23 publish alike, generated once.
 
-pub mod models;
 pub mod endpoints;
-pub mod channels;

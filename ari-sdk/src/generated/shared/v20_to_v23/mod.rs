@@ -5,4 +5,3 @@
 
 pub mod models;
 pub mod channels;
-pub mod bridges;

@@ -3,6 +3,92 @@
 
 //! The models and events that Asterisk 20, 21, 22, 23 publish alike; `v20`, `v21`, `v22`, `v23` re-export them.
 
+/// A channel as Asterisk saw it when it wrote the snapshot: one leg of a call.
+///
+/// `Channel` (model of `channels.json`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channel).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Channel {
+    /// `id` (`string`, required).
+    pub id: String,
+    /// `protocol_id` (`string`, required).
+    ///
+    /// Available since Asterisk 16.27.0, 18.13.0 and 19.5.0.
+    pub protocol_id: String,
+    /// `name` (`string`, required).
+    pub name: String,
+    /// `state` (`string`, required).
+    pub state: crate::shared::v13_to_v23::models::ChannelState,
+    /// `caller` (`CallerID`, required).
+    pub caller: crate::shared::v13_to_v23::models::CallerID,
+    /// `connected` (`CallerID`, required).
+    pub connected: crate::shared::v13_to_v23::models::CallerID,
+    /// `accountcode` (`string`, required).
+    pub accountcode: String,
+    /// `dialplan` (`DialplanCEP`, required).
+    pub dialplan: crate::shared::v17_to_v23::models::DialplanCEP,
+    /// `creationtime` (`Date`, required).
+    pub creationtime: crate::runtime::Timestamp,
+    /// `language` (`string`, required).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub language: String,
+    /// `channelvars` (`object`, optional).
+    ///
+    /// Available since Asterisk 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channelvars: Option<::serde_json::Value>,
+    /// `caller_rdnis` (`string`, optional).
+    ///
+    /// Available since Asterisk 18.21.0, 20.6.0 and 21.1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_rdnis: Option<String>,
+    /// `tenantid` (`string`, optional).
+    ///
+    /// Available since Asterisk 18.25.0, 20.10.0 and 21.5.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenantid: Option<String>,
+}
+
+/// `ApplicationMoveFailed` (model of `events.json`).
+///
+/// An event: `Event::ApplicationMoveFailed` when decoded from the websocket (`"type": "ApplicationMoveFailed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#applicationmovefailed).
+///
+/// Available since Asterisk 13.26.0 and 16.3.0.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ApplicationMoveFailed {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+    /// `destination` (`string`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
+    pub destination: String,
+    /// `args` (`Liststring`, required).
+    ///
+    /// Available since Asterisk 13.26.0 and 16.3.0.
+    pub args: Vec<String>,
+}
+
 /// `ApplicationRegistered` (model of `events.json`).
 ///
 /// An event: `Event::ApplicationRegistered` when decoded from the websocket (`"type": "ApplicationRegistered"`).
@@ -53,6 +139,451 @@ pub struct ApplicationUnregistered {
     ///
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
+}
+
+/// A channel came into being.
+///
+/// `ChannelCreated` (model of `events.json`).
+///
+/// An event: `Event::ChannelCreated` when decoded from the websocket (`"type": "ChannelCreated"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelcreated).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelCreated {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// A channel's state changed (ringing, up, ...).
+///
+/// `ChannelStateChange` (model of `events.json`).
+///
+/// An event: `Event::ChannelStateChange` when decoded from the websocket (`"type": "ChannelStateChange"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelstatechange).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelStateChange {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// A DTMF digit arrived on a channel (sent once the key is released).
+///
+/// `ChannelDtmfReceived` (model of `events.json`).
+///
+/// An event: `Event::ChannelDtmfReceived` when decoded from the websocket (`"type": "ChannelDtmfReceived"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldtmfreceived).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelDtmfReceived {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `digit` (`string`, required).
+    pub digit: String,
+    /// `duration_ms` (`int`, required).
+    pub duration_ms: i64,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// A channel moved to another dialplan location.
+///
+/// `ChannelDialplan` (model of `events.json`).
+///
+/// An event: `Event::ChannelDialplan` when decoded from the websocket (`"type": "ChannelDialplan"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldialplan).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelDialplan {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+    /// `dialplan_app` (`string`, required).
+    pub dialplan_app: String,
+    /// `dialplan_app_data` (`string`, required).
+    pub dialplan_app_data: String,
+}
+
+/// A channel's caller id changed.
+///
+/// `ChannelCallerId` (model of `events.json`).
+///
+/// An event: `Event::ChannelCallerId` when decoded from the websocket (`"type": "ChannelCallerId"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelcallerid).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelCallerId {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `caller_presentation` (`int`, required).
+    pub caller_presentation: i64,
+    /// `caller_presentation_txt` (`string`, required).
+    pub caller_presentation_txt: String,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// A variable was set: on a channel, or a global one when no channel is given.
+///
+/// `ChannelVarset` (model of `events.json`).
+///
+/// An event: `Event::ChannelVarset` when decoded from the websocket (`"type": "ChannelVarset"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelvarset).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelVarset {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `variable` (`string`, required).
+    pub variable: String,
+    /// `value` (`string`, required).
+    pub value: String,
+    /// `channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
+}
+
+/// A channel was put on hold.
+///
+/// `ChannelHold` (model of `events.json`).
+///
+/// An event: `Event::ChannelHold` when decoded from the websocket (`"type": "ChannelHold"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelhold).
+///
+/// Available since Asterisk 13.4.0.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelHold {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.4.0.
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+    /// `musicclass` (`string`, optional).
+    ///
+    /// Available since Asterisk 13.4.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub musicclass: Option<String>,
+}
+
+/// A channel came off hold.
+///
+/// `ChannelUnhold` (model of `events.json`).
+///
+/// An event: `Event::ChannelUnhold` when decoded from the websocket (`"type": "ChannelUnhold"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelunhold).
+///
+/// Available since Asterisk 13.4.0.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelUnhold {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.4.0.
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// Talk detection heard a channel start talking.
+///
+/// `ChannelTalkingStarted` (model of `events.json`).
+///
+/// An event: `Event::ChannelTalkingStarted` when decoded from the websocket (`"type": "ChannelTalkingStarted"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeltalkingstarted).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelTalkingStarted {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// Talk detection heard a channel stop talking.
+///
+/// `ChannelTalkingFinished` (model of `events.json`).
+///
+/// An event: `Event::ChannelTalkingFinished` when decoded from the websocket (`"type": "ChannelTalkingFinished"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeltalkingfinished).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelTalkingFinished {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+    /// `duration` (`int`, required).
+    pub duration: i64,
+}
+
+/// A step of a dial: the dialed channel's status changed.
+///
+/// `Dial` (model of `events.json`).
+///
+/// An event: `Event::Dial` when decoded from the websocket (`"type": "Dial"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#dial).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Dial {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `caller` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
+    /// `peer` (`Channel`, required).
+    pub peer: crate::shared::v20_to_v23::models::Channel,
+    /// `forward` (`string`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<String>,
+    /// `forwarded` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
+    /// `dialstring` (`string`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialstring: Option<String>,
+    /// `dialstatus` (`string`, required).
+    pub dialstatus: String,
+}
+
+/// A channel left the app: the app can no longer control it.
+///
+/// `StasisEnd` (model of `events.json`).
+///
+/// An event: `Event::StasisEnd` when decoded from the websocket (`"type": "StasisEnd"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#stasisend).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StasisEnd {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+}
+
+/// A channel entered the app: from now on the app controls it.
+///
+/// `StasisStart` (model of `events.json`).
+///
+/// An event: `Event::StasisStart` when decoded from the websocket (`"type": "StasisStart"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#stasisstart).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StasisStart {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `args` (`Liststring`, required).
+    pub args: Vec<String>,
+    /// `channel` (`Channel`, required).
+    pub channel: crate::shared::v20_to_v23::models::Channel,
+    /// `replace_channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
+}
+
+/// `ChannelConnectedLine` (model of `events.json`).
+///
+/// An event: `Event::ChannelConnectedLine` when decoded from the websocket (`"type": "ChannelConnectedLine"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_23_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelconnectedline).
+///
+/// Available since Asterisk 13.1.0.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelConnectedLine {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 13.1.0.
+    pub channel: crate::shared::v20_to_v23::models::Channel,
 }
 
 /// `RequiredDestination` (model of `events.json`).

@@ -59,10 +59,7 @@ impl<'a> Bridges<'a> {
     ///
     /// - `409` (Conflict)
     pub fn create(&self) -> Create {
-        let request = crate::runtime::Request::new(
-            &crate::shared::v20_to_v23::bridges::CREATE,
-            &[],
-        );
+        let request = crate::runtime::Request::new(&CREATE, &[]);
         Create {
             client: self.client.clone(),
             request,
@@ -98,7 +95,7 @@ impl<'a> Bridges<'a> {
     /// Available since Asterisk 13.2.0.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithId {
         let request = crate::runtime::Request::new(
-            &crate::shared::v20_to_v23::bridges::CREATE_WITH_ID,
+            &CREATE_WITH_ID,
             &[("bridgeId", bridge_id.as_ref())],
         );
         CreateWithId {
@@ -695,7 +692,7 @@ impl<'a> Bridges<'a> {
         format: impl Into<String>,
     ) -> Record {
         let mut request = crate::runtime::Request::new(
-            &crate::shared::v13_to_v23::bridges::RECORD,
+            &RECORD,
             &[("bridgeId", bridge_id.as_ref())],
         );
         request.query("name", name.into());
@@ -752,6 +749,20 @@ impl ::std::future::IntoFuture for List {
         self.send()
     }
 }
+pub(crate) static CREATE: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.create",
+    method: crate::runtime::Method::Post,
+    path: "/bridges",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &[],
+    params_since: &[("variables", &["20.20.0", "22.10.0", "23.4.0"])],
+};
 
 /// The request of [`Bridges::create`](Bridges::create): `POST /bridges`.
 ///
@@ -833,6 +844,20 @@ impl ::std::future::IntoFuture for Create {
         self.send()
     }
 }
+pub(crate) static CREATE_WITH_ID: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.createWithId",
+    method: crate::runtime::Method::Post,
+    path: "/bridges/{bridgeId}",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &["13.2.0"],
+    params_since: &[("variables", &["20.20.0", "22.10.0", "23.4.0"])],
+};
 
 /// The request of [`Bridges::create_with_id`](Bridges::create_with_id): `POST /bridges/{bridgeId}`.
 ///
@@ -980,6 +1005,7 @@ pub(crate) static GET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::get_bridge_var`](Bridges::get_bridge_var): `GET /bridges/{bridgeId}/variable`.
@@ -1049,6 +1075,7 @@ pub(crate) static SET_BRIDGE_VAR: crate::runtime::OperationMeta = crate::runtime
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::set_bridge_var`](Bridges::set_bridge_var): `POST /bridges/{bridgeId}/variable`.
@@ -1129,6 +1156,7 @@ pub(crate) static GET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtim
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::get_bridge_vars`](Bridges::get_bridge_vars): `GET /bridges/{bridgeId}/variables`.
@@ -1198,6 +1226,7 @@ pub(crate) static SET_BRIDGE_VARS: crate::runtime::OperationMeta = crate::runtim
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Bridges::set_bridge_vars`](Bridges::set_bridge_vars): `POST /bridges/{bridgeId}/variables`.
@@ -1260,6 +1289,7 @@ pub(crate) static PLAY: crate::runtime::OperationMeta = crate::runtime::Operatio
         },
     ],
     since: &[],
+    params_since: &[("announcer_format", &["20.17.0", "22.7.0", "23.1.0"])],
 };
 
 /// The request of [`Bridges::play`](Bridges::play): `POST /bridges/{bridgeId}/play`.
@@ -1369,6 +1399,7 @@ pub(crate) static PLAY_WITH_ID: crate::runtime::OperationMeta = crate::runtime::
         },
     ],
     since: &[],
+    params_since: &[("announcer_format", &["20.17.0", "22.7.0", "23.1.0"])],
 };
 
 /// The request of [`Bridges::play_with_id`](Bridges::play_with_id): `POST /bridges/{bridgeId}/play/{playbackId}`.
@@ -1450,6 +1481,35 @@ impl ::std::future::IntoFuture for PlayWithId {
         self.send()
     }
 }
+pub(crate) static RECORD: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "bridges.record",
+    method: crate::runtime::Method::Post,
+    path: "/bridges/{bridgeId}/record",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 400,
+            reason: "Invalid parameters",
+            kind: crate::runtime::HttpErrorKind::BadRequest,
+        },
+        crate::runtime::DocumentedError {
+            status: 404,
+            reason: "Bridge not found",
+            kind: crate::runtime::HttpErrorKind::NotFound,
+        },
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+        crate::runtime::DocumentedError {
+            status: 422,
+            reason: "Unprocessable Content",
+            kind: crate::runtime::HttpErrorKind::Unprocessable,
+        },
+    ],
+    since: &[],
+    params_since: &[("recorder_format", &["20.17.0", "22.7.0", "23.1.0"])],
+};
 
 /// The request of [`Bridges::record`](Bridges::record): `POST /bridges/{bridgeId}/record`.
 ///

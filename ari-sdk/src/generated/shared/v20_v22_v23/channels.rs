@@ -25,12 +25,12 @@ impl<'a> Channels<'a> {
     /// # Response
     ///
     /// `ListChannel`, decoded into `Vec<Channel>`.
-    pub fn list(&self) -> crate::shared::v18_v20_to_v23::channels::List {
+    pub fn list(&self) -> crate::shared::v20_to_v23::channels::List {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::LIST,
             &[],
         );
-        crate::shared::v18_v20_to_v23::channels::List {
+        crate::shared::v20_to_v23::channels::List {
             client: self.client.clone(),
             request,
         }
@@ -48,19 +48,19 @@ impl<'a> Channels<'a> {
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](crate::shared::v18_v20_to_v23::channels::Originate::extension): `extension` (query parameter, `string`).
-    /// - [`context`](crate::shared::v18_v20_to_v23::channels::Originate::context): `context` (query parameter, `string`).
-    /// - [`priority`](crate::shared::v18_v20_to_v23::channels::Originate::priority): `priority` (query parameter, `long`).
-    /// - [`label`](crate::shared::v18_v20_to_v23::channels::Originate::label): `label` (query parameter, `string`).
-    /// - [`app`](crate::shared::v18_v20_to_v23::channels::Originate::app): `app` (query parameter, `string`).
-    /// - [`app_args`](crate::shared::v18_v20_to_v23::channels::Originate::app_args): `appArgs` (query parameter, `string`).
-    /// - [`caller_id`](crate::shared::v18_v20_to_v23::channels::Originate::caller_id): `callerId` (query parameter, `string`).
-    /// - [`timeout`](crate::shared::v18_v20_to_v23::channels::Originate::timeout): `timeout` (query parameter, `int`). Default: `30`.
-    /// - [`variables`](crate::shared::v18_v20_to_v23::channels::Originate::variables): `variables` (body parameter, `containers`).
-    /// - [`channel_id`](crate::shared::v18_v20_to_v23::channels::Originate::channel_id): `channelId` (query parameter, `string`).
-    /// - [`other_channel_id`](crate::shared::v18_v20_to_v23::channels::Originate::other_channel_id): `otherChannelId` (query parameter, `string`).
-    /// - [`originator`](crate::shared::v18_v20_to_v23::channels::Originate::originator): `originator` (query parameter, `string`).
-    /// - [`formats`](crate::shared::v18_v20_to_v23::channels::Originate::formats): `formats` (query parameter, `string`).
+    /// - [`extension`](crate::shared::v20_to_v23::channels::Originate::extension): `extension` (query parameter, `string`).
+    /// - [`context`](crate::shared::v20_to_v23::channels::Originate::context): `context` (query parameter, `string`).
+    /// - [`priority`](crate::shared::v20_to_v23::channels::Originate::priority): `priority` (query parameter, `long`).
+    /// - [`label`](crate::shared::v20_to_v23::channels::Originate::label): `label` (query parameter, `string`).
+    /// - [`app`](crate::shared::v20_to_v23::channels::Originate::app): `app` (query parameter, `string`).
+    /// - [`app_args`](crate::shared::v20_to_v23::channels::Originate::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](crate::shared::v20_to_v23::channels::Originate::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](crate::shared::v20_to_v23::channels::Originate::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](crate::shared::v20_to_v23::channels::Originate::variables): `variables` (body parameter, `containers`).
+    /// - [`channel_id`](crate::shared::v20_to_v23::channels::Originate::channel_id): `channelId` (query parameter, `string`).
+    /// - [`other_channel_id`](crate::shared::v20_to_v23::channels::Originate::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](crate::shared::v20_to_v23::channels::Originate::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](crate::shared::v20_to_v23::channels::Originate::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -75,13 +75,13 @@ impl<'a> Channels<'a> {
     pub fn originate(
         &self,
         endpoint: impl Into<String>,
-    ) -> crate::shared::v18_v20_to_v23::channels::Originate {
+    ) -> crate::shared::v20_to_v23::channels::Originate {
         let mut request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::ORIGINATE,
             &[],
         );
         request.query("endpoint", endpoint.into());
-        crate::shared::v18_v20_to_v23::channels::Originate {
+        crate::shared::v20_to_v23::channels::Originate {
             client: self.client.clone(),
             request,
         }
@@ -100,12 +100,12 @@ impl<'a> Channels<'a> {
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`app_args`](crate::shared::v18_v20_to_v23::channels::Create::app_args): `appArgs` (query parameter, `string`).
-    /// - [`channel_id`](crate::shared::v18_v20_to_v23::channels::Create::channel_id): `channelId` (query parameter, `string`).
-    /// - [`other_channel_id`](crate::shared::v18_v20_to_v23::channels::Create::other_channel_id): `otherChannelId` (query parameter, `string`).
-    /// - [`originator`](crate::shared::v18_v20_to_v23::channels::Create::originator): `originator` (query parameter, `string`).
-    /// - [`formats`](crate::shared::v18_v20_to_v23::channels::Create::formats): `formats` (query parameter, `string`).
-    /// - [`variables`](crate::shared::v18_v20_to_v23::channels::Create::variables): `variables` (body parameter, `containers`).
+    /// - [`app_args`](crate::shared::v20_to_v23::channels::Create::app_args): `appArgs` (query parameter, `string`).
+    /// - [`channel_id`](crate::shared::v20_to_v23::channels::Create::channel_id): `channelId` (query parameter, `string`).
+    /// - [`other_channel_id`](crate::shared::v20_to_v23::channels::Create::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](crate::shared::v20_to_v23::channels::Create::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](crate::shared::v20_to_v23::channels::Create::formats): `formats` (query parameter, `string`).
+    /// - [`variables`](crate::shared::v20_to_v23::channels::Create::variables): `variables` (body parameter, `containers`).
     ///
     /// # Response
     ///
@@ -120,14 +120,14 @@ impl<'a> Channels<'a> {
         &self,
         endpoint: impl Into<String>,
         app: impl Into<String>,
-    ) -> crate::shared::v18_v20_to_v23::channels::Create {
+    ) -> crate::shared::v20_to_v23::channels::Create {
         let mut request = crate::runtime::Request::new(
-            &crate::shared::v14_to_v23::channels::CREATE,
+            &crate::shared::v16_to_v23::channels::CREATE,
             &[],
         );
         request.query("endpoint", endpoint.into());
         request.query("app", app.into());
-        crate::shared::v18_v20_to_v23::channels::Create {
+        crate::shared::v20_to_v23::channels::Create {
             client: self.client.clone(),
             request,
         }
@@ -155,12 +155,12 @@ impl<'a> Channels<'a> {
     pub fn get(
         &self,
         channel_id: impl AsRef<str>,
-    ) -> crate::shared::v18_v20_to_v23::channels::Get {
+    ) -> crate::shared::v20_to_v23::channels::Get {
         let request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::GET,
             &[("channelId", channel_id.as_ref())],
         );
-        crate::shared::v18_v20_to_v23::channels::Get {
+        crate::shared::v20_to_v23::channels::Get {
             client: self.client.clone(),
             request,
         }
@@ -179,18 +179,18 @@ impl<'a> Channels<'a> {
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`extension`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::extension): `extension` (query parameter, `string`).
-    /// - [`context`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::context): `context` (query parameter, `string`).
-    /// - [`priority`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::priority): `priority` (query parameter, `long`).
-    /// - [`label`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::label): `label` (query parameter, `string`).
-    /// - [`app`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::app): `app` (query parameter, `string`).
-    /// - [`app_args`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::app_args): `appArgs` (query parameter, `string`).
-    /// - [`caller_id`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::caller_id): `callerId` (query parameter, `string`).
-    /// - [`timeout`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::timeout): `timeout` (query parameter, `int`). Default: `30`.
-    /// - [`variables`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::variables): `variables` (body parameter, `containers`).
-    /// - [`other_channel_id`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::other_channel_id): `otherChannelId` (query parameter, `string`).
-    /// - [`originator`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::originator): `originator` (query parameter, `string`).
-    /// - [`formats`](crate::shared::v18_v20_to_v23::channels::OriginateWithId::formats): `formats` (query parameter, `string`).
+    /// - [`extension`](crate::shared::v20_to_v23::channels::OriginateWithId::extension): `extension` (query parameter, `string`).
+    /// - [`context`](crate::shared::v20_to_v23::channels::OriginateWithId::context): `context` (query parameter, `string`).
+    /// - [`priority`](crate::shared::v20_to_v23::channels::OriginateWithId::priority): `priority` (query parameter, `long`).
+    /// - [`label`](crate::shared::v20_to_v23::channels::OriginateWithId::label): `label` (query parameter, `string`).
+    /// - [`app`](crate::shared::v20_to_v23::channels::OriginateWithId::app): `app` (query parameter, `string`).
+    /// - [`app_args`](crate::shared::v20_to_v23::channels::OriginateWithId::app_args): `appArgs` (query parameter, `string`).
+    /// - [`caller_id`](crate::shared::v20_to_v23::channels::OriginateWithId::caller_id): `callerId` (query parameter, `string`).
+    /// - [`timeout`](crate::shared::v20_to_v23::channels::OriginateWithId::timeout): `timeout` (query parameter, `int`). Default: `30`.
+    /// - [`variables`](crate::shared::v20_to_v23::channels::OriginateWithId::variables): `variables` (body parameter, `containers`).
+    /// - [`other_channel_id`](crate::shared::v20_to_v23::channels::OriginateWithId::other_channel_id): `otherChannelId` (query parameter, `string`).
+    /// - [`originator`](crate::shared::v20_to_v23::channels::OriginateWithId::originator): `originator` (query parameter, `string`).
+    /// - [`formats`](crate::shared::v20_to_v23::channels::OriginateWithId::formats): `formats` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -206,13 +206,13 @@ impl<'a> Channels<'a> {
         &self,
         channel_id: impl AsRef<str>,
         endpoint: impl Into<String>,
-    ) -> crate::shared::v18_v20_to_v23::channels::OriginateWithId {
+    ) -> crate::shared::v20_to_v23::channels::OriginateWithId {
         let mut request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::ORIGINATE_WITH_ID,
             &[("channelId", channel_id.as_ref())],
         );
         request.query("endpoint", endpoint.into());
-        crate::shared::v18_v20_to_v23::channels::OriginateWithId {
+        crate::shared::v20_to_v23::channels::OriginateWithId {
             client: self.client.clone(),
             request,
         }
@@ -1072,7 +1072,7 @@ impl<'a> Channels<'a> {
         variable: impl Into<String>,
     ) -> SetChannelVar {
         let mut request = crate::runtime::Request::new(
-            &crate::shared::v13_to_v23::channels::SET_CHANNEL_VAR,
+            &SET_CHANNEL_VAR,
             &[("channelId", channel_id.as_ref())],
         );
         request.query("variable", variable.into());
@@ -1179,10 +1179,10 @@ impl<'a> Channels<'a> {
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](crate::shared::v18_v20_to_v23::channels::SnoopChannel::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`](crate::shared::v13_to_v23::channels::Spy). Default: `none`.
-    /// - [`whisper`](crate::shared::v18_v20_to_v23::channels::SnoopChannel::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`](crate::shared::v13_to_v23::channels::Whisper). Default: `none`.
-    /// - [`app_args`](crate::shared::v18_v20_to_v23::channels::SnoopChannel::app_args): `appArgs` (query parameter, `string`).
-    /// - [`snoop_id`](crate::shared::v18_v20_to_v23::channels::SnoopChannel::snoop_id): `snoopId` (query parameter, `string`).
+    /// - [`spy`](crate::shared::v20_to_v23::channels::SnoopChannel::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`](crate::shared::v13_to_v23::channels::Spy). Default: `none`.
+    /// - [`whisper`](crate::shared::v20_to_v23::channels::SnoopChannel::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`](crate::shared::v13_to_v23::channels::Whisper). Default: `none`.
+    /// - [`app_args`](crate::shared::v20_to_v23::channels::SnoopChannel::app_args): `appArgs` (query parameter, `string`).
+    /// - [`snoop_id`](crate::shared::v20_to_v23::channels::SnoopChannel::snoop_id): `snoopId` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1198,13 +1198,13 @@ impl<'a> Channels<'a> {
         &self,
         channel_id: impl AsRef<str>,
         app: impl Into<String>,
-    ) -> crate::shared::v18_v20_to_v23::channels::SnoopChannel {
+    ) -> crate::shared::v20_to_v23::channels::SnoopChannel {
         let mut request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::SNOOP_CHANNEL,
             &[("channelId", channel_id.as_ref())],
         );
         request.query("app", app.into());
-        crate::shared::v18_v20_to_v23::channels::SnoopChannel {
+        crate::shared::v20_to_v23::channels::SnoopChannel {
             client: self.client.clone(),
             request,
         }
@@ -1224,9 +1224,9 @@ impl<'a> Channels<'a> {
     ///
     /// # Optional parameters (builder methods)
     ///
-    /// - [`spy`](crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`](crate::shared::v13_to_v23::channels::Spy). Default: `none`.
-    /// - [`whisper`](crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`](crate::shared::v13_to_v23::channels::Whisper). Default: `none`.
-    /// - [`app_args`](crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId::app_args): `appArgs` (query parameter, `string`).
+    /// - [`spy`](crate::shared::v20_to_v23::channels::SnoopChannelWithId::spy): `spy` (query parameter, `string`). Allowed values: [`Spy`](crate::shared::v13_to_v23::channels::Spy). Default: `none`.
+    /// - [`whisper`](crate::shared::v20_to_v23::channels::SnoopChannelWithId::whisper): `whisper` (query parameter, `string`). Allowed values: [`Whisper`](crate::shared::v13_to_v23::channels::Whisper). Default: `none`.
+    /// - [`app_args`](crate::shared::v20_to_v23::channels::SnoopChannelWithId::app_args): `appArgs` (query parameter, `string`).
     ///
     /// # Response
     ///
@@ -1243,13 +1243,13 @@ impl<'a> Channels<'a> {
         channel_id: impl AsRef<str>,
         snoop_id: impl AsRef<str>,
         app: impl Into<String>,
-    ) -> crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId {
+    ) -> crate::shared::v20_to_v23::channels::SnoopChannelWithId {
         let mut request = crate::runtime::Request::new(
             &crate::shared::v13_to_v23::channels::SNOOP_CHANNEL_WITH_ID,
             &[("channelId", channel_id.as_ref()), ("snoopId", snoop_id.as_ref())],
         );
         request.query("app", app.into());
-        crate::shared::v18_v20_to_v23::channels::SnoopChannelWithId {
+        crate::shared::v20_to_v23::channels::SnoopChannelWithId {
             client: self.client.clone(),
             request,
         }
@@ -1369,10 +1369,7 @@ impl<'a> Channels<'a> {
         app: impl Into<String>,
         format: impl Into<String>,
     ) -> ExternalMedia {
-        let mut request = crate::runtime::Request::new(
-            &crate::shared::v16_to_v23::channels::EXTERNAL_MEDIA,
-            &[],
-        );
+        let mut request = crate::runtime::Request::new(&EXTERNAL_MEDIA, &[]);
         request.query("app", app.into());
         request.query("format", format.into());
         ExternalMedia {
@@ -1420,6 +1417,30 @@ impl<'a> Channels<'a> {
         }
     }
 }
+pub(crate) static SET_CHANNEL_VAR: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "channels.setChannelVar",
+    method: crate::runtime::Method::Post,
+    path: "/channels/{channelId}/variable",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 400,
+            reason: "Missing variable parameter.",
+            kind: crate::runtime::HttpErrorKind::BadRequest,
+        },
+        crate::runtime::DocumentedError {
+            status: 404,
+            reason: "Channel not found",
+            kind: crate::runtime::HttpErrorKind::NotFound,
+        },
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::NotInStasis,
+        },
+    ],
+    since: &[],
+    params_since: &[("report_events", &["20.20.0", "22.10.0", "23.4.0"])],
+};
 
 /// The request of [`Channels::set_channel_var`](Channels::set_channel_var): `POST /channels/{channelId}/variable`.
 ///
@@ -1495,6 +1516,7 @@ pub(crate) static GET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runti
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Channels::get_channel_vars`](Channels::get_channel_vars): `GET /channels/{channelId}/variables`.
@@ -1564,6 +1586,7 @@ pub(crate) static SET_CHANNEL_VARS: crate::runtime::OperationMeta = crate::runti
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Channels::set_channel_vars`](Channels::set_channel_vars): `POST /channels/{channelId}/variables`.
@@ -1604,6 +1627,25 @@ impl ::std::future::IntoFuture for SetChannelVars {
         self.send()
     }
 }
+pub(crate) static EXTERNAL_MEDIA: crate::runtime::OperationMeta = crate::runtime::OperationMeta {
+    name: "channels.externalMedia",
+    method: crate::runtime::Method::Post,
+    path: "/channels/externalMedia",
+    errors: &[
+        crate::runtime::DocumentedError {
+            status: 400,
+            reason: "Invalid parameters",
+            kind: crate::runtime::HttpErrorKind::BadRequest,
+        },
+        crate::runtime::DocumentedError {
+            status: 409,
+            reason: "Conflict",
+            kind: crate::runtime::HttpErrorKind::Conflict,
+        },
+    ],
+    since: &["16.6.0", "17.1.0"],
+    params_since: &[("transport_data", &["20.18.0", "22.8.0", "23.2.0"])],
+};
 
 /// The request of [`Channels::external_media`](Channels::external_media): `POST /channels/externalMedia`.
 ///
@@ -1740,19 +1782,19 @@ impl ExternalMedia {
     /// Sends the request.
     pub fn send(
         self,
-    ) -> crate::runtime::ResponseFuture<crate::shared::v18_v20_to_v23::models::Channel> {
+    ) -> crate::runtime::ResponseFuture<crate::shared::v20_to_v23::models::Channel> {
         self.client.send_json(self.request)
     }
 }
 
 impl ::std::future::IntoFuture for ExternalMedia {
     type Output = ::std::result::Result<
-        crate::shared::v18_v20_to_v23::models::Channel,
+        crate::shared::v20_to_v23::models::Channel,
         crate::runtime::Error,
     >;
 
     type IntoFuture = crate::runtime::ResponseFuture<
-        crate::shared::v18_v20_to_v23::models::Channel,
+        crate::shared::v20_to_v23::models::Channel,
     >;
 
     fn into_future(self) -> Self::IntoFuture {

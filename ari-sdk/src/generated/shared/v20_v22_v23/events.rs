@@ -111,6 +111,7 @@ pub(crate) static CLAIM_CHANNEL: crate::runtime::OperationMeta = crate::runtime:
         },
     ],
     since: &["20.20.0", "22.10.0", "23.4.0"],
+    params_since: &[],
 };
 
 /// The request of [`Events::claim_channel`](Events::claim_channel): `POST /events/claim`.

@@ -202,13 +202,13 @@ pub struct BridgeBlindTransfer {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
     /// `replace_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub replace_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `transferee` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub transferee: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `exten` (`string`, required).
     pub exten: String,
     /// `context` (`string`, required).
@@ -245,18 +245,18 @@ pub struct BridgeAttendedTransfer {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `transferer_first_leg` (`Channel`, required).
-    pub transferer_first_leg: crate::shared::v18_v20_to_v23::models::Channel,
+    pub transferer_first_leg: crate::shared::v20_to_v23::models::Channel,
     /// `transferer_second_leg` (`Channel`, required).
-    pub transferer_second_leg: crate::shared::v18_v20_to_v23::models::Channel,
+    pub transferer_second_leg: crate::shared::v20_to_v23::models::Channel,
     /// `replace_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replace_channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub replace_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `transferee` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferee: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub transferee: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `transfer_target` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transfer_target: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub transfer_target: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `result` (`string`, required).
     pub result: String,
     /// `is_external` (`boolean`, required).
@@ -282,17 +282,17 @@ pub struct BridgeAttendedTransfer {
     /// `destination_link_first_leg` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<
-        Box<crate::shared::v18_v20_to_v23::models::Channel>,
+        Box<crate::shared::v20_to_v23::models::Channel>,
     >,
     /// `destination_link_second_leg` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_second_leg: Option<
-        Box<crate::shared::v18_v20_to_v23::models::Channel>,
+        Box<crate::shared::v20_to_v23::models::Channel>,
     >,
     /// `destination_threeway_channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<
-        Box<crate::shared::v18_v20_to_v23::models::Channel>,
+        Box<crate::shared::v20_to_v23::models::Channel>,
     >,
     /// `destination_threeway_bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -335,7 +335,7 @@ pub struct ChannelDestroyed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_cause: Option<i64>,
     /// `channel` (`Channel`, required).
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
 }
 
 /// A channel joined a bridge.
@@ -366,7 +366,7 @@ pub struct ChannelEnteredBridge {
     pub bridge: crate::shared::v20_v22_v23::models::Bridge,
     /// `channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
 }
 
 /// A channel left a bridge.
@@ -396,7 +396,7 @@ pub struct ChannelLeftBridge {
     /// `bridge` (`Bridge`, required).
     pub bridge: crate::shared::v20_v22_v23::models::Bridge,
     /// `channel` (`Channel`, required).
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
 }
 
 /// A user event, raised by `events.userEvent` or the dialplan's `UserEvent`.
@@ -427,7 +427,7 @@ pub struct ChannelUserevent {
     pub eventname: String,
     /// `channel` (`Channel`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `bridge` (`Bridge`, optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridge: Option<Box<crate::shared::v20_v22_v23::models::Bridge>>,
@@ -474,7 +474,7 @@ pub struct ChannelHangupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft: Option<bool>,
     /// `channel` (`Channel`, required).
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
 }
 
 /// `ChannelTransfer` (model of `events.json`).
@@ -531,12 +531,12 @@ pub struct ReferTo {
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub destination_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `connected_channel` (`Channel`, optional).
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connected_channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub connected_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `bridge` (`Bridge`, optional).
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
@@ -554,12 +554,12 @@ pub struct ReferredBy {
     /// `source_channel` (`Channel`, required).
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
-    pub source_channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub source_channel: crate::shared::v20_to_v23::models::Channel,
     /// `connected_channel` (`Channel`, optional).
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connected_channel: Option<Box<crate::shared::v18_v20_to_v23::models::Channel>>,
+    pub connected_channel: Option<Box<crate::shared::v20_to_v23::models::Channel>>,
     /// `bridge` (`Bridge`, optional).
     ///
     /// Available since Asterisk 20.13.0, 21.8.0 and 22.3.0.
@@ -594,7 +594,7 @@ pub struct CallBroadcast {
     /// `channel` (`Channel`, required).
     ///
     /// Available since Asterisk 20.20.0, 22.10.0 and 23.4.0.
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
     /// `caller` (`string`, optional).
     ///
     /// Available since Asterisk 20.20.0, 22.10.0 and 23.4.0.
@@ -634,7 +634,7 @@ pub struct CallClaimed {
     /// `channel` (`Channel`, required).
     ///
     /// Available since Asterisk 20.20.0, 22.10.0 and 23.4.0.
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
     /// `winner_app` (`string`, required).
     ///
     /// Available since Asterisk 20.20.0, 22.10.0 and 23.4.0.

@@ -26,7 +26,7 @@ pub struct ChannelToneDetected {
     /// Inherited from `Event`.
     pub timestamp: crate::runtime::Timestamp,
     /// `channel` (`Channel`, required).
-    pub channel: crate::shared::v18_v20_to_v23::models::Channel,
+    pub channel: crate::shared::v20_to_v23::models::Channel,
 }
 
 /// The type of an `Event`, without its data: cheap to copy, compare

@@ -4,7 +4,7 @@
 //! The models of `channels.json`.
 
 pub use crate::shared::v13_to_v23::models::Dialed;
-pub use crate::shared::v13_v16_to_v23::models::DialplanCEP;
+pub use crate::shared::v13_v16::models::DialplanCEP;
 pub use crate::shared::v13_to_v23::models::CallerID;
 pub use crate::shared::v13_v16_to_v23::models::RTPstat;
 
@@ -31,10 +31,13 @@ pub struct Channel {
     pub dialplan: super::DialplanCEP,
     /// `creationtime` (`Date`, required).
     pub creationtime: crate::runtime::Timestamp,
-    /// `language` (`string`, required).
+    /// `language` (`string`, optional).
+    ///
+    /// Required from Asterisk 13.2.0 on; older releases of this major leave it out.
     ///
     /// Available since Asterisk 13.2.0.
-    pub language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 pub use crate::shared::v13_to_v23::models::ChannelState;

@@ -3,4 +3,4 @@
 
 //! The models of `applications.json`.
 
-pub use crate::shared::v13_v16_to_v23::models::Application;
+pub use crate::shared::v17_to_v23::models::Application;

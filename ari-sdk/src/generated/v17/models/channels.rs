@@ -4,7 +4,7 @@
 //! The models of `channels.json`.
 
 pub use crate::shared::v13_to_v23::models::Dialed;
-pub use crate::shared::v13_v16_to_v23::models::DialplanCEP;
+pub use crate::shared::v17_to_v23::models::DialplanCEP;
 pub use crate::shared::v13_to_v23::models::CallerID;
 pub use crate::shared::v13_v16_to_v23::models::RTPstat;
 

@@ -136,10 +136,10 @@ pub struct ApplicationMoveFailed {
 }
 
 pub use crate::shared::v13_v16_to_v23::models::ApplicationReplaced;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeCreated;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeDestroyed;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeMerged;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeVideoSourceChanged;
+pub use crate::shared::v17_to_v19_v21::models::BridgeCreated;
+pub use crate::shared::v17_to_v19_v21::models::BridgeDestroyed;
+pub use crate::shared::v17_to_v19_v21::models::BridgeMerged;
+pub use crate::shared::v17_to_v19_v21::models::BridgeVideoSourceChanged;
 
 /// `BridgeBlindTransfer` (model of `events.json`).
 ///

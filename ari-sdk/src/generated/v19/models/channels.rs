@@ -4,8 +4,49 @@
 //! The models of `channels.json`.
 
 pub use crate::shared::v13_to_v23::models::Dialed;
-pub use crate::shared::v13_v16_to_v23::models::DialplanCEP;
+pub use crate::shared::v17_to_v23::models::DialplanCEP;
 pub use crate::shared::v13_to_v23::models::CallerID;
 pub use crate::shared::v13_v16_to_v23::models::RTPstat;
-pub use crate::shared::v16_v19::models::Channel;
+
+/// A channel as Asterisk saw it when it wrote the snapshot: one leg of a call.
+///
+/// `Channel` (model of `channels.json`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_19_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channel).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Channel {
+    /// `id` (`string`, required).
+    pub id: String,
+    /// `protocol_id` (`string`, optional).
+    ///
+    /// Required from Asterisk 19.5.0 on; older releases of this major leave it out.
+    ///
+    /// Available since Asterisk 16.27.0, 18.13.0 and 19.5.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_id: Option<String>,
+    /// `name` (`string`, required).
+    pub name: String,
+    /// `state` (`string`, required).
+    pub state: super::ChannelState,
+    /// `caller` (`CallerID`, required).
+    pub caller: super::CallerID,
+    /// `connected` (`CallerID`, required).
+    pub connected: super::CallerID,
+    /// `accountcode` (`string`, required).
+    pub accountcode: String,
+    /// `dialplan` (`DialplanCEP`, required).
+    pub dialplan: super::DialplanCEP,
+    /// `creationtime` (`Date`, required).
+    pub creationtime: crate::runtime::Timestamp,
+    /// `language` (`string`, required).
+    ///
+    /// Available since Asterisk 13.2.0.
+    pub language: String,
+    /// `channelvars` (`object`, optional).
+    ///
+    /// Available since Asterisk 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channelvars: Option<::serde_json::Value>,
+}
+
 pub use crate::shared::v13_to_v23::models::ChannelState;

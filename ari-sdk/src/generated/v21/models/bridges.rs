@@ -3,5 +3,5 @@
 
 //! The models of `bridges.json`.
 
-pub use crate::shared::v13_v16_to_v19_v21::models::Bridge;
+pub use crate::shared::v17_to_v19_v21::models::Bridge;
 pub use crate::shared::v13_to_v23::models::BridgeType;

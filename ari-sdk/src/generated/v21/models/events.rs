@@ -14,39 +14,311 @@ pub use crate::shared::v16_v18_to_v23::models::PlaybackFinished;
 pub use crate::shared::v13_v16_to_v23::models::RecordingStarted;
 pub use crate::shared::v13_v16_to_v23::models::RecordingFinished;
 pub use crate::shared::v13_v16_to_v23::models::RecordingFailed;
-pub use crate::shared::v18_v20_to_v23::models::ApplicationMoveFailed;
+pub use crate::shared::v20_to_v23::models::ApplicationMoveFailed;
 pub use crate::shared::v20_to_v23::models::ApplicationRegistered;
 pub use crate::shared::v20_to_v23::models::ApplicationUnregistered;
 pub use crate::shared::v13_v16_to_v23::models::ApplicationReplaced;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeCreated;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeDestroyed;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeMerged;
-pub use crate::shared::v13_v16_to_v19_v21::models::BridgeVideoSourceChanged;
-pub use crate::shared::v18_v21::models::BridgeBlindTransfer;
-pub use crate::shared::v18_v21::models::BridgeAttendedTransfer;
-pub use crate::shared::v18_v20_to_v23::models::ChannelCreated;
-pub use crate::shared::v18_v21::models::ChannelDestroyed;
-pub use crate::shared::v18_v21::models::ChannelEnteredBridge;
-pub use crate::shared::v18_v21::models::ChannelLeftBridge;
-pub use crate::shared::v18_v20_to_v23::models::ChannelStateChange;
-pub use crate::shared::v18_v20_to_v23::models::ChannelDtmfReceived;
-pub use crate::shared::v18_v20_to_v23::models::ChannelDialplan;
-pub use crate::shared::v18_v20_to_v23::models::ChannelCallerId;
-pub use crate::shared::v18_v21::models::ChannelUserevent;
-pub use crate::shared::v18_v21::models::ChannelHangupRequest;
-pub use crate::shared::v18_v20_to_v23::models::ChannelVarset;
-pub use crate::shared::v18_v20_to_v23::models::ChannelHold;
-pub use crate::shared::v18_v20_to_v23::models::ChannelUnhold;
-pub use crate::shared::v18_v20_to_v23::models::ChannelTalkingStarted;
-pub use crate::shared::v18_v20_to_v23::models::ChannelTalkingFinished;
+pub use crate::shared::v17_to_v19_v21::models::BridgeCreated;
+pub use crate::shared::v17_to_v19_v21::models::BridgeDestroyed;
+pub use crate::shared::v17_to_v19_v21::models::BridgeMerged;
+pub use crate::shared::v17_to_v19_v21::models::BridgeVideoSourceChanged;
+
+/// `BridgeBlindTransfer` (model of `events.json`).
+///
+/// An event: [`Event::BridgeBlindTransfer`] when decoded from the websocket (`"type": "BridgeBlindTransfer"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgeblindtransfer).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BridgeBlindTransfer {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `channel` (`Channel`, required).
+    pub channel: super::Channel,
+    /// `replace_channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_channel: Option<Box<super::Channel>>,
+    /// `transferee` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferee: Option<Box<super::Channel>>,
+    /// `exten` (`string`, required).
+    pub exten: String,
+    /// `context` (`string`, required).
+    pub context: String,
+    /// `result` (`string`, required).
+    pub result: String,
+    /// `is_external` (`boolean`, required).
+    pub is_external: bool,
+    /// `bridge` (`Bridge`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<Box<super::Bridge>>,
+}
+
+/// `BridgeAttendedTransfer` (model of `events.json`).
+///
+/// An event: [`Event::BridgeAttendedTransfer`] when decoded from the websocket (`"type": "BridgeAttendedTransfer"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#bridgeattendedtransfer).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct BridgeAttendedTransfer {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `transferer_first_leg` (`Channel`, required).
+    pub transferer_first_leg: super::Channel,
+    /// `transferer_second_leg` (`Channel`, required).
+    pub transferer_second_leg: super::Channel,
+    /// `replace_channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace_channel: Option<Box<super::Channel>>,
+    /// `transferee` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferee: Option<Box<super::Channel>>,
+    /// `transfer_target` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_target: Option<Box<super::Channel>>,
+    /// `result` (`string`, required).
+    pub result: String,
+    /// `is_external` (`boolean`, required).
+    pub is_external: bool,
+    /// `transferer_first_leg_bridge` (`Bridge`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferer_first_leg_bridge: Option<Box<super::Bridge>>,
+    /// `transferer_second_leg_bridge` (`Bridge`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferer_second_leg_bridge: Option<Box<super::Bridge>>,
+    /// `destination_type` (`string`, required).
+    pub destination_type: String,
+    /// `destination_bridge` (`string`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_bridge: Option<String>,
+    /// `destination_application` (`string`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_application: Option<String>,
+    /// `destination_link_first_leg` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_link_first_leg: Option<Box<super::Channel>>,
+    /// `destination_link_second_leg` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_link_second_leg: Option<Box<super::Channel>>,
+    /// `destination_threeway_channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_threeway_channel: Option<Box<super::Channel>>,
+    /// `destination_threeway_bridge` (`Bridge`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_threeway_bridge: Option<Box<super::Bridge>>,
+}
+
+pub use crate::shared::v20_to_v23::models::ChannelCreated;
+
+/// A channel is gone; the cause tells why it ended.
+///
+/// `ChannelDestroyed` (model of `events.json`).
+///
+/// An event: [`Event::ChannelDestroyed`] when decoded from the websocket (`"type": "ChannelDestroyed"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeldestroyed).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelDestroyed {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `cause` (`int`, required).
+    pub cause: i64,
+    /// `cause_txt` (`string`, required).
+    pub cause_txt: String,
+    /// `channel` (`Channel`, required).
+    pub channel: super::Channel,
+}
+
+/// A channel joined a bridge.
+///
+/// `ChannelEnteredBridge` (model of `events.json`).
+///
+/// An event: [`Event::ChannelEnteredBridge`] when decoded from the websocket (`"type": "ChannelEnteredBridge"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelenteredbridge).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelEnteredBridge {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `bridge` (`Bridge`, required).
+    pub bridge: super::Bridge,
+    /// `channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Box<super::Channel>>,
+}
+
+/// A channel left a bridge.
+///
+/// `ChannelLeftBridge` (model of `events.json`).
+///
+/// An event: [`Event::ChannelLeftBridge`] when decoded from the websocket (`"type": "ChannelLeftBridge"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelleftbridge).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelLeftBridge {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `bridge` (`Bridge`, required).
+    pub bridge: super::Bridge,
+    /// `channel` (`Channel`, required).
+    pub channel: super::Channel,
+}
+
+pub use crate::shared::v20_to_v23::models::ChannelStateChange;
+pub use crate::shared::v20_to_v23::models::ChannelDtmfReceived;
+pub use crate::shared::v20_to_v23::models::ChannelDialplan;
+pub use crate::shared::v20_to_v23::models::ChannelCallerId;
+
+/// A user event, raised by `events.userEvent` or the dialplan's `UserEvent`.
+///
+/// `ChannelUserevent` (model of `events.json`).
+///
+/// An event: [`Event::ChannelUserevent`] when decoded from the websocket (`"type": "ChannelUserevent"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channeluserevent).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelUserevent {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `eventname` (`string`, required).
+    pub eventname: String,
+    /// `channel` (`Channel`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Box<super::Channel>>,
+    /// `bridge` (`Bridge`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<Box<super::Bridge>>,
+    /// `endpoint` (`Endpoint`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Box<super::Endpoint>>,
+    /// `userevent` (`object`, required).
+    pub userevent: ::serde_json::Value,
+}
+
+/// A hangup was asked for a channel; the cause tells why.
+///
+/// `ChannelHangupRequest` (model of `events.json`).
+///
+/// An event: [`Event::ChannelHangupRequest`] when decoded from the websocket (`"type": "ChannelHangupRequest"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Asterisk_21_Documentation/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#channelhanguprequest).
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ChannelHangupRequest {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 13.13.0 and 14.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    pub timestamp: crate::runtime::Timestamp,
+    /// `cause` (`int`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<i64>,
+    /// `soft` (`boolean`, optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft: Option<bool>,
+    /// `channel` (`Channel`, required).
+    pub channel: super::Channel,
+}
+
+pub use crate::shared::v20_to_v23::models::ChannelVarset;
+pub use crate::shared::v20_to_v23::models::ChannelHold;
+pub use crate::shared::v20_to_v23::models::ChannelUnhold;
+pub use crate::shared::v20_to_v23::models::ChannelTalkingStarted;
+pub use crate::shared::v20_to_v23::models::ChannelTalkingFinished;
 pub use crate::shared::v16_to_v23::models::ContactStatusChange;
 pub use crate::shared::v13_v16_to_v23::models::PeerStatusChange;
 pub use crate::shared::v13_v16_to_v23::models::EndpointStateChange;
-pub use crate::shared::v18_v20_to_v23::models::Dial;
-pub use crate::shared::v18_v20_to_v23::models::StasisEnd;
-pub use crate::shared::v18_v20_to_v23::models::StasisStart;
+pub use crate::shared::v20_to_v23::models::Dial;
+pub use crate::shared::v20_to_v23::models::StasisEnd;
+pub use crate::shared::v20_to_v23::models::StasisStart;
 pub use crate::shared::v13_v16_to_v23::models::TextMessageReceived;
-pub use crate::shared::v18_v20_to_v23::models::ChannelConnectedLine;
+pub use crate::shared::v20_to_v23::models::ChannelConnectedLine;
 
 /// `ChannelTransfer` (model of `events.json`).
 ///

@@ -4,8 +4,8 @@
 //! The models of `channels.json`.
 
 pub use crate::shared::v13_to_v23::models::Dialed;
-pub use crate::shared::v13_v16_to_v23::models::DialplanCEP;
+pub use crate::shared::v17_to_v23::models::DialplanCEP;
 pub use crate::shared::v13_to_v23::models::CallerID;
 pub use crate::shared::v13_v16_to_v23::models::RTPstat;
-pub use crate::shared::v18_v20_to_v23::models::Channel;
+pub use crate::shared::v20_to_v23::models::Channel;
 pub use crate::shared::v13_to_v23::models::ChannelState;
