@@ -449,6 +449,23 @@ fn version_api(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
             ("channel", Given::Strs(quote!(channels))),
         ],
     )?;
+    let claim = request_of(
+        ctx,
+        "events",
+        "claimChannel",
+        &[
+            ("channelId", Given::Str(quote!(channel_id))),
+            ("application", Given::Str(quote!(application))),
+        ],
+    )?
+    .map(|request| quote!(Some(#request)))
+    // A major without broadcast (before 20).
+    .unwrap_or_else(|| {
+        quote!({
+            let _ = (channel_id, application);
+            None
+        })
+    });
     Ok(quote! {
         impl #rt::VersionApi for Ari {
             type Event = Event;
@@ -500,6 +517,10 @@ fn version_api(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
 
             fn create_bridge_request(&self, bridge_id: &str, types: Vec<String>) -> #rt::Request {
                 #create_bridge
+            }
+
+            fn claim_request(&self, channel_id: &str, application: &str) -> Option<#rt::Request> {
+                #claim
             }
 
             fn add_channels_request(&self, bridge_id: &str, channels: Vec<String>) -> #rt::Request {
@@ -643,6 +664,30 @@ fn resource_event(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
                 recording: &e.#recording,
                 name: &e.#recording.#recording_name,
                 cause: #recording_cause,
+            },
+        });
+    }
+    if let Some(m) = event("CallBroadcast") {
+        let channel = required_field(m, "channel", "Channel")?;
+        let application = required_field(m, "application", "string")?;
+        let text = |wire: &str| match field(m, wire).filter(|f| f.data_type == "string") {
+            Some(f) if f.required => {
+                let ident = &f.ident;
+                quote!(Some(e.#ident.as_str()))
+            }
+            Some(f) => {
+                let ident = &f.ident;
+                quote!(e.#ident.as_deref())
+            }
+            None => quote!(None),
+        };
+        let (caller, called) = (text("caller"), text("called"));
+        arms.push(quote! {
+            Event::CallBroadcast(e) => #s::CallBroadcast {
+                channel_id: &e.#channel.#channel_id,
+                application: &e.#application,
+                caller: #caller,
+                called: #called,
             },
         });
     }

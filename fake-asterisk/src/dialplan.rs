@@ -40,6 +40,31 @@ impl Step {
         }
         Step::new("Stasis", data)
     }
+    /// `StasisBroadcast(timeout_ms,app_filter,args,notify_claimed)`: offers
+    /// the channel to the applications whose name matches `app_filter` (all
+    /// when `None`); the first to claim it gets it with `args`. `None`
+    /// timeout: Asterisk's 500 ms.
+    pub fn stasis_broadcast(
+        timeout_ms: Option<u64>,
+        app_filter: Option<&str>,
+        args: &[&str],
+        notify_claimed: bool,
+    ) -> Self {
+        let data = [
+            timeout_ms.map(|t| t.to_string()).unwrap_or_default(),
+            app_filter.unwrap_or("").to_string(),
+            args.join(":"),
+            if notify_claimed {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ];
+        Step::new(
+            "StasisBroadcast",
+            data.join(",").trim_end_matches(',').to_string(),
+        )
+    }
     /// `Set(NAME=value)`.
     pub fn set(name: &str, value: &str) -> Self {
         Step::new("Set", format!("{name}={value}"))

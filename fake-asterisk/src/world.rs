@@ -176,6 +176,8 @@ pub(crate) struct World {
     pub played: IndexMap<String, Vec<String>>,
     pub bridge_history: Vec<BridgeHistory>,
     pub delivered: Vec<DeliveredEvent>,
+    /// Channels in `StasisBroadcast`, by id.
+    pub broadcasts: IndexMap<String, crate::engine::broadcast::Broadcast>,
 }
 
 /// Events kept for inspection; older ones are dropped.
@@ -260,6 +262,7 @@ impl World {
             played: IndexMap::new(),
             bridge_history: Vec::new(),
             delivered: Vec::new(),
+            broadcasts: IndexMap::new(),
         }
     }
 

@@ -213,6 +213,14 @@ impl<V: VersionApi> StasisApp<V> {
         LiveRecordingHandle::from_core(self.hub.attach(ResourceKind::LiveRecording, name))
     }
 
+    /// The channels `StasisBroadcast` offers to this application, to
+    /// [`claim`](super::Broadcast::claim) (Asterisk 20.20.0, 22.10.0,
+    /// 23.4.0 and later; see [`Broadcast`](super::Broadcast)). Offers come
+    /// only while the stream exists; a newer one replaces it.
+    pub fn broadcasts(&self) -> super::Broadcasts<V> {
+        self.hub.broadcasts()
+    }
+
     /// Originates a channel without missing any of its events: picks its id
     /// (a UUID), opens its event stream, then lets `originate` send the
     /// request with that id.

@@ -48,6 +48,7 @@ use crate::stream::{EventKind, EventStream, StreamError, StreamEvent, StreamItem
 use crate::sync::lock;
 
 use super::app::Call;
+use super::broadcast::{Broadcast, Broadcasts};
 use super::channel::ChannelHandle;
 use super::core::Core;
 use super::ended::{HandleEnded, HandleError};
@@ -106,6 +107,8 @@ pub(crate) struct Hub<V: VersionApi> {
     pub(crate) stream: EventStream<V::Event>,
     pub(crate) registry: Arc<Registry<V::Event>>,
     calls: Mutex<CallQueue<V>>,
+    /// Where `CallBroadcast` offers go, while a `Broadcasts` stream exists.
+    broadcasts: Mutex<Option<mpsc::UnboundedSender<Broadcast<V>>>>,
     /// The tap's id in the stream, to detach it when the hub goes.
     tap: Mutex<Option<u64>>,
     /// A reconciliation is running; another request waits for it.
@@ -154,6 +157,7 @@ impl<V: VersionApi> Hub<V> {
                 unclaimed: Some(receiver),
                 generation: 0,
             }),
+            broadcasts: Mutex::new(None),
             tap: Mutex::new(None),
             reconciling: AtomicBool::new(false),
             reconcile_again: AtomicBool::new(false),
@@ -311,6 +315,7 @@ impl<V: VersionApi> Hub<V> {
         }
         match event.signal() {
             Signal::StasisStart { channel_id, .. } => self.incoming(channel_id, event),
+            Signal::CallBroadcast { .. } => self.offer(event),
             Signal::StasisEnd { channel_id } => {
                 self.end_with_dependents(
                     ResourceKind::Channel,
@@ -396,6 +401,29 @@ impl<V: VersionApi> Hub<V> {
 
     /// A channel entered the application: unless the application already
     /// follows it (an originated channel), it is a new call.
+    /// A `CallBroadcast`: to the `Broadcasts` stream, if there is one (an
+    /// offer nobody takes times out in Asterisk, whose dialplan goes on).
+    fn offer(self: &Arc<Self>, event: &Arc<V::Event>) {
+        let mut sender = lock(&self.broadcasts);
+        let Some(offer) = Broadcast::new(Arc::clone(self), Arc::clone(event)) else {
+            return;
+        };
+        if let Some(open) = sender.as_ref() {
+            if open.send(offer).is_err() {
+                *sender = None;
+            }
+        }
+    }
+
+    /// A new stream of offers, replacing any earlier one.
+    pub(crate) fn broadcasts(&self) -> Broadcasts<V> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        // After the stream stopped for good the new stream ends at once.
+        let open = lock(&self.calls).sender.is_some();
+        *lock(&self.broadcasts) = open.then_some(sender);
+        Broadcasts { receiver }
+    }
+
     fn incoming(self: &Arc<Self>, channel_id: &str, event: &Arc<V::Event>) {
         if let Some(existing) = self.registry.get(ResourceKind::Channel, channel_id) {
             if !existing.is_ended() {
@@ -461,8 +489,10 @@ impl<V: VersionApi> Hub<V> {
             tracker.end(HandleEnded::StreamClosed, None);
             tracker.close_streams();
         }
-        // Dropping the sender ends the calls stream once it is drained.
+        // Dropping the senders ends the calls and offers streams once
+        // they are drained.
         lock(&self.calls).sender = None;
+        *lock(&self.broadcasts) = None;
     }
 }
 

@@ -79,6 +79,7 @@
 
 mod app;
 mod bridge;
+mod broadcast;
 mod channel;
 mod core;
 mod ended;
@@ -97,6 +98,7 @@ mod version;
 pub use crate::resource::{for_each_target, ResourceKind};
 pub use app::{Call, Calls, StasisApp, StasisOptions};
 pub use bridge::BridgeHandle;
+pub use broadcast::{Broadcast, Broadcasts, Claimed};
 pub use channel::ChannelHandle;
 pub use ended::{HandleEnded, HandleError};
 pub use media::{Play, Record};

@@ -56,6 +56,10 @@ pub trait VersionApi: Clone + fmt::Debug + Send + Sync + 'static {
 
     /// `POST /bridges/{bridgeId}/addChannel`.
     fn add_channels_request(&self, bridge_id: &str, channels: Vec<String>) -> Request;
+
+    /// `POST /events/claim` of a broadcast channel for `application`;
+    /// `None` for a major without it (before 20).
+    fn claim_request(&self, channel_id: &str, application: &str) -> Option<Request>;
 }
 
 /// What the handles read from one version module's events. Implemented by
@@ -147,6 +151,18 @@ pub enum Signal<'a, E: ResourceEvent> {
         name: &'a str,
         /// Why, when Asterisk says.
         cause: Option<&'a str>,
+    },
+    /// `CallBroadcast`: a channel in `StasisBroadcast` offered to the
+    /// application, which may claim it.
+    CallBroadcast {
+        /// The channel's id.
+        channel_id: &'a str,
+        /// The application it was offered to.
+        application: &'a str,
+        /// The caller's number, when Asterisk says.
+        caller: Option<&'a str>,
+        /// The dialled extension, when Asterisk says.
+        called: Option<&'a str>,
     },
     /// `BridgeDestroyed`.
     BridgeDestroyed {

@@ -1,6 +1,7 @@
 //! What happens over time: calls, the dialplan, Stasis, bridges and media.
 
 pub(crate) mod bridges;
+pub(crate) mod broadcast;
 pub(crate) mod calls;
 pub(crate) mod media;
 pub(crate) mod pbx;

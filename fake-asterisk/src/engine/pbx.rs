@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::calls::{self, Hangup};
-use super::stasis;
+use super::{broadcast, stasis};
 use crate::dialplan::Step;
 use crate::model::ChanState;
 use crate::world::{Inner, World};
@@ -59,6 +59,8 @@ enum Next {
     },
     /// Refused (busy/congestion): wait, then hang up with this cause.
     RefuseThenHangup { wait_ms: Option<u64>, cause: u32 },
+    /// `StasisBroadcast`: the channel is offered; wait this long for a claim.
+    Broadcast { timeout_ms: u64 },
     /// The PBX is done (hung up).
     Stop,
 }
@@ -92,22 +94,39 @@ async fn run_pbx(inner: Arc<Inner>, id: String) {
                 let _ = hangup_rx.wait_for(|h| *h).await;
                 return;
             }
-            Next::InStasis => loop {
-                let still_in = {
-                    let w = inner.lock();
-                    match w.channels.get(&id) {
-                        Some(c) if !c.hanging_up => c.stasis.is_some(),
-                        _ => return,
+            Next::InStasis => {
+                if !in_stasis(&inner, &id, &wake, &mut hangup_rx).await {
+                    return;
+                }
+            }
+            Next::Broadcast { timeout_ms } => {
+                let deadline = inner.clock.sleep(timeout_ms);
+                tokio::pin!(deadline);
+                loop {
+                    if broadcast::claimed(&inner.lock(), &id) {
+                        break;
                     }
-                };
-                if !still_in {
-                    break;
+                    tokio::select! {
+                        _ = &mut deadline => break,
+                        _ = wake.notified() => {}
+                        _ = hangup_rx.wait_for(|h| *h) => {
+                            broadcast::end(&mut inner.lock(), &id);
+                            return;
+                        }
+                    }
                 }
-                tokio::select! {
-                    _ = wake.notified() => {}
-                    _ = hangup_rx.wait_for(|h| *h) => return,
+                // A claim that lands as the window closes still wins, as
+                // in Asterisk, which looks for a winner after the wait.
+                let winner = broadcast::close(&mut inner.lock(), &id);
+                if let Some((app, args)) = winner {
+                    let entered = stasis::enter_stasis(&mut inner.lock(), &id, &app, args, true);
+                    let stayed = !entered || in_stasis(&inner, &id, &wake, &mut hangup_rx).await;
+                    broadcast::end(&mut inner.lock(), &id);
+                    if !stayed {
+                        return;
+                    }
                 }
-            },
+            }
             Next::SendDtmf {
                 digits,
                 between_ms,
@@ -157,6 +176,31 @@ async fn run_pbx(inner: Arc<Inner>, id: String) {
                 channel.dialplan.priority = priority;
             }
             None => channel.dialplan.priority += 1,
+        }
+    }
+}
+
+/// Waits while the channel is in Stasis; false when it hung up (or is gone).
+async fn in_stasis(
+    inner: &Arc<Inner>,
+    id: &str,
+    wake: &tokio::sync::Notify,
+    hangup_rx: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    loop {
+        let still_in = {
+            let w = inner.lock();
+            match w.channels.get(id) {
+                Some(c) if !c.hanging_up => c.stasis.is_some(),
+                _ => return false,
+            }
+        };
+        if !still_in {
+            return true;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = hangup_rx.wait_for(|h| *h) => return false,
         }
     }
 }
@@ -269,6 +313,9 @@ fn run_app(inner: &Arc<Inner>, w: &mut World, id: &str, step: &Step) -> Next {
                 Next::Continue
             }
         }
+        "stasisbroadcast" => Next::Broadcast {
+            timeout_ms: broadcast::start(w, id, data),
+        },
         "playback" | "background" => {
             let target = format!("channel:{id}");
             let mut total = 0;

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::request::AriRequest;
 use super::response::AriResponse;
+use crate::engine::broadcast;
 use crate::error::ApiError;
 use crate::world::{Inner, Route};
 
@@ -46,18 +47,18 @@ pub(crate) fn user_event(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
     AriResponse::no_content()
 }
 
-/// `POST /events/claim`: the fake has no broadcast calls to claim.
-pub(crate) fn claim(inner: &Arc<Inner>, req: &AriRequest) -> AriResponse {
-    if req.string("channelId").filter(|c| !c.is_empty()).is_none() {
-        return ApiError::bad_request("channelId parameter is required").into();
-    }
-    if req
+/// `POST /events/claim`: the first claim of a broadcast channel wins
+/// (`engine::broadcast`).
+pub(crate) fn claim(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriResponse, ApiError> {
+    let channel_id = req
+        .string("channelId")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::bad_request("channelId parameter is required"))?;
+    let application = req
         .string("application")
         .filter(|a| !a.is_empty())
-        .is_none()
-    {
-        return ApiError::bad_request("application parameter is required").into();
-    }
-    let _ = inner;
-    ApiError::not_found("Channel not found or not in broadcast state").into()
+        .ok_or_else(|| ApiError::bad_request("application parameter is required"))?;
+    let mut w = inner.lock();
+    broadcast::claim(&mut w, &channel_id, &application)?;
+    Ok(AriResponse::no_content())
 }

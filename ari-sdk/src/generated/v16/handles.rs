@@ -662,6 +662,17 @@ impl crate::runtime::VersionApi for Ari {
         }
     }
 
+    fn claim_request(
+        &self,
+        channel_id: &str,
+        application: &str,
+    ) -> Option<crate::runtime::Request> {
+        {
+            let _ = (channel_id, application);
+            None
+        }
+    }
+
     fn add_channels_request(
         &self,
         bridge_id: &str,

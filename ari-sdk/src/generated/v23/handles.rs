@@ -729,6 +729,17 @@ impl crate::runtime::VersionApi for Ari {
         }
     }
 
+    fn claim_request(
+        &self,
+        channel_id: &str,
+        application: &str,
+    ) -> Option<crate::runtime::Request> {
+        Some({
+            let builder = self.events().claim_channel(channel_id, application);
+            builder.into_request()
+        })
+    }
+
     fn add_channels_request(
         &self,
         bridge_id: &str,
@@ -807,6 +818,14 @@ impl crate::runtime::ResourceEvent for Event {
                     recording: &e.recording,
                     name: &e.recording.name,
                     cause: e.recording.cause.as_deref(),
+                }
+            }
+            Event::CallBroadcast(e) => {
+                crate::runtime::Signal::CallBroadcast {
+                    channel_id: &e.channel.id,
+                    application: &e.application,
+                    caller: e.caller.as_deref(),
+                    called: e.called.as_deref(),
                 }
             }
             Event::BridgeDestroyed(e) => {
