@@ -31,6 +31,7 @@
 mod asterisk_docs;
 mod context;
 mod emit;
+mod enums;
 mod events;
 pub mod fixups;
 mod handles;
@@ -42,6 +43,7 @@ pub mod names;
 pub mod prose;
 mod resources;
 mod share;
+mod special;
 mod templates;
 
 use ari_spec::{Api, ItemKey};
