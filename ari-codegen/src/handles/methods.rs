@@ -10,7 +10,7 @@ use crate::context::{Context, OperationInfo, ParamKind, ResourceInfo};
 use crate::names::ident_text;
 use crate::prose::doc_link;
 use crate::special::{self, Followed};
-use crate::{knowledge, CodegenError};
+use crate::{knowledge, CodegenError, Runtime};
 use ari_spec::swagger::HttpMethod;
 
 /// The operations of one handle.
@@ -92,31 +92,70 @@ pub(super) fn handle_operations(
             })
             .into_iter()
             .collect();
-        methods.push(quote! {
-            #(#[doc = #summary] #[doc = ""])*
-            #[doc = #doc]
-            #(#[doc = ""] #[doc = #doc_gone])*
-            pub fn #method(&self, #(#params),*) -> super::#module::#builder {
-                #call
-            }
+        methods.push(Method {
+            docs: quote! {
+                #(#[doc = #summary] #[doc = ""])*
+                #[doc = #doc]
+                #(#[doc = ""] #[doc = #doc_gone])*
+            },
+            signature: quote!(fn #method(&self, #(#params),*) -> super::#module::#builder),
+            body: call,
         });
     }
-    Ok(quote! {
-        impl #rt::#handle<Ari> {
-            #(#methods)*
+    let docs = methods.iter().map(|m| &m.docs);
+    let signatures: Vec<_> = methods.iter().map(|m| &m.signature).collect();
+    let bodies = methods.iter().map(|m| &m.body);
+    Ok(match ctx.options.runtime {
+        Runtime::Crate => quote! {
+            impl #rt::#handle<Ari> {
+                #(#docs pub #signatures { #bodies })*
+            }
+        },
+        // Outside `ari_sdk` its types take no inherent methods: the same
+        // methods, on a trait of the module's own.
+        Runtime::External => {
+            let methods_trait = format_ident!("{}Methods", followed.handle);
+            let doc = format!(
+                " The operations of a {} of this module: [`{}`]'s methods (a trait, as the generated code is outside `ari_sdk`).",
+                followed.noun, followed.handle
+            );
+            let signatures = &signatures;
+            quote! {
+                #[doc = #doc]
+                pub trait #methods_trait {
+                    #(#docs #signatures;)*
+                }
+
+                impl #methods_trait for #rt::#handle<Ari> {
+                    #(#signatures { #bodies })*
+                }
+            }
         }
     })
 }
 
+/// One generated method of a handle.
+struct Method {
+    docs: TokenStream,
+    /// `fn name(&self, ...) -> Builder`.
+    signature: TokenStream,
+    body: TokenStream,
+}
+
 /// `impl ChannelOps for ChannelHandle<Ari>` (and the others, see
 /// [`Followed::ops_trait`]): each method sends what the inherent method of
-/// the same name builds.
+/// the same name builds. Only inside `ari_sdk`.
 pub(super) fn common_operations(
     ctx: &Context<'_>,
     followed: &Followed,
     resource: &ResourceInfo,
 ) -> Result<TokenStream, CodegenError> {
     let rt = &ctx.rt;
+    // Outside `ari_sdk` a trait of the runtime cannot be implemented for a
+    // type of the runtime (the orphan rule).
+    if ctx.options.runtime == Runtime::External {
+        return Ok(quote!());
+    }
     let trait_name = followed.ops_trait;
     let handle = format_ident!("{}", followed.handle);
     let trait_ident = format_ident!("{}", trait_name);

@@ -27,11 +27,10 @@ use crate::context::Context;
 use crate::special::FOLLOWED;
 use crate::{emit, CodegenError, GeneratedFile, Runtime};
 
-/// Whether the module has what the handles need: the four resources and
-/// their models (the generator's own test fixture has none of them).
+/// Whether the module has what the handles need: events, and the four
+/// followed resources with their models.
 pub fn applies(ctx: &Context<'_>) -> bool {
-    ctx.options.runtime == Runtime::Crate
-        && !ctx.events.is_empty()
+    !ctx.events.is_empty()
         && FOLLOWED.iter().all(|f| {
             ctx.resources.iter().any(|r| r.name == f.resource) && ctx.model(f.model).is_some()
         })
@@ -41,8 +40,12 @@ pub fn applies(ctx: &Context<'_>) -> bool {
 pub fn handles_file(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
     let rt = &ctx.rt;
     let major = ctx.options.major;
+    let handles_path = match ctx.options.runtime {
+        Runtime::Crate => "crate::handles",
+        Runtime::External => "ari_sdk::handles",
+    };
     let module_doc = format!(
-        " The handles of Asterisk {major}: [`ari_sdk::handles`](crate::handles) for this module's [`Ari`]."
+        " The handles of Asterisk {major}: [`ari_sdk::handles`]({handles_path}) for this module's [`Ari`]."
     );
     let mut operations = Vec::new();
     for followed in FOLLOWED {
@@ -56,8 +59,7 @@ pub fn handles_file(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
     let alias = |name: &str, what: &str| {
         let ident = format_ident!("{}", name);
         let doc = format!(
-            " {what} of Asterisk {major}: [`{name}`]({rt_path}::{name}) for this module.",
-            rt_path = "crate::handles"
+            " {what} of Asterisk {major}: [`{name}`]({handles_path}::{name}) for this module."
         );
         quote! {
             #[doc = #doc]
@@ -71,6 +73,11 @@ pub fn handles_file(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
     for followed in FOLLOWED {
         aliases.push(alias(followed.handle, &format!("A {}", followed.noun)));
     }
+    let stasis_app_doc = [
+        " The Stasis application of the config's applications: connects the".to_string(),
+        " event stream and hands out calls and handles (see".to_string(),
+        format!(" [`ari_sdk::handles`]({handles_path})). Needs a Tokio runtime."),
+    ];
     let tokens = quote! {
         #![doc = #module_doc]
 
@@ -79,9 +86,7 @@ pub fn handles_file(ctx: &Context<'_>) -> Result<GeneratedFile, CodegenError> {
         #(#aliases)*
 
         impl Ari {
-            /// The Stasis application of the config's applications: connects the
-            /// event stream and hands out calls and handles (see
-            /// [`ari_sdk::handles`](crate::handles)). Needs a Tokio runtime.
+            #(#[doc = #stasis_app_doc])*
             pub fn stasis_app(&self) -> ::std::result::Result<StasisApp, #rt::StreamError> {
                 #rt::StasisApp::new(self.clone())
             }

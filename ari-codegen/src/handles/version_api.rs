@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use crate::context::{Context, ParamKind};
 use crate::special::FOLLOWED;
-use crate::CodegenError;
+use crate::{CodegenError, Runtime};
 
 /// A value the handles hand to a request, before it meets the parameter.
 enum Given {
@@ -159,6 +159,12 @@ pub(super) fn version_api(ctx: &Context<'_>) -> Result<TokenStream, CodegenError
             Ok(quote! { #rt::ResourceKind::#kind => #request, })
         })
         .collect::<Result<Vec<_>, CodegenError>>()?;
+    // `ResourceKind` is `non_exhaustive`: outside `ari_sdk` a match on it
+    // needs a catch-all.
+    let other_kinds = match ctx.options.runtime {
+        Runtime::Crate => quote!(),
+        Runtime::External => quote!(_ => None,),
+    };
     let play = |resource: &str, param: &'static str| {
         request_of(
             ctx,
@@ -248,6 +254,7 @@ pub(super) fn version_api(ctx: &Context<'_>) -> Result<TokenStream, CodegenError
             fn get_request(&self, kind: #rt::ResourceKind, id: &str) -> Option<#rt::Request> {
                 match kind {
                     #(#get_arms)*
+                    #other_kinds
                 }
             }
 
