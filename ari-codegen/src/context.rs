@@ -12,7 +12,8 @@ use quote::{format_ident, quote};
 
 use crate::asterisk_docs::DocSet;
 use crate::fixups::{self, BodyShape};
-use crate::names;
+use crate::names::{self, ident_text};
+use crate::prose;
 use crate::{CodegenError, Options, Since};
 
 /// The worked-out spec of one module.
@@ -41,6 +42,13 @@ pub struct ModelInfo {
     pub fields: Vec<FieldInfo>,
     /// The enums of the model's own fields.
     pub enums: Vec<EnumInfo>,
+}
+
+impl ModelInfo {
+    /// The field whose wire name is `wire`.
+    pub fn field(&self, wire: &str) -> Option<&FieldInfo> {
+        self.fields.iter().find(|f| f.wire == wire)
+    }
 }
 
 pub struct FieldInfo {
@@ -114,6 +122,33 @@ pub enum ParamKind {
     Body(BodyShape),
 }
 
+impl ParamKind {
+    /// The type a parameter of this kind is taken as, by the group method
+    /// and the builder's setter.
+    pub fn arg_type(&self) -> TokenStream {
+        match self {
+            ParamKind::Path => quote!(impl AsRef<str>),
+            ParamKind::Str => quote!(impl Into<String>),
+            ParamKind::Int => quote!(i64),
+            ParamKind::Double => quote!(f64),
+            ParamKind::Bool => quote!(bool),
+            ParamKind::Enum(e) => quote!(#e),
+            ParamKind::StrList => quote!(impl IntoIterator<Item = impl Into<String>>),
+            ParamKind::EnumList(e) => quote!(impl IntoIterator<Item = #e>),
+            ParamKind::Body(BodyShape::StringMap) => {
+                quote!(
+                    impl IntoIterator<Item = (impl Into<String>, impl Into<::serde_json::Value>)>
+                )
+            }
+            ParamKind::Body(BodyShape::ModelList(model)) => {
+                let model = names::type_ident(model);
+                quote!(impl IntoIterator<Item = super::#model>)
+            }
+            ParamKind::Body(BodyShape::Keyed | BodyShape::Whole) => quote!(::serde_json::Value),
+        }
+    }
+}
+
 pub struct ParamInfo {
     pub wire: String,
     pub ident: Ident,
@@ -149,6 +184,11 @@ impl<'a> Context<'a> {
         ctx.resources = ctx.build_resources()?;
         ctx.check_root_names()?;
         Ok(ctx)
+    }
+
+    /// The concrete model (or event) named `name`.
+    pub fn model(&self, name: &str) -> Option<&ModelInfo> {
+        self.models.iter().find(|m| m.name == name)
     }
 
     /// What the docs of `key` say it is available since.
@@ -232,7 +272,7 @@ impl<'a> Context<'a> {
                             enums.push(EnumInfo {
                                 title: format!(
                                     "The values of {}.",
-                                    crate::resources::doc_link(
+                                    prose::doc_link(
                                         &format!("{name}::{}", ident_text(&ident)),
                                         &format!("{name}::{ident}")
                                     )
@@ -584,7 +624,7 @@ impl<'a> Context<'a> {
                     title: format!(
                         "The values of the `{}` parameter of {}.",
                         p.name,
-                        crate::resources::doc_link(
+                        prose::doc_link(
                             &format!(
                                 "{}::{}",
                                 names::camel(resource),
@@ -715,10 +755,4 @@ pub fn path_placeholders(path: &str) -> Vec<String> {
         rest = &rest[open + close + 1..];
     }
     out
-}
-
-/// An identifier as written in docs (`move`, not `r#move`).
-pub fn ident_text(ident: &Ident) -> String {
-    let text = ident.to_string();
-    text.strip_prefix("r#").map(str::to_string).unwrap_or(text)
 }

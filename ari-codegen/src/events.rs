@@ -1,15 +1,18 @@
 //! The `Event` enum: one variant per subtype of `Event`, decoded by looking
 //! at `type` first and then straight into the concrete struct. The decoding
 //! machinery is the runtime's (`ari_sdk::decode`); the generated part is the
-//! dispatch table (`DecodeEvent`).
+//! dispatch table (`DecodeEvent`), and the resources each event carries
+//! (`Event::for_each_resource`, what the handles sort events by).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::context::{Context, ModelInfo};
 use crate::prose::doc_attrs;
+use crate::special::{self, Followed};
 use crate::templates::{render, Item};
 use crate::{names, CodegenError};
+use ari_spec::DataType;
 
 /// `Event`, `EventType` and their impls.
 pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
@@ -96,7 +99,7 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
         since: None,
     })?);
 
-    let resource_methods = crate::handles::event_resource_methods(ctx);
+    let resource_methods = event_resource_methods(ctx);
     Ok(quote! {
         #enum_doc
         #[derive(Debug, Clone, PartialEq)]
@@ -273,4 +276,108 @@ pub fn event_enum(ctx: &Context<'_>) -> Result<TokenStream, CodegenError> {
             }
         )*
     })
+}
+
+/// The statements calling `f` for the resources a value of model `model`
+/// names: its id, and the channel or bridge its `target_uri` names.
+fn report(ctx: &Context<'_>, followed: &Followed, value: &TokenStream) -> TokenStream {
+    let rt = &ctx.rt;
+    let kind = format_ident!("{}", followed.kind);
+    let Some(info) = ctx.model(followed.model) else {
+        return quote!();
+    };
+    let id = match info.field(followed.id_field) {
+        Some(id) if id.data_type == "string" => {
+            let ident = &id.ident;
+            if id.required {
+                quote! { f(#rt::ResourceKind::#kind, &#value.#ident); }
+            } else {
+                quote! { if let Some(id) = &#value.#ident { f(#rt::ResourceKind::#kind, id); } }
+            }
+        }
+        _ => quote!(),
+    };
+    let target = match info.field("target_uri") {
+        Some(t) if followed.targets && t.data_type == "string" => {
+            let ident = &t.ident;
+            if t.required {
+                quote! { #rt::for_each_target(&#value.#ident, f); }
+            } else {
+                quote! { if let Some(uri) = &#value.#ident { #rt::for_each_target(uri, f); } }
+            }
+        }
+        _ => quote!(),
+    };
+    quote! { #id #target }
+}
+
+/// On `Event`: `for_each_resource` and `concerns`, for every module, from
+/// every event field typed as a followed model ([`special::FOLLOWED`]).
+pub fn event_resource_methods(ctx: &Context<'_>) -> TokenStream {
+    let rt = &ctx.rt;
+    let mut arms = Vec::new();
+    for name in &ctx.events {
+        let Some(event) = ctx.model(name) else {
+            continue;
+        };
+        let mut statements = Vec::new();
+        for f in &event.fields {
+            let (data_type, list) = match DataType::parse(&f.data_type) {
+                DataType::List(inner) => (*inner, true),
+                other => (other, false),
+            };
+            let DataType::Model(model_name) = data_type else {
+                continue;
+            };
+            let Some(followed) = special::FOLLOWED.iter().find(|x| x.model == model_name) else {
+                continue;
+            };
+            let ident = &f.ident;
+            let value = quote!(value);
+            let body = report(ctx, followed, &value);
+            statements.push(match (f.required, list) {
+                (true, false) => quote! { { let value = &e.#ident; #body } },
+                (false, false) => quote! { if let Some(value) = &e.#ident { #body } },
+                (true, true) => quote! { for value in &e.#ident { #body } },
+                (false, true) => quote! {
+                    if let Some(values) = &e.#ident { for value in values { #body } }
+                },
+            });
+        }
+        if !statements.is_empty() {
+            let variant = names::type_ident(name);
+            arms.push(quote! { Event::#variant(e) => { #(#statements)* } });
+        }
+    }
+    // A module whose events carry no followed resource (the generator's
+    // own fixture) reports nothing.
+    let body = if arms.is_empty() {
+        quote!(let _ = f;)
+    } else {
+        quote! {
+            match self {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    };
+    quote! {
+        impl Event {
+            /// Calls `f` with every channel, bridge, playback and live
+            /// recording the event carries, and the channel or bridge a
+            /// carried playback or recording runs on (its `target_uri`).
+            pub fn for_each_resource(&self, f: &mut dyn FnMut(#rt::ResourceKind, &str)) {
+                #body
+            }
+
+            /// Whether the event is about the resource `kind` `id` (see
+            /// [`Event::for_each_resource`]): what a handle's events are
+            /// filtered on, without decoding anything again.
+            pub fn concerns(&self, kind: #rt::ResourceKind, id: &str) -> bool {
+                let mut found = false;
+                self.for_each_resource(&mut |k, i| found = found || (k == kind && i == id));
+                found
+            }
+        }
+    }
 }

@@ -13,6 +13,13 @@
 //! The output is deterministic: it depends on nothing but the spec (in spec
 //! order), the options and the release history.
 //!
+//! The modules, each using only those before it: `names`, `prose`,
+//! `templates`, `emit`, `asterisk_docs`, and the hand-kept knowledge of ARI
+//! (`fixups`: what the api-docs get wrong; `knowledge`: our summaries;
+//! `special`: the handles' tables); `context` (the spec worked out once);
+//! `enums`, `events`, `models`, `resources`; `handles`; `module` (`mod.rs`);
+//! then `share` and `matrix`, which read generated files.
+//!
 //! [`Event`]: https://docs.rs/ari-sdk
 //!
 //! ```no_run
@@ -31,6 +38,7 @@
 mod asterisk_docs;
 mod context;
 mod emit;
+mod enums;
 mod events;
 pub mod fixups;
 mod handles;
@@ -42,6 +50,7 @@ pub mod names;
 pub mod prose;
 mod resources;
 mod share;
+mod special;
 mod templates;
 
 use ari_spec::{Api, ItemKey};

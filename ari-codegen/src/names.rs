@@ -100,6 +100,12 @@ pub fn camel_ident(name: &str) -> Ident {
     ident(&camel(name))
 }
 
+/// An identifier as written in docs (`move`, not `r#move`).
+pub fn ident_text(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map(str::to_string).unwrap_or(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! Doc text turned into attributes.
+//! Doc text turned into attributes, and the links it carries.
 //!
 //! The generated docs carry no text of the api-docs (see `knowledge`), so
 //! nothing here has to make Asterisk's HTML-ish prose safe for rustdoc.
@@ -30,4 +30,14 @@ pub fn inner_doc_attrs(text: &str) -> TokenStream {
         quote! { #![doc = #line] }
     });
     quote! { #(#lines)* }
+}
+
+/// `[`text`](target)`, or just `` `text` `` where the target is a raw
+/// identifier, which intra-doc links cannot name.
+pub(crate) fn doc_link(text: &str, target: &str) -> String {
+    if target.contains("r#") {
+        format!("`{text}`")
+    } else {
+        format!("[`{text}`]({target})")
+    }
 }

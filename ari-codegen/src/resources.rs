@@ -9,14 +9,13 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::context::{
-    ident_text, Context, OperationInfo, ParamInfo, ParamKind, ResourceInfo, Response,
-};
+use crate::context::{Context, OperationInfo, ParamInfo, ParamKind, ResourceInfo, Response};
 use crate::fixups::BodyShape;
 use crate::knowledge;
-use crate::prose::{doc_attrs, inner_doc_attrs};
+use crate::names::ident_text;
+use crate::prose::{doc_attrs, doc_link, inner_doc_attrs};
 use crate::templates::{render, ErrorLine, Item, Operation, ParamLine};
-use crate::{emit, models, names, CodegenError, GeneratedFile, Runtime};
+use crate::{emit, enums, names, special, CodegenError, GeneratedFile, Runtime};
 use ari_spec::swagger::HttpMethod;
 
 pub fn resource_file(
@@ -54,7 +53,7 @@ pub fn resource_file(
         items.push(item);
     }
     for e in &resource.enums {
-        items.push(models::string_enum(ctx, e)?);
+        items.push(enums::string_enum(ctx, e)?);
     }
     let tokens = quote! {
         #module_doc
@@ -123,7 +122,7 @@ fn operation(
     let mut sets = Vec::new();
     for p in &op.required {
         let ident = &p.ident;
-        let ty = arg_type(ctx, p);
+        let ty = p.kind.arg_type();
         args.push(quote!(#ident: #ty));
         sets.push(apply(ctx, p, &quote!(#request)));
     }
@@ -138,7 +137,7 @@ fn operation(
         .iter()
         .map(|p| -> Result<TokenStream, CodegenError> {
             let ident = &p.ident;
-            let ty = arg_type(ctx, p);
+            let ty = p.kind.arg_type();
             let set = apply(ctx, p, &quote!(self.request));
             let doc = doc_attrs(&render(&Item {
                 title: &param_title(p),
@@ -258,8 +257,7 @@ fn operation(
     // A request that ends its object can be told that the object being
     // gone already (404) is as good as done: hanging up a channel that hung
     // up.
-    let ends_object =
-        crate::handles::ENDING_OPERATIONS.contains(&(resource.name.as_str(), op.nickname.as_str()));
+    let ends_object = special::ends_object(&resource.name, &op.nickname);
     let gone_setter = if ends_object && matches!(op.response, Response::Unit) {
         quote! {
             /// Counts a 404 (the object is already gone) as success: for
@@ -350,29 +348,6 @@ fn param_title(p: &ParamInfo) -> String {
     format!("`{}` ({kind} parameter, `{}`).", p.wire, p.data_type)
 }
 
-/// The type a parameter is taken as.
-pub(crate) fn arg_type(ctx: &Context<'_>, p: &ParamInfo) -> TokenStream {
-    let _ = ctx;
-    match &p.kind {
-        ParamKind::Path => quote!(impl AsRef<str>),
-        ParamKind::Str => quote!(impl Into<String>),
-        ParamKind::Int => quote!(i64),
-        ParamKind::Double => quote!(f64),
-        ParamKind::Bool => quote!(bool),
-        ParamKind::Enum(e) => quote!(#e),
-        ParamKind::StrList => quote!(impl IntoIterator<Item = impl Into<String>>),
-        ParamKind::EnumList(e) => quote!(impl IntoIterator<Item = #e>),
-        ParamKind::Body(BodyShape::StringMap) => {
-            quote!(impl IntoIterator<Item = (impl Into<String>, impl Into<::serde_json::Value>)>)
-        }
-        ParamKind::Body(BodyShape::ModelList(model)) => {
-            let model = names::type_ident(model);
-            quote!(impl IntoIterator<Item = super::#model>)
-        }
-        ParamKind::Body(BodyShape::Keyed | BodyShape::Whole) => quote!(::serde_json::Value),
-    }
-}
-
 /// The statement that puts a parameter's value into the request.
 fn apply(ctx: &Context<'_>, p: &ParamInfo, request: &TokenStream) -> TokenStream {
     let rt = &ctx.rt;
@@ -410,14 +385,4 @@ fn type_text(ty: &TokenStream) -> String {
         .replace("crate::runtime::", "")
         .replace("::ari_sdk::runtime::", "")
         .replace("::serde_json::", "serde_json::")
-}
-
-/// `[`text`](target)`, or just `` `text` `` where the target is a raw
-/// identifier, which intra-doc links cannot name.
-pub fn doc_link(text: &str, target: &str) -> String {
-    if target.contains("r#") {
-        format!("`{text}`")
-    } else {
-        format!("[`{text}`]({target})")
-    }
 }

@@ -120,9 +120,18 @@ fn the_snapshot_has_what_the_spec_says() {
             "mod.rs",
             "models/mod.rs",
             "models/widgets.rs",
+            "models/channels.rs",
+            "models/bridges.rs",
+            "models/playbacks.rs",
+            "models/recordings.rs",
             "models/events.rs",
             "widgets.rs",
-            "events.rs"
+            "channels.rs",
+            "bridges.rs",
+            "playbacks.rs",
+            "recordings.rs",
+            "events.rs",
+            "handles.rs"
         ]
     );
     let widgets = text("widgets.rs");
@@ -149,4 +158,19 @@ fn the_snapshot_has_what_the_spec_says() {
     assert!(models.contains("pub enum WidgetState"));
     assert!(!models.contains("Unique id."));
     assert!(models.contains("Asterisk_REST_Data_Models/#widget)."));
+    // The handles: channels, bridges, playbacks and recordings are there.
+    let handles = text("handles.rs");
+    assert!(text("mod.rs").contains("mod handles;"));
+    // Outside `ari_sdk` a handle's methods are a trait of the module's.
+    assert!(
+        handles.contains("impl ChannelHandleMethods for ::ari_sdk::runtime::ChannelHandle<Ari>")
+    );
+    assert!(handles.contains("self.ari().channels().hangup(self.id()).ok_if_gone()"));
+    // Done by hand, and creating under a chosen id: no handle method.
+    assert!(!handles.contains("fn play_with_id(&self"));
+    assert!(!handles.contains("fn create_with_id(&self"));
+    // `ChannelOps` and the like cannot be implemented outside `ari_sdk`.
+    assert!(!handles.contains("ChannelOps"));
+    assert!(handles.contains("impl ::ari_sdk::runtime::VersionApi for Ari"));
+    assert!(handles.contains("impl ::ari_sdk::runtime::ResourceEvent for Event"));
 }

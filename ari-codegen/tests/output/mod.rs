@@ -3,9 +3,9 @@
 
 //! The ARI of Asterisk 99, generated from the api-docs of Asterisk 99.1.0 (ARI 9.9.0).
 //!
-//! Exactly what that release publishes: 7 REST operations in 2 resources, 3 models and 2 events. Turned on by the Cargo feature `asterisk-99`.
+//! Exactly what that release publishes: 18 REST operations in 6 resources, 7 models and 3 events. Turned on by the Cargo feature `asterisk-99`.
 //!
-//! - [`Ari`] wraps a [`Client`](ari_sdk::Client) and groups the operations by resource: [`widgets()`](Ari::widgets), [`events()`](Ari::events).
+//! - [`Ari`] wraps a [`Client`](ari_sdk::Client) and groups the operations by resource: [`widgets()`](Ari::widgets), [`channels()`](Ari::channels), [`bridges()`](Ari::bridges), [`playbacks()`](Ari::playbacks), [`recordings()`](Ari::recordings), [`events()`](Ari::events).
 //! - [`Event`] is every event of the websocket, decoded by its `type`.
 //! - The models are the types below, named as the api-docs name them.
 //!
@@ -17,7 +17,15 @@ mod models;
 pub use self::models::*;
 
 pub mod widgets;
+pub mod channels;
+pub mod bridges;
+pub mod playbacks;
+pub mod recordings;
 pub mod events;
+
+mod handles;
+
+pub use self::handles::*;
 
 /// The ARI of Asterisk 99: a [`Client`](ari_sdk::Client) and the operations of every resource.
 ///
@@ -55,6 +63,26 @@ impl Ari {
     /// The operations of the `widgets` resource.
     pub fn widgets(&self) -> widgets::Widgets<'_> {
         widgets::Widgets::new(&self.client)
+    }
+
+    /// The operations of the `channels` resource.
+    pub fn channels(&self) -> channels::Channels<'_> {
+        channels::Channels::new(&self.client)
+    }
+
+    /// The operations of the `bridges` resource.
+    pub fn bridges(&self) -> bridges::Bridges<'_> {
+        bridges::Bridges::new(&self.client)
+    }
+
+    /// The operations of the `playbacks` resource.
+    pub fn playbacks(&self) -> playbacks::Playbacks<'_> {
+        playbacks::Playbacks::new(&self.client)
+    }
+
+    /// The operations of the `recordings` resource.
+    pub fn recordings(&self) -> recordings::Recordings<'_> {
+        recordings::Recordings::new(&self.client)
     }
 
     /// The operations of the `events` resource.

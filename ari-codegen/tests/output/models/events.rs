@@ -63,6 +63,46 @@ pub struct WidgetCreated {
     pub widget: super::Widget,
 }
 
+/// A channel entered the app: from now on the app controls it.
+///
+/// `StasisStart` (model of `events.json`).
+///
+/// An event: [`Event::StasisStart`] when decoded from the websocket (`"type": "StasisStart"`).
+///
+/// [Asterisk's documentation](https://docs.asterisk.org/Latest_API/API_Documentation/Asterisk_REST_Interface/Asterisk_REST_Data_Models/#stasisstart).
+///
+/// Available since Asterisk 99.0.0.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct StasisStart {
+    /// `asterisk_id` (`string`, optional).
+    ///
+    /// Inherited from `Message`.
+    ///
+    /// Available since Asterisk 99.0.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asterisk_id: Option<String>,
+    /// `application` (`string`, required).
+    ///
+    /// Inherited from `Event`.
+    ///
+    /// Available since Asterisk 99.0.0.
+    pub application: String,
+    /// `timestamp` (`Date`, required).
+    ///
+    /// Inherited from `Event`.
+    ///
+    /// Available since Asterisk 99.0.0.
+    pub timestamp: ::ari_sdk::runtime::Timestamp,
+    /// `args` (`List[string]`, required).
+    ///
+    /// Available since Asterisk 99.0.0.
+    pub args: Vec<String>,
+    /// `channel` (`Channel`, required).
+    ///
+    /// Available since Asterisk 99.0.0.
+    pub channel: super::Channel,
+}
+
 /// `WidgetRemoved` (model of `events.json`).
 ///
 /// An event: [`Event::WidgetRemoved`] when decoded from the websocket (`"type": "WidgetRemoved"`).
@@ -118,6 +158,8 @@ pub enum Event {
     WidgetCreated(Box<WidgetCreated>),
     /// [`WidgetRemoved`].
     WidgetRemoved(Box<WidgetRemoved>),
+    /// [`StasisStart`]: A channel entered the app: from now on the app controls it.
+    StasisStart(Box<StasisStart>),
     /// An event of a type this module does not know, kept whole.
     Unknown(::ari_sdk::runtime::UnknownEvent),
 }
@@ -131,6 +173,8 @@ pub enum EventType {
     WidgetCreated,
     /// `WidgetRemoved`
     WidgetRemoved,
+    /// `StasisStart`
+    StasisStart,
     /// A type this module does not know.
     Unknown,
 }
@@ -140,6 +184,7 @@ impl EventType {
     pub const ALL: &'static [EventType] = &[
         EventType::WidgetCreated,
         EventType::WidgetRemoved,
+        EventType::StasisStart,
     ];
 
     /// The type's name, as in the frame's `type`; `""` for `Unknown`.
@@ -147,6 +192,7 @@ impl EventType {
         match self {
             EventType::WidgetCreated => "WidgetCreated",
             EventType::WidgetRemoved => "WidgetRemoved",
+            EventType::StasisStart => "StasisStart",
             EventType::Unknown => "",
         }
     }
@@ -156,6 +202,7 @@ impl EventType {
         match name {
             "WidgetCreated" => EventType::WidgetCreated,
             "WidgetRemoved" => EventType::WidgetRemoved,
+            "StasisStart" => EventType::StasisStart,
             _ => EventType::Unknown,
         }
     }
@@ -177,6 +224,7 @@ impl Event {
         match self {
             Event::WidgetCreated(_) => EventType::WidgetCreated,
             Event::WidgetRemoved(_) => EventType::WidgetRemoved,
+            Event::StasisStart(_) => EventType::StasisStart,
             Event::Unknown(_) => EventType::Unknown,
         }
     }
@@ -186,6 +234,7 @@ impl Event {
         match self {
             Event::WidgetCreated(_) => "WidgetCreated",
             Event::WidgetRemoved(_) => "WidgetRemoved",
+            Event::StasisStart(_) => "StasisStart",
             Event::Unknown(e) => &e.type_name,
         }
     }
@@ -195,6 +244,7 @@ impl Event {
         match self {
             Event::WidgetCreated(e) => Some(e.application.as_str()),
             Event::WidgetRemoved(e) => Some(e.application.as_str()),
+            Event::StasisStart(e) => Some(e.application.as_str()),
             Event::Unknown(e) => e.application.as_deref(),
         }
     }
@@ -204,6 +254,7 @@ impl Event {
         match self {
             Event::WidgetCreated(e) => Some(&e.timestamp),
             Event::WidgetRemoved(e) => Some(&e.timestamp),
+            Event::StasisStart(e) => Some(&e.timestamp),
             Event::Unknown(e) => e.timestamp.as_ref(),
         }
     }
@@ -213,6 +264,7 @@ impl Event {
         match self {
             Event::WidgetCreated(e) => e.asterisk_id.as_deref(),
             Event::WidgetRemoved(e) => e.asterisk_id.as_deref(),
+            Event::StasisStart(e) => e.asterisk_id.as_deref(),
             Event::Unknown(e) => e.asterisk_id.as_deref(),
         }
     }
@@ -230,6 +282,9 @@ impl ::serde::Serialize for Event {
             }
             Event::WidgetRemoved(e) => {
                 ::ari_sdk::runtime::serialize_tagged(serializer, "WidgetRemoved", e)
+            }
+            Event::StasisStart(e) => {
+                ::ari_sdk::runtime::serialize_tagged(serializer, "StasisStart", e)
             }
             Event::Unknown(e) => e.serialize(serializer),
         }
@@ -272,6 +327,9 @@ impl ::ari_sdk::runtime::DecodeEvent for Event {
                     Event::WidgetRemoved(
                         ::serde::Deserialize::deserialize(deserializer)?,
                     )
+                }
+                EventType::StasisStart => {
+                    Event::StasisStart(::serde::Deserialize::deserialize(deserializer)?)
                 }
                 EventType::Unknown => {
                     return Err(
@@ -330,7 +388,13 @@ impl Event {
         &self,
         f: &mut dyn FnMut(::ari_sdk::runtime::ResourceKind, &str),
     ) {
-        let _ = f;
+        match self {
+            Event::StasisStart(e) => {
+                let value = &e.channel;
+                f(::ari_sdk::runtime::ResourceKind::Channel, &value.id);
+            }
+            _ => {}
+        }
     }
 
     /// Whether the event is about the resource `kind` `id` (see
@@ -352,5 +416,11 @@ impl ::std::convert::From<WidgetCreated> for Event {
 impl ::std::convert::From<WidgetRemoved> for Event {
     fn from(event: WidgetRemoved) -> Event {
         Event::WidgetRemoved(Box::new(event))
+    }
+}
+
+impl ::std::convert::From<StasisStart> for Event {
+    fn from(event: StasisStart) -> Event {
+        Event::StasisStart(Box::new(event))
     }
 }

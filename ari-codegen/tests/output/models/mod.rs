@@ -4,7 +4,15 @@
 //! The models of Asterisk 99's ARI, one file per api-docs resource that defines them.
 
 mod widgets;
+mod channels;
+mod bridges;
+mod playbacks;
+mod recordings;
 mod events;
 
 pub use self::widgets::*;
+pub use self::channels::*;
+pub use self::bridges::*;
+pub use self::playbacks::*;
+pub use self::recordings::*;
 pub use self::events::*;
