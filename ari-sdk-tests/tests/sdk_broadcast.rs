@@ -119,7 +119,11 @@ async fn exactly_one_instance_wins_each_call() {
     let deadline = tokio::time::Instant::now() + sdk_support::WAIT;
     let settled = |o: &Outcomes| o.won.values().map(Vec::len).sum::<usize>() + o.lost + o.gone;
     while settled(&lock(&outcomes)) < 18 {
-        assert!(tokio::time::Instant::now() < deadline, "{:?}", lock(&outcomes));
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            lock(&outcomes)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (mut won, lost, gone) = {
