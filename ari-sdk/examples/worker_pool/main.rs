@@ -50,7 +50,7 @@ pub async fn app(app: StasisApp) -> Result {
                     report(&me, &call, result);
                 }
                 Ok(Claimed::Lost) => say(&me, format!("another instance took {caller}")),
-                Ok(_) => say(&me, format!("the offer of {caller} is over")),
+                Ok(Claimed::Gone) => say(&me, format!("the offer of {caller} is over")),
                 Err(error) => say(&me, format!("claiming {caller}: {error}")),
             }
         });

@@ -62,9 +62,9 @@ pub struct Broadcast<V: VersionApi> {
     event: Arc<V::Event>,
 }
 
-/// What a [`Broadcast::claim`] came to.
+/// What a [`Broadcast::claim`] came to: Asterisk answers a claim with one
+/// of exactly these three.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Claimed<V: VersionApi> {
     /// This application won: the call, as [`StasisApp::calls`] would give
     /// it (its `StasisStart` carries the broadcast's arguments).
