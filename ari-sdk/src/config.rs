@@ -64,6 +64,39 @@ pub struct Config {
 /// assert_eq!(ari_sdk::Config::builder().build()?.rest_transport(), RestTransport::Http);
 /// # Ok::<(), ari_sdk::Error>(())
 /// ```
+///
+/// The same typed calls, sent on the application's event websocket once
+/// `stasis_app()` connected it:
+///
+/// ```no_run
+/// # #[cfg(feature = "asterisk-22")]
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use ari_sdk::config::RestTransport;
+/// use ari_sdk::v22::Ari;
+/// use futures::StreamExt as _;
+///
+/// let config = ari_sdk::Config::builder()
+///     .url("http://pbx.example.com:8088/ari")
+///     .username("asterisk")
+///     .password("secret")
+///     .application("my-app")
+///     .rest_transport(RestTransport::EventWebsocket)
+///     .build()?;
+/// // The version check goes over HTTP; everything after over the websocket.
+/// let ari = Ari::connect(config).await?;
+/// let app = ari.stasis_app()?;
+/// let mut calls = app.calls();
+/// while let Some(call) = calls.next().await {
+///     // A `RESTRequest` on the websocket, resolved by its `RESTResponse`.
+///     match ari.channels().answer(call.id()).await {
+///         Ok(()) => println!("answered {}", call.id()),
+///         Err(error) if error.is_not_found() => println!("{} hung up first", call.id()),
+///         Err(error) => return Err(error.into()),
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestTransport {
