@@ -66,7 +66,12 @@ async fn call_in(fake: &FakeAsterisk) -> String {
 async fn typed_operations_over_the_websocket() {
     let (fake, ari, app) = websocket_only_app().await;
     let mut events = app.event_stream().subscribe();
+    let mut calls = app.calls();
     let id = call_in(&fake).await;
+    // The handles send through the same transport.
+    let call = next(&mut calls).await;
+    assert_eq!(call.id(), id);
+    call.ring().await.expect("ring, from a handle");
 
     // A typed list, and an operation without a result.
     let channels = ari

@@ -676,6 +676,48 @@ mod tests {
     }
 
     #[test]
+    fn websocket_request_shape() {
+        use crate::request::{Method, OperationMeta, Request};
+        static ORIGINATE: OperationMeta = OperationMeta {
+            name: "channels.originateWithId",
+            method: Method::Post,
+            path: "/channels/{channelId}",
+            errors: &[],
+            since: &[],
+            params_since: &[],
+        };
+        let mut request = Request::new(&ORIGINATE, &[("channelId", "a b/c")]);
+        request.query("endpoint", "PJSIP/alice".into());
+        request.query("app", "demo".into());
+        request.body_field("variables", serde_json::json!({"X": "1 & 2"}));
+        let text = super::websocket_request(&request, "ari-sdk-7").expect("json");
+        let message: serde_json::Value = serde_json::from_str(&text).expect("valid");
+        assert_eq!(
+            message,
+            serde_json::json!({
+                "type": "RESTRequest",
+                "transaction_id": "ari-sdk-7",
+                "request_id": "ari-sdk-7",
+                "method": "POST",
+                "uri": "channels/a%20b%2Fc",
+                "query_strings": [
+                    {"name": "endpoint", "value": "PJSIP/alice"},
+                    {"name": "app", "value": "demo"},
+                ],
+                "content_type": "application/json",
+                "message_body": r#"{"variables":{"X":"1 & 2"}}"#,
+            })
+        );
+        // Without query or body, neither is sent.
+        let bare = Request::new(&ORIGINATE, &[("channelId", "c")]);
+        let text = super::websocket_request(&bare, "1").expect("json");
+        assert_eq!(
+            text,
+            r#"{"type":"RESTRequest","transaction_id":"1","request_id":"1","method":"POST","uri":"channels/c"}"#
+        );
+    }
+
+    #[test]
     fn releases_of_versions() {
         assert_eq!(super::release_of("22.10.1"), Some((22, 10, 1)));
         assert!(super::release_of("22.3.0") < super::release_of("22.10.0"));

@@ -151,22 +151,27 @@ impl WsRest {
     /// Sends `message` (a `RESTRequest` whose `request_id` is `id`) on the
     /// current connection, waiting for one to be up; the answer's receiver.
     /// Waits as long as no connection is up: the caller bounds it.
-    pub(crate) async fn send(&self, id: &str, message: String) -> AnswerReceiver {
+    pub(crate) async fn send(&self, id: &str, mut message: String) -> AnswerReceiver {
         let mut attached = self.attached.subscribe();
         loop {
             attached.borrow_and_update();
             {
                 let mut state = lock(&self.state);
                 if let Some((number, writer)) = state.link.clone() {
-                    let (tx, rx) = oneshot::channel();
                     // Under the lock, so `detach` either sees the request
                     // or the request sees the link gone.
-                    if writer.send(message.clone()).is_ok() {
-                        state.pending.insert(id.to_owned(), (number, tx));
-                        return AnswerReceiver { rx };
+                    match writer.send(message) {
+                        Ok(()) => {
+                            let (tx, rx) = oneshot::channel();
+                            state.pending.insert(id.to_owned(), (number, tx));
+                            return AnswerReceiver { rx };
+                        }
+                        // The connection is going: wait for the next one.
+                        Err(mpsc::error::SendError(unsent)) => {
+                            message = unsent;
+                            state.link = None;
+                        }
                     }
-                    // The connection is going: wait for the next one.
-                    state.link = None;
                 }
             }
             if attached.changed().await.is_err() {
