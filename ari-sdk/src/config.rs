@@ -104,8 +104,10 @@ pub enum RestTransport {
     #[default]
     Http,
     /// Each request is a `RESTRequest` message on the client's event
-    /// websocket (the one `stasis_app()` or `event_stream()` connects),
-    /// answered by the `RESTResponse` event with its `request_id`; Asterisk
+    /// websocket (one connected with the client's
+    /// [`stream_settings`](crate::Client::stream_settings), as
+    /// `stasis_app()` and `event_stream()` do: start custom settings from
+    /// them), answered by the `RESTResponse` event with its `request_id`; Asterisk
     /// 20.14.0, 21.9.0, 22.4.0 or newer on each line (every 23). The
     /// results and errors are the HTTP transport's, status for status.
     ///
