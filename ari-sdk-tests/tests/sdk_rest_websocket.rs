@@ -56,6 +56,30 @@ async fn connected_app(ari: &Ari) -> StasisApp {
     app
 }
 
+/// Originates to `endpoint` (a fake phone) into the application with the
+/// id `id` and the channel variable `var` set to `value`, then reads the
+/// variable back: both requests carry it (the body, then the query).
+macro_rules! originate_and_read_back {
+    ($ari:expr, $fake:expr, $endpoint:expr, $id:expr, $var:expr, $value:expr) => {{
+        let _phone = $fake.phone($endpoint).expect("phone");
+        let channel = $ari
+            .channels()
+            .originate($endpoint)
+            .app(APP)
+            .channel_id($id)
+            .variables([($var, $value)])
+            .await
+            .expect("originate");
+        assert_eq!(channel.id, $id);
+        let read = $ari
+            .channels()
+            .get_channel_var($id, $var)
+            .await
+            .expect("variable");
+        assert_eq!(read.value, $value);
+    }};
+}
+
 /// A call in the application, answered with the app's event stream up.
 async fn call_in(fake: &FakeAsterisk) -> String {
     let caller = fake.call_into_app(APP, "100", &[]).expect("call");
@@ -92,22 +116,14 @@ async fn typed_operations_over_the_websocket() {
     assert_eq!(error.operation(), Some("channels.answer"));
 
     // A body: originate with variables, read back over the websocket.
-    let _alice = fake.phone("PJSIP/alice").expect("phone");
-    let originated = ari
-        .channels()
-        .originate("PJSIP/alice")
-        .app(APP)
-        .channel_id("ws-originated")
-        .variables([("MY_VAR", "a b&c=d")])
-        .await
-        .expect("originate");
-    assert_eq!(originated.id, "ws-originated");
-    let var = ari
-        .channels()
-        .get_channel_var("ws-originated", "MY_VAR")
-        .await
-        .expect("variable");
-    assert_eq!(var.value, "a b&c=d");
+    originate_and_read_back!(
+        ari,
+        fake,
+        "PJSIP/alice",
+        "ws-originated",
+        "MY_VAR",
+        "a b&c=d"
+    );
 
     // The answers were the transport's: no RESTResponse reached the app,
     // and the application's events went on.
@@ -275,6 +291,36 @@ async fn an_older_release_is_refused_before_sending() {
         "{error}"
     );
     fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_emulated_22_over_the_websocket() {
+    // The emulated major's own routes and parameters, reached from a
+    // RESTRequest: v22's originate with a body, its 404s.
+    let fake = FakeAsterisk::builder()
+        .username("sdk")
+        .password(PASSWORD)
+        .major(22)
+        .time_scale(0.02)
+        .build()
+        .start()
+        .await
+        .expect("fake");
+    let config = config(&fake).build().expect("config");
+    let ari = ari_sdk::v22::Ari::connect(config).await.expect("a 22");
+    let app = ari.stasis_app().expect("app");
+    wait_connected_22(&app).await;
+    originate_and_read_back!(ari, fake, "PJSIP/bob", "ws-22", "GREETING", "héllo wörld");
+    let error = ari.bridges().destroy("nope").await.unwrap_err();
+    assert_eq!(error.http_kind(), Some(HttpErrorKind::NotFound), "{error}");
+    fake.shutdown().await;
+}
+
+async fn wait_connected_22(app: &ari_sdk::v22::StasisApp) {
+    tokio::time::timeout(WAIT, app.registered())
+        .await
+        .expect("registered in time")
+        .expect("the application is registered");
 }
 
 fn config_for_unguarded(fake: &FakeAsterisk) -> ari_sdk::Config {
