@@ -29,6 +29,16 @@ fn config(fake: &FakeAsterisk) -> ari_sdk::config::ConfigBuilder {
         .rest_transport(RestTransport::EventWebsocket)
 }
 
+/// The request timeout of the tests that expect one.
+const QUICK: Duration = Duration::from_millis(300);
+
+/// A websocket-transport client with the [`QUICK`] request timeout, its
+/// release read by the version check.
+async fn connect_quick(fake: &FakeAsterisk) -> Ari {
+    let config = config(fake).request_timeout(QUICK).build().expect("config");
+    Ari::connect(config).await.expect("connects over HTTP")
+}
+
 /// A client whose HTTP goes nowhere (a proxy on a closed port): what it
 /// gets done went over the websocket.
 fn websocket_only(fake: &FakeAsterisk) -> Ari {
@@ -219,16 +229,12 @@ async fn a_websocket_dropped_mid_request_fails_it() {
 #[tokio::test]
 async fn no_websocket_connected_is_a_typed_error() {
     let fake = start_fake().await;
-    let config = config(&fake)
-        .request_timeout(Duration::from_millis(300))
-        .build()
-        .expect("config");
-    let ari = Ari::connect(config).await.expect("connects over HTTP");
+    let ari = connect_quick(&fake).await;
     // No event stream: nothing can carry the request.
     match ari.channels().list().await {
         Err(Error::RestWebsocketUnavailable { operation, waited }) => {
             assert_eq!(operation, "channels.list");
-            assert_eq!(waited, Duration::from_millis(300));
+            assert_eq!(waited, QUICK);
         }
         other => panic!("expected RestWebsocketUnavailable, got {other:?}"),
     }
@@ -281,15 +287,39 @@ async fn an_older_release_is_refused_before_sending() {
         .await
         .expect("no hang")
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Timeout {
-                operation: "channels.list"
-            }
-        ),
-        "{error}"
-    );
+    assert_list_timed_out(&error);
+    fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_filter_without_rest_response_leaves_requests_unanswered() {
+    let fake = start_fake().await;
+    let ari = connect_quick(&fake).await;
+    let _app = connected_app(&ari).await;
+    // Set over HTTP: over the websocket its own answer would be filtered.
+    let http = config(&fake)
+        .rest_transport(RestTransport::Http)
+        .build()
+        .expect("config");
+    let http = Ari::connect(http).await.expect("over HTTP");
+    let only = |types: &[&str]| {
+        let allowed: Vec<Value> = types.iter().map(|t| json!({ "type": t })).collect();
+        json!({ "allowed": allowed })
+    };
+    http.applications()
+        .filter(APP)
+        .filter(only(&["StasisStart"]))
+        .await
+        .expect("filter");
+    let error = ari.channels().list().await.unwrap_err();
+    assert_list_timed_out(&error);
+    // Let through, it is answered again.
+    http.applications()
+        .filter(APP)
+        .filter(only(&["StasisStart", "RESTResponse"]))
+        .await
+        .expect("filter");
+    ari.channels().list().await.expect("answered");
     fake.shutdown().await;
 }
 
@@ -323,10 +353,18 @@ async fn wait_connected_22(app: &ari_sdk::v22::StasisApp) {
         .expect("the application is registered");
 }
 
+/// `channels.list` got no answer in time.
+fn assert_list_timed_out(error: &Error) {
+    assert!(
+        matches!(error, Error::Timeout { operation } if *operation == "channels.list"),
+        "{error}"
+    );
+}
+
 fn config_for_unguarded(fake: &FakeAsterisk) -> ari_sdk::Config {
     config(fake)
         .release_check(false)
-        .request_timeout(Duration::from_millis(300))
+        .request_timeout(QUICK)
         .build()
         .expect("config")
 }

@@ -126,7 +126,11 @@ pub enum RestTransport {
     ///   `Ari::connect` reads the server's release over HTTP once, at its
     ///   first websocket request.
     /// - The `RESTResponse` events are the transport's: they reach no
-    ///   subscriber, handle or event stream of the client.
+    ///   subscriber, handle or event stream of the client. Asterisk sends
+    ///   them as events, so an application event filter
+    ///   (`applications.filter`) must let `RESTResponse` through: one that
+    ///   keeps it out has every request carried out but never answered
+    ///   (each fails with [`Error::Timeout`]).
     /// - Asterisk cannot put a binary answer in a `RESTResponse`, so a
     ///   recording's file (`recordings.get_stored_file`) and the version
     ///   check of `Ari::connect` still go over HTTP.

@@ -152,7 +152,9 @@ pub(crate) async fn run_session(inner: Arc<Inner>, socket: WebSocket, registered
                     break;
                 }
                 Some(Ok(Message::Text(text))) if rest_requests => {
-                    let answer = super::ws_rest::answer(&inner, &app, &text);
+                    let Some(answer) = super::ws_rest::answer(&inner, &app, &text) else {
+                        continue;
+                    };
                     if sink.send(Message::Text(answer.into())).await.is_err() {
                         break;
                     }

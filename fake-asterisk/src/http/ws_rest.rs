@@ -56,8 +56,11 @@ struct Echo {
 }
 
 /// The `RESTResponse` frame answering the text message `text`, for the
-/// session whose (first) application is `app`.
-pub(crate) fn answer(inner: &Arc<Inner>, app: &str, text: &str) -> String {
+/// session whose (first) application is `app`; `None` when the
+/// application's event filter keeps `RESTResponse` out (Asterisk sends the
+/// answer as any event, through `stasis_app_event_allowed`, so such a
+/// request is carried out and never answered).
+pub(crate) fn answer(inner: &Arc<Inner>, app: &str, text: &str) -> Option<String> {
     let (echo, response) = match serde_json::from_str::<Value>(text) {
         Err(_) => (
             Echo::default(),
@@ -77,7 +80,14 @@ pub(crate) fn answer(inner: &Arc<Inner>, app: &str, text: &str) -> String {
             (echo, response)
         }
     };
-    frame(inner, app, &echo, response)
+    // After the request ran: a request that sets the filter is answered
+    // (or not) by the filter it set.
+    let allowed = inner
+        .lock()
+        .apps
+        .get(app)
+        .is_some_and(|app| app.allows("RESTResponse"));
+    allowed.then(|| frame(inner, app, &echo, response))
 }
 
 /// `parse_rest_request_msg`: the request, or a `400 Bad request` naming
