@@ -9,12 +9,13 @@ use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
-use crate::config::Config;
+use crate::config::{Config, RestTransport};
 use crate::error::{Error, HttpErrorKind};
 use crate::error_body;
 use crate::request::{Method, OperationMeta, Request};
 use crate::stream::{EventStream, StreamError, StreamEvent, StreamSettings};
 use crate::subscriptions::{self, AppSubscriptions};
+use crate::ws_rest::{self, NoAnswer, QueryString, RestRequest, WsRest};
 use secrecy::SecretString;
 
 /// The future of a sent request.
@@ -46,6 +47,9 @@ struct Inner {
     subscriptions: AppSubscriptions,
     /// The server's release, once the version check has read it.
     server_release: OnceLock<ServerRelease>,
+    /// REST over the event websocket: the connection and the requests in
+    /// flight (unused with the HTTP transport).
+    ws_rest: Arc<WsRest>,
 }
 
 /// `(major, minor, patch)`.
@@ -99,6 +103,7 @@ impl Client {
                 authorization,
                 subscriptions: AppSubscriptions::default(),
                 server_release: OnceLock::new(),
+                ws_rest: Arc::default(),
             }),
         })
     }
@@ -126,11 +131,19 @@ impl Client {
 
     /// The settings of the event websocket for this client's config: its
     /// [`events_url`](Config::events_url) and credentials.
+    ///
+    /// With [`RestTransport::EventWebsocket`], a stream connected with
+    /// these settings carries the client's REST requests and takes the
+    /// `RESTResponse` events that answer them.
     pub fn stream_settings(&self) -> StreamSettings {
-        StreamSettings::new(
+        let mut settings = StreamSettings::new(
             self.inner.config.events_url(),
             SecretString::from(self.inner.config.authorization_header()),
-        )
+        );
+        if self.inner.config.rest_transport() == RestTransport::EventWebsocket {
+            settings.rest = Some(Arc::clone(&self.inner.ws_rest));
+        }
+        settings
     }
 
     /// The server's Asterisk version (`system.version` of `GET /asterisk/info`).
@@ -145,7 +158,13 @@ impl Client {
         }
         let mut request = Request::new(&ASTERISK_INFO, &[]);
         request.query("only", "system".into());
-        let info: Info = self.send_json(request).await?;
+        // Over HTTP whatever the transport: it runs before any websocket.
+        let body = self.execute_http(request).await?;
+        let info: Info = serde_json::from_slice(&body).map_err(|source| Error::Decode {
+            operation: ASTERISK_INFO.name,
+            body: error_body::kept(&body),
+            source,
+        })?;
         info.system.map(|s| s.version).ok_or_else(|| Error::Decode {
             operation: ASTERISK_INFO.name,
             body: "{}".into(),
@@ -229,10 +248,12 @@ impl Client {
         })
     }
 
-    /// Sends a request whose response is raw bytes (a recording's file).
+    /// Sends a request whose response is raw bytes (a recording's file),
+    /// over HTTP whatever the [`RestTransport`]: Asterisk cannot put a
+    /// binary answer in a `RESTResponse` (it answers 406).
     pub fn send_bytes(&self, request: Request) -> ResponseFuture<Bytes> {
         let client = self.clone();
-        Box::pin(async move { client.execute(request).await })
+        Box::pin(async move { client.execute_http(request).await })
     }
 
     /// The event stream of this client's config, of version module events
@@ -265,23 +286,91 @@ impl Client {
         &self.inner.subscriptions
     }
 
-    /// Sends, maps error statuses, returns the body of a success.
+    /// Sends over the config's transport, maps error statuses, returns the
+    /// body of a success.
     async fn execute(&self, request: Request) -> Result<Bytes, Error> {
+        self.execute_on(request, self.inner.config.rest_transport())
+            .await
+    }
+
+    /// Sends over `transport`, maps error statuses, returns the body of a
+    /// success.
+    async fn execute_on(&self, request: Request, transport: RestTransport) -> Result<Bytes, Error> {
+        match transport {
+            RestTransport::Http => self.execute_http(request).await,
+            RestTransport::EventWebsocket => {
+                request.check()?;
+                self.check_release(&request)?;
+                let span = request_span(request.operation(), transport);
+                let started = std::time::Instant::now();
+                let result = self
+                    .send_on_websocket(&request)
+                    .instrument(span.clone())
+                    .await;
+                self.conclude(&request, &span, started, result)
+            }
+        }
+    }
+
+    /// [`execute_on`](Self::execute_on) over HTTP.
+    async fn execute_http(&self, request: Request) -> Result<Bytes, Error> {
         request.check()?;
         self.check_release(&request)?;
-        let change = subscriptions::Change::of(&request);
+        let span = request_span(request.operation(), RestTransport::Http);
+        let started = std::time::Instant::now();
+        let result = self.send_http(&request).instrument(span.clone()).await;
+        self.conclude(&request, &span, started, result)
+    }
+
+    /// What a request sent by either transport comes to, from the status
+    /// and body of its answer on: the body of a success, the error of an
+    /// error status.
+    fn conclude(
+        &self,
+        request: &Request,
+        span: &tracing::Span,
+        started: std::time::Instant,
+        result: Result<(u16, Bytes), Error>,
+    ) -> Result<Bytes, Error> {
+        let op = request.operation();
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+        if let Some(status) = result
+            .as_ref()
+            .map_or_else(Error::status, |(status, _)| Some(*status))
+        {
+            span.record("status", status);
+        }
+        let _entered = span.enter();
+        let (status, body) = result?;
+        if (200..300).contains(&status) {
+            tracing::debug!(status, "ARI response");
+            if let Some(change) = subscriptions::Change::of(request) {
+                self.inner.subscriptions.apply(change);
+            }
+            return Ok(body);
+        }
+        let documented = op.documented_error(status);
+        let message = error_body::message(&body);
+        let kind = classify(documented.map(|d| d.kind), status, message.as_deref());
+        tracing::debug!(status, "ARI error response");
+        Err(Error::Http {
+            status,
+            operation: op.name,
+            reason: documented.map(|d| d.reason),
+            kind,
+            message,
+            body: error_body::kept(&body),
+        })
+    }
+
+    /// Sends `request` over HTTP: the status and body of any response.
+    async fn send_http(&self, request: &Request) -> Result<(u16, Bytes), Error> {
         let op = request.operation();
         let url = format!("{}{}", self.inner.config.url(), request.path());
-        let method = match op.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        };
         let mut builder = self
             .inner
             .http
-            .request(method, &url)
+            .request(http_method(op.method), &url)
             .header(AUTHORIZATION, self.inner.authorization.clone())
             .header(ACCEPT, "application/json");
         if !request.query_pairs().is_empty() {
@@ -302,44 +391,94 @@ impl Client {
                 problem: "makes the request's URL longer than 65,534 bytes",
             });
         }
-        let span = tracing::debug_span!(
-            "ari_request",
-            operation = op.name,
-            method = op.method.as_str(),
-            path = op.path,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let started = std::time::Instant::now();
-        let result = self.send_built(op, built).instrument(span.clone()).await;
-        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
-        if let Some(status) = result
-            .as_ref()
-            .map_or_else(Error::status, |(status, _)| Some(*status))
-        {
-            span.record("status", status);
-        }
-        let _entered = span.enter();
-        let (status, body) = result?;
-        if (200..300).contains(&status) {
-            tracing::debug!(status, "ARI response");
-            if let Some(change) = change {
-                self.inner.subscriptions.apply(change);
-            }
-            return Ok(body);
-        }
-        let documented = op.documented_error(status);
-        let message = error_body::message(&body);
-        let kind = classify(documented.map(|d| d.kind), status, message.as_deref());
-        tracing::debug!(status, "ARI error response");
-        Err(Error::Http {
-            status,
+        self.send_built(op, built).await
+    }
+
+    /// Sends `request` as a `RESTRequest` on the event websocket: the
+    /// status and body of the `RESTResponse` that answers it.
+    async fn send_on_websocket(&self, request: &Request) -> Result<(u16, Bytes), Error> {
+        let op = request.operation();
+        self.check_websocket_release(op).await?;
+        let timeout = self.inner.config.request_timeout();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let hub = &self.inner.ws_rest;
+        let id = hub.next_request_id();
+        let message = websocket_request(request, &id).map_err(|source| Error::Decode {
             operation: op.name,
-            reason: documented.map(|d| d.reason),
-            kind,
-            message,
-            body: error_body::kept(&body),
-        })
+            body: String::new(),
+            source,
+        })?;
+        let Ok(pending) = tokio::time::timeout_at(deadline, hub.send(&id, message)).await else {
+            return Err(Error::RestWebsocketUnavailable {
+                operation: op.name,
+                waited: timeout,
+            });
+        };
+        // Forgets the request however this ends (answered, timed out,
+        // dropped); a no-op once answered.
+        struct Forget<'a>(&'a WsRest, &'a str);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                self.0.forget(self.1);
+            }
+        }
+        let _forget = Forget(hub, &id);
+        let answer = match tokio::time::timeout_at(deadline, pending.answer()).await {
+            Err(_) => return Err(Error::Timeout { operation: op.name }),
+            Ok(Err(NoAnswer::Closed)) => {
+                return Err(Error::RestWebsocketClosed { operation: op.name })
+            }
+            Ok(Ok(answer)) => answer,
+        };
+        let Ok(status) = u16::try_from(answer.status_code) else {
+            return Err(Error::Decode {
+                operation: op.name,
+                body: answer.status_code.to_string(),
+                source: serde::de::Error::custom("RESTResponse status_code out of range"),
+            });
+        };
+        let body = Bytes::from(answer.message_body.unwrap_or_default());
+        let limit = self.inner.config.max_response_size();
+        if (200..300).contains(&status) && body.len() > limit {
+            return Err(Error::ResponseTooLarge {
+                operation: op.name,
+                status,
+                limit,
+            });
+        }
+        Ok((status, body))
+    }
+
+    /// Refuses the websocket transport on a server release without it,
+    /// reading the release over HTTP first if no version check did.
+    async fn check_websocket_release(&self, op: &'static OperationMeta) -> Result<(), Error> {
+        if !self.inner.config.release_check() {
+            return Ok(());
+        }
+        if self.inner.server_release.get().is_none() {
+            match self.asterisk_version().await {
+                Ok(version) => {
+                    let _ = self
+                        .inner
+                        .server_release
+                        .set((version.clone(), release_of(&version)));
+                }
+                // Unknown, so not refused (as an odd version is not).
+                Err(error) => {
+                    tracing::debug!(%error, "cannot read the server's release");
+                }
+            }
+        }
+        if let Some((server, Some(running))) = self.inner.server_release.get() {
+            if let Some(needs) = ws_rest::needs(*running) {
+                return Err(Error::RestTransportNotInRelease {
+                    operation: op.name,
+                    needs,
+                    server: server.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Sends a built request; the status and body of any response, the body
@@ -419,6 +558,51 @@ fn classify(
     }
 }
 
+/// The span of one request.
+fn request_span(op: &OperationMeta, transport: RestTransport) -> tracing::Span {
+    tracing::debug_span!(
+        "ari_request",
+        operation = op.name,
+        method = op.method.as_str(),
+        path = op.path,
+        transport = ?transport,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+/// reqwest's method for ARI's.
+fn http_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
+/// The `RESTRequest` message of `request`, with `id` as its `request_id`
+/// and `transaction_id`: the path without its leading slash (Asterisk
+/// resolves it from the first segment), the query as `query_strings`, a
+/// JSON body as `message_body`.
+fn websocket_request(request: &Request, id: &str) -> Result<String, serde_json::Error> {
+    let message_body = request.json_body().map(serde_json::to_string).transpose()?;
+    serde_json::to_string(&RestRequest {
+        kind: "RESTRequest",
+        transaction_id: id,
+        request_id: id,
+        method: request.operation().method.as_str(),
+        uri: request.path().trim_start_matches('/'),
+        query_strings: request
+            .query_pairs()
+            .iter()
+            .map(|(name, value)| QueryString { name, value })
+            .collect(),
+        content_type: message_body.as_ref().map(|_| "application/json"),
+        message_body,
+    })
+}
+
 /// The longest URL the HTTP stack sends (`http::Uri`'s limit).
 const MAX_URL_LEN: usize = u16::MAX as usize - 1;
 
@@ -489,6 +673,48 @@ mod tests {
         assert_eq!(super::major_of("20.20.1"), Some(20));
         assert_eq!(super::major_of("13.38.3-cert1"), Some(13));
         assert_eq!(super::major_of("GIT-master-abc"), None);
+    }
+
+    #[test]
+    fn websocket_request_shape() {
+        use crate::request::{Method, OperationMeta, Request};
+        static ORIGINATE: OperationMeta = OperationMeta {
+            name: "channels.originateWithId",
+            method: Method::Post,
+            path: "/channels/{channelId}",
+            errors: &[],
+            since: &[],
+            params_since: &[],
+        };
+        let mut request = Request::new(&ORIGINATE, &[("channelId", "a b/c")]);
+        request.query("endpoint", "PJSIP/alice".into());
+        request.query("app", "demo".into());
+        request.body_field("variables", serde_json::json!({"X": "1 & 2"}));
+        let text = super::websocket_request(&request, "ari-sdk-7").expect("json");
+        let message: serde_json::Value = serde_json::from_str(&text).expect("valid");
+        assert_eq!(
+            message,
+            serde_json::json!({
+                "type": "RESTRequest",
+                "transaction_id": "ari-sdk-7",
+                "request_id": "ari-sdk-7",
+                "method": "POST",
+                "uri": "channels/a%20b%2Fc",
+                "query_strings": [
+                    {"name": "endpoint", "value": "PJSIP/alice"},
+                    {"name": "app", "value": "demo"},
+                ],
+                "content_type": "application/json",
+                "message_body": r#"{"variables":{"X":"1 & 2"}}"#,
+            })
+        );
+        // Without query or body, neither is sent.
+        let bare = Request::new(&ORIGINATE, &[("channelId", "c")]);
+        let text = super::websocket_request(&bare, "1").expect("json");
+        assert_eq!(
+            text,
+            r#"{"type":"RESTRequest","transaction_id":"1","request_id":"1","method":"POST","uri":"channels/c"}"#
+        );
     }
 
     #[test]

@@ -48,6 +48,93 @@ pub struct Config {
     release_check: bool,
     request_timeout: Duration,
     max_response_size: usize,
+    rest_transport: RestTransport,
+}
+
+/// How a [`Client`](crate::Client) sends its REST requests.
+///
+/// ```
+/// use ari_sdk::config::RestTransport;
+///
+/// let config = ari_sdk::Config::builder()
+///     .application("my-app")
+///     .rest_transport(RestTransport::EventWebsocket)
+///     .build()?;
+/// assert_eq!(config.rest_transport(), RestTransport::EventWebsocket);
+/// assert_eq!(ari_sdk::Config::builder().build()?.rest_transport(), RestTransport::Http);
+/// # Ok::<(), ari_sdk::Error>(())
+/// ```
+///
+/// The same typed calls, sent on the application's event websocket once
+/// `stasis_app()` connected it:
+///
+/// ```no_run
+/// # #[cfg(feature = "asterisk-22")]
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use ari_sdk::config::RestTransport;
+/// use ari_sdk::v22::Ari;
+/// use futures::StreamExt as _;
+///
+/// let config = ari_sdk::Config::builder()
+///     .url("http://pbx.example.com:8088/ari")
+///     .username("asterisk")
+///     .password("secret")
+///     .application("my-app")
+///     .rest_transport(RestTransport::EventWebsocket)
+///     .build()?;
+/// // The version check goes over HTTP; everything after over the websocket.
+/// let ari = Ari::connect(config).await?;
+/// let app = ari.stasis_app()?;
+/// let mut calls = app.calls();
+/// while let Some(call) = calls.next().await {
+///     // A `RESTRequest` on the websocket, resolved by its `RESTResponse`.
+///     match ari.channels().answer(call.id()).await {
+///         Ok(()) => println!("answered {}", call.id()),
+///         Err(error) if error.is_not_found() => println!("{} hung up first", call.id()),
+///         Err(error) => return Err(error.into()),
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RestTransport {
+    /// Each request is an HTTP request to ARI's base URL (the default).
+    #[default]
+    Http,
+    /// Each request is a `RESTRequest` message on the client's event
+    /// websocket (one connected with the client's
+    /// [`stream_settings`](crate::Client::stream_settings), as
+    /// `stasis_app()` and `event_stream()` do: start custom settings from
+    /// them), answered by the `RESTResponse` event with its `request_id`; Asterisk
+    /// 20.14.0, 21.9.0, 22.4.0 or newer on each line (every 23). The
+    /// results and errors are the HTTP transport's, status for status.
+    ///
+    /// - A request waits for the websocket to be connected, within the
+    ///   request timeout: with none connected in that time it fails with
+    ///   [`Error::RestWebsocketUnavailable`] and was not sent; a client
+    ///   whose event stream was never connected fails that way too.
+    /// - The connection that carried a request closing before the answer
+    ///   fails it at once with [`Error::RestWebsocketClosed`]: Asterisk may
+    ///   or may not have carried it out. No answer within the request
+    ///   timeout is [`Error::Timeout`], as over HTTP.
+    /// - A server whose release is older refuses nothing and answers
+    ///   nothing, so the request fails before it is sent with
+    ///   [`Error::RestTransportNotInRelease`] (see
+    ///   [`ConfigBuilder::release_check`]); a client made without
+    ///   `Ari::connect` reads the server's release over HTTP once, at its
+    ///   first websocket request.
+    /// - The `RESTResponse` events are the transport's: they reach no
+    ///   subscriber, handle or event stream of the client. Asterisk sends
+    ///   them as events, so an application event filter
+    ///   (`applications.filter`) must let `RESTResponse` through: one that
+    ///   keeps it out has every request carried out but never answered
+    ///   (each fails with [`Error::Timeout`]).
+    /// - Asterisk cannot put a binary answer in a `RESTResponse`, so a
+    ///   recording's file (`recordings.get_stored_file`) and the version
+    ///   check of `Ari::connect` still go over HTTP.
+    EventWebsocket,
 }
 
 impl fmt::Debug for Config {
@@ -63,6 +150,7 @@ impl fmt::Debug for Config {
             .field("release_check", &self.release_check)
             .field("request_timeout", &self.request_timeout)
             .field("max_response_size", &self.max_response_size)
+            .field("rest_transport", &self.rest_transport)
             .finish()
     }
 }
@@ -80,6 +168,7 @@ pub struct ConfigBuilder {
     release_check: Option<bool>,
     request_timeout: Option<Duration>,
     max_response_size: Option<usize>,
+    rest_transport: RestTransport,
 }
 
 impl ConfigBuilder {
@@ -173,6 +262,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// How REST requests are sent (default [`RestTransport::Http`]): over
+    /// HTTP, or over the event websocket
+    /// ([`RestTransport::EventWebsocket`], which says what changes).
+    pub fn rest_transport(mut self, transport: RestTransport) -> Self {
+        self.rest_transport = transport;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// Fails when the URL is not `http(s)://...`, or when an application name
@@ -243,6 +340,7 @@ impl ConfigBuilder {
             release_check: self.release_check.unwrap_or(true),
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+            rest_transport: self.rest_transport,
         })
     }
 }
@@ -259,6 +357,9 @@ pub mod env {
     pub const APPLICATION: &str = "ARI_APPLICATION";
     /// `true`/`1`/`yes` to subscribe to every event.
     pub const SUBSCRIBE_ALL: &str = "ARI_SUBSCRIBE_ALL";
+    /// `http` (the default) or `websocket`: how REST requests are sent
+    /// (see [`RestTransport`](super::RestTransport)).
+    pub const REST_TRANSPORT: &str = "ARI_REST_TRANSPORT";
 }
 
 impl Config {
@@ -268,8 +369,8 @@ impl Config {
     }
 
     /// Reads `ARI_URL` (default [`DEFAULT_URL`]), `ARI_USERNAME`,
-    /// `ARI_PASSWORD`, `ARI_APPLICATION` (comma-separated) and
-    /// `ARI_SUBSCRIBE_ALL`.
+    /// `ARI_PASSWORD`, `ARI_APPLICATION` (comma-separated),
+    /// `ARI_SUBSCRIBE_ALL` and `ARI_REST_TRANSPORT` (`http` or `websocket`).
     ///
     /// ```no_run
     /// let config = ari_sdk::Config::from_env()?;
@@ -311,6 +412,19 @@ impl Config {
                 }
             };
             builder = builder.subscribe_all(on);
+        }
+        if let Some(transport) = lookup(env::REST_TRANSPORT) {
+            let transport = match transport.trim().to_ascii_lowercase().as_str() {
+                "" | "http" => RestTransport::Http,
+                "websocket" | "ws" => RestTransport::EventWebsocket,
+                other => {
+                    return Err(Error::Config(format!(
+                        "{}: expected http or websocket, got `{other}`",
+                        env::REST_TRANSPORT
+                    )))
+                }
+            };
+            builder = builder.rest_transport(transport);
         }
         builder.build()
     }
@@ -354,6 +468,11 @@ impl Config {
     /// The largest REST response body read.
     pub fn max_response_size(&self) -> usize {
         self.max_response_size
+    }
+
+    /// How REST requests are sent.
+    pub fn rest_transport(&self) -> RestTransport {
+        self.rest_transport
     }
 
     /// The event websocket's URL: `ws(s)://HOST/ari/events?app=a,b`, with
@@ -539,6 +658,7 @@ mod tests {
             ("ARI_PASSWORD", "p"),
             ("ARI_APPLICATION", "one, two,"),
             ("ARI_SUBSCRIBE_ALL", "yes"),
+            ("ARI_REST_TRANSPORT", "websocket"),
         ]
         .into_iter()
         .collect();
@@ -547,9 +667,14 @@ mod tests {
         assert_eq!(config.username(), "u");
         assert_eq!(config.applications(), ["one", "two"]);
         assert!(config.subscribe_all());
+        assert_eq!(config.rest_transport(), RestTransport::EventWebsocket);
+        let bad_transport =
+            Config::from_lookup(|k| (k == "ARI_REST_TRANSPORT").then(|| "smoke".into()));
+        assert!(bad_transport.is_err());
         let bad = Config::from_lookup(|k| (k == "ARI_SUBSCRIBE_ALL").then(|| "maybe".into()));
         assert!(bad.is_err());
         let empty = Config::from_lookup(|_| None).unwrap();
         assert_eq!(empty.url(), DEFAULT_URL);
+        assert_eq!(empty.rest_transport(), RestTransport::Http);
     }
 }

@@ -151,6 +151,39 @@ pub enum Error {
         server: String,
     },
 
+    /// The request was to go over the event websocket
+    /// ([`RestTransport::EventWebsocket`](crate::config::RestTransport)),
+    /// which the server's release does not take (REST over the websocket
+    /// came in 20.14.0, 21.9.0 and 22.4.0); it was not sent.
+    #[error("{operation}: REST over the event websocket needs Asterisk {needs}; this server runs {server}")]
+    RestTransportNotInRelease {
+        /// `channels.answer`.
+        operation: &'static str,
+        /// The first release of the server's line that has it (`22.4.0`).
+        needs: &'static str,
+        /// The server's release (`22.3.0`).
+        server: String,
+    },
+
+    /// The request was to go over the event websocket, and no websocket
+    /// was connected within the request timeout (or the client's event
+    /// stream was never connected); it was not sent.
+    #[error("{operation}: no event websocket connected within {waited:?} to carry the request; it was not sent")]
+    RestWebsocketUnavailable {
+        /// `channels.answer`.
+        operation: &'static str,
+        /// How long it waited (the request timeout).
+        waited: std::time::Duration,
+    },
+
+    /// The event websocket that carried the request closed before Asterisk
+    /// answered: the request may or may not have been carried out.
+    #[error("{operation}: the event websocket closed before Asterisk answered; the request may or may not have been carried out")]
+    RestWebsocketClosed {
+        /// `channels.answer`.
+        operation: &'static str,
+    },
+
     /// The server runs another Asterisk major than the module in use.
     #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
     VersionMismatch {
@@ -325,7 +358,10 @@ impl Error {
             | Error::Http { operation, .. }
             | Error::ResponseTooLarge { operation, .. }
             | Error::Decode { operation, .. }
-            | Error::NotInRelease { operation, .. } => Some(operation),
+            | Error::NotInRelease { operation, .. }
+            | Error::RestTransportNotInRelease { operation, .. }
+            | Error::RestWebsocketUnavailable { operation, .. }
+            | Error::RestWebsocketClosed { operation } => Some(operation),
             Error::Config(_)
             | Error::VersionMismatch { .. }
             | Error::Stream(_)
@@ -438,6 +474,30 @@ mod tests {
             "channel c1: the channel left the application"
         );
         assert_eq!(ended.ended(), Some(&HandleEnded::LeftApplication));
+        assert_eq!(
+            Error::RestTransportNotInRelease {
+                operation: "channels.answer",
+                needs: "22.4.0",
+                server: "22.3.0".into()
+            }
+            .to_string(),
+            "channels.answer: REST over the event websocket needs Asterisk 22.4.0; this server runs 22.3.0"
+        );
+        let closed = Error::RestWebsocketClosed {
+            operation: "channels.answer",
+        };
+        assert_eq!(closed.operation(), Some("channels.answer"));
+        assert!(closed
+            .to_string()
+            .contains("closed before Asterisk answered"));
+        assert_eq!(
+            Error::RestWebsocketUnavailable {
+                operation: "channels.list",
+                waited: std::time::Duration::from_secs(2),
+            }
+            .to_string(),
+            "channels.list: no event websocket connected within 2s to carry the request; it was not sent"
+        );
         assert_eq!(ended.operation(), None);
     }
 

@@ -79,9 +79,10 @@ pub(crate) mod subscriptions;
 mod sync;
 pub mod timestamp;
 pub mod unknown_event;
+mod ws_rest;
 
 pub use client::Client;
-pub use config::{Config, ConfigBuilder};
+pub use config::{Config, ConfigBuilder, RestTransport};
 pub use error::{Error, HttpErrorKind};
 pub use timestamp::Timestamp;
 

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use futures::stream::{SplitSink, SplitStream};
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
@@ -41,6 +41,7 @@ use super::{
     StreamSettings,
 };
 use crate::event_tag::event_type;
+use crate::ws_rest::{is_rest_response, WsRest};
 
 /// How long a polite close may take before the socket is just dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -173,10 +174,16 @@ impl<E: StreamEvent> Task<E> {
         let (mut sink, mut source) = socket.split();
         // A request made while no connection was up is not for this one.
         self.shared.reconnect.take();
+        // REST over the websocket: this connection carries the client's
+        // requests while it is up.
+        let (outgoing, mut requests) = mpsc::unbounded_channel();
+        let rest = self.settings.rest.clone();
+        let link = rest.as_ref().map(|rest| rest.attach(outgoing));
         let outcome = {
             let mut publisher = Publisher {
                 shared: &self.shared,
                 state: &self.state,
+                rest: rest.as_deref(),
                 route,
                 wakes: Wakes::default(),
                 unflushed: 0,
@@ -188,16 +195,21 @@ impl<E: StreamEvent> Task<E> {
                 &mut publisher,
                 self.settings.idle_timeout,
             );
-            let pinging = keepalive(&mut sink, self.settings.ping_interval);
-            // Both run in this task; a ping stuck on a full send buffer does
-            // not stop the reading, and the idle timeout catches that case.
+            let writing = write(&mut sink, self.settings.ping_interval, &mut requests);
+            // Both run in this task; a write stuck on a full send buffer
+            // does not stop the reading, and the idle timeout catches that
+            // case.
             tokio::select! {
                 outcome = reading => outcome,
-                error = pinging => Outcome::Lost(DisconnectReason::ConnectionLost {
-                    error: format!("cannot send a ping: {error}"),
+                error = writing => Outcome::Lost(DisconnectReason::ConnectionLost {
+                    error: format!("cannot write to the websocket: {error}"),
                 }),
             }
         };
+        if let (Some(rest), Some(link)) = (&rest, link) {
+            // The requests it carried will not be answered.
+            rest.detach(link);
+        }
         if let Outcome::Shutdown = outcome {
             // A close frame lets Asterisk unregister the applications now
             // rather than when it notices the socket is gone.
@@ -231,6 +243,8 @@ struct Publisher<'a, E: StreamEvent> {
     shared: &'a Shared<E>,
     /// Where the connection stands, for `ApplicationReplaced`.
     state: &'a watch::Sender<ConnectionState>,
+    /// Where `RESTResponse` frames go, with the websocket transport.
+    rest: Option<&'a WsRest>,
     route: &'a mut Route<E>,
     /// Consumers with new items, woken by [`flush`](Self::flush).
     wakes: Wakes,
@@ -282,6 +296,13 @@ impl<E: StreamEvent> Publisher<'_, E> {
     /// cannot be read); the subscribers decode it when they reach it (see
     /// `frame.rs`).
     fn dispatch(&mut self, text: Utf8Bytes) {
+        if let Some(rest) = self.rest {
+            // The transport's, not an event for the application.
+            if is_rest_response(&text) {
+                rest.resolve(&text);
+                return;
+            }
+        }
         self.shared.fanout.refresh(self.route);
         let frame = Frame::<E>::new(text);
         let mut kind = None;
@@ -430,16 +451,35 @@ fn is_application_replaced(frame: &str) -> bool {
     event_type(frame).is_ok_and(|name| name == "ApplicationReplaced")
 }
 
-/// Pings every `every` until a ping cannot be sent.
-async fn keepalive(sink: &mut SplitSink<Socket, Message>, every: Duration) -> tungstenite::Error {
+/// Pings every `every`, and writes the REST requests given to the
+/// connection, until a write fails.
+async fn write(
+    sink: &mut SplitSink<Socket, Message>,
+    every: Duration,
+    requests: &mut mpsc::UnboundedReceiver<String>,
+) -> tungstenite::Error {
     let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Without the websocket transport the sender is dropped at once.
+    let mut carrying = true;
     loop {
-        ticks.tick().await;
-        if let Err(error) = sink.send(Message::Ping(Bytes::new())).await {
-            return error;
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(error) = sink.send(Message::Ping(Bytes::new())).await {
+                    return error;
+                }
+                tracing::trace!("ping sent");
+            }
+            request = requests.recv(), if carrying => match request {
+                Some(request) => {
+                    if let Err(error) = sink.send(Message::text(request)).await {
+                        return error;
+                    }
+                    tracing::trace!("RESTRequest sent");
+                }
+                None => carrying = false,
+            },
         }
-        tracing::trace!("ping sent");
     }
 }
 

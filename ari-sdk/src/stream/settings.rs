@@ -66,6 +66,10 @@ pub struct StreamSettings {
     pub max_message_size: usize,
     /// TLS for `wss://`; `None` trusts the usual web PKI roots.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The client whose REST requests this stream's connections carry
+    /// (see [`RestTransport`](crate::config::RestTransport)), set by
+    /// [`Client::stream_settings`](crate::Client::stream_settings).
+    pub(crate) rest: Option<Arc<crate::ws_rest::WsRest>>,
 }
 
 impl StreamSettings {
@@ -82,6 +86,7 @@ impl StreamSettings {
             buffer: 8192,
             max_message_size: 16 << 20,
             tls: None,
+            rest: None,
         }
     }
 

@@ -6,3 +6,4 @@ pub(crate) mod response;
 pub(crate) mod router;
 pub(crate) mod server;
 pub(crate) mod ws;
+pub(crate) mod ws_rest;

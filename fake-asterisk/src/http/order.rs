@@ -69,6 +69,21 @@ fn event_head(kind: &str) -> &'static [&'static str] {
         // `send_device_state` names the application itself, second.
         "DeviceStateChanged" => &["type", "application", "timestamp", "device_state"],
         "ApplicationReplaced" => &["type", "timestamp", "application"],
+        // `send_rest_response` packs these; the session then sets
+        // `application`, `timestamp` and `asterisk_id` in that order.
+        "RESTResponse" => &[
+            "type",
+            "transaction_id",
+            "request_id",
+            "status_code",
+            "reason_phrase",
+            "uri",
+            "content_type",
+            "message_body",
+            "application",
+            "timestamp",
+            "asterisk_id",
+        ],
         "ChannelDestroyed" => &["type", "timestamp", "cause", "cause_txt", "channel"],
         "ChannelDialplan" => &[
             "type",

@@ -18,8 +18,9 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 use super::api_docs;
 use super::response::{error_page, render, websocket_bad_request};
-use super::router::{self, Resolved};
+use super::router::{self, Handler, Resolved};
 use super::ws;
+use crate::emulation::SpecOperation;
 use crate::error::ApiError;
 use crate::rest::request::{ast_true, atoi, ordered_variables, uri_decode_legacy, AriRequest};
 use crate::rest::response::AriResponse;
@@ -155,39 +156,10 @@ async fn ari(
         ));
     }
     let method = request.method().clone();
-    let segments: Vec<String> = rest.split('/').map(uri_decode_legacy).collect();
-    if rest.ends_with('/') {
-        let slashless = rest.trim_end_matches('/');
-        return Ok(ApiError::not_found(format!(
-            "ARI URLs do not end with a slash. Try /ari/{slashless}"
-        ))
-        .into());
-    }
-    if let Some(file) = rest.strip_prefix("api-docs/") {
-        return Ok(api_docs::serve(inner, &method, file, request.headers()));
-    }
-    if method == Method::GET && router::is_events_path(&segments) {
-        return Err(websocket(inner.clone(), request, params).await);
-    }
-    let resolved = match &inner.emulation.operations {
-        Some(operations) => router::resolve_emulated(operations, &method, &segments),
-        None => router::resolve(&method, &segments),
-    };
-    let (handler, path_vars, operation) = match resolved {
-        Resolved::Handler(handler, vars, operation) => (handler, vars, operation),
-        Resolved::Unimplemented(operation) => return Ok(router::unimplemented(operation)),
-        Resolved::NotFound => return Ok(router::not_found()),
-        Resolved::MethodNotAllowed(allowed) if method == Method::OPTIONS => {
-            return Ok(options(inner, request.headers(), &allowed))
-        }
-        Resolved::MethodNotAllowed(allowed) => {
-            return Ok(AriResponse::from(ApiError::new(
-                405,
-                "Method Not Allowed",
-                "Invalid method",
-            ))
-            .with_header("allow", router::allow_value(&allowed)))
-        }
+    let routed = match prepare(inner, &method, rest, request.headers()) {
+        Prepared::Answer(response) => return Ok(response),
+        Prepared::Events => return Err(websocket(inner.clone(), request, params).await),
+        Prepared::Route(routed) => routed,
     };
     let content_type = request
         .headers()
@@ -218,11 +190,93 @@ async fn ari(
             Err(_) => return Ok(ApiError::bad_request("Error parsing request body").into()),
         }
     }
+    Ok(invoke(inner, routed, params, body, ordered))
+}
+
+/// Where a request below `/ari/` goes, decided from its method and path
+/// (after authentication, before its body is read).
+pub(crate) enum Prepared<'a> {
+    /// Answered already: a trailing slash, the api-docs, a path or method
+    /// that does not resolve.
+    Answer(AriResponse),
+    /// `GET /ari/events`: the websocket.
+    Events,
+    /// An operation, to [`invoke`] with its parameters and body.
+    Route(Routed<'a>),
+}
+
+/// A resolved operation.
+pub(crate) struct Routed<'a> {
+    handler: Handler,
+    path_vars: Vec<(&'static str, String)>,
+    operation: Option<&'a SpecOperation>,
+}
+
+/// `ast_ari_invoke` up to the handler: the path walked one
+/// percent-decoded segment at a time, the method picked. The HTTP server
+/// and `RESTRequest`s on the websocket both route through it.
+pub(crate) fn prepare<'a>(
+    inner: &'a Inner,
+    method: &Method,
+    rest: &str,
+    headers: &HeaderMap,
+) -> Prepared<'a> {
+    let segments: Vec<String> = rest.split('/').map(uri_decode_legacy).collect();
+    if rest.ends_with('/') {
+        let slashless = rest.trim_end_matches('/');
+        return Prepared::Answer(
+            ApiError::not_found(format!(
+                "ARI URLs do not end with a slash. Try /ari/{slashless}"
+            ))
+            .into(),
+        );
+    }
+    if let Some(file) = rest.strip_prefix("api-docs/") {
+        return Prepared::Answer(api_docs::serve(inner, method, file, headers));
+    }
+    if method == Method::GET && router::is_events_path(&segments) {
+        return Prepared::Events;
+    }
+    let resolved = match &inner.emulation.operations {
+        Some(operations) => router::resolve_emulated(operations, method, &segments),
+        None => router::resolve(method, &segments),
+    };
+    let answer = match resolved {
+        Resolved::Handler(handler, path_vars, operation) => {
+            return Prepared::Route(Routed {
+                handler,
+                path_vars,
+                operation,
+            })
+        }
+        Resolved::Unimplemented(operation) => router::unimplemented(operation),
+        Resolved::NotFound => router::not_found(),
+        Resolved::MethodNotAllowed(allowed) if method == Method::OPTIONS => {
+            options(inner, headers, &allowed)
+        }
+        Resolved::MethodNotAllowed(allowed) => {
+            AriResponse::from(ApiError::new(405, "Method Not Allowed", "Invalid method"))
+                .with_header("allow", router::allow_value(&allowed))
+        }
+    };
+    Prepared::Answer(answer)
+}
+
+/// Runs a resolved operation with its parameters and JSON body (and the
+/// body's `variables` in their order): what the emulated major admits,
+/// then the handler.
+pub(crate) fn invoke(
+    inner: &Arc<Inner>,
+    routed: Routed<'_>,
+    mut params: Vec<(String, String)>,
+    mut body: Option<serde_json::Value>,
+    mut ordered: Option<Vec<(String, serde_json::Value)>>,
+) -> AriResponse {
     let mut lists = None;
-    if let Some(operation) = operation {
+    if let Some(operation) = routed.operation {
         let admitted = match operation.admit(params, body) {
             Ok(admitted) => admitted,
-            Err(refused) => return Ok(refused.into()),
+            Err(refused) => return refused.into(),
         };
         params = admitted.params;
         body = admitted.body;
@@ -232,14 +286,14 @@ async fn ari(
         lists = Some(admitted.lists);
     }
     let request = AriRequest {
-        path: path_vars.into_iter().collect(),
+        path: routed.path_vars.into_iter().collect(),
         params,
         body,
         ordered_variables: ordered,
         lists,
     };
     tracing::trace!(?request, "ARI request");
-    Ok(handler(inner, &request))
+    (routed.handler)(inner, &request)
 }
 
 /// The `Origin` of a request when `allowed_origins` lets it in

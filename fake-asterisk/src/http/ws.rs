@@ -1,7 +1,8 @@
 //! `/ari/events` websocket sessions: application registration (and
 //! `ApplicationReplaced` for the session that loses an app), event frames
-//! out, pings and close frames answered, and the test controls that freeze
-//! or drop a session.
+//! out, `RESTRequest` messages answered (see `ws_rest`) on releases that
+//! take them, pings and close frames answered, and the test controls that
+//! freeze or drop a session.
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use crate::world::{Inner, Outbound, Route, Session};
 /// A registered session, before its socket is attached.
 pub(crate) struct Registered {
     pub id: u64,
+    /// The session's first application, named in its `RESTResponse`s.
+    pub app: String,
     pub rx: mpsc::UnboundedReceiver<Outbound>,
     pub frozen: watch::Receiver<bool>,
     pub kill: watch::Receiver<bool>,
@@ -30,6 +33,7 @@ pub(crate) fn register(inner: &Inner, apps: Vec<String>, subscribe_all: bool) ->
     let (tx, rx) = mpsc::unbounded_channel();
     let (frozen_tx, frozen) = watch::channel(false);
     let (kill_tx, kill) = watch::channel(false);
+    let app = apps.first().cloned().unwrap_or_default();
     w.sessions.insert(
         id,
         Session {
@@ -68,6 +72,7 @@ pub(crate) fn register(inner: &Inner, apps: Vec<String>, subscribe_all: bool) ->
     }
     Registered {
         id,
+        app,
         rx,
         frozen,
         kill,
@@ -107,11 +112,13 @@ pub(crate) fn unregister(inner: &Inner, id: u64) {
 pub(crate) async fn run_session(inner: Arc<Inner>, socket: WebSocket, registered: Registered) {
     let Registered {
         id,
+        app,
         mut rx,
         mut frozen,
         mut kill,
     } = registered;
     let (mut sink, mut stream) = socket.split();
+    let rest_requests = super::ws_rest::supported(&inner.settings.version);
     loop {
         if *kill.borrow() {
             break;
@@ -144,6 +151,15 @@ pub(crate) async fn run_session(inner: Arc<Inner>, socket: WebSocket, registered
                     let _ = sink.close().await;
                     break;
                 }
+                Some(Ok(Message::Text(text))) if rest_requests => {
+                    let Some(answer) = super::ws_rest::answer(&inner, &app, &text) else {
+                        continue;
+                    };
+                    if sink.send(Message::Text(answer.into())).await.is_err() {
+                        break;
+                    }
+                }
+                // An older release reads a text message and drops it.
                 // Pings are answered by the websocket layer as we keep reading.
                 Some(Ok(_)) => {}
             },
