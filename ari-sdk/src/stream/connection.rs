@@ -35,9 +35,10 @@
 //! switch of the reader itself; with ten subscribers woken every 16 frames
 //! those were a quarter of the profile and 0.3 context switches per event,
 //! which took the ten of them below half the raw loop's rate. Every 1,024
-//! frames cut the context switches fourfold and brought the ten to about
-//! three quarters of it (BENCHMARKS.md). The price is latency inside a burst
-//! only (1,024 frames are about 3 ms of reading), never at its end.
+//! frames cut the context switches more than tenfold and brought the ten
+//! to between a half and four fifths of it (BENCHMARKS.md, a noisy
+//! machine). The price is latency inside a burst only (1,024 frames are
+//! about 3 ms of reading), never at its end.
 
 use std::sync::Arc;
 use std::time::Duration;

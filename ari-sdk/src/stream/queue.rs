@@ -171,6 +171,27 @@ impl<E> State<E> {
         Poll::Pending
     }
 
+    /// The consumer took items: gives a drained queue's memory back, notes
+    /// that it caught up, and says whether a producer waiting for room is to
+    /// be woken (the queue is down to `low_water`).
+    fn took(&mut self, low_water: usize) -> bool {
+        if self.items.is_empty() {
+            if self.items.capacity() > 64 {
+                // A burst is over: give its memory back.
+                self.items.shrink_to(8);
+            }
+            if self.loss.is_none() {
+                // Caught up: worth waiting for again.
+                self.lagging = false;
+            }
+        }
+        let room_wanted = self.room_wanted && self.occupied() <= low_water;
+        if room_wanted {
+            self.room_wanted = false;
+        }
+        room_wanted
+    }
+
     /// The room the consumer's items use: queued, taken in a batch but
     /// maybe not read, and the place of a pending lag notice.
     fn occupied(&self) -> usize {
@@ -328,18 +349,7 @@ impl<E: StreamEvent> ItemQueue<E> {
     pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<StreamItem<E>>> {
         let mut state = lock(&self.state);
         if let Some(entry) = state.items.pop_front() {
-            if state.items.is_empty() && state.items.capacity() > 64 {
-                // A burst is over: give its memory back.
-                state.items.shrink_to(8);
-            }
-            if state.items.is_empty() && state.loss.is_none() {
-                // Caught up: worth waiting for again.
-                state.lagging = false;
-            }
-            let room_wanted = state.room_wanted && state.occupied() <= self.low_water();
-            if room_wanted {
-                state.room_wanted = false;
-            }
+            let room_wanted = state.took(self.low_water());
             drop(state);
             if room_wanted {
                 self.room.notify_waiters();
@@ -372,19 +382,8 @@ impl<E: StreamEvent> ItemQueue<E> {
             let batch = state.items.len().min(self.take_batch());
             local.extend(state.items.drain(..batch));
             state.taken = batch;
-            if state.items.is_empty() && state.items.capacity() > 64 {
-                // A burst is over: give its memory back.
-                state.items.shrink_to(8);
-            }
-            if state.items.is_empty() && state.loss.is_none() {
-                // Caught up: worth waiting for again.
-                state.lagging = false;
-            }
         }
-        let room_wanted = state.room_wanted && state.occupied() <= self.low_water();
-        if room_wanted {
-            state.room_wanted = false;
-        }
+        let room_wanted = state.took(self.low_water());
         let polled = match local.pop_front() {
             Some(entry) => Ok(entry),
             None => Err(state.drained(cx)),
@@ -424,12 +423,19 @@ mod tests {
     use super::*;
     use futures::task::noop_waker;
 
-    fn next(queue: &ItemQueue<serde_json::Value>) -> Option<StreamItem<serde_json::Value>> {
+    type Item = StreamItem<serde_json::Value>;
+
+    /// What `poll` gives at once.
+    fn ready(poll: impl FnOnce(&mut Context<'_>) -> Poll<Option<Item>>) -> Option<Item> {
         let waker = noop_waker();
-        match queue.poll_next(&mut Context::from_waker(&waker)) {
+        match poll(&mut Context::from_waker(&waker)) {
             Poll::Ready(item) => item,
             Poll::Pending => panic!("nothing queued"),
         }
+    }
+
+    fn next(queue: &ItemQueue<serde_json::Value>) -> Option<Item> {
+        ready(|cx| queue.poll_next(cx))
     }
 
     fn event(n: u64) -> StreamItem<serde_json::Value> {
@@ -482,12 +488,8 @@ mod tests {
     fn next_batch(
         queue: &ItemQueue<serde_json::Value>,
         local: &mut VecDeque<Entry<serde_json::Value>>,
-    ) -> Option<StreamItem<serde_json::Value>> {
-        let waker = noop_waker();
-        match queue.poll_batch(local, &mut Context::from_waker(&waker)) {
-            Poll::Ready(item) => item,
-            Poll::Pending => panic!("nothing queued"),
-        }
+    ) -> Option<Item> {
+        ready(|cx| queue.poll_batch(local, cx))
     }
 
     #[test]
