@@ -20,6 +20,25 @@
 //! on the same worker) could not run before their buffers overflowed. With
 //! it, the task yields every budget's worth of frames (128 in tokio 1.x),
 //! well within the default buffer of 8,192.
+//!
+//! # Waking the consumers per batch
+//!
+//! Queuing an item does not wake its consumer at once: the consumers with
+//! new items are woken together every so many frames of a burst, and all of
+//! them before the task waits for the socket, so nothing waits for a wake-up
+//! once the socket is quiet. The handles' consumers every 16 frames (their
+//! queues hold 1,024 items and are never waited for); the subscribers every
+//! eighth of their buffer, at most 1,024 frames (default buffer 8,192: seven
+//! eighths are still free when the consumer is woken, and a full one still
+//! gets its grace). Why so few: a wake-up that finds the runtime's other
+//! worker parked costs a system call and, on a busy machine, a context
+//! switch of the reader itself; with ten subscribers woken every 16 frames
+//! those were a quarter of the profile and 0.3 context switches per event,
+//! which took the ten of them below half the raw loop's rate. Every 1,024
+//! frames cut the context switches more than tenfold and brought the ten
+//! to between a half and four fifths of it (BENCHMARKS.md, a noisy
+//! machine). The price is latency inside a burst only (1,024 frames are
+//! about 3 ms of reading), never at its end.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,11 +50,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
-use super::fanout::Route;
+use super::fanout::{Route, RouteWakes};
 use super::frame::{Entry, Frame};
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
-use super::queue::{ItemQueue, Wakes};
+use super::queue::ItemQueue;
 use super::{
     ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
     StreamSettings,
@@ -184,9 +203,11 @@ impl<E: StreamEvent> Task<E> {
                 shared: &self.shared,
                 state: &self.state,
                 rest: rest.as_deref(),
+                subscriber_batch: subscriber_wake_batch(self.shared.fanout.capacity()),
                 route,
-                wakes: Wakes::default(),
-                unflushed: 0,
+                wakes: RouteWakes::default(),
+                unflushed_taps: 0,
+                unflushed_subscribers: 0,
                 full: Vec::new(),
             };
             let reading = read_frames(
@@ -226,12 +247,25 @@ impl<E: StreamEvent> Task<E> {
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
         // Notices are never dropped, so no queue is ever full for them.
-        route.publish(item, &mut Wakes::default(), &mut Vec::new());
+        route.publish(item, &mut RouteWakes::default(), &mut Vec::new());
     }
 }
 
-/// Consumers woken together at most this many frames apart in a burst.
-const WAKE_BATCH: u32 = 16;
+/// The handles' consumers are woken together at most this many frames
+/// apart in a burst.
+const TAP_WAKE_BATCH: u32 = 16;
+
+/// The subscribers are woken together at most this many frames apart in a
+/// burst, fewer for small buffers: an eighth of a subscriber's buffer, so
+/// that seven eighths of it are still free when its consumer is woken.
+const SUBSCRIBER_WAKE_BATCH: u32 = 1024;
+
+/// The subscribers' wake batch for buffers of `capacity` items.
+fn subscriber_wake_batch(capacity: usize) -> u32 {
+    u32::try_from(capacity / 8)
+        .unwrap_or(u32::MAX)
+        .clamp(1, SUBSCRIBER_WAKE_BATCH)
+}
 
 /// How long a frame may wait for room in full subscribers' queues (once per
 /// lag of each: see `queue.rs`). Far inside Asterisk's 100 ms write timeout,
@@ -246,10 +280,15 @@ struct Publisher<'a, E: StreamEvent> {
     /// Where `RESTResponse` frames go, with the websocket transport.
     rest: Option<&'a WsRest>,
     route: &'a mut Route<E>,
-    /// Consumers with new items, woken by [`flush`](Self::flush).
-    wakes: Wakes,
-    /// Frames published since the last flush.
-    unflushed: u32,
+    /// Consumers with new items, woken by [`frame_done`](Self::frame_done)
+    /// and [`flush`](Self::flush).
+    wakes: RouteWakes,
+    /// Frames published since the handles' consumers were last woken.
+    unflushed_taps: u32,
+    /// Frames published since the subscribers were last woken.
+    unflushed_subscribers: u32,
+    /// How many frames apart the subscribers are woken in a burst.
+    subscriber_batch: u32,
     /// Subscribers whose queue was full for the last frame, with the entry.
     full: Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
 }
@@ -273,22 +312,31 @@ impl<E: StreamEvent> Publisher<'_, E> {
             if !queue.room_by(deadline).await {
                 tracing::debug!("a subscriber stayed full; its missed events are counted");
             }
-            queue.offer_entry(&entry, &mut self.wakes);
+            queue.offer_entry(&entry, &mut self.wakes.subscribers);
         }
     }
 
-    /// Counts a frame; wakes the consumers every [`WAKE_BATCH`] frames.
+    /// Counts a frame; wakes the handles' consumers every
+    /// [`TAP_WAKE_BATCH`] frames, the subscribers every `subscriber_batch`.
     fn frame_done(&mut self) {
-        self.unflushed += 1;
-        if self.unflushed >= WAKE_BATCH {
-            self.flush();
+        self.unflushed_taps += 1;
+        if self.unflushed_taps >= TAP_WAKE_BATCH {
+            self.unflushed_taps = 0;
+            self.wakes.taps.flush();
+        }
+        self.unflushed_subscribers += 1;
+        if self.unflushed_subscribers >= self.subscriber_batch {
+            self.unflushed_subscribers = 0;
+            self.wakes.subscribers.flush();
         }
     }
 
-    /// Wakes the consumers that have new items.
+    /// Wakes every consumer that has new items.
     fn flush(&mut self) {
-        self.unflushed = 0;
-        self.wakes.flush();
+        self.unflushed_taps = 0;
+        self.unflushed_subscribers = 0;
+        self.wakes.taps.flush();
+        self.wakes.subscribers.flush();
     }
 
     /// Publishes a text frame, unless nobody wants its type. It is decoded

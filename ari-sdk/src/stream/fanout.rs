@@ -82,6 +82,11 @@ fn allows<K: EventKind>(interest: &Option<TypeSet<K>>, kind: Option<K>) -> bool 
 }
 
 impl<E: StreamEvent> Fanout<E> {
+    /// Each subscriber's buffer.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     pub(crate) fn new(capacity: usize) -> Self {
         Fanout {
             table: Mutex::new(Table {
@@ -236,6 +241,15 @@ impl<E: StreamEvent> Fanout<E> {
     }
 }
 
+/// The consumers to wake once items were published: those of the taps
+/// (the handles' streams) and the subscribers, flushed at different paces
+/// (see `connection.rs`).
+#[derive(Default)]
+pub(crate) struct RouteWakes {
+    pub(crate) taps: Wakes,
+    pub(crate) subscribers: Wakes,
+}
+
 /// The types one subscriber or tap wants; `None` for all.
 type Interest<E> = Option<TypeSet<<E as StreamEvent>::Kind>>;
 
@@ -280,17 +294,24 @@ impl<E: StreamEvent> Route<E> {
     /// Hands `item` (a notice or an error, for everyone) to the taps first,
     /// then to the subscribers. A subscriber whose queue is full before it
     /// ever lost anything goes to `full` with the item, for the caller to
-    /// give it a moment.
+    /// give it a moment. The consumers the taps queue items for go to
+    /// `wakes.taps`, the subscribers to `wakes.subscribers`.
     pub(crate) fn publish(
         &self,
         item: &StreamItem<E>,
-        wakes: &mut Wakes,
+        wakes: &mut RouteWakes,
         full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     ) {
         for (tap, _) in &self.taps {
-            tap.on_item(item, wakes);
+            tap.on_item(item, &mut wakes.taps);
         }
-        self.offer(&Entry::Item(item.clone()), None, false, wakes, full);
+        self.offer(
+            &Entry::Item(item.clone()),
+            None,
+            false,
+            &mut wakes.subscribers,
+            full,
+        );
     }
 
     /// Hands an event frame (of type `kind`, when known) to the taps that
@@ -303,13 +324,13 @@ impl<E: StreamEvent> Route<E> {
         &self,
         frame: &Frame<E>,
         kind: Option<E::Kind>,
-        wakes: &mut Wakes,
+        wakes: &mut RouteWakes,
         full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     ) {
         let mut decoded = false;
         for (tap, interest) in &self.taps {
             if takes_frame(interest, kind) {
-                tap.on_item(frame.item(), wakes);
+                tap.on_item(frame.item(), &mut wakes.taps);
                 decoded = true;
             }
         }
@@ -326,7 +347,7 @@ impl<E: StreamEvent> Route<E> {
         } else {
             Entry::Frame(frame.detached())
         };
-        self.offer(&entry, kind, true, wakes, full);
+        self.offer(&entry, kind, true, &mut wakes.subscribers, full);
     }
 
     fn offer(

@@ -30,7 +30,9 @@
 //!   `websocket_write_timeout`, 100 ms by default). Connection notices are
 //!   never dropped;
 //! - yields to the scheduler every few frames, so that subscribers in other
-//!   tasks keep up with a burst instead of overflowing;
+//!   tasks keep up with a burst instead of overflowing, and wakes them per
+//!   batch of frames rather than per frame (see `connection.rs`); a
+//!   subscriber takes everything queued for it at once;
 //! - pings the server and declares the connection dead after
 //!   [`StreamSettings::idle_timeout`] of silence, so a half-open TCP
 //!   connection does not look healthy for long;

@@ -1,5 +1,6 @@
 //! One consumer's view of the stream, and filtered views on the hot path.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::task::{Context, Poll};
 
 use futures::Stream;
 
+use super::frame::Entry;
 use super::handle::{Lifetime, Shared};
 use super::queue::ItemQueue;
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
@@ -23,6 +25,8 @@ use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 pub struct Subscription<E: StreamEvent> {
     id: u64,
     queue: Arc<ItemQueue<E>>,
+    /// What it took from `queue` in one batch and has not handed out yet.
+    taken: VecDeque<Entry<E>>,
     shared: Arc<Shared<E>>,
     _lifetime: Arc<Lifetime>,
 }
@@ -37,6 +41,7 @@ impl<E: StreamEvent> Subscription<E> {
         Subscription {
             id,
             queue,
+            taken: VecDeque::new(),
             shared: Arc::clone(shared),
             _lifetime: Arc::clone(lifetime),
         }
@@ -94,7 +99,7 @@ impl<E: StreamEvent> Subscription<E> {
 
     /// Items waiting in this subscription's buffer.
     pub fn buffered(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.taken.len()
     }
 }
 
@@ -109,14 +114,15 @@ impl<E: StreamEvent> Stream for Subscription<E> {
     type Item = StreamItem<E>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.queue.poll_next(cx)
+        let this = self.get_mut();
+        this.queue.poll_batch(&mut this.taken, cx)
     }
 }
 
 impl<E: StreamEvent> fmt::Debug for Subscription<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Subscription")
-            .field("buffered", &self.queue.len())
+            .field("buffered", &self.buffered())
             .finish_non_exhaustive()
     }
 }
