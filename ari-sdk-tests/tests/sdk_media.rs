@@ -135,9 +135,22 @@ async fn frames_in_and_out_in_plain_text() {
     assert_eq!(record.commands, ["MARK_MEDIA"]);
     assert!(record.frames_sent >= 10);
 
-    // The channel answered and entered the application once connected.
+    // The channel answered and entered the application once connected,
+    // after the dial events ARI's originate shows (as Asterisk 22.10.1 does).
     let snapshot = fake.channel(channel.id()).expect("the channel");
     assert_eq!(snapshot["state"], "Up");
+    let events = sdk_support::delivered_about_channel(&fake, channel.id());
+    assert_eq!(
+        events[..5],
+        [
+            "Dial",
+            "ChannelStateChange",
+            "Dial",
+            "ChannelVarset",
+            "StasisStart"
+        ],
+        "{events:?}"
+    );
 
     // SET_MEDIA_DIRECTION is JSON-only: refused before it is sent.
     let refused = media

@@ -65,6 +65,8 @@ pub(crate) struct MediaLink {
     pub record: MediaRecord,
     /// Messages for the connected session.
     pub ctl: Option<mpsc::UnboundedSender<MediaCtl>>,
+    /// The dial string after `WebSocket/`, for the `Dial` events.
+    pub dialstring: String,
 }
 
 /// What the world tells a connected session.
@@ -450,6 +452,7 @@ fn answer(inner: &Arc<Inner>, w: &mut World, connection_id: &str) {
         return;
     };
     let (id, app, args) = (link.channel_id.clone(), link.app.clone(), link.args.clone());
+    let dialstring = link.dialstring.clone();
     let Some(channel) = w.channels.get(&id) else {
         return;
     };
@@ -457,6 +460,7 @@ fn answer(inner: &Arc<Inner>, w: &mut World, connection_id: &str) {
         return;
     }
     calls::answer(inner, w, &id);
+    w.emit_dial(&id, "ANSWER", &dialstring);
     calls::start_in_stasis(w, &id, &app, args, 16);
 }
 

@@ -940,7 +940,15 @@ fn external_media_websocket(
             "Channel with given unique ID already exists",
         ));
     }
-    let options = websocket_media::parse_options(&req.string("transport_data").unwrap_or_default());
+    let transport_data = req.string("transport_data").filter(|d| !d.is_empty());
+    let options = websocket_media::parse_options(transport_data.as_deref().unwrap_or(""));
+    // The dial string after `WebSocket/`, as ARI builds it.
+    let dialstring = match (&transport_data, &direction) {
+        (Some(data), Some(d)) => format!("INCOMING/{data}d({d})"),
+        (Some(data), None) => format!("INCOMING/{data}"),
+        (None, Some(d)) => format!("INCOMING/d({d})"),
+        (None, None) => "INCOMING".to_string(),
+    };
     let connection_id = uuid::Uuid::new_v4().to_string();
     let frame_size = websocket_media::frame_size(format);
     let id = id.unwrap_or_else(|| w.next_uniqueid());
@@ -991,8 +999,15 @@ fn external_media_websocket(
             ptime: 20,
             record: MediaRecord::default(),
             ctl: None,
+            dialstring: dialstring.clone(),
         },
     );
+    // ARI's originate subscribes the application to the channel it dials:
+    // it hears the dial now, the answer and StasisStart once connected.
+    if let Some(subscriber) = w.apps.get_mut(app) {
+        subscriber.channels.add(&id);
+    }
+    w.emit_dial(&id, "", &dialstring);
     let Some(channel) = w.channels.get(&id) else {
         return Err(ApiError::new(
             500,
