@@ -317,7 +317,7 @@ impl<V: VersionApi> StasisApp<V> {
             Err(error) => {
                 // Nobody will ever connect: do not leave the channel waiting.
                 let hangup = crate::request::Request::new(
-                    &crate::shared::v13_to_v23::channels::HANGUP,
+                    &crate::media::HANGUP,
                     &[("channelId", channel.id())],
                 );
                 let _ = ari.http().send_unit(hangup).await;

@@ -42,6 +42,17 @@ pub use control::{
 use crate::stream::handshake::{self, Endpoint, Socket};
 use queue::Incoming;
 
+/// `DELETE /channels/{channelId}`, for hanging up a media channel nobody
+/// could connect to (whatever version modules are enabled).
+pub(crate) static HANGUP: crate::request::OperationMeta = crate::request::OperationMeta {
+    name: "channels.hangup",
+    method: crate::request::Method::Delete,
+    path: "/channels/{channelId}",
+    errors: &[],
+    since: &[],
+    params_since: &[],
+};
+
 /// Encoded in the connection id's path segment: all but RFC 3986's unreserved.
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
