@@ -71,6 +71,7 @@ pub mod error;
 mod error_body;
 pub mod event_tag;
 pub mod handles;
+pub mod media;
 pub mod request;
 pub mod resource;
 pub mod runtime;

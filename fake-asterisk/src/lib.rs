@@ -70,6 +70,7 @@ use serde_json::Value;
 pub use clock::{asterisk_timestamp, format_timestamp};
 pub use config::{FakeAsteriskBuilder, FakeAsteriskConfig};
 pub use dialplan::{Dialplan, Step};
+pub use engine::websocket_media::MediaRecord;
 pub use error::FakeError;
 pub use model::AnswerMode;
 pub use ordered_json::OrderedJson;
@@ -452,6 +453,30 @@ impl FakeAsterisk {
     pub fn destroy_bridge(&self, bridge_id: &str) {
         let mut w = self.inner.lock();
         bridges::destroy_bridge(&mut w, bridge_id);
+    }
+
+    /// What the media websocket of media channel `channel_id` (an
+    /// `externalMedia` with `transport=websocket`) has done: frames
+    /// received, played, dropped and sent, commands. `None` for a channel
+    /// that is not one.
+    pub fn media_record(&self, channel_id: &str) -> Option<MediaRecord> {
+        let w = self.inner.lock();
+        w.media_links
+            .values()
+            .find(|link| link.channel_id == channel_id)
+            .map(|link| link.record.clone())
+    }
+
+    /// Sends `text` as is on the media websocket of channel `channel_id`
+    /// (a malformed control message, an event of a newer Asterisk).
+    pub fn media_send_text(&self, channel_id: &str, text: &str) -> Result<(), FakeError> {
+        let w = self.inner.lock();
+        let message = engine::websocket_media::MediaCtl::Text(text.to_string());
+        if engine::websocket_media::tell(&w, channel_id, message) {
+            Ok(())
+        } else {
+            Err(FakeError::NoSuchChannel(channel_id.to_string()))
+        }
     }
 
     /// Hangs a channel up from the network side (cause 16).

@@ -178,6 +178,8 @@ pub(crate) struct World {
     pub delivered: Vec<DeliveredEvent>,
     /// Channels in `StasisBroadcast`, by id.
     pub broadcasts: IndexMap<String, crate::engine::broadcast::Broadcast>,
+    /// Media-over-websocket channels, by connection id.
+    pub media_links: IndexMap<String, crate::engine::websocket_media::MediaLink>,
 }
 
 /// Events kept for inspection; older ones are dropped.
@@ -263,6 +265,7 @@ impl World {
             bridge_history: Vec::new(),
             delivered: Vec::new(),
             broadcasts: IndexMap::new(),
+            media_links: IndexMap::new(),
         }
     }
 

@@ -256,6 +256,76 @@ impl<V: VersionApi> StasisApp<V> {
         Ok(ChannelHandle::from_core(core))
     }
 
+    /// Creates a media-over-websocket channel (`externalMedia` with
+    /// `transport=websocket`, `encapsulation=none`,
+    /// `connection_type=server`) and connects its media websocket: the
+    /// channel's handle, staged like [`originate_staged`](Self::originate_staged)
+    /// (its `StasisStart`, which Asterisk sends once the websocket is up and
+    /// the channel answered, is among its events), and the
+    /// [`MediaChannel`](crate::media::MediaChannel).
+    ///
+    /// `request` builds the `externalMedia` request with the given channel
+    /// id (`|ari, id| ari.channels().external_media(..).channel_id(id)...
+    /// .into_request()`). The connection id comes from the answer's
+    /// `channelvars` (`MEDIA_WEBSOCKET_CONNECTION_ID`); the websocket uses
+    /// the client's host, credentials and TLS settings
+    /// ([`MediaSettings::for_client`](crate::media::MediaSettings::for_client)).
+    /// If it cannot connect, the channel is hung up.
+    ///
+    /// See [`MediaChannel`](crate::media::MediaChannel) for an example.
+    pub async fn external_media<F>(
+        &self,
+        request: F,
+    ) -> Result<(ChannelHandle<V>, crate::media::MediaChannel), crate::media::MediaError>
+    where
+        F: FnOnce(&V, &str) -> crate::request::Request,
+    {
+        use crate::media::{MediaChannel, MediaError, MediaSettings};
+        let ari = &self.hub.ari;
+        let answer = Arc::new(std::sync::Mutex::new(None::<serde_json::Value>));
+        let slot = Arc::clone(&answer);
+        let core = self
+            .hub
+            .staged(ResourceKind::Channel, None, |id| {
+                let sent = ari.http().send_json::<serde_json::Value>(request(ari, id));
+                async move {
+                    let value = sent.await?;
+                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+                    Ok::<(), Error>(())
+                }
+            })
+            .await
+            .map_err(MediaError::Setup)?;
+        let channel = ChannelHandle::from_core(core);
+        let connection_id = answer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .and_then(|value| {
+                value
+                    .get("channelvars")?
+                    .get("MEDIA_WEBSOCKET_CONNECTION_ID")?
+                    .as_str()
+                    .map(str::to_owned)
+            });
+        let connected = match connection_id {
+            Some(id) => MediaChannel::connect(&MediaSettings::for_client(ari.http()), &id).await,
+            None => Err(MediaError::NoConnectionId),
+        };
+        match connected {
+            Ok(media) => Ok((channel, media)),
+            Err(error) => {
+                // Nobody will ever connect: do not leave the channel waiting.
+                let hangup = crate::request::Request::new(
+                    &crate::media::HANGUP,
+                    &[("channelId", channel.id())],
+                );
+                let _ = ari.http().send_unit(hangup).await;
+                Err(error)
+            }
+        }
+    }
+
     /// Creates a bridge without missing any of its events: picks its id,
     /// opens its event stream, then lets `create` send the request with it
     /// (`|ari, id| ari.bridges().create_with_id(id).r#type(..)`).

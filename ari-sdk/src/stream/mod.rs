@@ -89,7 +89,7 @@ mod event;
 pub(crate) mod fanout;
 mod frame;
 mod handle;
-mod handshake;
+pub(crate) mod handshake;
 mod item;
 pub(crate) mod queue;
 mod settings;

@@ -6,3 +6,4 @@ pub(crate) mod calls;
 pub(crate) mod media;
 pub(crate) mod pbx;
 pub(crate) mod stasis;
+pub(crate) mod websocket_media;

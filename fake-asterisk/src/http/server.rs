@@ -103,6 +103,10 @@ fn server_header(inner: &Inner) -> String {
 async fn dispatch(State(inner): State<Arc<Inner>>, request: Request) -> Response<Body> {
     let server = server_header(&inner);
     let raw_path = request.uri().path();
+    if let Some(connection_id) = raw_path.strip_prefix("/media/") {
+        let connection_id = connection_id.to_string();
+        return media_websocket(inner, request, connection_id).await;
+    }
     let Some(rest) = raw_path
         .strip_prefix("/ari/")
         .or_else(|| (raw_path == "/ari").then_some(""))
@@ -405,6 +409,62 @@ async fn websocket(
     let mut response = upgrade
         .on_failed_upgrade(move |_| ws::unregister(&on_fail, session))
         .on_upgrade(move |socket| ws::run_session(inner, socket, registered));
+    upgraded(&mut response, protocol, &server);
+    response
+}
+
+/// `GET /media/<connection id>`: chan_websocket's server connections.
+/// Asterisk's HTTP server does not authenticate this path (the connection
+/// id, a UUID given only to the ARI client that created the channel, is
+/// the credential), and neither does the fake. An unknown id is a 404,
+/// a second connection for one id a 409; the subprotocol is `media`.
+async fn media_websocket(
+    inner: Arc<Inner>,
+    request: Request,
+    connection_id: String,
+) -> Response<Body> {
+    use crate::engine::websocket_media::{self, Refused};
+    let server = server_header(&inner);
+    let offered =
+        last_header(request.headers(), header::SEC_WEBSOCKET_PROTOCOL).filter(|p| !p.is_empty());
+    let protocol = match offered {
+        None => None,
+        Some(offered) => match offered
+            .split(',')
+            .map(str::trim)
+            .find(|p| p.eq_ignore_ascii_case("media"))
+        {
+            Some(media) => Some(media.to_string()),
+            None => return websocket_bad_request(&server),
+        },
+    };
+    let Ok(upgrade) = WebSocketUpgrade::from_request(request, &()).await else {
+        return websocket_bad_request(&server);
+    };
+    let ctl = match websocket_media::claim(&inner, &connection_id) {
+        Ok(ctl) => ctl,
+        Err(Refused::NotFound) => {
+            return error_page(404, "Not found", "WebSocket instance not found", &server)
+        }
+        Err(Refused::Conflict) => {
+            return error_page(
+                409,
+                "Conflict",
+                "Another websocket connection exists for this connection id",
+                &server,
+            )
+        }
+    };
+    let on_fail = (inner.clone(), connection_id.clone());
+    let mut response = upgrade
+        .on_failed_upgrade(move |_| websocket_media::release(&on_fail.0, &on_fail.1))
+        .on_upgrade(move |socket| websocket_media::run(inner, socket, connection_id, ctl));
+    upgraded(&mut response, protocol, &server);
+    response
+}
+
+/// The headers of an upgrade's answer: the subprotocol chosen, if any, and `Server`.
+fn upgraded(response: &mut Response<Body>, protocol: Option<String>, server: &str) {
     if let Some(protocol) = protocol.and_then(|p| HeaderValue::from_str(&p).ok()) {
         response
             .headers_mut()
@@ -413,7 +473,6 @@ async fn websocket(
     if let Ok(value) = server.parse() {
         response.headers_mut().insert(header::SERVER, value);
     }
-    response
 }
 
 /// How res_http_websocket turns an upgrade request down.

@@ -837,6 +837,9 @@ pub(crate) fn external_media(
         ));
     }
     let transport = req.string("transport").unwrap_or_else(|| "udp".into());
+    if transport == "websocket" {
+        return external_media_websocket(&mut w, req, &app, &format, variables, reported);
+    }
     let Some(host) = req.string("external_host").filter(|h| !h.is_empty()) else {
         return Err(ApiError::bad_request(
             "external_host is required for all but websocket server connections",
@@ -891,6 +894,136 @@ pub(crate) fn external_media(
     }
     let args = stasis::split_app_args(req.string("data").as_deref().unwrap_or(""));
     let snapshot = calls::start_in_stasis(&mut w, &id, &app, args, 16);
+    Ok(AriResponse::ok(snapshot))
+}
+
+/// `externalMedia` with `transport=websocket`: a `WebSocket/...` channel
+/// dialled into the application, as chan_websocket creates it. With
+/// `connection_type=server` it waits (down) for the application on
+/// `/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`, then answers and enters
+/// Stasis; the fake has no `websocket_client.conf`, so `client` is refused.
+fn external_media_websocket(
+    w: &mut crate::world::World,
+    req: &AriRequest,
+    app: &str,
+    format: &str,
+    variables: Vec<(String, String)>,
+    reported: Vec<String>,
+) -> Result<AriResponse, ApiError> {
+    use crate::engine::websocket_media::{self, MediaLink, MediaRecord};
+    let encapsulation = req.string("encapsulation").unwrap_or_else(|| "rtp".into());
+    if encapsulation != "none" {
+        return Err(ApiError::bad_request(
+            "encapsulation must be 'none' for websocket transport",
+        ));
+    }
+    let connection_type = req
+        .string("connection_type")
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "client".into());
+    let host = req.string("external_host").filter(|h| !h.is_empty());
+    if connection_type == "client" {
+        return Err(ApiError::bad_request(match host {
+            None => "external_host is required for all but websocket server connections",
+            Some(_) => "external_host must be a valid websocket_client connection id.",
+        }));
+    }
+    let direction = req.string("direction").filter(|d| !d.is_empty());
+    if let Some(direction) = &direction {
+        if !["both", "in", "out"].contains(&direction.as_str()) {
+            return Err(ApiError::bad_request("Invalid direction specified"));
+        }
+    }
+    let id = req.string("channelId").filter(|i| !i.is_empty());
+    if id.as_deref().is_some_and(|i| w.channel_id_taken(i)) {
+        return Err(ApiError::conflict(
+            "Channel with given unique ID already exists",
+        ));
+    }
+    let transport_data = req.string("transport_data").filter(|d| !d.is_empty());
+    let options = websocket_media::parse_options(transport_data.as_deref().unwrap_or(""));
+    // The dial string after `WebSocket/`, as ARI builds it.
+    let dialstring = match (&transport_data, &direction) {
+        (Some(data), Some(d)) => format!("INCOMING/{data}d({d})"),
+        (Some(data), None) => format!("INCOMING/{data}"),
+        (None, Some(d)) => format!("INCOMING/d({d})"),
+        (None, None) => "INCOMING".to_string(),
+    };
+    let connection_id = uuid::Uuid::new_v4().to_string();
+    let frame_size = websocket_media::frame_size(format);
+    let id = id.unwrap_or_else(|| w.next_uniqueid());
+    let name = format!(
+        "WebSocket/INCOMING/0x{:012x}",
+        0x7f00_0000_0000u64 + u64::from(w.tech_seq)
+    );
+    w.tech_seq += 1;
+    let id = w.create_channel(
+        id,
+        name,
+        ChanKind::External,
+        ChanState::Down,
+        "default",
+        "s",
+        Party::default(),
+        String::new(),
+    );
+    for (name, value) in &variables {
+        calls::set_var(w, &id, name, Some(value));
+    }
+    if let Some(channel) = w.channels.get_mut(&id) {
+        channel.vars.insert(
+            "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE".into(),
+            frame_size.to_string(),
+        );
+        channel.vars.insert(
+            "MEDIA_WEBSOCKET_CONNECTION_ID".into(),
+            connection_id.clone(),
+        );
+        for name in reported {
+            channel.reported_vars.insert(name);
+        }
+    }
+    w.media_links.insert(
+        connection_id,
+        MediaLink {
+            channel_id: id.clone(),
+            app: app.to_string(),
+            args: stasis::split_app_args(req.string("data").as_deref().unwrap_or("")),
+            json: options.json.unwrap_or(false),
+            no_auto_answer: options.no_auto_answer,
+            direction: direction
+                .or(options.direction)
+                .unwrap_or_else(|| "both".into()),
+            format: format.to_string(),
+            frame_size,
+            ptime: 20,
+            record: MediaRecord::default(),
+            ctl: None,
+            dialstring: dialstring.clone(),
+        },
+    );
+    // ARI's originate subscribes the application to the channel it dials:
+    // it hears the dial now, the answer and StasisStart once connected.
+    if let Some(subscriber) = w.apps.get_mut(app) {
+        subscriber.channels.add(&id);
+    }
+    w.emit_dial(&id, "", &dialstring);
+    let Some(channel) = w.channels.get(&id) else {
+        return Err(ApiError::new(
+            500,
+            "Internal Server Error",
+            "An internal error prevented this request from being handled",
+        ));
+    };
+    let mut snapshot = channel.snapshot();
+    if let Value::Object(object) = &mut snapshot {
+        let vars: serde_json::Map<String, Value> = channel
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        object.insert("channelvars".into(), Value::Object(vars));
+    }
     Ok(AriResponse::ok(snapshot))
 }
 

@@ -27,7 +27,13 @@ pub(crate) fn send_dtmf(w: &mut World, from: &str, digit: char, duration_ms: u64
             receive_dtmf(w, &peer, digit, duration_ms);
         }
         ChanKind::Phone { .. } => channel.dtmf_sent.push(digit),
-        ChanKind::Snoop { .. } | ChanKind::External => channel.dtmf_sent.push(digit),
+        ChanKind::Snoop { .. } => channel.dtmf_sent.push(digit),
+        ChanKind::External => {
+            channel.dtmf_sent.push(digit);
+            // A media websocket hears it as DTMF_END.
+            let message = crate::engine::websocket_media::MediaCtl::Dtmf(digit);
+            crate::engine::websocket_media::tell(w, from, message);
+        }
     }
 }
 
