@@ -6,7 +6,7 @@
 //! application to connect to `/media/<connection id>` on Asterisk's HTTP
 //! server, the id being the channel's `MEDIA_WEBSOCKET_CONNECTION_ID`.
 //! [`MediaChannel`] is that connection: audio frames in
-//! ([`MediaChannel::next`], a [`Stream`](futures::Stream) of [`MediaItem`]),
+//! ([`MediaChannel::next`], a [`Stream`] of [`MediaItem`]),
 //! audio frames out ([`MediaSender::send_audio`], which waits while Asterisk
 //! said `MEDIA_XOFF`), typed [commands](MediaCommand) and
 //! [events](MediaEvent), in the channel's [control format](ControlFormat).
