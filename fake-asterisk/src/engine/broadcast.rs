@@ -171,30 +171,27 @@ pub(crate) fn claim(w: &mut World, channel_id: &str, application: &str) -> Resul
         return Err(not_found());
     }
     broadcast.winner = Some(application.to_string());
-    let notify = broadcast.notify_claimed;
+    // Who hears of the win: the applications the broadcast was offered to.
+    let notified: Vec<String> = if broadcast.notify_claimed {
+        let offered = &*broadcast;
+        w.apps
+            .values()
+            .filter(|app| app.session.is_some() && offered.matches(&app.name))
+            .map(|app| app.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let Some(channel) = w.channels.get(channel_id) else {
         return Ok(());
     };
     channel.pbx_wake.notify_one();
-    if notify {
-        let snapshot = channel.snapshot();
-        let apps: Vec<String> = w
-            .apps
-            .values()
-            .filter(|app| {
-                app.session.is_some()
-                    && w.broadcasts
-                        .get(channel_id)
-                        .is_some_and(|b| b.matches(&app.name))
-            })
-            .map(|app| app.name.clone())
-            .collect();
-        for app in apps {
-            let mut fields = Map::new();
-            fields.insert("channel".into(), snapshot.clone());
-            fields.insert("winner_app".into(), json!(application));
-            w.emit(Route::App(app), "CallClaimed", fields);
-        }
+    let snapshot = channel.snapshot();
+    for app in notified {
+        let mut fields = Map::new();
+        fields.insert("channel".into(), snapshot.clone());
+        fields.insert("winner_app".into(), json!(application));
+        w.emit(Route::App(app), "CallClaimed", fields);
     }
     Ok(())
 }
