@@ -55,6 +55,7 @@ use super::frame::{Entry, Frame};
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
 use super::queue::ItemQueue;
+use super::reclaim::Reclaim;
 use super::{
     ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
     StreamSettings,
@@ -209,6 +210,7 @@ impl<E: StreamEvent> Task<E> {
                 unflushed_taps: 0,
                 unflushed_subscribers: 0,
                 full: Vec::new(),
+                reclaim: Reclaim::default(),
             };
             let reading = read_frames(
                 &mut source,
@@ -291,6 +293,8 @@ struct Publisher<'a, E: StreamEvent> {
     subscriber_batch: u32,
     /// Subscribers whose queue was full for the last frame, with the entry.
     full: Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
+    /// The events decoded here, freed here once their consumers are done.
+    reclaim: Reclaim<E>,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
@@ -328,6 +332,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
         if self.unflushed_subscribers >= self.subscriber_batch {
             self.unflushed_subscribers = 0;
             self.wakes.subscribers.flush();
+            self.reclaim.release();
         }
     }
 
@@ -337,6 +342,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
         self.unflushed_subscribers = 0;
         self.wakes.taps.flush();
         self.wakes.subscribers.flush();
+        self.reclaim.release();
     }
 
     /// Publishes a text frame, unless nobody wants its type. It is decoded
@@ -372,6 +378,10 @@ impl<E: StreamEvent> Publisher<'_, E> {
         }
         self.route
             .publish_frame(&frame, kind, &mut self.wakes, &mut self.full);
+        if let Some(StreamItem::Event(event)) = frame.decoded() {
+            // Decoded here for several consumers: freed here (reclaim.rs).
+            self.reclaim.keep(event);
+        }
         if is_application_replaced(frame.text()) {
             tracing::warn!(
                 "another connection registered this application; Asterisk sends its events \
@@ -416,6 +426,9 @@ impl<E: StreamEvent> Publisher<'_, E> {
     }
 }
 
+/// How many frames of a burst apart the time of the last frame is taken.
+const STAMP_EVERY: u32 = 64;
+
 /// Reads and publishes frames until the connection dies, falls silent for
 /// `idle_timeout`, or the stream is shut down.
 async fn read_frames<E: StreamEvent>(
@@ -426,8 +439,12 @@ async fn read_frames<E: StreamEvent>(
 ) -> Outcome {
     let shared = publisher.shared;
     let mut last_heard = Instant::now();
-    // Re-armed only when it fires, not on every frame: a frame costs one
-    // clock read, not a timer update.
+    // Frames read since `last_heard` was set: the clock is read every
+    // `STAMP_EVERY` frames of a burst and when it ends, not for every frame
+    // (a clock read per frame was 2-4% of a burst's profile).
+    let mut unstamped: u32 = 0;
+    // Re-armed only when it fires, not on every frame: a frame costs no
+    // timer update.
     let deadline = tokio::time::sleep_until(last_heard + idle_timeout);
     tokio::pin!(deadline);
     loop {
@@ -446,6 +463,11 @@ async fn read_frames<E: StreamEvent>(
             }
             None => {
                 publisher.flush();
+                if unstamped > 0 {
+                    // The burst just ended: its last frame was now.
+                    unstamped = 0;
+                    last_heard = Instant::now();
+                }
                 tokio::select! {
                     biased;
                     () = shutdown_requested(shutdown) => return Outcome::Shutdown,
@@ -466,7 +488,11 @@ async fn read_frames<E: StreamEvent>(
         };
         match frame {
             Some(Ok(message)) => {
-                last_heard = Instant::now();
+                unstamped += 1;
+                if unstamped >= STAMP_EVERY {
+                    unstamped = 0;
+                    last_heard = Instant::now();
+                }
                 if let Some(outcome) = publisher.on_message(message) {
                     return outcome;
                 }

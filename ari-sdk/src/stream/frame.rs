@@ -48,6 +48,11 @@ impl<E: StreamEvent> Frame<E> {
         self.text.as_str()
     }
 
+    /// What the frame decoded to, if anyone decoded it yet.
+    pub(crate) fn decoded(&self) -> Option<&StreamItem<E>> {
+        self.decoded.get()
+    }
+
     /// The event, or the error of a frame that is not one; decoded on the
     /// first call (concurrent first calls wait for one decode).
     pub(crate) fn item(&self) -> &StreamItem<E> {

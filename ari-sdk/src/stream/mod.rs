@@ -92,6 +92,7 @@ mod handle;
 pub(crate) mod handshake;
 mod item;
 pub(crate) mod queue;
+mod reclaim;
 mod settings;
 mod subscription;
 mod types;
