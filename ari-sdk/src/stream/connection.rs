@@ -51,10 +51,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
 use super::fanout::{Route, RouteWakes};
-use super::frame::{Entry, Frame};
+use super::frame::Frame;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
-use super::queue::ItemQueue;
 use super::reclaim::Reclaim;
 use super::{
     ConnectionState, DisconnectReason, EventKind as _, StreamError, StreamEvent, StreamItem,
@@ -209,7 +208,6 @@ impl<E: StreamEvent> Task<E> {
                 wakes: RouteWakes::default(),
                 unflushed_taps: 0,
                 unflushed_subscribers: 0,
-                full: Vec::new(),
                 reclaim: Reclaim::default(),
             };
             let reading = read_frames(
@@ -222,12 +220,15 @@ impl<E: StreamEvent> Task<E> {
             // Both run in this task; a write stuck on a full send buffer
             // does not stop the reading, and the idle timeout catches that
             // case.
-            tokio::select! {
+            let outcome = tokio::select! {
                 outcome = reading => outcome,
                 error = writing => Outcome::Lost(DisconnectReason::ConnectionLost {
                     error: format!("cannot write to the websocket: {error}"),
                 }),
-            }
+            };
+            // What the last frames brought, before any notice.
+            publisher.flush().await;
+            outcome
         };
         if let (Some(rest), Some(link)) = (&rest, link) {
             // The requests it carried will not be answered.
@@ -249,7 +250,7 @@ impl<E: StreamEvent> Task<E> {
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
         // Notices are never dropped, so no queue is ever full for them.
-        route.publish(item, &mut RouteWakes::default(), &mut Vec::new());
+        route.publish(item, &mut RouteWakes::default());
     }
 }
 
@@ -291,38 +292,22 @@ struct Publisher<'a, E: StreamEvent> {
     unflushed_subscribers: u32,
     /// How many frames apart the subscribers are woken in a burst.
     subscriber_batch: u32,
-    /// Subscribers whose queue was full for the last frame, with the entry.
-    full: Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     /// The events decoded here, freed here once their consumers are done.
     reclaim: Reclaim<E>,
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
-    fn publish(&mut self, item: &StreamItem<E>) {
+    /// A malformed frame's error, for everyone.
+    fn publish_error(&mut self, item: &StreamItem<E>) {
         self.shared.fanout.refresh(self.route);
-        self.route.publish(item, &mut self.wakes, &mut self.full);
-    }
-
-    /// Gives the subscribers that were full for the last frame a moment to
-    /// make room, then offers it again (counted as lost if still full).
-    async fn make_room(&mut self) {
-        if self.full.is_empty() {
-            return;
-        }
-        // Their consumers must run to make room.
-        self.flush();
-        let deadline = Instant::now() + SUBSCRIBER_GRACE;
-        for (queue, entry) in std::mem::take(&mut self.full) {
-            if !queue.room_by(deadline).await {
-                tracing::debug!("a subscriber stayed full; its missed events are counted");
-            }
-            queue.offer_entry(&entry, &mut self.wakes.subscribers);
-        }
+        self.route.publish_error(item, &mut self.wakes);
     }
 
     /// Counts a frame; wakes the handles' consumers every
-    /// [`TAP_WAKE_BATCH`] frames, the subscribers every `subscriber_batch`.
-    fn frame_done(&mut self) {
+    /// [`TAP_WAKE_BATCH`] frames, and every `subscriber_batch` queues what
+    /// was held back for the subscribers and wakes them, giving those that
+    /// were full a moment.
+    async fn frame_done(&mut self) {
         self.unflushed_taps += 1;
         if self.unflushed_taps >= TAP_WAKE_BATCH {
             self.unflushed_taps = 0;
@@ -330,18 +315,26 @@ impl<E: StreamEvent> Publisher<'_, E> {
         }
         self.unflushed_subscribers += 1;
         if self.unflushed_subscribers >= self.subscriber_batch {
-            self.unflushed_subscribers = 0;
-            self.wakes.subscribers.flush();
-            self.reclaim.release();
+            self.flush().await;
         }
     }
 
-    /// Wakes every consumer that has new items.
-    fn flush(&mut self) {
+    /// Queues what was held back for the subscribers and wakes every
+    /// consumer that has new items; a subscriber that was full gets a
+    /// moment to make room (once per lag: see `queue.rs`), then what does
+    /// not fit is counted as lost.
+    async fn flush(&mut self) {
         self.unflushed_taps = 0;
         self.unflushed_subscribers = 0;
+        self.route.flush(&mut self.wakes.subscribers, true);
         self.wakes.taps.flush();
         self.wakes.subscribers.flush();
+        if self.route.held_back() {
+            let deadline = Instant::now() + SUBSCRIBER_GRACE;
+            self.route
+                .make_room(deadline, &mut self.wakes.subscribers)
+                .await;
+        }
         self.reclaim.release();
     }
 
@@ -376,8 +369,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
                 }
             }
         }
-        self.route
-            .publish_frame(&frame, kind, &mut self.wakes, &mut self.full);
+        self.route.publish_frame(&frame, kind, &mut self.wakes);
         if let Some(StreamItem::Event(event)) = frame.decoded() {
             // Decoded here for several consumers: freed here (reclaim.rs).
             self.reclaim.keep(event);
@@ -403,7 +395,7 @@ impl<E: StreamEvent> Publisher<'_, E> {
                     Err(_) => {
                         tracing::warn!(bytes = len, "binary frame is not UTF-8");
                         let error = StreamError::NonUtf8Frame { len };
-                        self.publish(&StreamItem::Error(Arc::new(error)));
+                        self.publish_error(&StreamItem::Error(Arc::new(error)));
                     }
                 }
             }
@@ -462,7 +454,7 @@ async fn read_frames<E: StreamEvent>(
                 frame
             }
             None => {
-                publisher.flush();
+                publisher.flush().await;
                 if unstamped > 0 {
                     // The burst just ended: its last frame was now.
                     unstamped = 0;
@@ -496,8 +488,7 @@ async fn read_frames<E: StreamEvent>(
                 if let Some(outcome) = publisher.on_message(message) {
                     return outcome;
                 }
-                publisher.make_room().await;
-                publisher.frame_done();
+                publisher.frame_done().await;
                 // Let the tasks this frame woke run (see the module docs).
                 tokio::task::consume_budget().await;
             }

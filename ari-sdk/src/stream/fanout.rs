@@ -13,10 +13,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tokio::time::Instant;
+
 use crate::sync::lock;
 
 use super::frame::{Entry, Frame};
-use super::queue::{ItemQueue, Offer, Wakes};
+use super::queue::{ItemQueue, Wakes};
 use super::{EventKind, StreamEvent, StreamItem, TypeSet};
 
 /// Something that sees every item on the connection task itself, before any
@@ -188,10 +190,24 @@ impl<E: StreamEvent> Fanout<E> {
     fn rebuild(&self, route: &mut Route<E>, generation: u64) {
         let table = lock(&self.table);
         route.generation = generation;
+        let mut before = std::mem::take(&mut route.subscribers);
         route.subscribers = table
             .subscribers
             .iter()
-            .map(|s| (Arc::clone(&s.queue), s.interest.clone()))
+            .map(|s| {
+                // What was held back for a subscriber stays its own; that of
+                // one that unsubscribed goes with it.
+                let pending = before
+                    .iter_mut()
+                    .find(|outlet| Arc::ptr_eq(&outlet.queue, &s.queue))
+                    .map(|outlet| std::mem::take(&mut outlet.pending))
+                    .unwrap_or_default();
+                Outlet {
+                    queue: Arc::clone(&s.queue),
+                    interest: s.interest.clone(),
+                    pending,
+                }
+            })
             .collect();
         route.taps = table
             .taps
@@ -253,10 +269,26 @@ pub(crate) struct RouteWakes {
 /// The types one subscriber or tap wants; `None` for all.
 type Interest<E> = Option<TypeSet<<E as StreamEvent>::Kind>>;
 
+/// A subscriber as the connection task sees it: its queue, the types it
+/// wants, and the entries held back for it since the last
+/// [`flush`](Route::flush).
+struct Outlet<E: StreamEvent> {
+    queue: Arc<ItemQueue<E>>,
+    interest: Interest<E>,
+    pending: Vec<Entry<E>>,
+}
+
 /// The connection task's copy of the table.
+///
+/// Events for the subscribers are held back in each one's `pending` and
+/// queued together by [`flush`](Route::flush), under one lock per
+/// subscriber and batch instead of one per subscriber and event: the
+/// connection task flushes when it wakes the subscribers (every so many
+/// frames of a burst, and before it waits for the socket), so a consumer
+/// would not have seen them any earlier.
 pub(crate) struct Route<E: StreamEvent> {
     generation: u64,
-    subscribers: Vec<(Arc<ItemQueue<E>>, Interest<E>)>,
+    subscribers: Vec<Outlet<E>>,
     taps: Vec<(Arc<dyn Tap<E>>, Interest<E>)>,
     /// The types someone wants; `None` when someone wants everything (then
     /// nothing is skipped).
@@ -291,41 +323,44 @@ impl<E: StreamEvent> Route<E> {
         self.wanted.as_ref()
     }
 
-    /// Hands `item` (a notice or an error, for everyone) to the taps first,
-    /// then to the subscribers. A subscriber whose queue is full before it
-    /// ever lost anything goes to `full` with the item, for the caller to
-    /// give it a moment. The consumers the taps queue items for go to
-    /// `wakes.taps`, the subscribers to `wakes.subscribers`.
-    pub(crate) fn publish(
-        &self,
-        item: &StreamItem<E>,
-        wakes: &mut RouteWakes,
-        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
-    ) {
+    /// Hands a notice (never dropped) to the taps first, then to the
+    /// subscribers, after whatever was held back for them.
+    pub(crate) fn publish(&mut self, item: &StreamItem<E>, wakes: &mut RouteWakes) {
         for (tap, _) in &self.taps {
             tap.on_item(item, &mut wakes.taps);
         }
-        self.offer(
-            &Entry::Item(item.clone()),
-            None,
-            false,
-            &mut wakes.subscribers,
-            full,
-        );
+        // Nothing is held back here in practice: the connection task
+        // flushes (patiently) before it publishes a notice.
+        self.flush(&mut wakes.subscribers, false);
+        let entry = Entry::Item(item.clone());
+        for outlet in &self.subscribers {
+            outlet.queue.offer_entry(&entry, &mut wakes.subscribers);
+        }
+    }
+
+    /// Hands a malformed frame's error (for everyone, dropped like an
+    /// event when a queue is full) to the taps, and holds it back for the
+    /// subscribers with the events.
+    pub(crate) fn publish_error(&mut self, item: &StreamItem<E>, wakes: &mut RouteWakes) {
+        for (tap, _) in &self.taps {
+            tap.on_item(item, &mut wakes.taps);
+        }
+        for outlet in &mut self.subscribers {
+            outlet.pending.push(Entry::Item(item.clone()));
+        }
     }
 
     /// Hands an event frame (of type `kind`, when known) to the taps that
-    /// want it, decoding it for them here, then to the subscribers that
-    /// want it. A frame only one subscriber takes is decoded by that
-    /// subscriber when it reaches it (unless a tap needed it); one that
-    /// several take is decoded here, once, rather than by whichever of them
-    /// comes first while the others wait for it.
+    /// want it, decoding it for them here, and holds it back for the
+    /// subscribers that want it. A frame only one subscriber takes is
+    /// decoded by that subscriber when it reaches it (unless a tap needed
+    /// it); one that several take is decoded here, once, rather than by
+    /// whichever of them comes first while the others wait for it.
     pub(crate) fn publish_frame(
-        &self,
+        &mut self,
         frame: &Frame<E>,
         kind: Option<E::Kind>,
         wakes: &mut RouteWakes,
-        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
     ) {
         let mut decoded = false;
         for (tap, interest) in &self.taps {
@@ -337,9 +372,12 @@ impl<E: StreamEvent> Route<E> {
         let takers = self
             .subscribers
             .iter()
-            .filter(|(_, interest)| takes_frame(interest, kind))
+            .filter(|outlet| takes_frame(&outlet.interest, kind))
             .take(2)
             .count();
+        if takers == 0 {
+            return;
+        }
         let entry = if decoded || takers > 1 {
             // The queues get the event, not the frame: the frame's text
             // goes now rather than when the slowest subscriber is done.
@@ -347,28 +385,50 @@ impl<E: StreamEvent> Route<E> {
         } else {
             Entry::Frame(frame.detached())
         };
-        self.offer(&entry, kind, true, &mut wakes.subscribers, full);
-    }
-
-    fn offer(
-        &self,
-        entry: &Entry<E>,
-        kind: Option<E::Kind>,
-        frame: bool,
-        wakes: &mut Wakes,
-        full: &mut Vec<(Arc<ItemQueue<E>>, Entry<E>)>,
-    ) {
-        for (queue, interest) in &self.subscribers {
-            let takes = if frame {
-                takes_frame(interest, kind)
-            } else {
-                allows(interest, kind)
-            };
-            // A consumer that is gone unsubscribes itself; until the table
-            // says so, its queue just refuses.
-            if takes && queue.offer_patiently(entry, wakes) == Offer::Full {
-                full.push((Arc::clone(queue), entry.clone()));
+        for outlet in &mut self.subscribers {
+            if takes_frame(&outlet.interest, kind) {
+                outlet.pending.push(entry.clone());
             }
         }
+    }
+
+    /// Queues what was held back for each subscriber; their consumers go
+    /// to `wakes`. With `patient`, a subscriber whose queue is full before
+    /// it ever lost anything keeps the rest held back (see
+    /// [`held_back`](Self::held_back)); otherwise the rest is counted as
+    /// lost.
+    pub(crate) fn flush(&mut self, wakes: &mut Wakes, patient: bool) {
+        for outlet in &mut self.subscribers {
+            if !outlet.pending.is_empty() {
+                outlet
+                    .queue
+                    .offer_batch(&mut outlet.pending, wakes, patient);
+            }
+        }
+    }
+
+    /// Whether a patient [`flush`](Self::flush) left something held back.
+    pub(crate) fn held_back(&self) -> bool {
+        self.subscribers
+            .iter()
+            .any(|outlet| !outlet.pending.is_empty())
+    }
+
+    /// Gives the subscribers whose queues were full a moment to make room,
+    /// until `deadline`; what still does not fit then is counted as lost.
+    /// Their consumers are woken through `wakes` before each wait.
+    pub(crate) async fn make_room(&mut self, deadline: Instant, wakes: &mut Wakes) {
+        for outlet in &mut self.subscribers {
+            while !outlet.pending.is_empty() {
+                wakes.flush();
+                if !outlet.queue.room_by(deadline).await {
+                    tracing::debug!("a subscriber stayed full; its missed events are counted");
+                    outlet.queue.offer_batch(&mut outlet.pending, wakes, false);
+                    break;
+                }
+                outlet.queue.offer_batch(&mut outlet.pending, wakes, true);
+            }
+        }
+        wakes.flush();
     }
 }

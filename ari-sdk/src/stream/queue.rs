@@ -12,11 +12,15 @@
 //!
 //! A subscriber's queue gets a moment first: when it is full and its
 //! consumer has not lost anything yet, the connection task waits for room a
-//! short while ([`ItemQueue::offer_patiently`], [`ItemQueue::room_by`])
+//! short while ([`ItemQueue::offer_batch`], [`ItemQueue::room_by`])
 //! before counting, so a consumer thread the OS left unscheduled for a few
 //! milliseconds in a burst loses nothing. A consumer that lost items gets no
 //! such wait again until it has caught up, so a slow one cannot hold the
 //! socket back. Handles' queues are never waited for.
+//!
+//! The connection task queues a subscriber's events in batches
+//! ([`ItemQueue::offer_batch`]: one lock per batch, not per event), at the
+//! moments it wakes the consumers anyway (see `fanout.rs`).
 //!
 //! Connection notices (`Connected`, `Disconnected`, `Reconnected`) and the
 //! fatal error are never dropped: they are rare, and a consumer must learn of
@@ -247,24 +251,13 @@ impl<E: StreamEvent> ItemQueue<E> {
 
     /// [`offer`](Self::offer) for a queue entry (a frame, maybe not decoded yet).
     pub(crate) fn offer_entry(&self, entry: &Entry<E>, wakes: &mut Wakes) -> bool {
-        self.offer_with(entry, wakes, false) != Offer::Gone
-    }
-
-    /// [`offer_entry`](Self::offer_entry), except that a full queue whose
-    /// consumer has not lost anything yet answers [`Offer::Full`] instead of
-    /// counting.
-    pub(crate) fn offer_patiently(&self, entry: &Entry<E>, wakes: &mut Wakes) -> Offer {
-        self.offer_with(entry, wakes, true)
-    }
-
-    fn offer_with(&self, entry: &Entry<E>, wakes: &mut Wakes, patient: bool) -> Offer {
         let waker = {
             let mut state = lock(&self.state);
             if state.abandoned {
-                return Offer::Gone;
+                return false;
             }
             if state.finished {
-                return Offer::Taken;
+                return true;
             }
             let droppable = match entry {
                 // An event, or a malformed frame's error.
@@ -277,19 +270,77 @@ impl<E: StreamEvent> ItemQueue<E> {
             // Room for the lag notice and the item, so the gap keeps its place.
             let room = state.occupied() < self.capacity;
             if droppable && !room {
-                if patient && !state.lagging {
-                    state.room_wanted = true;
-                    return Offer::Full;
-                }
                 state.lagging = true;
                 state.loss.get_or_insert_with(Box::default).record(entry);
-                return Offer::Taken;
+                return true;
             }
             if let Some(loss) = state.loss.take() {
                 state.items.push_back(Entry::Item(loss.into_notice()));
             }
             state.items.push_back(entry.clone());
             state.waker.take()
+        };
+        if let Some(waker) = waker {
+            wakes.push(waker);
+        }
+        true
+    }
+
+    /// Queues the entries of `batch` in order under one lock: events, or
+    /// malformed frames' errors (items that may be dropped; notices go
+    /// through [`offer`](Self::offer)). What does not fit is counted as
+    /// lost, or, when `patient` and the consumer has not lost anything yet,
+    /// left in `batch` with [`Offer::Full`] for the producer to give it a
+    /// moment ([`room_by`](Self::room_by)) and offer again. `batch` is empty
+    /// unless the answer is `Full`.
+    pub(crate) fn offer_batch(
+        &self,
+        batch: &mut Vec<Entry<E>>,
+        wakes: &mut Wakes,
+        patient: bool,
+    ) -> Offer {
+        if batch.is_empty() {
+            return Offer::Taken;
+        }
+        let waker = {
+            let mut state = lock(&self.state);
+            if state.abandoned {
+                batch.clear();
+                return Offer::Gone;
+            }
+            if state.finished {
+                batch.clear();
+                return Offer::Taken;
+            }
+            let room = self.capacity.saturating_sub(state.occupied());
+            let fit = room.min(batch.len());
+            if fit > 0 {
+                if let Some(loss) = state.loss.take() {
+                    state.items.push_back(Entry::Item(loss.into_notice()));
+                }
+                state.items.extend(batch.drain(..fit));
+            }
+            if !batch.is_empty() {
+                if patient && !state.lagging {
+                    state.room_wanted = true;
+                    let waker = state.waker.take();
+                    drop(state);
+                    if let Some(waker) = waker {
+                        wakes.push(waker);
+                    }
+                    return Offer::Full;
+                }
+                state.lagging = true;
+                let loss = state.loss.get_or_insert_with(Box::default);
+                for entry in batch.drain(..) {
+                    loss.record(&entry);
+                }
+            }
+            if fit > 0 {
+                state.waker.take()
+            } else {
+                None
+            }
         };
         if let Some(waker) = waker {
             wakes.push(waker);
@@ -562,5 +613,62 @@ mod tests {
         queue.abandon();
         assert!(!queue.offer(&event(1), &mut Wakes::default()));
         assert_eq!(queue.len(), 0);
+    }
+
+    fn entries(numbers: std::ops::Range<u64>) -> Vec<Entry<serde_json::Value>> {
+        numbers.map(|n| Entry::Item(event(n))).collect()
+    }
+
+    #[test]
+    fn a_patient_batch_keeps_what_does_not_fit_and_counts_nothing() {
+        let queue = ItemQueue::new(4);
+        let mut batch = entries(0..6);
+        assert_eq!(
+            queue.offer_batch(&mut batch, &mut Wakes::default(), true),
+            Offer::Full
+        );
+        assert_eq!(batch.len(), 2, "the two that did not fit are held back");
+        assert_eq!(queue.len(), 4);
+        for n in 0..4 {
+            assert_eq!(number(next(&queue)), n);
+        }
+        assert_eq!(
+            queue.offer_batch(&mut batch, &mut Wakes::default(), true),
+            Offer::Taken
+        );
+        assert!(batch.is_empty());
+        assert_eq!(number(next(&queue)), 4);
+        assert_eq!(number(next(&queue)), 5);
+        queue.finish();
+        assert!(next(&queue).is_none(), "nothing lost, no notice");
+    }
+
+    #[test]
+    fn an_impatient_batch_counts_exactly_and_keeps_the_gap_in_place() {
+        let queue = ItemQueue::new(4);
+        let mut batch = entries(0..10);
+        assert_eq!(
+            queue.offer_batch(&mut batch, &mut Wakes::default(), false),
+            Offer::Taken
+        );
+        assert!(batch.is_empty());
+        // A lagging consumer gets no patience until it has caught up.
+        let mut more = entries(10..12);
+        assert_eq!(
+            queue.offer_batch(&mut more, &mut Wakes::default(), true),
+            Offer::Taken
+        );
+        for n in 0..4 {
+            assert_eq!(number(next(&queue)), n);
+        }
+        assert!(matches!(
+            next(&queue),
+            Some(StreamItem::Lagged { missed: 8, .. })
+        ));
+        // Caught up: the next batch is queued whole, after the notice.
+        let mut after = entries(12..14);
+        queue.offer_batch(&mut after, &mut Wakes::default(), true);
+        assert_eq!(number(next(&queue)), 12);
+        assert_eq!(number(next(&queue)), 13);
     }
 }
