@@ -103,7 +103,9 @@ async fn the_caller_hears_their_echo_and_ends_with_the_hash_key() {
 async fn a_tone_longer_than_the_queue_loses_nothing() {
     let (fake, app, mut reports, call, media) = call_the_bot("PJSIP/bob").await;
     call.press(&example::TONE_DIGIT.to_string()).await;
-    // The whole tone handed over (it waits through XOFF), then the end.
+    // More than the tone's length of audio reached the media channel
+    // (echo and tone; the sender waits through XOFF), then the end: `#`
+    // stops a tone still being sent.
     tokio::time::timeout(WAIT, async {
         while fake.media_record(&media).map_or(0, |r| r.frames_received) <= example::TONE_FRAMES {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -116,7 +118,10 @@ async fn a_tone_longer_than_the_queue_loses_nothing() {
 
     let report = next_report(&mut reports).await;
     assert_eq!(report.digits, "1#");
-    assert_eq!(report.tone_frames, example::TONE_FRAMES);
+    assert!(
+        report.tone_frames > 0 && report.tone_frames <= example::TONE_FRAMES,
+        "{report}"
+    );
     // Whether the queue reached XOFF depends on how fast the machine
     // sends; that nothing was dropped does not.
     let record = fake.media_record(&media).expect("a media channel");
