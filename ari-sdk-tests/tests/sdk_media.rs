@@ -11,10 +11,8 @@ use ari_sdk::media::{
     ControlFormat, MediaChannel, MediaCommand, MediaDirection, MediaEnd, MediaError, MediaEvent,
     MediaItem, MediaSettings,
 };
-use ari_sdk::v20::channels::{ConnectionType, Encapsulation, Transport};
 use ari_sdk::v20::{ChannelHandle, StasisApp};
 use fake_asterisk::FakeAsterisk;
-use sdk_support::APP;
 
 /// Bounds every wait: a hung test fails instead of hanging CI.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -38,22 +36,9 @@ async fn assert_refused(settings: &MediaSettings, id: &str, status: u16) {
 }
 
 async fn media(app: &StasisApp, transport_data: Option<&str>) -> (ChannelHandle, MediaChannel) {
-    app.external_media(|ari, id| {
-        let request = ari
-            .channels()
-            .external_media(APP, "ulaw")
-            .channel_id(id)
-            .transport(Transport::Websocket)
-            .encapsulation(Encapsulation::None)
-            .connection_type(ConnectionType::Server);
-        match transport_data {
-            Some(data) => request.transport_data(data),
-            None => request,
-        }
-        .into_request()
-    })
-    .await
-    .expect("media channel")
+    sdk_support::external_media(app, transport_data)
+        .await
+        .expect("media channel")
 }
 
 /// The next item that is not audio (nor a lag notice).

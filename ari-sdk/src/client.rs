@@ -53,7 +53,7 @@ struct Inner {
 }
 
 /// `(major, minor, patch)`.
-type Release = (u32, u32, u32);
+pub(crate) type Release = (u32, u32, u32);
 
 /// The server's version as it said it, and as a [`Release`] when it has
 /// that form.
@@ -455,20 +455,7 @@ impl Client {
         if !self.inner.config.release_check() {
             return Ok(());
         }
-        if self.inner.server_release.get().is_none() {
-            match self.asterisk_version().await {
-                Ok(version) => {
-                    let _ = self
-                        .inner
-                        .server_release
-                        .set((version.clone(), release_of(&version)));
-                }
-                // Unknown, so not refused (as an odd version is not).
-                Err(error) => {
-                    tracing::debug!(%error, "cannot read the server's release");
-                }
-            }
-        }
+        self.learn_release().await;
         if let Some((server, Some(running))) = self.inner.server_release.get() {
             if let Some(needs) = ws_rest::needs(*running) {
                 return Err(Error::RestTransportNotInRelease {
@@ -479,6 +466,40 @@ impl Client {
             }
         }
         Ok(())
+    }
+
+    /// Reads the server's release over HTTP unless a version check or an
+    /// earlier read already did; a failed read leaves it unknown (and so
+    /// nothing is refused for it, as an odd version is not).
+    pub(crate) async fn learn_release(&self) {
+        if self.inner.server_release.get().is_some() {
+            return;
+        }
+        match self.asterisk_version().await {
+            Ok(version) => {
+                let _ = self
+                    .inner
+                    .server_release
+                    .set((version.clone(), release_of(&version)));
+            }
+            Err(error) => {
+                tracing::debug!(%error, "cannot read the server's release");
+            }
+        }
+    }
+
+    /// The server's version as far as known, for the per-release guards
+    /// outside REST (the media commands); `None` when the config turns
+    /// [`release_check`](crate::config::ConfigBuilder::release_check) off
+    /// or no version was read yet ([`learn_release`](Self::learn_release)).
+    pub(crate) fn release_for_checks(&self) -> Option<String> {
+        if !self.inner.config.release_check() {
+            return None;
+        }
+        self.inner
+            .server_release
+            .get()
+            .map(|(version, _)| version.clone())
     }
 
     /// Sends a built request; the status and body of any response, the body
@@ -652,7 +673,7 @@ fn newer_than(since: &'static [&'static str], running: &Release) -> Option<&'sta
 
 /// `(major, minor, patch)` of a plain release (`22.3.0`); `None` for
 /// anything else (`certified-20.7-cert3`, `GIT-master-abc`, `22.3.0-rc1`).
-fn release_of(version: &str) -> Option<Release> {
+pub(crate) fn release_of(version: &str) -> Option<Release> {
     let mut parts = version.trim().split('.');
     let mut next = || parts.next()?.parse::<u32>().ok();
     let release = (next()?, next()?, next()?);

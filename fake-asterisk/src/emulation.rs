@@ -40,6 +40,30 @@ use crate::ordered_json::OrderedJson;
 /// The release `/asterisk/info` reports when no major is emulated.
 pub(crate) const BASE_RELEASE: &str = "20.20.1";
 
+/// Whether Asterisk `version` has what came in `since`, the first
+/// `(major, minor)` release of each line that has it, oldest line first:
+/// a release of a listed line from that one on, and any release of a line
+/// after the last listed; not a line before or between them (one that
+/// never got it). A version whose numbers cannot be read (a development
+/// build) has everything.
+pub(crate) fn release_has(version: &str, since: &[(u32, u32)]) -> bool {
+    let mut numbers = version
+        .split(['.', '-'])
+        .map(|part| part.trim().parse::<u32>().ok());
+    let (Some(Some(major)), Some(Some(minor))) = (numbers.next(), numbers.next()) else {
+        return true;
+    };
+    for (line, first) in since {
+        if *line == major {
+            return minor >= *first;
+        }
+        if *line > major {
+            return false;
+        }
+    }
+    true
+}
+
 /// The major whose api-docs are served when none is emulated (the one the
 /// handlers are written for).
 const BASE_MAJOR: u32 = 20;

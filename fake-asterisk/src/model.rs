@@ -122,6 +122,8 @@ pub(crate) struct Channel {
     /// Whether an originate is still waiting for this channel to answer.
     pub dialing: bool,
     pub bridge: Option<String>,
+    /// Added to its bridge with `absorbDTMF`: its digits stay with it.
+    pub absorb_dtmf: bool,
     pub muted: Option<String>,
     pub held: bool,
     pub moh: Option<String>,

@@ -333,6 +333,7 @@ impl World {
             after_answer: None,
             dialing: false,
             bridge: None,
+            absorb_dtmf: false,
             muted: None,
             held: false,
             moh: None,

@@ -97,3 +97,29 @@ pub fn event_types(items: &[StreamItem<Event>]) -> Vec<String> {
         .filter_map(|item| item.event().map(|e| e.type_name().to_string()))
         .collect()
 }
+
+/// Creates a media channel of the fake's (`externalMedia` with
+/// `transport=websocket`, `connection_type=server`, and `transport_data`
+/// when given) and connects its websocket.
+pub async fn external_media(
+    app: &StasisApp,
+    transport_data: Option<&str>,
+) -> Result<(ari_sdk::v20::ChannelHandle, ari_sdk::media::MediaChannel), ari_sdk::media::MediaError>
+{
+    use ari_sdk::v20::channels::{ConnectionType, Encapsulation, Transport};
+    app.external_media(|ari, id| {
+        let request = ari
+            .channels()
+            .external_media(APP, "ulaw")
+            .channel_id(id)
+            .transport(Transport::Websocket)
+            .encapsulation(Encapsulation::None)
+            .connection_type(ConnectionType::Server);
+        match transport_data {
+            Some(data) => request.transport_data(data),
+            None => request,
+        }
+        .into_request()
+    })
+    .await
+}

@@ -308,6 +308,8 @@ impl<V: VersionApi> StasisApp<V> {
                     .as_str()
                     .map(str::to_owned)
             });
+        // The commands are checked against the server's release.
+        ari.http().learn_release().await;
         let connected = match connection_id {
             Some(id) => MediaChannel::connect(&MediaSettings::for_client(ari.http()), &id).await,
             None => Err(MediaError::NoConnectionId),

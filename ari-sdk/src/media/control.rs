@@ -170,7 +170,8 @@ pub struct MediaStart {
     pub connection_id: String,
     /// The channel's name (`WebSocket/...`).
     pub channel: String,
-    /// The channel's id.
+    /// The channel's id; empty from a release before 20.17.0, 22.7.0,
+    /// 23.1.0 (21.x included), which did not send it.
     pub channel_id: String,
     /// The audio format (`ulaw`, `slin16`, ...).
     pub format: String,
@@ -388,7 +389,8 @@ impl MediaEvent {
                 MediaEvent::MediaStart(MediaStart {
                     connection_id: fields.required("connection_id")?,
                     channel: fields.required("channel")?,
-                    channel_id: fields.required("channel_id")?,
+                    // Sent from 20.17.0, 22.7.0, 23.1.0 on.
+                    channel_id: fields.string("channel_id").unwrap_or_default(),
                     format: fields.required("format")?,
                     optimal_frame_size: usize::try_from(frame_size)
                         .map_err(|_| malformed(raw, "`optimal_frame_size` is out of range"))?,
@@ -459,6 +461,21 @@ mod tests {
             assert_eq!(start.optimal_frame_size, 160);
             assert_eq!(start.ptime, 20);
         }
+    }
+
+    #[test]
+    fn media_start_before_channel_id() {
+        // 20.16.0, 21.x, 22.6.0, 23.0.0 send no channel_id.
+        let old = "MEDIA_START connection_id:abc channel:WebSocket/INCOMING/0x1 \
+                   format:ulaw optimal_frame_size:160 ptime:20";
+        let MediaEvent::MediaStart(start) = MediaEvent::parse(old).unwrap() else {
+            panic!("not MEDIA_START");
+        };
+        assert_eq!((start.channel_id.as_str(), start.ptime), ("", 20));
+        assert_eq!(
+            MediaEvent::parse("DTMF_END digit:#").unwrap(),
+            MediaEvent::DtmfEnd { digit: '#' }
+        );
     }
 
     #[test]

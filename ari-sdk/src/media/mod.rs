@@ -15,11 +15,28 @@
 //! sets it up from an application: it creates the channel (staged, so its
 //! events are followed from the start), connects, and gives both.
 //!
+//! Not every release has every command: [`MediaCommand::since`] gives the
+//! first release of each line that has one, and a command the connected
+//! Asterisk's release lacks is refused before it is sent
+//! ([`MediaError::NotInRelease`]). The facts, from `chan_websocket.c` at
+//! each release tag:
+//!
+//! | from | what came |
+//! |---|---|
+//! | 20.16.0, 21.11.0, 22.6.0, 23.0.0 | the media websocket, plain-text control only: `ANSWER`, `HANGUP`, `START_MEDIA_BUFFERING`, `STOP_MEDIA_BUFFERING`, `FLUSH_MEDIA`, `GET_STATUS`; events `MEDIA_START`, `MEDIA_XOFF`, `MEDIA_XON`, `QUEUE_DRAINED`, `STATUS`, `MEDIA_BUFFERING_COMPLETED`, `DTMF_END` |
+//! | 20.17.0, 21.12.0, 22.7.0, 23.1.0 | `REPORT_QUEUE_DRAINED`, `PAUSE_MEDIA`, `CONTINUE_MEDIA` (named before, but only taken by chance) |
+//! | 20.17.0, 22.7.0, 23.1.0 | `channel_id` in `MEDIA_START` ([`MediaStart::channel_id`] is empty before), `STATUS`, `DTMF_END` |
+//! | 20.18.0, 22.8.0, 23.2.0 | the JSON control format (`f(json)`), `MARK_MEDIA` and its `MEDIA_MARK_PROCESSED`, the `ERROR` event |
+//! | 20.19.0, 22.9.0, 23.3.0 | `SET_MEDIA_DIRECTION` (JSON only) |
+//!
+//! Line 21 ends with 21.12.x and never got the last three rows.
+//!
 //! The connection runs on its own task: a slow reader of audio never holds
 //! the ARI event stream up, and waiting on XOFF holds up only the sender.
 
 mod control;
 mod queue;
+mod releases;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -76,6 +93,11 @@ pub struct MediaSettings {
     /// oldest are dropped and counted ([`MediaItem::Lagged`]). Default 500
     /// (10 s at 20 ms).
     pub buffer: usize,
+    /// The Asterisk version the commands are checked against
+    /// ([`MediaError::NotInRelease`]); `None` checks nothing. Its release
+    /// also decides whether the sender counts its audio with marks of its
+    /// own (releases with `MARK_MEDIA`) or relies on XOFF alone.
+    pub server_release: Option<String>,
 }
 
 impl MediaSettings {
@@ -102,7 +124,14 @@ impl MediaSettings {
             tls: stream.tls,
             connect_timeout: stream.connect_timeout,
             buffer: 500,
+            server_release: client.release_for_checks(),
         }
+    }
+
+    /// Sets [`server_release`](Self::server_release).
+    pub fn server_release(mut self, version: impl Into<String>) -> Self {
+        self.server_release = Some(version.into());
+        self
     }
 
     /// Sets [`tls`](Self::tls).
@@ -146,6 +175,18 @@ pub enum MediaError {
     /// The `externalMedia` answer carried no `MEDIA_WEBSOCKET_CONNECTION_ID`.
     #[error("the channel has no MEDIA_WEBSOCKET_CONNECTION_ID")]
     NoConnectionId,
+    /// The command first shipped in a later release than the connected
+    /// Asterisk runs ([`MediaCommand::since`]); it was not sent.
+    #[error("{command} needs Asterisk {needs}; this server runs {server}")]
+    NotInRelease {
+        /// The command's name (`MARK_MEDIA`).
+        command: &'static str,
+        /// The release that brought it on the server's line, or on the
+        /// next line when the server's never got it (`22.8.0`).
+        needs: &'static str,
+        /// The server's version (`22.7.0`).
+        server: String,
+    },
 }
 
 /// How a media connection ended.
@@ -194,6 +235,8 @@ pub struct MediaSender {
     submitted: Arc<std::sync::atomic::AtomicU64>,
     paused: watch::Receiver<bool>,
     format: ControlFormat,
+    /// The server's version and release, when known and checked.
+    release: Option<Arc<(String, crate::client::Release)>>,
 }
 
 impl MediaSender {
@@ -215,7 +258,22 @@ impl MediaSender {
     /// `REPORT_QUEUE_DRAINED`) go after it, waiting with it for `MEDIA_XON`;
     /// the others go at once (`FLUSH_MEDIA` also drops the audio not yet
     /// sent).
+    ///
+    /// A command the server's release does not have is refused with
+    /// [`MediaError::NotInRelease`] (Asterisk would ignore it without a
+    /// word); one the channel's format cannot carry with
+    /// [`MediaError::JsonOnly`].
     pub async fn command(&self, command: MediaCommand) -> Result<(), MediaError> {
+        if let Some(release) = &self.release {
+            let (server, running) = release.as_ref();
+            if let Some(needs) = releases::needs(command.since(), *running) {
+                return Err(MediaError::NotInRelease {
+                    command: command.name(),
+                    needs,
+                    server: server.clone(),
+                });
+            }
+        }
         // Refused here rather than answered with Asterisk's ERROR.
         command.encode(self.format)?;
         let after = self.submitted.load(std::sync::atomic::Ordering::Acquire);
@@ -393,7 +451,11 @@ impl MediaChannel {
             }
         };
         let (start, format) = start;
-        Ok(Self::run(socket, start, format, settings.buffer))
+        let release = settings.server_release.as_deref().and_then(|version| {
+            let running = crate::client::release_of(version)?;
+            Some(Arc::new((version.to_owned(), running)))
+        });
+        Ok(Self::run(socket, start, format, settings.buffer, release))
     }
 
     fn run(
@@ -401,12 +463,23 @@ impl MediaChannel {
         start: MediaStart,
         format: ControlFormat,
         buffer: usize,
+        release: Option<Arc<(String, crate::client::Release)>>,
     ) -> MediaChannel {
         let (audio_tx, audio_rx) = mpsc::channel(4);
         let (commands_tx, commands_rx) = mpsc::channel(16);
         let (paused_tx, paused_rx) = watch::channel(false);
         let incoming = Arc::new(Incoming::new(buffer.max(1)));
-        let flow = Flow::new(format, start.optimal_frame_size, paused_tx);
+        let has_marks = match &release {
+            Some(release) => releases::needs(releases::JSON_AND_MARKS, release.1).is_none(),
+            // A JSON channel's release has marks.
+            None => format == ControlFormat::Json,
+        };
+        let credit = if has_marks {
+            Credit::Marks
+        } else {
+            Credit::Status
+        };
+        let flow = Flow::new(format, start.optimal_frame_size, paused_tx, credit);
         let pump = Pump {
             socket,
             audio: audio_rx,
@@ -416,6 +489,7 @@ impl MediaChannel {
             taken: 0,
             discard_before: 0,
             held: std::collections::VecDeque::new(),
+            poll_at: None,
         };
         tokio::spawn(pump.run());
         MediaChannel {
@@ -426,6 +500,7 @@ impl MediaChannel {
                 submitted: Arc::default(),
                 paused: paused_rx,
                 format,
+                release,
             },
             incoming: MediaStream {
                 incoming,
@@ -484,14 +559,41 @@ fn kind(message: &Message) -> &'static str {
 /// Asterisk's queue of audio to play holds 1000 frames; it says
 /// `MEDIA_XOFF` at 900 and `MEDIA_XON` under 800. What was sent before the
 /// XOFF arrived may still be on its way, so the sender also keeps count:
-/// every [`MARK_EVERY`] frames it sends a mark of its own, and never has
-/// more than [`WINDOW`] frames unconfirmed by a processed mark. The queue
-/// then never overflows, whatever the network's delay.
+/// every [`MARK_EVERY`] frames it asks Asterisk how far it is (see
+/// [`Credit`]), and never has more than [`WINDOW`] frames that may be in
+/// its queue or on their way. The queue then never overflows, whatever the
+/// network's delay.
 const WINDOW: usize = 950;
 const MARK_EVERY: usize = 50;
 
+/// How long a sender stalled on [`Credit::Status`] waits before asking again.
+const STATUS_POLL: Duration = Duration::from_millis(100);
+
+/// Sleeps until `at` (never, without one).
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The correlation ids of the sender's own marks (never shown to the application).
 const CREDIT_MARK: &str = "ari-sdk-credit-";
+
+/// How the sender learns how much of its audio Asterisk still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credit {
+    /// A `MARK_MEDIA` of its own (20.18.0, 22.8.0, 23.2.0 on): processed
+    /// once the audio before it has been played.
+    Marks,
+    /// A `GET_STATUS` of its own (every release): its `STATUS`, answered
+    /// in order, gives the queue's length once the audio before it was
+    /// queued. For releases without marks, which would never answer one,
+    /// and for an unknown release speaking plain text. `STATUS` carries no
+    /// id, so the answers to the application's own `GET_STATUS` are told
+    /// apart by their order.
+    Status,
+}
 
 /// Flow control of the audio sent.
 struct Flow {
@@ -507,10 +609,19 @@ struct Flow {
     /// Own marks in flight: sequence number and `sent` when it was sent.
     marks: std::collections::VecDeque<(u64, u64)>,
     paused: watch::Sender<bool>,
+    credit: Credit,
+    /// `GET_STATUS`es sent and not answered, in order: `Some(sent)` for
+    /// the sender's own, `None` for the application's.
+    statuses: std::collections::VecDeque<Option<u64>>,
 }
 
 impl Flow {
-    fn new(format: ControlFormat, frame_size: usize, paused: watch::Sender<bool>) -> Self {
+    fn new(
+        format: ControlFormat,
+        frame_size: usize,
+        paused: watch::Sender<bool>,
+        credit: Credit,
+    ) -> Self {
         Flow {
             format,
             frame_size,
@@ -521,10 +632,13 @@ impl Flow {
             mark_seq: 0,
             marks: std::collections::VecDeque::new(),
             paused,
+            credit,
+            statuses: std::collections::VecDeque::new(),
         }
     }
 
-    /// Counting needs frames of a known size (marks are refused in passthrough).
+    /// Counting needs frames of a known size (Asterisk queues anything in
+    /// passthrough, and refuses marks there).
     fn counts(&self) -> bool {
         self.frame_size > 0
     }
@@ -543,31 +657,62 @@ impl Flow {
             .send_if_modified(|old| std::mem::replace(old, paused) != paused);
     }
 
-    /// Counts a frame sent; the text of an own mark to send after it, if due.
+    /// Counts a frame sent; the text of an own mark or status request to
+    /// send after it, if due.
     fn sent(&mut self, len: usize) -> Option<String> {
         self.sent += len as u64;
         self.since_mark += len as u64;
         let due = self.counts() && self.since_mark >= (MARK_EVERY * self.frame_size) as u64;
-        let mark = if due {
+        let request = if due {
             self.since_mark = 0;
-            self.mark_seq += 1;
-            self.marks.push_back((self.mark_seq, self.sent));
-            let correlation_id = Some(format!("{CREDIT_MARK}{}", self.mark_seq));
-            MediaCommand::MarkMedia { correlation_id }
-                .encode(self.format)
-                .ok()
+            match self.credit {
+                Credit::Marks => {
+                    self.mark_seq += 1;
+                    self.marks.push_back((self.mark_seq, self.sent));
+                    let correlation_id = Some(format!("{CREDIT_MARK}{}", self.mark_seq));
+                    MediaCommand::MarkMedia { correlation_id }
+                        .encode(self.format)
+                        .ok()
+                }
+                Credit::Status => self.request_status(),
+            }
         } else {
             None
         };
         self.publish();
-        mark
+        request
     }
 
-    /// An event; false for the sender's own marks, which are not shown.
+    /// A `GET_STATUS` of the sender's own, noted as sent now.
+    fn request_status(&mut self) -> Option<String> {
+        self.statuses.push_back(Some(self.sent));
+        MediaCommand::GetStatus.encode(self.format).ok()
+    }
+
+    /// Whether the sender is stalled on its window with no own status
+    /// request unanswered, so nothing would ever free it.
+    fn status_poll_due(&self) -> bool {
+        self.credit == Credit::Status
+            && self.window_full()
+            && !self.statuses.iter().any(Option::is_some)
+    }
+
+    /// An event; false for the answers to the sender's own marks and
+    /// status requests, which are not shown.
     fn event(&mut self, event: &MediaEvent) -> bool {
         match event {
             MediaEvent::MediaXoff => self.xoff = true,
             MediaEvent::MediaXon => self.xoff = false,
+            MediaEvent::Status(status) => {
+                let Some(Some(sent_then)) = self.statuses.pop_front() else {
+                    return true;
+                };
+                // Queued then, plus what was sent since: all Asterisk may hold.
+                let queued = u64::from(status.queue_length) * self.frame_size as u64;
+                self.confirmed = self.confirmed.max(sent_then.saturating_sub(queued));
+                self.publish();
+                return false;
+            }
             MediaEvent::MarkProcessed {
                 correlation_id: Some(id),
             } if id.starts_with(CREDIT_MARK) => {
@@ -589,8 +734,13 @@ impl Flow {
         true
     }
 
-    /// A command is being sent: `FLUSH_MEDIA` empties the queue, own marks included.
+    /// A command is being sent: `FLUSH_MEDIA` empties the queue, own
+    /// marks included; the answer to the application's `GET_STATUS` is
+    /// the application's.
     fn command(&mut self, command: &MediaCommand) {
+        if matches!(command, MediaCommand::GetStatus) {
+            self.statuses.push_back(None);
+        }
         if matches!(command, MediaCommand::FlushMedia) {
             self.confirmed = self.sent;
             self.marks.clear();
@@ -615,6 +765,8 @@ struct Pump {
     discard_before: u64,
     /// Ordered commands waiting for the audio before them.
     held: std::collections::VecDeque<(u64, MediaCommand)>,
+    /// When to ask for a `STATUS` while the window is full ([`Credit::Status`]).
+    poll_at: Option<tokio::time::Instant>,
 }
 
 /// Whether a command is about the audio sent before it.
@@ -683,6 +835,14 @@ impl Pump {
                 };
             }
             let may_send = self.flow.may_send();
+            // Stalled on credit with no request out: ask again shortly
+            // (the queue drains at ptime pace meanwhile).
+            self.poll_at = match (self.flow.status_poll_due(), self.poll_at) {
+                (true, None) => Some(tokio::time::Instant::now() + STATUS_POLL),
+                (true, at) => at,
+                (false, _) => None,
+            };
+            let poll_at = self.poll_at;
             tokio::select! {
                 message = self.socket.next() => match message {
                     Some(Ok(Message::Binary(frame))) => self.incoming.push_audio(frame),
@@ -746,6 +906,14 @@ impl Pump {
                     None => audio_gone = true,
                 },
                 () = self.incoming.reader_gone_wait(), if audio_gone && commands_gone => {}
+                () = sleep_until(poll_at), if poll_at.is_some() => {
+                    self.poll_at = None;
+                    if let Some(request) = self.flow.request_status() {
+                        if let Err(end) = self.send(Message::Text(request.into())).await {
+                            return end;
+                        }
+                    }
+                }
             }
         }
     }

@@ -5,7 +5,8 @@
 //! ptime (scaled by the clock), the application's audio is queued and
 //! played at the same pace, with `MEDIA_XOFF` at 900 queued frames and
 //! `MEDIA_XON` under 800, and the commands are answered as chan_websocket
-//! answers them, in the channel's control format.
+//! answers them, in the channel's control format, as the emulated
+//! release's chan_websocket does (see `chan_websocket_release`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 
 use crate::engine::calls;
+use crate::engine::chan_websocket_release::ChanWebsocket;
 use crate::model::ChanState;
 use crate::world::{Inner, World};
 
@@ -67,6 +69,8 @@ pub(crate) struct MediaLink {
     pub ctl: Option<mpsc::UnboundedSender<MediaCtl>>,
     /// The dial string after `WebSocket/`, for the `Dial` events.
     pub dialstring: String,
+    /// What the emulated release's chan_websocket has.
+    pub release: ChanWebsocket,
 }
 
 /// What the world tells a connected session.
@@ -147,6 +151,7 @@ struct Pvt {
     bulk: bool,
     leftover: Vec<u8>,
     report_drained: bool,
+    release: ChanWebsocket,
 }
 
 enum Queued {
@@ -174,14 +179,27 @@ impl Pvt {
         self.event(name, Map::new(), name.to_string())
     }
 
-    fn error(&self, text: &str) -> String {
+    /// `ERROR`, from the releases that send it.
+    fn error(&self, text: &str) -> Option<String> {
+        if !self.release.json_and_marks {
+            return None;
+        }
         let mut fields = Map::new();
         fields.insert("error_text".into(), json!(text));
-        self.event(
+        Some(self.event(
             "ERROR",
             fields,
             format!("ERROR channel_id:{} error_text:{text}", self.channel_id),
-        )
+        ))
+    }
+
+    /// ` channel_id:<id>` in plain text, from the releases that send it.
+    fn plain_channel_id(&self) -> String {
+        if self.release.channel_id {
+            format!(" channel_id:{}", self.channel_id)
+        } else {
+            String::new()
+        }
     }
 
     fn with_id(&self, name: &str, id: Option<&str>) -> String {
@@ -203,9 +221,13 @@ impl Pvt {
         fields.insert("bulk_media".into(), json!(self.bulk));
         fields.insert("media_paused".into(), json!(self.queue_paused));
         let plain = format!(
-            "STATUS channel_id:{} queue_length:{} xon_level:{QUEUE_LENGTH_XON_LEVEL} \
+            "STATUS{} queue_length:{} xon_level:{QUEUE_LENGTH_XON_LEVEL} \
              xoff_level:{QUEUE_LENGTH_XOFF_LEVEL} queue_full:{} bulk_media:{} media_paused:{}",
-            self.channel_id, self.queue_length, self.queue_full, self.bulk, self.queue_paused
+            self.plain_channel_id(),
+            self.queue_length,
+            self.queue_full,
+            self.bulk,
+            self.queue_paused
         );
         self.event("STATUS", fields, plain)
     }
@@ -220,9 +242,12 @@ impl Pvt {
         fields.insert("ptime".into(), json!(ptime));
         fields.insert("channel_variables".into(), vars);
         let plain = format!(
-            "MEDIA_START connection_id:{} channel:{} channel_id:{} format:{format} \
+            "MEDIA_START connection_id:{} channel:{}{} format:{format} \
              optimal_frame_size:{} ptime:{ptime}",
-            self.connection_id, self.channel_name, self.channel_id, self.frame_size
+            self.connection_id,
+            self.channel_name,
+            self.plain_channel_id(),
+            self.frame_size
         );
         if self.json {
             let mut object = Map::new();
@@ -324,7 +349,7 @@ impl Pvt {
                     (command, None, Some(value))
                 }
                 Err(_) => {
-                    out.push(self.error("Unable to parse JSON command"));
+                    out.extend(self.error("Unable to parse JSON command"));
                     return Action::None;
                 }
             }
@@ -350,9 +375,21 @@ impl Pvt {
             "CONTINUE_MEDIA",
         ];
         if self.direction == "in" && needs_media_in.contains(&command.as_str()) {
-            out.push(self.error(&format!(
+            out.extend(self.error(&format!(
                 "{command} not supported while media direction is 'in'"
             )));
+            return Action::None;
+        }
+        // What the release does not know is logged as unknown and ignored.
+        let known = match command.as_str() {
+            "REPORT_QUEUE_DRAINED" | "PAUSE_MEDIA" | "CONTINUE_MEDIA" => {
+                self.release.whole_commands
+            }
+            "MARK_MEDIA" => self.release.json_and_marks,
+            "SET_MEDIA_DIRECTION" => self.release.media_direction,
+            _ => true,
+        };
+        if !known {
             return Action::None;
         }
         match command.as_str() {
@@ -389,13 +426,13 @@ impl Pvt {
                     .and_then(Value::as_str);
                 match (self.json, direction) {
                     (false, _) => {
-                        out.push(self.error(&format!("{command} only supports JSON format.\n")))
+                        out.extend(self.error(&format!("{command} only supports JSON format.\n")))
                     }
-                    (true, None) => out.push(
+                    (true, None) => out.extend(
                         self.error(&format!("{command} requires a 'direction' parameter.\n")),
                     ),
                     (true, Some(d @ ("both" | "in" | "out"))) => self.direction = d.to_string(),
-                    (true, Some(d)) => out.push(
+                    (true, Some(d)) => out.extend(
                         self.error(&format!("'{d}' is not a valid direction for {command}.\n")),
                     ),
                 }
@@ -496,6 +533,7 @@ pub(crate) async fn run(
                     bulk: false,
                     leftover: Vec::new(),
                     report_drained: false,
+                    release: link.release,
                 },
                 link.format.clone(),
                 link.ptime,
@@ -555,7 +593,7 @@ pub(crate) async fn run(
                 Some(MediaCtl::Dtmf(digit)) => {
                     let mut fields = Map::new();
                     fields.insert("digit".into(), json!(digit.to_string()));
-                    let plain = format!("DTMF_END digit:{digit} channel_id:{}", pvt.channel_id);
+                    let plain = format!("DTMF_END digit:{digit}{}", pvt.plain_channel_id());
                     out.push(pvt.event("DTMF_END", fields, plain));
                 }
                 Some(MediaCtl::Text(text)) => out.push(text),

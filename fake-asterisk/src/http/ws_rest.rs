@@ -25,16 +25,7 @@ const SINCE: [(u32, u32); 3] = [(20, 14), (21, 9), (22, 4)];
 /// 21.9.0, 22.4.0 or later on their line, any 23 or later. A version
 /// whose numbers cannot be read (a development build) has it.
 pub(crate) fn supported(version: &str) -> bool {
-    let mut numbers = version
-        .split(['.', '-'])
-        .map(|part| part.trim().parse::<u32>().ok());
-    let (Some(Some(major)), Some(Some(minor))) = (numbers.next(), numbers.next()) else {
-        return true;
-    };
-    match SINCE.iter().find(|(line, _)| *line == major) {
-        Some((_, first)) => minor >= *first,
-        None => major > 22,
-    }
+    crate::emulation::release_has(version, &SINCE)
 }
 
 /// A `RESTRequest` as read, or the answer for a message that is not one.

@@ -156,8 +156,12 @@ pub(crate) fn add_channel(inner: &Arc<Inner>, req: &AriRequest) -> Result<AriRes
             )));
         }
     }
+    let absorb_dtmf = req.boolean("absorbDTMF");
     for channel in channels {
         engine::add_to_bridge(&mut w, &bridge, &channel);
+        if let Some(c) = w.channels.get_mut(&channel) {
+            c.absorb_dtmf = absorb_dtmf;
+        }
     }
     Ok(AriResponse::no_content())
 }

@@ -838,7 +838,17 @@ pub(crate) fn external_media(
     }
     let transport = req.string("transport").unwrap_or_else(|| "udp".into());
     if transport == "websocket" {
-        return external_media_websocket(&mut w, req, &app, &format, variables, reported);
+        let release =
+            crate::engine::chan_websocket_release::ChanWebsocket::of(&inner.settings.version);
+        if !release.present {
+            // Before chan_websocket, as any transport ARI does not know.
+            return Err(ApiError::new(
+                501,
+                "Not Implemented",
+                "The encapsulation and/or transport is not supported",
+            ));
+        }
+        return external_media_websocket(&mut w, req, &app, &format, variables, reported, release);
     }
     let Some(host) = req.string("external_host").filter(|h| !h.is_empty()) else {
         return Err(ApiError::bad_request(
@@ -902,6 +912,7 @@ pub(crate) fn external_media(
 /// `connection_type=server` it waits (down) for the application on
 /// `/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`, then answers and enters
 /// Stasis; the fake has no `websocket_client.conf`, so `client` is refused.
+/// What the channel speaks is `release`'s chan_websocket.
 fn external_media_websocket(
     w: &mut crate::world::World,
     req: &AriRequest,
@@ -909,6 +920,7 @@ fn external_media_websocket(
     format: &str,
     variables: Vec<(String, String)>,
     reported: Vec<String>,
+    release: crate::engine::chan_websocket_release::ChanWebsocket,
 ) -> Result<AriResponse, ApiError> {
     use crate::engine::websocket_media::{self, MediaLink, MediaRecord};
     let encapsulation = req.string("encapsulation").unwrap_or_else(|| "rtp".into());
@@ -928,7 +940,10 @@ fn external_media_websocket(
             Some(_) => "external_host must be a valid websocket_client connection id.",
         }));
     }
-    let direction = req.string("direction").filter(|d| !d.is_empty());
+    // ARI passes `direction` on as `d(...)` from the release that has it.
+    let direction = req
+        .string("direction")
+        .filter(|d| !d.is_empty() && release.media_direction);
     if let Some(direction) = &direction {
         if !["both", "in", "out"].contains(&direction.as_str()) {
             return Err(ApiError::bad_request("Invalid direction specified"));
@@ -989,11 +1004,13 @@ fn external_media_websocket(
             channel_id: id.clone(),
             app: app.to_string(),
             args: stasis::split_app_args(req.string("data").as_deref().unwrap_or("")),
-            json: options.json.unwrap_or(false),
+            // An older release does not know `f(...)` and speaks plain text.
+            json: options.json.unwrap_or(false) && release.json_and_marks,
             no_auto_answer: options.no_auto_answer,
             direction: direction
-                .or(options.direction)
+                .or(options.direction.filter(|_| release.media_direction))
                 .unwrap_or_else(|| "both".into()),
+            release,
             format: format.to_string(),
             frame_size,
             ptime: 20,

@@ -15,6 +15,40 @@ pub(crate) fn receive_dtmf(w: &mut World, id: &str, digit: char, duration_ms: u6
     fields.insert("duration_ms".into(), json!(duration_ms));
     w.emit_channel(id, "ChannelDtmfReceived", fields);
     media::recording_stimulus(w, id, RecordingControl::Dtmf(digit));
+    pass_through_bridge(w, id, digit, duration_ms);
+}
+
+/// A mixing bridge passes a member's digit on to the other members (ARI's
+/// `absorbDTMF` keeps it; a holding bridge never passes frames between
+/// its members), each sending it to its own far side: a media websocket
+/// hears it as `DTMF_END`.
+fn pass_through_bridge(w: &mut World, id: &str, digit: char, duration_ms: u64) {
+    let Some(channel) = w.channels.get(id) else {
+        return;
+    };
+    if channel.absorb_dtmf {
+        return;
+    }
+    let Some(bridge) = channel.bridge.as_ref().and_then(|b| w.bridges.get(b)) else {
+        return;
+    };
+    if bridge.bridge_type == "holding" {
+        return;
+    }
+    // Not back into the channel's own Local peer (the digit came from there).
+    let peer = match &channel.kind {
+        ChanKind::LocalOne { peer, .. } | ChanKind::LocalTwo { peer } => Some(peer.as_str()),
+        _ => None,
+    };
+    let others: Vec<String> = bridge
+        .channels
+        .iter()
+        .filter(|member| *member != id && Some(member.as_str()) != peer)
+        .cloned()
+        .collect();
+    for member in others {
+        send_dtmf(w, &member, digit, duration_ms);
+    }
 }
 
 /// Channel `from` sends a DTMF digit to whatever is on its other side.
