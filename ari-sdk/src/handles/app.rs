@@ -326,6 +326,62 @@ impl<V: VersionApi> StasisApp<V> {
         }
     }
 
+    /// Creates a media-over-websocket channel that Asterisk connects to the
+    /// application (`externalMedia` with `transport=websocket`,
+    /// `encapsulation=none`, `connection_type=client`, `external_host` the
+    /// `websocket_client.conf` connection that reaches this program's
+    /// [`OutboundServer`](crate::outbound::OutboundServer)): the channel's
+    /// handle, staged, and the [`MediaChannel`](crate::media::MediaChannel)
+    /// of the connection chan_websocket dials for it.
+    ///
+    /// The connection is [expected](crate::outbound::MediaConnections::expect)
+    /// before the request is sent, so one that arrives before the answer
+    /// is not missed. If none comes within 10 s (or the request fails), the
+    /// channel is hung up. See
+    /// [`MediaConnections`](crate::outbound::MediaConnections) for an example.
+    pub async fn external_media_dialed<F>(
+        &self,
+        media: &crate::outbound::MediaConnections,
+        request: F,
+    ) -> Result<(ChannelHandle<V>, crate::media::MediaChannel), crate::media::MediaError>
+    where
+        F: FnOnce(&V, &str) -> crate::request::Request,
+    {
+        use crate::media::MediaError;
+        /// How long chan_websocket may take to dial and say `MEDIA_START`.
+        const DIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+        let ari = &self.hub.ari;
+        let expected = Arc::new(std::sync::Mutex::new(None));
+        let slot = Arc::clone(&expected);
+        let core = self
+            .hub
+            .staged(ResourceKind::Channel, None, |id| {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(media.expect(id));
+                ari.http().send_unit(request(ari, id))
+            })
+            .await
+            .map_err(MediaError::Setup)?;
+        let channel = ChannelHandle::from_core(core);
+        let expected = expected.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let connected = match expected {
+            Some(expected) => tokio::time::timeout(DIAL_TIMEOUT, expected)
+                .await
+                .unwrap_or(Err(MediaError::Timeout(DIAL_TIMEOUT))),
+            None => Err(MediaError::Closed),
+        };
+        match connected {
+            Ok(media) => Ok((channel, media)),
+            Err(error) => {
+                let hangup = crate::request::Request::new(
+                    &crate::media::HANGUP,
+                    &[("channelId", channel.id())],
+                );
+                let _ = ari.http().send_unit(hangup).await;
+                Err(error)
+            }
+        }
+    }
+
     /// Creates a bridge without missing any of its events: picks its id,
     /// opens its event stream, then lets `create` send the request with it
     /// (`|ari, id| ari.bridges().create_with_id(id).r#type(..)`).

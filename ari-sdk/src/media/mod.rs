@@ -396,6 +396,18 @@ impl MediaChannel {
         Ok(Self::run(socket, start, format, settings.buffer))
     }
 
+    /// A media connection Asterisk dialled (`connection_type=client`, see
+    /// [`crate::outbound`]), whose first message, `MEDIA_START`, is `start`
+    /// written as `first`.
+    pub(crate) fn accepted(
+        socket: Socket,
+        first: &str,
+        start: MediaStart,
+        buffer: usize,
+    ) -> MediaChannel {
+        Self::run(socket, start, ControlFormat::of(first), buffer)
+    }
+
     fn run(
         socket: Socket,
         start: MediaStart,

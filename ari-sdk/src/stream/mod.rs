@@ -82,6 +82,7 @@
 //! # }
 //! ```
 
+pub(crate) mod accepted;
 mod backoff;
 mod connection;
 mod error;
@@ -94,6 +95,7 @@ mod item;
 pub(crate) mod queue;
 mod settings;
 mod subscription;
+pub(crate) mod transport;
 mod types;
 
 pub use backoff::{Backoff, Jitter};
