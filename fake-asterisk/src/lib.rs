@@ -56,6 +56,7 @@ mod error;
 mod http;
 mod model;
 mod ordered_json;
+mod outbound;
 mod phone;
 mod rest;
 mod sounds;
@@ -74,6 +75,7 @@ pub use engine::websocket_media::MediaRecord;
 pub use error::FakeError;
 pub use model::AnswerMode;
 pub use ordered_json::OrderedJson;
+pub use outbound::{ConnectionType, OutboundWebsocket, WebsocketClient};
 pub use phone::{Call, Phone};
 pub use sounds::SoundFile;
 pub use world::{BridgeHistory, DeliveredEvent};
@@ -181,6 +183,7 @@ impl FakeAsterisk {
 
     /// Stops the server and drops every connection.
     pub async fn shutdown(self) {
+        self.stop_outbound();
         self.drop_websockets();
         self.lock_server().stop();
         tokio::task::yield_now().await;
@@ -215,6 +218,31 @@ impl FakeAsterisk {
         let w = self.inner.lock();
         for session in w.sessions.values() {
             session.frozen_tx.send_replace(false);
+        }
+    }
+
+    /// Stops dialling the application: outbound connections are not made
+    /// (nor re-made after a drop) until
+    /// [`resume_outbound_dialing`](Self::resume_outbound_dialing). Events
+    /// for a persistent connection's applications wait meanwhile, as in
+    /// Asterisk.
+    pub fn pause_outbound_dialing(&self) {
+        self.inner.lock().outbound_paused.send_replace(true);
+    }
+
+    /// Undoes [`pause_outbound_dialing`](Self::pause_outbound_dialing).
+    pub fn resume_outbound_dialing(&self) {
+        self.inner.lock().outbound_paused.send_replace(false);
+    }
+
+    /// How many outbound connections (ARI and media) the fake has made.
+    pub fn outbound_dials(&self) -> u64 {
+        self.inner.lock().outbound_dials
+    }
+
+    fn stop_outbound(&self) {
+        for task in self.inner.lock().outbound_tasks.drain(..) {
+            task.abort();
         }
     }
 
@@ -492,6 +520,7 @@ impl FakeAsterisk {
 
 impl Drop for FakeAsterisk {
     fn drop(&mut self) {
+        self.stop_outbound();
         let w = self.inner.lock();
         for session in w.sessions.values() {
             session.kill_tx.send_replace(true);

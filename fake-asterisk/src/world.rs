@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     /// `allowed_origins` of `ari.conf`: comma-separated origins (`*` for
     /// any) whose cross-origin requests get CORS headers.
     pub allowed_origins: String,
+    /// `websocket_client.conf` and `ari.conf`'s `outbound_websocket`s.
+    pub outbound: crate::outbound::config::OutboundConfig,
 }
 
 /// Shared by the HTTP server, the timers and the test handles.
@@ -180,6 +182,12 @@ pub(crate) struct World {
     pub broadcasts: IndexMap<String, crate::engine::broadcast::Broadcast>,
     /// Media-over-websocket channels, by connection id.
     pub media_links: IndexMap<String, crate::engine::websocket_media::MediaLink>,
+    /// Set while the fake must not dial outbound connections (tests).
+    pub outbound_paused: watch::Sender<bool>,
+    /// Outbound connections made so far (ARI and media).
+    pub outbound_dials: u64,
+    /// The tasks that dial and serve outbound connections.
+    pub outbound_tasks: Vec<tokio::task::AbortHandle>,
 }
 
 /// Events kept for inspection; older ones are dropped.
@@ -266,6 +274,9 @@ impl World {
             delivered: Vec::new(),
             broadcasts: IndexMap::new(),
             media_links: IndexMap::new(),
+            outbound_paused: watch::Sender::new(false),
+            outbound_dials: 0,
+            outbound_tasks: Vec::new(),
         }
     }
 
