@@ -269,6 +269,17 @@ impl<E: StreamEvent> Task<E> {
         }
     }
 
+    /// Whether the connections are a per-call session's.
+    fn is_per_call(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Accept(Taken {
+                per_call: Some(_),
+                ..
+            })
+        )
+    }
+
     /// Whether a loss for `reason` ends the stream without a notice: a
     /// per-call connection Asterisk closed normally, its call being over.
     fn ends_cleanly(&self, reason: &DisconnectReason) -> bool {
@@ -342,7 +353,20 @@ impl<E: StreamEvent> Task<E> {
             // The requests it carried will not be answered.
             rest.detach(link);
         }
-        if let Outcome::Shutdown = outcome {
+        if let (Outcome::Shutdown, true) = (&outcome, self.is_per_call()) {
+            // Asterisk closes a per-call connection itself, after the call;
+            // closed by the application, it would only dial it again. So
+            // it is drained, unread, until Asterisk closes it.
+            tokio::spawn(async move {
+                let _sink = sink;
+                while let Some(Ok(message)) = source.next().await {
+                    if let Message::Close(_) = message {
+                        break;
+                    }
+                }
+                tracing::debug!("Asterisk closed the dropped per-call session's connection");
+            });
+        } else if let Outcome::Shutdown = outcome {
             // A close frame lets Asterisk unregister the applications now
             // rather than when it notices the socket is gone.
             match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
