@@ -11,7 +11,7 @@ mod examples_support;
 
 use ari_sdk::outbound::OutboundServer;
 use example::Mode;
-use examples_support::{channel_event_types, position, start_fake, WAIT};
+use examples_support::{assert_greeted, start_fake, WAIT};
 
 /// Two callers at once, in `mode`: each is answered, greeted to the end
 /// and hung up by the application; the fake made `dials` connections.
@@ -34,20 +34,7 @@ async fn callers_are_served(mode: Mode, dials: u64) {
     }
 
     for call in [&alice_call, &bob_call] {
-        assert_eq!(call.heard(), ["sound:hello-world"]);
-        let types = channel_event_types(&fake, call.channel_id());
-        let answered = types
-            .iter()
-            .position(|t| t == "ChannelStateChange")
-            .expect("answered");
-        let started = position(&types, "PlaybackStarted");
-        let finished = position(&types, "PlaybackFinished");
-        let hangup = position(&types, "ChannelHangupRequest");
-        assert!(position(&types, "StasisStart") < answered, "{types:?}");
-        assert!(
-            answered < started && started < finished && finished < hangup,
-            "{types:?}"
-        );
+        assert_greeted(&fake, call);
     }
     // Each call's events went to the application id its connection
     // carries: the application's own for a persistent connection,

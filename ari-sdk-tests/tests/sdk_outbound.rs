@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ari_sdk::media::{MediaCommand, MediaEvent, MediaItem};
-use ari_sdk::outbound::{OutboundError, OutboundServer, OutboundSettings, PerCallSession};
-use ari_sdk::stream::{StreamError, StreamItem};
+use ari_sdk::outbound::{
+    OutboundError, OutboundServer, OutboundSettings, PerCallSession, PerCallSessions,
+};
+use ari_sdk::stream::{StreamError, StreamItem, Subscription};
 use ari_sdk::v20::channels::{ConnectionType as MediaConnection, Encapsulation, Transport};
 use ari_sdk::v20::{Ari, Call, Event, StasisApp};
 use fake_asterisk::{ConnectionType, FakeAsterisk, OutboundWebsocket, Step, WebsocketClient};
@@ -54,6 +56,46 @@ async fn listen(settings: OutboundSettings) -> (OutboundServer, String) {
 
 fn authenticated() -> OutboundSettings {
     OutboundSettings::new().basic_auth(USER, SECRET)
+}
+
+/// A self-signed certificate for 127.0.0.1 (DER, for the fake to trust)
+/// and a TLS server configuration serving it.
+fn self_signed() -> (Vec<u8>, Arc<rustls::ServerConfig>) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("a certificate");
+    let cert_der = certified.cert.der().to_vec();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone().into()], key)
+        .expect("a server config");
+    (cert_der, Arc::new(tls))
+}
+
+/// A call dialled into a per-call session: the caller, the session, a
+/// subscription to its events (taken before the call is read) and the call.
+async fn per_call_session(
+    fake: &FakeAsterisk,
+    sessions: &mut PerCallSessions<Ari>,
+) -> (
+    fake_asterisk::Call,
+    PerCallSession<Ari>,
+    Subscription<Event>,
+    Call,
+) {
+    let caller = fake.dial("100").expect("dials");
+    let session = next(sessions).await;
+    let items = session.app().event_stream().subscribe();
+    let call = tokio::time::timeout(WAIT, session.call())
+        .await
+        .expect("in time")
+        .expect("the call");
+    (caller, session, items, call)
 }
 
 async fn registered(app: &StasisApp) {
@@ -203,20 +245,8 @@ async fn a_redialled_persistent_connection_loses_nothing() {
 
 #[tokio::test]
 async fn tls_with_a_self_signed_certificate() {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("a certificate");
-    let cert_der = certified.cert.der().to_vec();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert_der.clone().into()], key)
-        .expect("a server config");
-    let settings = authenticated().tls(Arc::new(tls));
+    let (cert_der, tls) = self_signed();
+    let settings = authenticated().tls(tls);
     let server = OutboundServer::bind("127.0.0.1:0", settings)
         .await
         .expect("binds");
@@ -233,19 +263,8 @@ async fn tls_with_a_self_signed_certificate() {
 
 #[tokio::test]
 async fn a_plain_client_on_a_tls_listener_is_a_tls_error() {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("a certificate");
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .expect("a server config");
-    let server = OutboundServer::bind("127.0.0.1:0", authenticated().tls(Arc::new(tls)))
+    let (_, tls) = self_signed();
+    let server = OutboundServer::bind("127.0.0.1:0", authenticated().tls(tls))
         .await
         .expect("binds");
     let mut rejections = server.rejections();
@@ -305,13 +324,7 @@ async fn a_per_call_connection_dropped_mid_call_is_redialled() {
     let (server, uri) = listen(authenticated()).await;
     let mut sessions = server.per_call::<Ari>(APP).expect("declared");
     let fake = fake_dialling(client(&uri, ConnectionType::PerCallConfig)).await;
-    let caller = fake.dial("100").expect("dials");
-    let session = next(&mut sessions).await;
-    let mut items = session.app().event_stream().subscribe();
-    let call = tokio::time::timeout(WAIT, session.call())
-        .await
-        .expect("in time")
-        .expect("the call");
+    let (caller, _session, mut items, call) = per_call_session(&fake, &mut sessions).await;
     fake.drop_websockets();
     sdk_support::read_until(&mut items, |item| {
         matches!(item, StreamItem::Reconnected { .. })
@@ -329,13 +342,7 @@ async fn a_per_call_connection_not_redialled_ends_with_an_error() {
     let (server, uri) = listen(settings).await;
     let mut sessions = server.per_call::<Ari>(APP).expect("declared");
     let fake = fake_dialling(client(&uri, ConnectionType::PerCallConfig)).await;
-    let _caller = fake.dial("100").expect("dials");
-    let session = next(&mut sessions).await;
-    let mut items = session.app().event_stream().subscribe();
-    let _call = tokio::time::timeout(WAIT, session.call())
-        .await
-        .expect("in time")
-        .expect("the call");
+    let (_caller, _session, mut items, _call) = per_call_session(&fake, &mut sessions).await;
     fake.pause_outbound_dialing();
     fake.drop_websockets();
     let seen = tokio::time::timeout(WAIT, items.by_ref().collect::<Vec<_>>())

@@ -78,15 +78,5 @@ pub async fn run(mode: Mode) -> Result {
     drop(server);
     fake.shutdown().await;
     let app_result = tokio::time::timeout(Duration::from_secs(5), app_task).await;
-    match simulated {
-        Ok(result) => result?,
-        Err(_) => return Err("the simulated calls took too long".into()),
-    }
-    match app_result {
-        Ok(Ok(result)) => result?,
-        Ok(Err(join_error)) => return Err(join_error.into()),
-        Err(_) => return Err("the application did not stop".into()),
-    }
-    say("demo", "done");
-    Ok(())
+    common::conclude(simulated, app_result)
 }

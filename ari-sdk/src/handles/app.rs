@@ -312,15 +312,24 @@ impl<V: VersionApi> StasisApp<V> {
             Some(id) => MediaChannel::connect(&MediaSettings::for_client(ari.http()), &id).await,
             None => Err(MediaError::NoConnectionId),
         };
+        self.media_connected(channel, connected).await
+    }
+
+    /// The channel and its media connection; without a connection, the
+    /// channel is hung up (nobody will ever connect: it must not wait).
+    async fn media_connected(
+        &self,
+        channel: ChannelHandle<V>,
+        connected: Result<crate::media::MediaChannel, crate::media::MediaError>,
+    ) -> Result<(ChannelHandle<V>, crate::media::MediaChannel), crate::media::MediaError> {
         match connected {
             Ok(media) => Ok((channel, media)),
             Err(error) => {
-                // Nobody will ever connect: do not leave the channel waiting.
                 let hangup = crate::request::Request::new(
                     &crate::media::HANGUP,
                     &[("channelId", channel.id())],
                 );
-                let _ = ari.http().send_unit(hangup).await;
+                let _ = self.hub.ari.http().send_unit(hangup).await;
                 Err(error)
             }
         }
@@ -369,17 +378,7 @@ impl<V: VersionApi> StasisApp<V> {
                 .unwrap_or(Err(MediaError::Timeout(DIAL_TIMEOUT))),
             None => Err(MediaError::Closed),
         };
-        match connected {
-            Ok(media) => Ok((channel, media)),
-            Err(error) => {
-                let hangup = crate::request::Request::new(
-                    &crate::media::HANGUP,
-                    &[("channelId", channel.id())],
-                );
-                let _ = ari.http().send_unit(hangup).await;
-                Err(error)
-            }
-        }
+        self.media_connected(channel, connected).await
     }
 
     /// Creates a bridge without missing any of its events: picks its id,

@@ -49,12 +49,45 @@ fn announce(inner: &Inner, apps: &[String]) {
     }
 }
 
-/// Counts a connection made, and lets the test controls drop it again.
-fn connected(inner: &Inner, id: u64) {
-    let mut w = inner.lock();
-    w.outbound_dials += 1;
-    if let Some(session) = w.sessions.get(&id) {
-        session.kill_tx.send_replace(false);
+/// A registered session and what its connections need: its queue of
+/// frames, the test controls' drop signal, the pause of dialling.
+struct Link {
+    id: u64,
+    app: String,
+    rx: mpsc::UnboundedReceiver<Outbound>,
+    kill: watch::Receiver<bool>,
+    paused: watch::Receiver<bool>,
+}
+
+impl Link {
+    fn new(inner: &Inner, registered: Registered) -> Link {
+        let Registered {
+            id, app, rx, kill, ..
+        } = registered;
+        let paused = inner.lock().outbound_paused.subscribe();
+        Link {
+            id,
+            app,
+            rx,
+            kill,
+            paused,
+        }
+    }
+
+    /// Dials the session's connection; counts it and re-arms the test
+    /// controls' drop signal once connected.
+    async fn connect(
+        &mut self,
+        inner: &Inner,
+        client: &WebsocketClient,
+    ) -> Result<Dialled, String> {
+        let socket = dial(client, None, &mut self.paused).await?;
+        let mut w = inner.lock();
+        w.outbound_dials += 1;
+        if let Some(session) = w.sessions.get(&self.id) {
+            session.kill_tx.send_replace(false);
+        }
+        Ok(socket)
     }
 }
 
@@ -67,31 +100,23 @@ pub(crate) async fn persistent(
     let registered = ws::register(&inner, websocket.apps.clone(), websocket.subscribe_all);
     // Registering queues the events; they go out when it connects.
     announce(&inner, &websocket.apps);
-    let Registered {
-        id,
-        app,
-        mut rx,
-        mut kill,
-        ..
-    } = registered;
-    let mut paused = inner.lock().outbound_paused.subscribe();
+    let mut link = Link::new(&inner, registered);
     let mut first = true;
     loop {
-        let socket = match dial(&client, None, &mut paused).await {
+        let socket = match link.connect(&inner, &client).await {
             Ok(socket) => socket,
             Err(error) => {
                 tracing::debug!(%error, "persistent connection gave up");
                 return;
             }
         };
-        connected(&inner, id);
         if !first {
             announce(&inner, &websocket.apps);
         }
         first = false;
         tracing::debug!(connection = %websocket.id, "outbound websocket connected");
         let never = watch::channel(false).1;
-        match serve(&inner, socket, &app, &mut rx, &mut kill, never, None).await {
+        match serve(&inner, socket, &mut link, never, None).await {
             Served::Lost => {
                 tracing::debug!(connection = %websocket.id, "outbound websocket disconnected; reconnecting");
             }
@@ -155,21 +180,14 @@ async fn per_call(
     up: oneshot::Sender<()>,
     done: watch::Receiver<bool>,
 ) {
-    let Registered {
-        id,
-        app,
-        mut rx,
-        mut kill,
-        ..
-    } = registered;
-    let mut paused = inner.lock().outbound_paused.subscribe();
+    let mut link = Link::new(&inner, registered);
     let mut up = Some(up);
     let close_delay = inner.settings.outbound.per_call_close_delay;
     loop {
-        let socket = match dial(&client, None, &mut paused).await {
+        let socket = match link.connect(&inner, &client).await {
             Ok(socket) => socket,
             Err(error) => {
-                tracing::debug!(%error, app, "per-call connection failed");
+                tracing::debug!(%error, app = link.app, "per-call connection failed");
                 if up.is_none() {
                     // Mid-call: the call goes back to the dialplan, failed.
                     let mut w = inner.lock();
@@ -179,28 +197,18 @@ async fn per_call(
                 break;
             }
         };
-        connected(&inner, id);
         match up.take() {
             Some(up) => {
                 let _ = up.send(());
             }
-            None => announce(&inner, std::slice::from_ref(&app)),
+            None => announce(&inner, std::slice::from_ref(&link.app)),
         }
-        let served = serve(
-            &inner,
-            socket,
-            &app,
-            &mut rx,
-            &mut kill,
-            done.clone(),
-            Some(close_delay),
-        )
-        .await;
+        let served = serve(&inner, socket, &mut link, done.clone(), Some(close_delay)).await;
         if let Served::Done = served {
             break;
         }
     }
-    ws::unregister(&inner, id);
+    ws::unregister(&inner, link.id);
 }
 
 /// Pumps the session's events to the socket and answers its
@@ -209,12 +217,11 @@ async fn per_call(
 async fn serve(
     inner: &Arc<Inner>,
     socket: Dialled,
-    app: &str,
-    rx: &mut mpsc::UnboundedReceiver<Outbound>,
-    kill: &mut watch::Receiver<bool>,
+    link: &mut Link,
     mut done: watch::Receiver<bool>,
     close_delay: Option<std::time::Duration>,
 ) -> Served {
+    let Link { app, rx, kill, .. } = link;
     let (mut sink, mut stream) = socket.split();
     let closing = tokio::time::sleep(std::time::Duration::MAX / 4);
     tokio::pin!(closing);
