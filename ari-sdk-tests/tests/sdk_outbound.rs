@@ -433,3 +433,28 @@ async fn a_media_client_connection_carries_frames() {
     assert_eq!(record.frames_played, 10);
     assert_eq!(fake.outbound_dials(), 1);
 }
+
+#[tokio::test]
+async fn an_outbound_session_has_only_its_websocket() {
+    let settings = authenticated().request_timeout(Duration::from_millis(300));
+    let (server, _) = listen(settings).await;
+    let app = server.persistent::<Ari>([APP]).expect("declared");
+    // Before Asterisk dials, a request waits for the websocket, then fails
+    // unsent.
+    let waited = app.ari().channels().list().await.expect_err("no websocket");
+    assert!(
+        matches!(waited, ari_sdk::Error::RestWebsocketUnavailable { .. }),
+        "{waited}"
+    );
+    // A recording's file cannot travel on the websocket, and there is no HTTP.
+    let binary = app
+        .ari()
+        .recordings()
+        .get_stored_file("greeting")
+        .await
+        .expect_err("no HTTP");
+    assert!(
+        matches!(binary, ari_sdk::Error::HttpUnavailable { .. }),
+        "{binary}"
+    );
+}

@@ -3,6 +3,18 @@
 //! device states, mailboxes, endpoints), sends events in the order and
 //! shape Asterisk does, and lets tests drive simulated phones.
 //!
+//! # Outbound websockets
+//!
+//! [`FakeAsteriskBuilder::websocket_client`] and
+//! [`FakeAsteriskBuilder::outbound_websocket`] configure connections the
+//! fake dials to the application, as Asterisk's `websocket_client.conf` and
+//! `ari.conf` do: a persistent one at start (re-dialled whenever it drops,
+//! the events of the gap kept and sent first), a per-call one when
+//! `Stasis()` names an application that only a `per_call_config`
+//! connection serves (application id `<app>:<channel name>`), and the media
+//! connection of an `externalMedia` channel with `connection_type=client`.
+//! Each answers `RESTRequest` messages as `/ari/events` does.
+//!
 //! # Other majors and the api-docs
 //!
 //! [`FakeAsteriskBuilder::major`] makes it answer as any major from 13 to
@@ -196,7 +208,9 @@ impl FakeAsterisk {
     // ----- test controls -------------------------------------------------
 
     /// Drops every `/ari/events` connection at once (no close frame), as a
-    /// network failure would.
+    /// network failure would, and every outbound ARI connection the fake
+    /// dialled (which it dials again, as Asterisk does, unless
+    /// [`pause_outbound_dialing`](Self::pause_outbound_dialing) holds it).
     pub fn drop_websockets(&self) {
         let w = self.inner.lock();
         for session in w.sessions.values() {

@@ -30,6 +30,13 @@
 //!   for `externalMedia` channels with `connection_type=client`, as
 //!   [`MediaChannel`](crate::media::MediaChannel)s.
 //!
+//! A session's client ([`Client::is_outbound`]) never learns the server's
+//! release (there is no `Ari::connect` over HTTP), so the per-release guard
+//! ([`Error::NotInRelease`](crate::Error::NotInRelease)) does not refuse
+//! anything there; a request that cannot go over the websocket (a
+//! recording's file) fails with
+//! [`Error::HttpUnavailable`](crate::Error::HttpUnavailable).
+//!
 //! Which is which comes from the connection's first message: Asterisk
 //! sends an event naming the application at once on every connection
 //! (`ApplicationRegistered`, or the events it kept while disconnected),

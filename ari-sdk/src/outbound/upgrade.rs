@@ -77,6 +77,7 @@ async fn handshake(
     // tungstenite's callback type; its error is an HTTP response.
     #[allow(clippy::result_large_err)]
     let check = |request: &Request, mut response: Response| {
+        tracing::debug!(%peer, path = %request.uri(), "websocket upgrade from Asterisk");
         let authorization = request
             .headers()
             .get(header::AUTHORIZATION)
