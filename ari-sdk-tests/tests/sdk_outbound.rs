@@ -458,3 +458,35 @@ async fn an_outbound_session_has_only_its_websocket() {
         "{binary}"
     );
 }
+
+#[tokio::test]
+async fn a_call_lost_in_an_asterisk_restart_ends_as_vanished() {
+    let (server, uri) = listen(authenticated()).await;
+    let app = server.persistent::<Ari>([APP]).expect("declared");
+    let mut items = app.event_stream().subscribe();
+    let fake = fake_dialling(client(&uri, ConnectionType::Persistent)).await;
+    registered(&app).await;
+    let mut calls = app.calls();
+    let _caller = fake.dial("100").expect("dials");
+    let call = next(&mut calls).await;
+    call.answer().await.expect("answered");
+
+    // Asterisk restarts: the call is gone, nothing says so on the wire;
+    // the connection Asterisk dials afterwards is a reconnection, whose
+    // reconciliation (over that connection) ends the call's handle.
+    fake.restart(Duration::from_millis(100))
+        .await
+        .expect("restarted");
+    sdk_support::read_until(&mut items, |item| {
+        matches!(item, StreamItem::Reconnected { .. })
+    })
+    .await;
+    let ended = tokio::time::timeout(WAIT, call.ended())
+        .await
+        .expect("the call's end in time");
+    assert_eq!(
+        ended,
+        ari_sdk::handles::HandleEnded::VanishedDuringReconnect
+    );
+    assert_eq!(fake.outbound_dials(), 2);
+}

@@ -289,13 +289,17 @@ impl FakeAsterisk {
 
     /// Simulates an Asterisk restart: connections drop, connections are
     /// refused for `downtime` (real time), and calls, bridges, playbacks,
-    /// live recordings and applications are gone when it comes back.
+    /// live recordings and applications are gone when it comes back; the
+    /// persistent outbound connections are dialled anew then.
     /// Configuration, phones, stored recordings, mailboxes and device
     /// states survive, as they do on disk in Asterisk.
     pub async fn restart(&self, downtime: Duration) -> Result<(), FakeError> {
+        // The outbound connections go with the process, and their sessions.
+        self.stop_outbound();
         self.stop_accepting();
         {
             let mut w = self.inner.lock();
+            w.sessions.retain(|_, session| !session.outbound);
             for channel in w.channels.values() {
                 channel.hangup_tx.send_replace(true);
             }
@@ -311,7 +315,10 @@ impl FakeAsterisk {
             w.start_epoch = clock::unix_seconds();
         }
         tokio::time::sleep(downtime).await;
-        self.start_accepting().await
+        self.start_accepting().await?;
+        // Loading `ari.conf` again dials the persistent connections anew.
+        outbound::start(&self.inner);
+        Ok(())
     }
 
     // ----- simulated callers ----------------------------------------------

@@ -69,6 +69,9 @@ pub(crate) struct Session {
     pub frozen_tx: watch::Sender<bool>,
     /// Set to drop the connection.
     pub kill_tx: watch::Sender<bool>,
+    /// A session of a connection the fake dials (`outbound_websocket`),
+    /// which outlives its connections.
+    pub outbound: bool,
 }
 
 /// Which applications an event goes to, by what it concerns.

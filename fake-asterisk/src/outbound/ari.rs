@@ -64,7 +64,11 @@ impl Link {
         let Registered {
             id, app, rx, kill, ..
         } = registered;
-        let paused = inner.lock().outbound_paused.subscribe();
+        let mut w = inner.lock();
+        if let Some(session) = w.sessions.get_mut(&id) {
+            session.outbound = true;
+        }
+        let paused = w.outbound_paused.subscribe();
         Link {
             id,
             app,
