@@ -457,6 +457,24 @@ async fn an_outbound_session_has_only_its_websocket() {
         matches!(binary, ari_sdk::Error::HttpUnavailable { .. }),
         "{binary}"
     );
+    // Nor can it connect to Asterisk's `/media/<id>`: refused before the
+    // channel is created.
+    let refused = app
+        .external_media(|ari, id| {
+            ari.channels()
+                .external_media(APP, "ulaw")
+                .channel_id(id)
+                .transport(Transport::Websocket)
+                .encapsulation(Encapsulation::None)
+                .connection_type(MediaConnection::Server)
+                .into_request()
+        })
+        .await
+        .expect_err("no HTTP address");
+    assert!(
+        matches!(refused, ari_sdk::media::MediaError::InvalidSettings(_)),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

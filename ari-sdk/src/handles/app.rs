@@ -282,6 +282,15 @@ impl<V: VersionApi> StasisApp<V> {
     {
         use crate::media::{MediaChannel, MediaError, MediaSettings};
         let ari = &self.hub.ari;
+        if ari.http().is_outbound() {
+            // Checked before the channel exists: nothing to clean up.
+            return Err(MediaError::InvalidSettings(
+                "an outbound websocket session does not know Asterisk's HTTP address to \
+                 connect a media websocket to: use connection_type=client and \
+                 external_media_dialed"
+                    .to_owned(),
+            ));
+        }
         let answer = Arc::new(std::sync::Mutex::new(None::<serde_json::Value>));
         let slot = Arc::clone(&answer);
         let core = self

@@ -172,20 +172,24 @@ impl OutboundServer {
     /// Listens on `addr` (`0.0.0.0:8765`; port 0 picks a free port, see
     /// [`local_addr`](Self::local_addr)) and starts accepting. Needs a
     /// Tokio runtime.
-    pub async fn bind(
-        addr: impl ToSocketAddrs,
+    pub async fn bind<A>(
+        addr: A,
         settings: OutboundSettings,
-    ) -> Result<OutboundServer, OutboundError> {
+    ) -> Result<OutboundServer, OutboundError>
+    where
+        A: ToSocketAddrs + std::fmt::Debug,
+    {
+        let shown = format!("{addr:?}");
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| OutboundError::Bind {
-                addr: "the given address".to_owned(),
+                addr: shown.clone(),
                 source,
             })?;
         let local_addr = listener
             .local_addr()
             .map_err(|source| OutboundError::Bind {
-                addr: "the given address".to_owned(),
+                addr: shown,
                 source,
             })?;
         let shared = Arc::new(Shared {
