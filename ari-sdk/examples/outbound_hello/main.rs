@@ -35,7 +35,8 @@ pub mod demo;
 use std::time::Duration;
 
 use ari_sdk::outbound::{OutboundServer, OutboundSettings, PerCallSessions};
-use ari_sdk::v22::{Ari, Call, StasisApp};
+use ari_sdk::stream::EventStream;
+use ari_sdk::v22::{Ari, Call, Event, StasisApp};
 use common::{caller_of, say, Result};
 use futures::StreamExt;
 
@@ -70,6 +71,17 @@ pub enum Served {
     Persistent(StasisApp),
     /// One session per call.
     PerCall(PerCallSessions<Ari>),
+}
+
+impl Served {
+    /// The persistent connection's event stream (per-call sessions have
+    /// one each, closed by Asterisk).
+    pub fn event_stream(&self) -> Option<EventStream<Event>> {
+        match self {
+            Served::Persistent(app) => Some(app.event_stream().clone()),
+            Served::PerCall(_) => None,
+        }
+    }
 }
 
 /// Declares on `server` what Asterisk will dial for `app_name`.
@@ -165,11 +177,19 @@ async fn main() -> Result {
             say("demo", format!("refused: {rejected}"));
         }
     });
-    tokio::select! {
+    let stream = served.event_stream();
+    let result = tokio::select! {
         result = app(served) => result,
         _ = tokio::signal::ctrl_c() => {
             say("demo", "stopped");
             Ok(())
         }
+    };
+    if let Some(stream) = stream {
+        // A close frame: Asterisk sees the application go (and dials
+        // again until it is back) rather than a broken connection.
+        stream.close();
+        let _ = tokio::time::timeout(Duration::from_secs(2), stream.closed()).await;
     }
+    result
 }

@@ -353,27 +353,39 @@ impl<E: StreamEvent> Task<E> {
             // The requests it carried will not be answered.
             rest.detach(link);
         }
-        if let (Outcome::Shutdown, true) = (&outcome, self.is_per_call()) {
-            // Asterisk closes a per-call connection itself, after the call;
-            // closed by the application, it would only dial it again. So
-            // it is drained, unread, until Asterisk closes it.
-            tokio::spawn(async move {
-                let _sink = sink;
-                while let Some(Ok(message)) = source.next().await {
-                    if let Message::Close(_) = message {
-                        break;
+        match (&outcome, self.is_per_call()) {
+            (Outcome::Shutdown, true) => {
+                // Asterisk closes a per-call connection itself, after the
+                // call; closed by the application, it would only dial it
+                // again. So it is drained, unread, until Asterisk closes it.
+                tokio::spawn(async move {
+                    while let Some(Ok(message)) = source.next().await {
+                        if let Message::Close(_) = message {
+                            break;
+                        }
                     }
-                }
-                tracing::debug!("Asterisk closed the dropped per-call session's connection");
-            });
-        } else if let Outcome::Shutdown = outcome {
-            // A close frame lets Asterisk unregister the applications now
-            // rather than when it notices the socket is gone.
-            match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
-                Ok(Ok(())) => tracing::debug!("close frame sent"),
-                Ok(Err(error)) => tracing::debug!(error = %error, "closing the websocket failed"),
-                Err(_) => tracing::debug!("closing the websocket timed out"),
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+                    tracing::debug!("Asterisk closed the dropped per-call session's connection");
+                });
             }
+            (Outcome::Shutdown, false) => {
+                // A close frame lets Asterisk unregister the applications
+                // now rather than when it notices the socket is gone.
+                match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
+                    Ok(Ok(())) => tracing::debug!("close frame sent"),
+                    Ok(Err(error)) => {
+                        tracing::debug!(error = %error, "closing the websocket failed")
+                    }
+                    Err(_) => tracing::debug!("closing the websocket timed out"),
+                }
+            }
+            (Outcome::Lost(DisconnectReason::ClosedByServer { .. }), _) => {
+                // Completes the close handshake the server started (the
+                // answer is queued by tungstenite), rather than dropping the
+                // connection under it.
+                let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+            }
+            (Outcome::Lost(_), _) => {}
         }
         outcome
     }
