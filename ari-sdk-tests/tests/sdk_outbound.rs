@@ -508,3 +508,43 @@ async fn a_call_lost_in_an_asterisk_restart_ends_as_vanished() {
     );
     assert_eq!(fake.outbound_dials(), 2);
 }
+
+#[tokio::test]
+async fn a_media_connection_nobody_takes_is_refused() {
+    let (server, uri) = listen(OutboundSettings::new()).await;
+    let mut rejections = server.rejections();
+    let fake = FakeAsterisk::builder()
+        .username("sdk")
+        .password(sdk_support::PASSWORD)
+        .time_scale(0.02)
+        .websocket_client(
+            WebsocketClient::new("media_app", &uri, ConnectionType::PerCallConfig)
+                .protocols("media"),
+        )
+        .build()
+        .start()
+        .await
+        .expect("the fake starts");
+    let (ari, _app) = sdk_support::connect(&fake).await;
+    // Created without expecting its connection, and nothing takes others.
+    let channel = ari
+        .channels()
+        .external_media(sdk_support::APP, "ulaw")
+        .transport(Transport::Websocket)
+        .encapsulation(Encapsulation::None)
+        .connection_type(MediaConnection::Client)
+        .external_host("media_app")
+        .await
+        .expect("created");
+    match next(&mut rejections).await {
+        OutboundError::MediaNotServed { channel_id, .. } => assert_eq!(channel_id, channel.id),
+        other => panic!("unexpected {other}"),
+    }
+    // Its connection closed, the channel hangs up.
+    fake.wait_for_event(WAIT, |delivered| {
+        delivered.event["type"] == "ChannelDestroyed"
+            && delivered.event["channel"]["id"] == channel.id
+    })
+    .await
+    .expect("the channel is destroyed");
+}

@@ -157,3 +157,38 @@ async fn first_message(mut socket: Socket, peer: SocketAddr) -> Result<Upgraded,
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offering(protocols: Option<&str>) -> Request {
+        let mut request = Request::builder().uri("/");
+        if let Some(protocols) = protocols {
+            request = request.header(header::SEC_WEBSOCKET_PROTOCOL, protocols);
+        }
+        request.body(()).expect("a request")
+    }
+
+    #[test]
+    fn answers_a_protocol_asterisk_offered() {
+        let chosen = |offer| chosen_protocol(&offering(offer));
+        assert_eq!(
+            chosen(Some("ari")).as_ref().map(HeaderValue::as_bytes),
+            Some(&b"ari"[..])
+        );
+        assert_eq!(
+            chosen(Some("media")).as_ref().map(HeaderValue::as_bytes),
+            Some(&b"media"[..])
+        );
+        assert_eq!(
+            chosen(Some("x, ari")).as_ref().map(HeaderValue::as_bytes),
+            Some(&b"ari"[..])
+        );
+        assert_eq!(
+            chosen(Some("other")).as_ref().map(HeaderValue::as_bytes),
+            Some(&b"other"[..])
+        );
+        assert_eq!(chosen(None), None);
+    }
+}
