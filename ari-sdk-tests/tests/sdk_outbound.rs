@@ -40,6 +40,24 @@ async fn fake_dialling(client: WebsocketClient) -> FakeAsterisk {
         .expect("the fake starts")
 }
 
+/// A fake whose `websocket_client` `media_app` (`protocols = media`) dials
+/// `uri`, for `externalMedia` with `connection_type=client`; the
+/// application reaches it over HTTP (`sdk_support::connect`).
+async fn fake_dialling_media(uri: &str) -> FakeAsterisk {
+    FakeAsterisk::builder()
+        .username("sdk")
+        .password(sdk_support::PASSWORD)
+        .time_scale(0.02)
+        .websocket_client(
+            WebsocketClient::new("media_app", uri, ConnectionType::PerCallConfig)
+                .protocols("media"),
+        )
+        .build()
+        .start()
+        .await
+        .expect("the fake starts")
+}
+
 fn client(uri: &str, kind: ConnectionType) -> WebsocketClient {
     WebsocketClient::new("ari_app", uri, kind)
         .credentials(USER, SECRET)
@@ -359,18 +377,7 @@ async fn a_per_call_connection_not_redialled_ends_with_an_error() {
 async fn a_media_client_connection_carries_frames() {
     let (server, uri) = listen(OutboundSettings::new()).await;
     let media = server.media();
-    let fake = FakeAsterisk::builder()
-        .username("sdk")
-        .password(sdk_support::PASSWORD)
-        .time_scale(0.02)
-        .websocket_client(
-            WebsocketClient::new("media_app", &uri, ConnectionType::PerCallConfig)
-                .protocols("media"),
-        )
-        .build()
-        .start()
-        .await
-        .expect("the fake starts");
+    let fake = fake_dialling_media(&uri).await;
     let (_, app) = sdk_support::connect(&fake).await;
     let (channel, mut audio) = app
         .external_media_dialed(&media, |ari, id| {
@@ -513,18 +520,7 @@ async fn a_call_lost_in_an_asterisk_restart_ends_as_vanished() {
 async fn a_media_connection_nobody_takes_is_refused() {
     let (server, uri) = listen(OutboundSettings::new()).await;
     let mut rejections = server.rejections();
-    let fake = FakeAsterisk::builder()
-        .username("sdk")
-        .password(sdk_support::PASSWORD)
-        .time_scale(0.02)
-        .websocket_client(
-            WebsocketClient::new("media_app", &uri, ConnectionType::PerCallConfig)
-                .protocols("media"),
-        )
-        .build()
-        .start()
-        .await
-        .expect("the fake starts");
+    let fake = fake_dialling_media(&uri).await;
     let (ari, _app) = sdk_support::connect(&fake).await;
     // Created without expecting its connection, and nothing takes others.
     let channel = ari
