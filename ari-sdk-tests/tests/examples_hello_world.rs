@@ -7,7 +7,7 @@ mod example;
 mod examples_support;
 
 use examples_support::real_asterisk::{RealTest, REAL_WAIT};
-use examples_support::{channel_event_types, position, spawn_stasis_app, start_fake, WAIT};
+use examples_support::{assert_greeted, position, spawn_stasis_app, start_fake, WAIT};
 
 #[tokio::test]
 async fn callers_are_answered_greeted_and_hung_up() {
@@ -31,23 +31,7 @@ async fn callers_are_answered_greeted_and_hung_up() {
         .expect("the app hangs bob up");
 
     for call in [&alice_call, &bob_call] {
-        assert_eq!(call.heard(), ["sound:hello-world"]);
-        let types = channel_event_types(&fake, call.channel_id());
-        // Answered by the app (the dialplan does not answer), then the
-        // greeting plays to its end, then the hangup.
-        let answered = types
-            .iter()
-            .position(|t| t == "ChannelStateChange")
-            .expect("answered");
-        let started = position(&types, "PlaybackStarted");
-        let finished = position(&types, "PlaybackFinished");
-        let hangup = position(&types, "ChannelHangupRequest");
-        assert!(position(&types, "StasisStart") < answered, "{types:?}");
-        assert!(
-            answered < started && started < finished && finished < hangup,
-            "{types:?}"
-        );
-        assert_eq!(types.last().map(String::as_str), Some("StasisEnd"));
+        assert_greeted(&fake, call);
     }
     app.stop().await.expect("the app ends cleanly");
     fake.shutdown().await;

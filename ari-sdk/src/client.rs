@@ -13,6 +13,7 @@ use crate::config::{Config, RestTransport};
 use crate::error::{Error, HttpErrorKind};
 use crate::error_body;
 use crate::request::{Method, OperationMeta, Request};
+use crate::stream::accepted::AcceptFeed;
 use crate::stream::{EventStream, StreamError, StreamEvent, StreamSettings};
 use crate::subscriptions::{self, AppSubscriptions};
 use crate::ws_rest::{self, NoAnswer, QueryString, RestRequest, WsRest};
@@ -40,7 +41,8 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// `None` on an outbound websocket session, which has no HTTP access.
+    http: Option<reqwest::Client>,
     config: Config,
     authorization: HeaderValue,
     /// What the applications subscribed to, restored after reconnections.
@@ -50,6 +52,9 @@ struct Inner {
     /// REST over the event websocket: the connection and the requests in
     /// flight (unused with the HTTP transport).
     ws_rest: Arc<WsRest>,
+    /// On an outbound websocket session, the connections Asterisk dials,
+    /// which the client's event stream serves instead of dialling.
+    accepted: Option<Arc<AcceptFeed>>,
 }
 
 /// `(major, minor, patch)`.
@@ -98,14 +103,41 @@ impl Client {
         authorization.set_sensitive(true);
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                http: Some(http),
                 config,
                 authorization,
                 subscriptions: AppSubscriptions::default(),
                 server_release: OnceLock::new(),
                 ws_rest: Arc::default(),
+                accepted: None,
             }),
         })
+    }
+
+    /// The client of an outbound websocket session: its event stream takes
+    /// the connections from `accepted`, every request goes over them, and
+    /// nothing over HTTP. `config` names the applications and the request
+    /// timeout; its transport is the websocket whatever it says.
+    pub(crate) fn outbound(config: Config, accepted: Arc<AcceptFeed>) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: None,
+                config,
+                // Never sent: there is no HTTP request.
+                authorization: HeaderValue::from_static(""),
+                subscriptions: AppSubscriptions::default(),
+                server_release: OnceLock::new(),
+                ws_rest: Arc::default(),
+                accepted: Some(accepted),
+            }),
+        }
+    }
+
+    /// True for the client of an outbound websocket session
+    /// ([`crate::outbound`]): Asterisk dialled the application, every
+    /// request goes over that websocket, none over HTTP.
+    pub fn is_outbound(&self) -> bool {
+        self.inner.accepted.is_some()
     }
 
     /// A client configured from the environment ([`Config::from_env`]).
@@ -140,9 +172,10 @@ impl Client {
             self.inner.config.events_url(),
             SecretString::from(self.inner.config.authorization_header()),
         );
-        if self.inner.config.rest_transport() == RestTransport::EventWebsocket {
+        if self.transport() == RestTransport::EventWebsocket {
             settings.rest = Some(Arc::clone(&self.inner.ws_rest));
         }
+        settings.accepted = self.inner.accepted.clone();
         settings
     }
 
@@ -158,8 +191,14 @@ impl Client {
         }
         let mut request = Request::new(&ASTERISK_INFO, &[]);
         request.query("only", "system".into());
-        // Over HTTP whatever the transport: it runs before any websocket.
-        let body = self.execute_http(request).await?;
+        // Over HTTP whatever the transport (it runs before any websocket),
+        // but for an outbound session, which has only its websocket.
+        let body = if self.is_outbound() {
+            // Boxed: a websocket request may read the release through here.
+            Box::pin(self.execute(request)).await?
+        } else {
+            self.execute_http(request).await?
+        };
         let info: Info = serde_json::from_slice(&body).map_err(|source| Error::Decode {
             operation: ASTERISK_INFO.name,
             body: error_body::kept(&body),
@@ -289,8 +328,17 @@ impl Client {
     /// Sends over the config's transport, maps error statuses, returns the
     /// body of a success.
     async fn execute(&self, request: Request) -> Result<Bytes, Error> {
-        self.execute_on(request, self.inner.config.rest_transport())
-            .await
+        self.execute_on(request, self.transport()).await
+    }
+
+    /// How requests go: the config's transport, the websocket for an
+    /// outbound session.
+    fn transport(&self) -> RestTransport {
+        if self.is_outbound() {
+            RestTransport::EventWebsocket
+        } else {
+            self.inner.config.rest_transport()
+        }
     }
 
     /// Sends over `transport`, maps error statuses, returns the body of a
@@ -366,10 +414,11 @@ impl Client {
     /// Sends `request` over HTTP: the status and body of any response.
     async fn send_http(&self, request: &Request) -> Result<(u16, Bytes), Error> {
         let op = request.operation();
+        let Some(http) = &self.inner.http else {
+            return Err(Error::HttpUnavailable { operation: op.name });
+        };
         let url = format!("{}{}", self.inner.config.url(), request.path());
-        let mut builder = self
-            .inner
-            .http
+        let mut builder = http
             .request(http_method(op.method), &url)
             .header(AUTHORIZATION, self.inner.authorization.clone())
             .header(ACCEPT, "application/json");
@@ -452,7 +501,9 @@ impl Client {
     /// Refuses the websocket transport on a server release without it,
     /// reading the release over HTTP first if no version check did.
     async fn check_websocket_release(&self, op: &'static OperationMeta) -> Result<(), Error> {
-        if !self.inner.config.release_check() {
+        // Asterisk dials applications from 20.15.0, 21.10.0 and 22.5.0:
+        // every release that does takes REST over the websocket.
+        if !self.inner.config.release_check() || self.is_outbound() {
             return Ok(());
         }
         self.learn_release().await;
@@ -520,7 +571,10 @@ impl Client {
                 }
             }
         };
-        let mut response = self.inner.http.execute(request).await.map_err(transport)?;
+        let Some(http) = &self.inner.http else {
+            return Err(Error::HttpUnavailable { operation: op.name });
+        };
+        let mut response = http.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
         let limit = self.inner.config.max_response_size();
         let too_large = Error::ResponseTooLarge {

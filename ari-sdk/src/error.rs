@@ -184,6 +184,16 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// The client serves a websocket that Asterisk dialled
+    /// ([`crate::outbound`]): it has no HTTP access to Asterisk, and this
+    /// request cannot travel on the websocket (a recording's file: Asterisk
+    /// cannot put a binary answer in a `RESTResponse`). It was not sent.
+    #[error("{operation}: an outbound websocket session has no HTTP access to Asterisk, and this request cannot go over the websocket; it was not sent")]
+    HttpUnavailable {
+        /// `recordings.getStoredFile`.
+        operation: &'static str,
+    },
+
     /// The server runs another Asterisk major than the module in use.
     #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
     VersionMismatch {
@@ -361,7 +371,8 @@ impl Error {
             | Error::NotInRelease { operation, .. }
             | Error::RestTransportNotInRelease { operation, .. }
             | Error::RestWebsocketUnavailable { operation, .. }
-            | Error::RestWebsocketClosed { operation } => Some(operation),
+            | Error::RestWebsocketClosed { operation }
+            | Error::HttpUnavailable { operation } => Some(operation),
             Error::Config(_)
             | Error::VersionMismatch { .. }
             | Error::Stream(_)

@@ -72,6 +72,7 @@ mod error_body;
 pub mod event_tag;
 pub mod handles;
 pub mod media;
+pub mod outbound;
 pub mod request;
 pub mod resource;
 pub mod runtime;

@@ -10,6 +10,8 @@ use super::dialplan::{Dialplan, Step};
 use super::emulation::{self, Emulation};
 use super::error::FakeError;
 use super::http::server::{self, ServerControl};
+use super::outbound::config::OutboundConfig;
+use super::outbound::{OutboundWebsocket, WebsocketClient};
 use super::world::{Inner, Settings, World};
 use super::FakeAsterisk;
 
@@ -26,6 +28,7 @@ pub struct FakeAsteriskBuilder {
     spec_dir: Option<PathBuf>,
     allowed_origins: String,
     dialplan: Dialplan,
+    outbound: OutboundConfig,
 }
 
 impl Default for FakeAsteriskBuilder {
@@ -41,6 +44,7 @@ impl Default for FakeAsteriskBuilder {
             spec_dir: None,
             allowed_origins: String::new(),
             dialplan: Dialplan::new(),
+            outbound: OutboundConfig::default(),
         }
     }
 }
@@ -187,6 +191,26 @@ impl FakeAsteriskBuilder {
             vec![Step::answer(), Step::stasis(app, args)],
         )
     }
+    /// Adds a `websocket_client.conf` connection: the application the fake
+    /// dials for an [`outbound_websocket`](Self::outbound_websocket), or
+    /// for media channels (`externalMedia` with `connection_type=client`
+    /// and this id as `external_host`).
+    pub fn websocket_client(mut self, client: WebsocketClient) -> Self {
+        self.outbound.clients.push(client);
+        self
+    }
+    /// Adds an `ari.conf` `outbound_websocket`: its applications are served
+    /// over the connection it names. A persistent one is dialled at start.
+    pub fn outbound_websocket(mut self, websocket: OutboundWebsocket) -> Self {
+        self.outbound.websockets.push(websocket);
+        self
+    }
+    /// How long a per-call connection stays after its call's `StasisEnd`
+    /// (real time; Asterisk's 3 s by default).
+    pub fn per_call_close_delay(mut self, delay: std::time::Duration) -> Self {
+        self.outbound.per_call_close_delay = delay;
+        self
+    }
     /// Finishes the configuration.
     pub fn build(self) -> FakeAsteriskConfig {
         FakeAsteriskConfig { options: self }
@@ -231,6 +255,7 @@ impl FakeAsteriskConfig {
                 version,
                 realm: "Asterisk REST Interface".into(),
                 allowed_origins: o.allowed_origins,
+                outbound: o.outbound,
             },
             emulation,
             clock,
@@ -239,6 +264,7 @@ impl FakeAsteriskConfig {
         });
         let mut control = ServerControl::default();
         control.start(inner.clone(), listener);
+        crate::outbound::start(&inner);
         tracing::debug!(%local, "fake Asterisk listening");
         Ok(FakeAsterisk::new(inner, local, control))
     }

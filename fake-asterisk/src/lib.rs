@@ -3,6 +3,18 @@
 //! device states, mailboxes, endpoints), sends events in the order and
 //! shape Asterisk does, and lets tests drive simulated phones.
 //!
+//! # Outbound websockets
+//!
+//! [`FakeAsteriskBuilder::websocket_client`] and
+//! [`FakeAsteriskBuilder::outbound_websocket`] configure connections the
+//! fake dials to the application, as Asterisk's `websocket_client.conf` and
+//! `ari.conf` do: a persistent one at start (re-dialled whenever it drops,
+//! the events of the gap kept and sent first), a per-call one when
+//! `Stasis()` names an application that only a `per_call_config`
+//! connection serves (application id `<app>:<channel name>`), and the media
+//! connection of an `externalMedia` channel with `connection_type=client`.
+//! Each answers `RESTRequest` messages as `/ari/events` does.
+//!
 //! # Other majors and the api-docs
 //!
 //! [`FakeAsteriskBuilder::major`] makes it answer as any major from 13 to
@@ -56,6 +68,7 @@ mod error;
 mod http;
 mod model;
 mod ordered_json;
+mod outbound;
 mod phone;
 mod rest;
 mod sounds;
@@ -74,6 +87,7 @@ pub use engine::websocket_media::MediaRecord;
 pub use error::FakeError;
 pub use model::AnswerMode;
 pub use ordered_json::OrderedJson;
+pub use outbound::{ConnectionType, OutboundWebsocket, WebsocketClient};
 pub use phone::{Call, Phone};
 pub use sounds::SoundFile;
 pub use world::{BridgeHistory, DeliveredEvent};
@@ -181,6 +195,7 @@ impl FakeAsterisk {
 
     /// Stops the server and drops every connection.
     pub async fn shutdown(self) {
+        self.stop_outbound();
         self.drop_websockets();
         self.lock_server().stop();
         tokio::task::yield_now().await;
@@ -193,7 +208,9 @@ impl FakeAsterisk {
     // ----- test controls -------------------------------------------------
 
     /// Drops every `/ari/events` connection at once (no close frame), as a
-    /// network failure would.
+    /// network failure would, and every outbound ARI connection the fake
+    /// dialled (which it dials again, as Asterisk does, unless
+    /// [`pause_outbound_dialing`](Self::pause_outbound_dialing) holds it).
     pub fn drop_websockets(&self) {
         let w = self.inner.lock();
         for session in w.sessions.values() {
@@ -215,6 +232,31 @@ impl FakeAsterisk {
         let w = self.inner.lock();
         for session in w.sessions.values() {
             session.frozen_tx.send_replace(false);
+        }
+    }
+
+    /// Stops dialling the application: outbound connections are not made
+    /// (nor re-made after a drop) until
+    /// [`resume_outbound_dialing`](Self::resume_outbound_dialing). Events
+    /// for a persistent connection's applications wait meanwhile, as in
+    /// Asterisk.
+    pub fn pause_outbound_dialing(&self) {
+        self.inner.lock().outbound_paused.send_replace(true);
+    }
+
+    /// Undoes [`pause_outbound_dialing`](Self::pause_outbound_dialing).
+    pub fn resume_outbound_dialing(&self) {
+        self.inner.lock().outbound_paused.send_replace(false);
+    }
+
+    /// How many outbound connections (ARI and media) the fake has made.
+    pub fn outbound_dials(&self) -> u64 {
+        self.inner.lock().outbound_dials
+    }
+
+    fn stop_outbound(&self) {
+        for task in self.inner.lock().outbound_tasks.drain(..) {
+            task.abort();
         }
     }
 
@@ -247,13 +289,17 @@ impl FakeAsterisk {
 
     /// Simulates an Asterisk restart: connections drop, connections are
     /// refused for `downtime` (real time), and calls, bridges, playbacks,
-    /// live recordings and applications are gone when it comes back.
+    /// live recordings and applications are gone when it comes back; the
+    /// persistent outbound connections are dialled anew then.
     /// Configuration, phones, stored recordings, mailboxes and device
     /// states survive, as they do on disk in Asterisk.
     pub async fn restart(&self, downtime: Duration) -> Result<(), FakeError> {
+        // The outbound connections go with the process, and their sessions.
+        self.stop_outbound();
         self.stop_accepting();
         {
             let mut w = self.inner.lock();
+            w.sessions.retain(|_, session| !session.outbound);
             for channel in w.channels.values() {
                 channel.hangup_tx.send_replace(true);
             }
@@ -269,7 +315,10 @@ impl FakeAsterisk {
             w.start_epoch = clock::unix_seconds();
         }
         tokio::time::sleep(downtime).await;
-        self.start_accepting().await
+        self.start_accepting().await?;
+        // Loading `ari.conf` again dials the persistent connections anew.
+        outbound::start(&self.inner);
+        Ok(())
     }
 
     // ----- simulated callers ----------------------------------------------
@@ -492,6 +541,7 @@ impl FakeAsterisk {
 
 impl Drop for FakeAsterisk {
     fn drop(&mut self) {
+        self.stop_outbound();
         let w = self.inner.lock();
         for session in w.sessions.values() {
             session.kill_tx.send_replace(true);

@@ -29,6 +29,8 @@ pub(crate) struct Settings {
     /// `allowed_origins` of `ari.conf`: comma-separated origins (`*` for
     /// any) whose cross-origin requests get CORS headers.
     pub allowed_origins: String,
+    /// `websocket_client.conf` and `ari.conf`'s `outbound_websocket`s.
+    pub outbound: crate::outbound::config::OutboundConfig,
 }
 
 /// Shared by the HTTP server, the timers and the test handles.
@@ -67,6 +69,9 @@ pub(crate) struct Session {
     pub frozen_tx: watch::Sender<bool>,
     /// Set to drop the connection.
     pub kill_tx: watch::Sender<bool>,
+    /// A session of a connection the fake dials (`outbound_websocket`),
+    /// which outlives its connections.
+    pub outbound: bool,
 }
 
 /// Which applications an event goes to, by what it concerns.
@@ -180,6 +185,12 @@ pub(crate) struct World {
     pub broadcasts: IndexMap<String, crate::engine::broadcast::Broadcast>,
     /// Media-over-websocket channels, by connection id.
     pub media_links: IndexMap<String, crate::engine::websocket_media::MediaLink>,
+    /// Set while the fake must not dial outbound connections (tests).
+    pub outbound_paused: watch::Sender<bool>,
+    /// Outbound connections made so far (ARI and media).
+    pub outbound_dials: u64,
+    /// The tasks that dial and serve outbound connections.
+    pub outbound_tasks: Vec<tokio::task::AbortHandle>,
 }
 
 /// Events kept for inspection; older ones are dropped.
@@ -266,6 +277,9 @@ impl World {
             delivered: Vec::new(),
             broadcasts: IndexMap::new(),
             media_links: IndexMap::new(),
+            outbound_paused: watch::Sender::new(false),
+            outbound_dials: 0,
+            outbound_tasks: Vec::new(),
         }
     }
 

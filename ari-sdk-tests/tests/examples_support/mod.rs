@@ -154,6 +154,28 @@ pub fn concerns_channel(event: &Value, channel_id: &str) -> bool {
         || event["peer"]["id"] == channel_id
 }
 
+/// What the fake delivered about a hello-world call: answered by the
+/// application after its `StasisStart` (the dialplan does not answer),
+/// then the greeting played to its end, then the hangup, and `StasisEnd`
+/// last; the phone heard exactly the greeting.
+pub fn assert_greeted(fake: &FakeAsterisk, call: &fake_asterisk::Call) {
+    assert_eq!(call.heard(), ["sound:hello-world"]);
+    let types = channel_event_types(fake, call.channel_id());
+    let answered = types
+        .iter()
+        .position(|t| t == "ChannelStateChange")
+        .expect("answered");
+    let started = position(&types, "PlaybackStarted");
+    let finished = position(&types, "PlaybackFinished");
+    let hangup = position(&types, "ChannelHangupRequest");
+    assert!(position(&types, "StasisStart") < answered, "{types:?}");
+    assert!(
+        answered < started && started < finished && finished < hangup,
+        "{types:?}"
+    );
+    assert_eq!(types.last().map(String::as_str), Some("StasisEnd"));
+}
+
 /// The position of the first `kind` in `types`, panicking when absent.
 pub fn position(types: &[String], kind: &str) -> usize {
     types

@@ -122,11 +122,23 @@ where
     stream.close();
     let app_result = tokio::time::timeout(Duration::from_secs(5), app_task).await;
     fake.shutdown().await;
+    conclude(simulated, app_result)
+}
+
+/// How an embedded demo went: its simulated calls (within their time
+/// limit), then the application's task (within its time to stop).
+pub fn conclude(
+    simulated: std::result::Result<Result, tokio::time::error::Elapsed>,
+    app: std::result::Result<
+        std::result::Result<Result, tokio::task::JoinError>,
+        tokio::time::error::Elapsed,
+    >,
+) -> Result {
     match simulated {
         Ok(result) => result?,
         Err(_) => return Err("the simulated calls took too long".into()),
     }
-    match app_result {
+    match app {
         Ok(Ok(result)) => result?,
         Ok(Err(join_error)) => return Err(join_error.into()),
         Err(_) => return Err("the application did not stop".into()),

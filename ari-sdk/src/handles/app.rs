@@ -282,6 +282,15 @@ impl<V: VersionApi> StasisApp<V> {
     {
         use crate::media::{MediaChannel, MediaError, MediaSettings};
         let ari = &self.hub.ari;
+        if ari.http().is_outbound() {
+            // Checked before the channel exists: nothing to clean up.
+            return Err(MediaError::InvalidSettings(
+                "an outbound websocket session does not know Asterisk's HTTP address to \
+                 connect a media websocket to: use connection_type=client and \
+                 external_media_dialed"
+                    .to_owned(),
+            ));
+        }
         let answer = Arc::new(std::sync::Mutex::new(None::<serde_json::Value>));
         let slot = Arc::clone(&answer);
         let core = self
@@ -314,18 +323,73 @@ impl<V: VersionApi> StasisApp<V> {
             Some(id) => MediaChannel::connect(&MediaSettings::for_client(ari.http()), &id).await,
             None => Err(MediaError::NoConnectionId),
         };
+        self.media_connected(channel, connected).await
+    }
+
+    /// The channel and its media connection; without a connection, the
+    /// channel is hung up (nobody will ever connect: it must not wait).
+    async fn media_connected(
+        &self,
+        channel: ChannelHandle<V>,
+        connected: Result<crate::media::MediaChannel, crate::media::MediaError>,
+    ) -> Result<(ChannelHandle<V>, crate::media::MediaChannel), crate::media::MediaError> {
         match connected {
             Ok(media) => Ok((channel, media)),
             Err(error) => {
-                // Nobody will ever connect: do not leave the channel waiting.
                 let hangup = crate::request::Request::new(
                     &crate::media::HANGUP,
                     &[("channelId", channel.id())],
                 );
-                let _ = ari.http().send_unit(hangup).await;
+                let _ = self.hub.ari.http().send_unit(hangup).await;
                 Err(error)
             }
         }
+    }
+
+    /// Creates a media-over-websocket channel that Asterisk connects to the
+    /// application (`externalMedia` with `transport=websocket`,
+    /// `encapsulation=none`, `connection_type=client`, `external_host` the
+    /// `websocket_client.conf` connection that reaches this program's
+    /// [`OutboundServer`](crate::outbound::OutboundServer)): the channel's
+    /// handle, staged, and the [`MediaChannel`](crate::media::MediaChannel)
+    /// of the connection chan_websocket dials for it.
+    ///
+    /// The connection is [expected](crate::outbound::MediaConnections::expect)
+    /// before the request is sent, so one that arrives before the answer
+    /// is not missed. If none comes within 10 s (or the request fails), the
+    /// channel is hung up. See
+    /// [`MediaConnections`](crate::outbound::MediaConnections) for an example.
+    pub async fn external_media_dialed<F>(
+        &self,
+        media: &crate::outbound::MediaConnections,
+        request: F,
+    ) -> Result<(ChannelHandle<V>, crate::media::MediaChannel), crate::media::MediaError>
+    where
+        F: FnOnce(&V, &str) -> crate::request::Request,
+    {
+        use crate::media::MediaError;
+        /// How long chan_websocket may take to dial and say `MEDIA_START`.
+        const DIAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+        let ari = &self.hub.ari;
+        let expected = Arc::new(std::sync::Mutex::new(None));
+        let slot = Arc::clone(&expected);
+        let core = self
+            .hub
+            .staged(ResourceKind::Channel, None, |id| {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(media.expect(id));
+                ari.http().send_unit(request(ari, id))
+            })
+            .await
+            .map_err(MediaError::Setup)?;
+        let channel = ChannelHandle::from_core(core);
+        let expected = expected.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let connected = match expected {
+            Some(expected) => tokio::time::timeout(DIAL_TIMEOUT, expected)
+                .await
+                .unwrap_or(Err(MediaError::Timeout(DIAL_TIMEOUT))),
+            None => Err(MediaError::Closed),
+        };
+        self.media_connected(channel, connected).await
     }
 
     /// Creates a bridge without missing any of its events: picks its id,

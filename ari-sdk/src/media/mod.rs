@@ -458,6 +458,21 @@ impl MediaChannel {
         Ok(Self::run(socket, start, format, settings.buffer, release))
     }
 
+    /// A media connection Asterisk dialled (`connection_type=client`, see
+    /// [`crate::outbound`]), whose first message, `MEDIA_START`, is `start`
+    /// written as `first`. Its release is not known (an outbound session
+    /// reads none), so no command is refused before sending, and the audio
+    /// in flight is counted with marks on a JSON connection, with
+    /// `GET_STATUS` on a plain-text one (which may be a release without marks).
+    pub(crate) fn accepted(
+        socket: Socket,
+        first: &str,
+        start: MediaStart,
+        buffer: usize,
+    ) -> MediaChannel {
+        Self::run(socket, start, ControlFormat::of(first), buffer, None)
+    }
+
     fn run(
         socket: Socket,
         start: MediaStart,

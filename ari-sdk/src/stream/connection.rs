@@ -50,6 +50,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
+use super::accepted::{Accepted, Taken};
 use super::fanout::{Route, RouteWakes};
 use super::frame::Frame;
 use super::handle::Shared;
@@ -73,11 +74,34 @@ enum Outcome {
     Lost(DisconnectReason),
 }
 
+/// Where the connection task gets its connections.
+pub(crate) enum Source {
+    /// It dials Asterisk's `/ari/events` (the usual case).
+    Dial {
+        endpoint: Endpoint,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    },
+    /// Asterisk dials the application ([`crate::outbound`]): the listener
+    /// hands over each connection it accepted for this stream. Nothing to
+    /// retry or pace: Asterisk re-dials at its own `reconnect_interval`.
+    Accept(Taken),
+}
+
+/// What waiting for the next connection came to.
+enum Opened {
+    /// Boxed: a socket is large next to the other variants.
+    Socket(Box<Socket>, Option<Message>),
+    Failed(HandshakeError),
+    /// No more connections will come: the stream ends, with this error if
+    /// one says why.
+    Ended(Option<StreamError>),
+    Shutdown,
+}
+
 /// Everything the connection task owns.
 pub(crate) struct Task<E: StreamEvent> {
     pub(crate) settings: StreamSettings,
-    pub(crate) endpoint: Endpoint,
-    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    pub(crate) source: Source,
     pub(crate) shared: Arc<Shared<E>>,
     pub(crate) state: watch::Sender<ConnectionState>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -100,7 +124,7 @@ impl<E: StreamEvent> Task<E> {
         let mut terminal = None;
 
         loop {
-            if failures > 0 {
+            if failures > 0 && matches!(self.source, Source::Dial { .. }) {
                 let delay = self.settings.backoff.delay(failures);
                 self.state
                     .send_replace(ConnectionState::Disconnected { attempt: attempts });
@@ -119,24 +143,19 @@ impl<E: StreamEvent> Task<E> {
             self.state
                 .send_replace(ConnectionState::Connecting { attempt: attempts });
             tracing::debug!(attempt = attempts, "connecting");
-            let timeout = self.settings.connect_timeout;
-            let opening = tokio::time::timeout(
-                timeout,
-                handshake::open(
-                    &self.endpoint,
-                    &self.settings.authorization,
-                    self.tls.as_ref(),
-                    websocket_config,
-                ),
-            );
-            let opened = tokio::select! {
-                biased;
-                () = shutdown_requested(&mut self.shutdown) => break,
-                opened = opening => opened.unwrap_or(Err(HandshakeError::Timeout(timeout))),
-            };
-            let socket = match opened {
-                Ok(socket) => socket,
-                Err(error) => {
+            let (socket, first) = match self.open(websocket_config, lost_at.is_some()).await {
+                Opened::Socket(socket, first) => (*socket, first),
+                Opened::Shutdown => break,
+                Opened::Ended(error) => {
+                    if let Some(error) = error {
+                        tracing::error!(error = %error, "the event stream stops");
+                        let item = StreamItem::Error(Arc::new(error));
+                        self.publish(&mut route, &item);
+                        terminal = Some(item);
+                    }
+                    break;
+                }
+                Opened::Failed(error) => {
                     if let Some(error) = error.fatal() {
                         tracing::error!(error = %error, "the event stream stops");
                         let item = StreamItem::Error(Arc::new(error));
@@ -166,8 +185,12 @@ impl<E: StreamEvent> Task<E> {
             self.publish(&mut route, &notice);
             attempts = 0;
 
-            match self.serve(socket, &mut route).await {
+            match self.serve(socket, first, &mut route).await {
                 Outcome::Shutdown => break,
+                Outcome::Lost(reason) if self.ends_cleanly(&reason) => {
+                    tracing::debug!("Asterisk closed the per-call connection: its call is over");
+                    break;
+                }
                 Outcome::Lost(reason) => {
                     tracing::warn!(reason = %reason, "event stream disconnected");
                     lost_at = Some(Instant::now());
@@ -188,8 +211,98 @@ impl<E: StreamEvent> Task<E> {
         tracing::info!("event stream closed");
     }
 
-    /// Runs one connection until it dies or the stream is shut down.
-    async fn serve(&mut self, socket: Socket, route: &mut Route<E>) -> Outcome {
+    /// The next connection: dialled (within the connect timeout), or
+    /// handed over by the outbound listener.
+    async fn open(&mut self, websocket_config: WebSocketConfig, redialling: bool) -> Opened {
+        let shutdown = &mut self.shutdown;
+        match &mut self.source {
+            Source::Dial { endpoint, tls } => {
+                let timeout = self.settings.connect_timeout;
+                let opening = tokio::time::timeout(
+                    timeout,
+                    handshake::open(
+                        endpoint,
+                        &self.settings.authorization,
+                        tls.as_ref(),
+                        websocket_config,
+                    ),
+                );
+                tokio::select! {
+                    biased;
+                    () = shutdown_requested(shutdown) => Opened::Shutdown,
+                    opened = opening => match opened {
+                        Ok(Ok(socket)) => Opened::Socket(Box::new(socket), None),
+                        Ok(Err(error)) => Opened::Failed(error),
+                        Err(_) => Opened::Failed(HandshakeError::Timeout(timeout)),
+                    },
+                }
+            }
+            Source::Accept(Taken {
+                deliveries,
+                per_call,
+            }) => {
+                // A per-call session that lost its connection waits for
+                // Asterisk's re-dial only so long.
+                let window = per_call.filter(|_| redialling);
+                let expiry = async {
+                    match window {
+                        Some(window) => tokio::time::sleep(window).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    () = shutdown_requested(shutdown) => Opened::Shutdown,
+                    delivery = deliveries.recv() => match delivery {
+                        Some(Ok(Accepted { socket, first, peer })) => {
+                            tracing::debug!(%peer, "Asterisk dialled the application");
+                            Opened::Socket(Box::new(socket), first)
+                        }
+                        Some(Err(error)) => Opened::Ended(Some(error)),
+                        None => Opened::Ended(None),
+                    },
+                    () = expiry => Opened::Ended(Some(StreamError::OutboundDropped {
+                        waited: window.unwrap_or_default(),
+                    })),
+                }
+            }
+        }
+    }
+
+    /// Whether the connections are a per-call session's.
+    fn is_per_call(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Accept(Taken {
+                per_call: Some(_),
+                ..
+            })
+        )
+    }
+
+    /// Whether a loss for `reason` ends the stream without a notice: a
+    /// per-call connection Asterisk closed normally, its call being over.
+    fn ends_cleanly(&self, reason: &DisconnectReason) -> bool {
+        matches!(
+            (&self.source, reason),
+            (
+                Source::Accept(Taken {
+                    per_call: Some(_),
+                    ..
+                }),
+                DisconnectReason::ClosedByServer { code: 1000, .. },
+            )
+        )
+    }
+
+    /// Runs one connection until it dies or the stream is shut down;
+    /// `first` is a message already read from it.
+    async fn serve(
+        &mut self,
+        socket: Socket,
+        first: Option<Message>,
+        route: &mut Route<E>,
+    ) -> Outcome {
         let (mut sink, mut source) = socket.split();
         // A request made while no connection was up is not for this one.
         self.shared.reconnect.take();
@@ -210,12 +323,21 @@ impl<E: StreamEvent> Task<E> {
                 unflushed_subscribers: 0,
                 reclaim: Reclaim::default(),
             };
-            let reading = read_frames(
-                &mut source,
-                &mut self.shutdown,
-                &mut publisher,
-                self.settings.idle_timeout,
-            );
+            let reading = async {
+                if let Some(first) = first {
+                    if let Some(outcome) = publisher.on_message(first) {
+                        return outcome;
+                    }
+                    publisher.frame_done().await;
+                }
+                read_frames(
+                    &mut source,
+                    &mut self.shutdown,
+                    &mut publisher,
+                    self.settings.idle_timeout,
+                )
+                .await
+            };
             let writing = write(&mut sink, self.settings.ping_interval, &mut requests);
             // Both run in this task; a write stuck on a full send buffer
             // does not stop the reading, and the idle timeout catches that
@@ -234,14 +356,39 @@ impl<E: StreamEvent> Task<E> {
             // The requests it carried will not be answered.
             rest.detach(link);
         }
-        if let Outcome::Shutdown = outcome {
-            // A close frame lets Asterisk unregister the applications now
-            // rather than when it notices the socket is gone.
-            match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
-                Ok(Ok(())) => tracing::debug!("close frame sent"),
-                Ok(Err(error)) => tracing::debug!(error = %error, "closing the websocket failed"),
-                Err(_) => tracing::debug!("closing the websocket timed out"),
+        match (&outcome, self.is_per_call()) {
+            (Outcome::Shutdown, true) => {
+                // Asterisk closes a per-call connection itself, after the
+                // call; closed by the application, it would only dial it
+                // again. So it is drained, unread, until Asterisk closes it.
+                tokio::spawn(async move {
+                    while let Some(Ok(message)) = source.next().await {
+                        if let Message::Close(_) = message {
+                            break;
+                        }
+                    }
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+                    tracing::debug!("Asterisk closed the dropped per-call session's connection");
+                });
             }
+            (Outcome::Shutdown, false) => {
+                // A close frame lets Asterisk unregister the applications
+                // now rather than when it notices the socket is gone.
+                match tokio::time::timeout(CLOSE_GRACE, sink.close()).await {
+                    Ok(Ok(())) => tracing::debug!("close frame sent"),
+                    Ok(Err(error)) => {
+                        tracing::debug!(error = %error, "closing the websocket failed")
+                    }
+                    Err(_) => tracing::debug!("closing the websocket timed out"),
+                }
+            }
+            (Outcome::Lost(DisconnectReason::ClosedByServer { .. }), _) => {
+                // Completes the close handshake the server started (the
+                // answer is queued by tungstenite), rather than dropping the
+                // connection under it.
+                let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+            }
+            (Outcome::Lost(_), _) => {}
         }
         outcome
     }

@@ -60,6 +60,16 @@ pub enum StreamError {
     #[error("the event stream must be started inside a tokio runtime")]
     NoRuntime,
 
+    /// The connection of a per-call outbound session (Asterisk dialled the
+    /// application for one call, see [`crate::outbound`]) dropped before the
+    /// call was over, and Asterisk did not dial it again within `waited`
+    /// (its `reconnect_attempts` ran out, or it is gone). Fatal.
+    #[error("the per-call connection dropped mid-call and Asterisk did not dial it again within {waited:?}")]
+    OutboundDropped {
+        /// The redial window waited.
+        waited: std::time::Duration,
+    },
+
     /// The stream was closed (by the application, or its last handle was
     /// dropped) before what was waited for happened, e.g. before the
     /// application was registered.

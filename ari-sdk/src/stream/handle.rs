@@ -175,11 +175,21 @@ impl<E: StreamEvent> EventStream<E> {
         first_subscriber: bool,
     ) -> Result<(Self, Prepared<E>), StreamError> {
         settings.validate()?;
-        let endpoint = Endpoint::parse(&settings.url)?;
-        let tls = match (&settings.tls, endpoint.is_secure()) {
-            (Some(config), _) => Some(Arc::clone(config)),
-            (None, true) => Some(handshake::default_tls_config()?),
-            (None, false) => None,
+        let (source, endpoint_shown) = match &settings.accepted {
+            Some(feed) => (
+                connection::Source::Accept(feed.take()?),
+                "outbound".to_owned(),
+            ),
+            None => {
+                let endpoint = Endpoint::parse(&settings.url)?;
+                let tls = match (&settings.tls, endpoint.is_secure()) {
+                    (Some(config), _) => Some(Arc::clone(config)),
+                    (None, true) => Some(handshake::default_tls_config()?),
+                    (None, false) => None,
+                };
+                let shown = endpoint.display();
+                (connection::Source::Dial { endpoint, tls }, shown)
+            }
         };
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| StreamError::NoRuntime)?;
 
@@ -194,11 +204,10 @@ impl<E: StreamEvent> EventStream<E> {
             reconnect: ReconnectRequest::default(),
         });
 
-        let span = tracing::info_span!("ari_event_stream", endpoint = %endpoint.display());
+        let span = tracing::info_span!("ari_event_stream", endpoint = %endpoint_shown);
         let task = connection::Task {
             settings,
-            endpoint,
-            tls,
+            source,
             shared: Arc::clone(&shared),
             state: state_sender,
             shutdown: shutdown_signal,

@@ -18,12 +18,13 @@ use tokio_tungstenite::tungstenite::handshake::client::generate_key;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::http::Uri;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
+use super::transport::Transport;
 use super::StreamError;
 
 /// An open event websocket.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<Transport>;
 
 /// The largest upgrade response head read before giving up; Asterisk's is a
 /// few hundred bytes.
@@ -209,7 +210,7 @@ pub(crate) async fn open(
     // Events are small and latency matters more than packet count.
     tcp.set_nodelay(true).map_err(HandshakeError::Connect)?;
     let mut stream = match (endpoint.secure, tls) {
-        (false, _) => MaybeTlsStream::Plain(tcp),
+        (false, _) => Transport::Plain(tcp),
         (true, Some(tls)) => {
             let name = rustls::pki_types::ServerName::try_from(endpoint.host.clone())
                 .map_err(|_| HandshakeError::ServerName)?;
@@ -218,7 +219,7 @@ pub(crate) async fn open(
                 .connect(name, tcp)
                 .await
                 .map_err(HandshakeError::Tls)?;
-            MaybeTlsStream::Rustls(tls_stream)
+            Transport::Tls(Box::new(tokio_rustls::TlsStream::Client(tls_stream)))
         }
         (true, None) => return Err(HandshakeError::ServerName),
     };
@@ -262,7 +263,7 @@ fn upgrade_request(endpoint: &Endpoint, key: &str, authorization: &SecretString)
 /// `key`, and returns whatever the server sent after it (the first frames may
 /// arrive in the same packet).
 async fn read_upgrade_response(
-    stream: &mut MaybeTlsStream<TcpStream>,
+    stream: &mut Transport,
     key: &str,
 ) -> Result<Vec<u8>, HandshakeError> {
     let mut head = Vec::with_capacity(1024);
@@ -323,7 +324,7 @@ fn content_length(response: &httparse::Response<'_, '_>) -> Option<usize> {
 /// that keeps the connection open without saying how long its body is must
 /// not hold the error back.
 async fn read_error_body(
-    stream: &mut MaybeTlsStream<TcpStream>,
+    stream: &mut Transport,
     mut body: Vec<u8>,
     length: Option<usize>,
 ) -> Vec<u8> {

@@ -82,6 +82,7 @@
 //! # }
 //! ```
 
+pub(crate) mod accepted;
 mod backoff;
 mod connection;
 mod error;
@@ -95,6 +96,7 @@ pub(crate) mod queue;
 mod reclaim;
 mod settings;
 mod subscription;
+pub(crate) mod transport;
 mod types;
 
 pub use backoff::{Backoff, Jitter};

@@ -70,6 +70,10 @@ pub struct StreamSettings {
     /// (see [`RestTransport`](crate::config::RestTransport)), set by
     /// [`Client::stream_settings`](crate::Client::stream_settings).
     pub(crate) rest: Option<Arc<crate::ws_rest::WsRest>>,
+    /// The connections Asterisk dials to the application, when it does
+    /// (see [`crate::outbound`]): the stream takes them instead of dialling
+    /// `url`, set by the outbound session's client.
+    pub(crate) accepted: Option<Arc<super::accepted::AcceptFeed>>,
 }
 
 impl StreamSettings {
@@ -87,6 +91,7 @@ impl StreamSettings {
             max_message_size: 16 << 20,
             tls: None,
             rest: None,
+            accepted: None,
         }
     }
 

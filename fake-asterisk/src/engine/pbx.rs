@@ -61,6 +61,9 @@ enum Next {
     RefuseThenHangup { wait_ms: Option<u64>, cause: u32 },
     /// `StasisBroadcast`: the channel is offered; wait this long for a claim.
     Broadcast { timeout_ms: u64 },
+    /// `Stasis(app)` of an application nobody registered that a
+    /// `per_call_config` outbound websocket serves: dial, then enter.
+    PerCallStasis { app: String, args: Vec<String> },
     /// The PBX is done (hung up).
     Stop,
 }
@@ -97,6 +100,31 @@ async fn run_pbx(inner: Arc<Inner>, id: String) {
             Next::InStasis => {
                 if !in_stasis(&inner, &id, &wake, &mut hangup_rx).await {
                     return;
+                }
+            }
+            Next::PerCallStasis { app, args } => {
+                let opened = tokio::select! {
+                    opened = crate::outbound::ari::open_per_call(&inner, &id, &app) => opened,
+                    _ = hangup_rx.wait_for(|h| *h) => return,
+                };
+                match opened {
+                    // No connection: the dialplan goes on, failed.
+                    None => stasis::set_status(&mut inner.lock(), &id, "FAILED"),
+                    Some(session) => {
+                        let entered = stasis::enter_stasis(
+                            &mut inner.lock(),
+                            &id,
+                            &session.app_id,
+                            args,
+                            true,
+                        );
+                        let stayed =
+                            !entered || in_stasis(&inner, &id, &wake, &mut hangup_rx).await;
+                        session.finish();
+                        if !stayed {
+                            return;
+                        }
+                    }
                 }
             }
             Next::Broadcast { timeout_ms } => {
@@ -307,6 +335,9 @@ fn run_app(inner: &Arc<Inner>, w: &mut World, id: &str, step: &Step) -> Next {
             } else {
                 args.remove(0)
             };
+            if w.active_app(&app).is_none() && inner.settings.outbound.per_call(&app).is_some() {
+                return Next::PerCallStasis { app, args };
+            }
             if stasis::enter_stasis(w, id, &app, args, true) {
                 Next::InStasis
             } else {

@@ -86,6 +86,14 @@ pub(crate) fn enter_stasis(
     true
 }
 
+/// Sets `STASISSTATUS` (with its `ChannelVarset`).
+pub(crate) fn set_status(w: &mut World, id: &str, status: &str) {
+    if let Some(channel) = w.channels.get_mut(id) {
+        channel.vars.insert("STASISSTATUS".into(), status.into());
+        w.emit_varset(id, "STASISSTATUS", status);
+    }
+}
+
 /// Takes a channel out of Stasis: `StasisEnd`, `STASISSTATUS=SUCCESS`.
 pub(crate) fn leave_stasis(w: &mut World, id: &str) {
     let Some(channel) = w.channels.get_mut(id) else {

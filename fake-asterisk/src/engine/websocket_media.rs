@@ -12,8 +12,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures::{SinkExt, StreamExt};
+use axum::extract::ws::{CloseFrame, Message};
+use futures::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 
@@ -54,6 +54,10 @@ pub struct MediaRecord {
 /// A media channel waiting for, or served by, a websocket.
 #[derive(Debug)]
 pub(crate) struct MediaLink {
+    /// The `MEDIA_WEBSOCKET_CONNECTION_ID`: a UUID for `server`, the
+    /// `websocket_client` id for `client` (shared by its channels, so the
+    /// links are keyed apart).
+    pub connection_id: String,
     pub channel_id: String,
     pub app: String,
     pub args: Vec<String>,
@@ -71,6 +75,45 @@ pub(crate) struct MediaLink {
     pub dialstring: String,
     /// What the emulated release's chan_websocket has.
     pub release: ChanWebsocket,
+}
+
+/// A websocket message as a media session sees it, whichever side opened
+/// the connection (the application on `/media/<id>`, or the fake dialling
+/// a `websocket_client` for `connection_type=client`).
+#[derive(Debug)]
+pub(crate) enum Wire {
+    Text(String),
+    Binary(Vec<u8>),
+    /// A close frame with this code.
+    Close(u16),
+    /// The connection failed or ended without a close.
+    Gone,
+    /// Pings and pongs (answered by the websocket layer).
+    Other,
+}
+
+/// An axum message (the application connected to `/media/<id>`) as a [`Wire`].
+pub(crate) fn wire_from_axum(message: Result<Message, axum::Error>) -> Wire {
+    match message {
+        Ok(Message::Text(text)) => Wire::Text(text.as_str().to_owned()),
+        Ok(Message::Binary(data)) => Wire::Binary(data.to_vec()),
+        Ok(Message::Close(frame)) => Wire::Close(frame.map_or(1005, |f| f.code)),
+        Ok(_) => Wire::Other,
+        Err(_) => Wire::Gone,
+    }
+}
+
+/// A [`Wire`] to send as an axum message.
+pub(crate) fn wire_to_axum(wire: Wire) -> Message {
+    match wire {
+        Wire::Text(text) => Message::Text(text.into()),
+        Wire::Binary(data) => Message::Binary(data.into()),
+        Wire::Close(code) => Message::Close(Some(CloseFrame {
+            code,
+            reason: "".into(),
+        })),
+        Wire::Gone | Wire::Other => Message::Ping(Vec::new().into()),
+    }
 }
 
 /// What the world tells a connected session.
@@ -107,6 +150,9 @@ pub(crate) struct DialOptions {
     pub json: Option<bool>,
     pub no_auto_answer: bool,
     pub direction: Option<String>,
+    /// `v(a=1,b=2)`: query parameters added to a client connection's URI
+    /// (the commas become `&`).
+    pub uri_params: Option<String>,
 }
 
 pub(crate) fn parse_options(options: &str) -> DialOptions {
@@ -114,6 +160,7 @@ pub(crate) fn parse_options(options: &str) -> DialOptions {
         json: None,
         no_auto_answer: false,
         direction: None,
+        uri_params: None,
     };
     let mut rest = options;
     while let Some(flag) = rest.chars().next() {
@@ -130,6 +177,7 @@ pub(crate) fn parse_options(options: &str) -> DialOptions {
             ('n', _) => parsed.no_auto_answer = true,
             ('f', Some(format)) => parsed.json = Some(format == "json"),
             ('d', Some(direction)) => parsed.direction = Some(direction.to_string()),
+            ('v', Some(params)) => parsed.uri_params = Some(params.replace(',', "&")),
             _ => {}
         }
     }
@@ -503,12 +551,16 @@ fn answer(inner: &Arc<Inner>, w: &mut World, connection_id: &str) {
 
 /// Serves a connected media websocket until the channel hangs up or the
 /// application goes.
-pub(crate) async fn run(
+pub(crate) async fn run<Si, St>(
     inner: Arc<Inner>,
-    socket: WebSocket,
+    mut sink: Si,
+    mut stream: St,
     connection_id: String,
     mut ctl: mpsc::UnboundedReceiver<MediaCtl>,
-) {
+) where
+    Si: Sink<Wire> + Unpin,
+    St: Stream<Item = Wire> + Unpin,
+{
     let setup = {
         let w = inner.lock();
         w.media_links.get(&connection_id).and_then(|link| {
@@ -520,7 +572,7 @@ pub(crate) async fn run(
                 .collect();
             Some((
                 Pvt {
-                    connection_id: connection_id.clone(),
+                    connection_id: link.connection_id.clone(),
                     channel_id: link.channel_id.clone(),
                     channel_name: channel.name.clone(),
                     json: link.json,
@@ -547,9 +599,8 @@ pub(crate) async fn run(
         release(&inner, &connection_id);
         return;
     };
-    let (mut sink, mut stream) = socket.split();
     let start = pvt.media_start(&format, ptime, vars);
-    if sink.send(Message::Text(start.into())).await.is_err() {
+    if sink.send(Wire::Text(start)).await.is_err() {
         hang_up(&inner, &pvt.channel_id);
         release(&inner, &connection_id);
         return;
@@ -571,8 +622,7 @@ pub(crate) async fn run(
         tokio::select! {
             changed = hungup.changed() => {
                 if changed.is_err() || *hungup.borrow() {
-                    let close = CloseFrame { code: 1000, reason: "".into() };
-                    let _ = sink.send(Message::Close(Some(close))).await;
+                    let _ = sink.send(Wire::Close(1000)).await;
                     break;
                 }
             }
@@ -600,25 +650,25 @@ pub(crate) async fn run(
                 None => break,
             },
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Binary(data))) => {
+                Some(Wire::Binary(data)) => {
                     let mut w = inner.lock();
                     let Some(link) = w.media_links.get_mut(&connection_id) else { break };
                     pvt.binary(&data, &mut link.record, &mut out);
                 }
-                Some(Ok(Message::Text(text))) => {
-                    let text = text.as_str().trim();
+                Some(Wire::Text(text)) => {
+                    let text = text.trim();
                     if !text.is_empty() && text.len() <= MAX_TEXT_MESSAGE_LEN {
                         let mut w = inner.lock();
                         let Some(link) = w.media_links.get_mut(&connection_id) else { break };
                         action = pvt.command(text, &mut link.record, &mut out);
                     }
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                Some(Wire::Close(_) | Wire::Gone) | None => {
                     // The application went: the channel hangs up (normal clearing).
                     hang_up(&inner, &pvt.channel_id);
                     break;
                 }
-                Some(Ok(_)) => {}
+                Some(Wire::Other) => {}
             },
         }
         match action {
@@ -630,12 +680,12 @@ pub(crate) async fn run(
             Action::Hangup => hang_up(&inner, &pvt.channel_id),
         }
         for text in out {
-            if sink.send(Message::Text(text.into())).await.is_err() {
+            if sink.send(Wire::Text(text)).await.is_err() {
                 break;
             }
         }
         if let Some(frame) = audio {
-            if sink.send(Message::Binary(frame.into())).await.is_err() {
+            if sink.send(Wire::Binary(frame)).await.is_err() {
                 hang_up(&inner, &pvt.channel_id);
                 break;
             }

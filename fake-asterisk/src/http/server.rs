@@ -458,7 +458,15 @@ async fn media_websocket(
     let on_fail = (inner.clone(), connection_id.clone());
     let mut response = upgrade
         .on_failed_upgrade(move |_| websocket_media::release(&on_fail.0, &on_fail.1))
-        .on_upgrade(move |socket| websocket_media::run(inner, socket, connection_id, ctl));
+        .on_upgrade(move |socket| {
+            use futures::{SinkExt as _, StreamExt as _};
+            let (sink, stream) = socket.split();
+            let sink = sink.with(|wire| {
+                futures::future::ready(Ok::<_, axum::Error>(websocket_media::wire_to_axum(wire)))
+            });
+            let stream = stream.map(websocket_media::wire_from_axum);
+            websocket_media::run(inner, Box::pin(sink), stream, connection_id, ctl)
+        });
     upgraded(&mut response, protocol, &server);
     response
 }

@@ -41,6 +41,7 @@ pub(crate) fn register(inner: &Inner, apps: Vec<String>, subscribe_all: bool) ->
             apps: apps.clone(),
             frozen_tx,
             kill_tx,
+            outbound: false,
         },
     );
     for name in apps {

@@ -848,7 +848,7 @@ pub(crate) fn external_media(
                 "The encapsulation and/or transport is not supported",
             ));
         }
-        return external_media_websocket(&mut w, req, &app, &format, variables, reported, release);
+        return external_media_websocket(inner, &mut w, req, &app, &format, variables, reported);
     }
     let Some(host) = req.string("external_host").filter(|h| !h.is_empty()) else {
         return Err(ApiError::bad_request(
@@ -911,18 +911,20 @@ pub(crate) fn external_media(
 /// dialled into the application, as chan_websocket creates it. With
 /// `connection_type=server` it waits (down) for the application on
 /// `/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`, then answers and enters
-/// Stasis; the fake has no `websocket_client.conf`, so `client` is refused.
-/// What the channel speaks is `release`'s chan_websocket.
+/// Stasis. With `client` (the default) `external_host` names a configured
+/// `websocket_client`, which the fake dials (see `outbound::media`). What
+/// the channel speaks is `release`'s chan_websocket.
 fn external_media_websocket(
+    inner: &Arc<Inner>,
     w: &mut crate::world::World,
     req: &AriRequest,
     app: &str,
     format: &str,
     variables: Vec<(String, String)>,
     reported: Vec<String>,
-    release: crate::engine::chan_websocket_release::ChanWebsocket,
 ) -> Result<AriResponse, ApiError> {
     use crate::engine::websocket_media::{self, MediaLink, MediaRecord};
+    let release = crate::engine::chan_websocket_release::ChanWebsocket::of(&inner.settings.version);
     let encapsulation = req.string("encapsulation").unwrap_or_else(|| "rtp".into());
     if encapsulation != "none" {
         return Err(ApiError::bad_request(
@@ -934,12 +936,23 @@ fn external_media_websocket(
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "client".into());
     let host = req.string("external_host").filter(|h| !h.is_empty());
-    if connection_type == "client" {
-        return Err(ApiError::bad_request(match host {
-            None => "external_host is required for all but websocket server connections",
-            Some(_) => "external_host must be a valid websocket_client connection id.",
-        }));
-    }
+    let client = if connection_type == "client" {
+        let Some(host) = host else {
+            return Err(ApiError::bad_request(
+                "external_host is required for all but websocket server connections",
+            ));
+        };
+        match inner.settings.outbound.client(&host) {
+            Some(client) => Some(client.clone()),
+            None => {
+                return Err(ApiError::bad_request(
+                    "external_host must be a valid websocket_client connection id.",
+                ))
+            }
+        }
+    } else {
+        None
+    };
     // ARI passes `direction` on as `d(...)` from the release that has it.
     let direction = req
         .string("direction")
@@ -958,17 +971,25 @@ fn external_media_websocket(
     let transport_data = req.string("transport_data").filter(|d| !d.is_empty());
     let options = websocket_media::parse_options(transport_data.as_deref().unwrap_or(""));
     // The dial string after `WebSocket/`, as ARI builds it.
+    let target = client
+        .as_ref()
+        .map_or_else(|| "INCOMING".to_owned(), |client| client.id().to_owned());
     let dialstring = match (&transport_data, &direction) {
-        (Some(data), Some(d)) => format!("INCOMING/{data}d({d})"),
-        (Some(data), None) => format!("INCOMING/{data}"),
-        (None, Some(d)) => format!("INCOMING/d({d})"),
-        (None, None) => "INCOMING".to_string(),
+        (Some(data), Some(d)) => format!("{target}/{data}d({d})"),
+        (Some(data), None) => format!("{target}/{data}"),
+        (None, Some(d)) => format!("{target}/d({d})"),
+        (None, None) => target.clone(),
     };
-    let connection_id = uuid::Uuid::new_v4().to_string();
+    // A server channel's id is a fresh UUID; a client channel's is the
+    // connection's id (chan_websocket's `connection_id`).
+    let connection_id = match &client {
+        Some(client) => client.id().to_owned(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     let frame_size = websocket_media::frame_size(format);
     let id = id.unwrap_or_else(|| w.next_uniqueid());
     let name = format!(
-        "WebSocket/INCOMING/0x{:012x}",
+        "WebSocket/{target}/0x{:012x}",
         0x7f00_0000_0000u64 + u64::from(w.tech_seq)
     );
     w.tech_seq += 1;
@@ -998,9 +1019,15 @@ fn external_media_websocket(
             channel.reported_vars.insert(name);
         }
     }
+    // Channels dialling one client share its id: their links are keyed apart.
+    let link_key = match &client {
+        Some(_) => format!("{connection_id}/{id}"),
+        None => connection_id.clone(),
+    };
     w.media_links.insert(
-        connection_id,
+        link_key.clone(),
         MediaLink {
+            connection_id,
             channel_id: id.clone(),
             app: app.to_string(),
             args: stasis::split_app_args(req.string("data").as_deref().unwrap_or("")),
@@ -1025,6 +1052,15 @@ fn external_media_websocket(
         subscriber.channels.add(&id);
     }
     w.emit_dial(&id, "", &dialstring);
+    if let Some(client) = client {
+        let task = tokio::spawn(crate::outbound::media::dial_media(
+            Arc::clone(inner),
+            client,
+            link_key,
+            options.uri_params.clone(),
+        ));
+        w.outbound_tasks.push(task.abort_handle());
+    }
     let Some(channel) = w.channels.get(&id) else {
         return Err(ApiError::new(
             500,
