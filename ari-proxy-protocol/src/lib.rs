@@ -134,5 +134,8 @@ pub use key::{EntityKind, Key};
 pub use params::*;
 pub use request::Request;
 pub use request_kind::{RequestClass, RequestKind};
-pub use response::{Entity, EntityData, ErrorClass, ErrorDetail, ProxyError, Response};
+pub use response::{
+    Entity, EntityData, ErrorClass, ErrorDetail, ProxyError, Response, NOT_FOUND_TEXT,
+    NOT_IMPLEMENTED_TEXT,
+};
 pub use subject::{SubjectError, Subjects, CREATE_QUEUE_GROUP, DEFAULT_PREFIX};

@@ -1,0 +1,304 @@
+//! A running proxy: start-up in order, the background tasks, shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ari_proxy_protocol::{Announcement, Subjects};
+use ari_sdk::stream::{ConnectionState, EventStream};
+use futures::StreamExt as _;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::announcer::{self, Announcer};
+use crate::config::ProxyConfig;
+use crate::dialogs::Dialogs;
+use crate::error::StartError;
+use crate::events::Pump;
+use crate::handler::Handler;
+use crate::rest;
+use crate::serve::Server;
+use crate::stats::{Counters, ProxyStats};
+
+/// A proxy bridging one Asterisk's ARI to NATS, running in the background
+/// until [`shutdown`](Proxy::shutdown) or drop.
+///
+/// ```no_run
+/// use ari_proxy::{Proxy, ProxyConfig};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let ari = ari_sdk::Config::builder()
+///     .url("http://127.0.0.1:8088/ari")
+///     .username("proxy")
+///     .password("secret")
+///     .applications(["ivr"])
+///     .build()?;
+/// let proxy = Proxy::start(ProxyConfig::new(ari, "nats://127.0.0.1:4222").node("pbx-1")).await?;
+/// println!("serving node {} (Asterisk {})", proxy.node(), proxy.asterisk_id());
+/// tokio::signal::ctrl_c().await?;
+/// proxy.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Proxy {
+    node: Arc<str>,
+    instance: String,
+    asterisk_id: String,
+    apps: Arc<[String]>,
+    nats: async_nats::Client,
+    events: EventStream<Value>,
+    dialogs: Arc<Dialogs>,
+    counters: Arc<Counters>,
+    tasks: JoinSet<()>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("node", &self.node)
+            .field("instance", &self.instance)
+            .field("asterisk_id", &self.asterisk_id)
+            .field("apps", &self.apps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Proxy {
+    /// Starts a proxy: reads Asterisk's entity id, connects to NATS, checks
+    /// that no other proxy announces the node name, connects the events
+    /// websocket, subscribes to the request subjects and announces itself.
+    /// Returns once all of that is done: events flow and requests are
+    /// answered.
+    pub async fn start(config: ProxyConfig) -> Result<Proxy, StartError> {
+        let node: Arc<str> = config.node_name().into();
+        Subjects::check_token("node", &node)?;
+        let apps: Arc<[String]> = config.ari.applications().to_vec().into();
+        if apps.is_empty() {
+            return Err(StartError::NoApplication);
+        }
+        for app in apps.iter() {
+            Subjects::check_token("application", app)?;
+        }
+        let subjects = config.subjects();
+        let instance = uuid::Uuid::new_v4().simple().to_string();
+
+        let client = ari_sdk::Client::new(config.ari.clone())?;
+        let info: Value = client
+            .send_json(rest::request(&rest::ASTERISK_INFO, &[]))
+            .await?;
+        let asterisk_id = info
+            .pointer("/system/entity_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+
+        let nats = async_nats::connect(config.nats_url.as_str())
+            .await
+            .map_err(|error| StartError::Nats {
+                url: config.nats_url.clone(),
+                reason: error.to_string(),
+            })?;
+        announcer::check_name_free(&nats, &subjects, &node, &instance, config.name_check)
+            .await
+            .map_err(|error| match error {
+                StartError::Nats { reason, .. } => StartError::Nats {
+                    url: config.nats_url.clone(),
+                    reason,
+                },
+                other => other,
+            })?;
+
+        let events =
+            EventStream::<Value>::connect(client.stream_settings().buffer(config.event_buffer))
+                .map_err(|error| StartError::Events(error.to_string()))?;
+        // Subscribed before the socket is up, so no event is missed.
+        let subscription = events.subscribe();
+        wait_connected(&events, config.connect_timeout).await?;
+        wait_registered(&client, &apps, config.connect_timeout).await?;
+
+        let dialogs = Arc::new(Dialogs::default());
+        let counters = Arc::new(Counters::default());
+        let mut tasks = JoinSet::new();
+
+        tasks.spawn(
+            Pump {
+                nats: nats.clone(),
+                subjects: subjects.clone(),
+                node: Arc::clone(&node),
+                dialogs: Arc::clone(&dialogs),
+                counters: Arc::clone(&counters),
+            }
+            .run(subscription),
+        );
+
+        let server = Server {
+            nats: nats.clone(),
+            handler: Handler::new(client, Arc::clone(&node), Arc::clone(&dialogs)),
+            apps: Arc::clone(&apps),
+            events: events.clone(),
+            counters: Arc::clone(&counters),
+        };
+        server
+            .start(&subjects, &node, &mut tasks)
+            .await
+            .map_err(|error| StartError::Nats {
+                url: config.nats_url.clone(),
+                reason: error.to_string(),
+            })?;
+
+        let announcements: Vec<Announcement> = apps
+            .iter()
+            .map(|app| Announcement {
+                node: node.to_string(),
+                application: app.clone(),
+                asterisk_id: asterisk_id.clone(),
+                instance: instance.clone(),
+            })
+            .collect();
+        let announcer = Announcer::new(nats.clone(), &subjects, &announcements);
+        let mut pings =
+            nats.subscribe(subjects.ping())
+                .await
+                .map_err(|error| StartError::Nats {
+                    url: config.nats_url.clone(),
+                    reason: error.to_string(),
+                })?;
+        let on_ping = announcer.clone();
+        let state = events.clone();
+        tasks.spawn(async move {
+            while pings.next().await.is_some() {
+                // As the Go proxy: a node whose ARI is down is not offered.
+                if matches!(state.state(), ConnectionState::Connected) {
+                    on_ping.announce().await;
+                }
+            }
+        });
+        let interval = config.announce_interval;
+        tasks.spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            loop {
+                // The first tick is immediate: announce at start.
+                ticks.tick().await;
+                announcer.announce().await;
+            }
+        });
+        if let Err(error) = nats.flush().await {
+            tracing::warn!(%error, "cannot flush the subscriptions to NATS");
+        }
+        tracing::info!(node = %node, asterisk_id, apps = ?apps, "ARI proxy started");
+
+        Ok(Proxy {
+            node,
+            instance,
+            asterisk_id,
+            apps,
+            nats,
+            events,
+            dialogs,
+            counters,
+            tasks,
+        })
+    }
+
+    /// The node name (the last token of this node's subjects).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// This process's random instance id, as announced.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Asterisk's entity id, as `/asterisk/info` gave it at start.
+    pub fn asterisk_id(&self) -> &str {
+        &self.asterisk_id
+    }
+
+    /// The applications served.
+    pub fn applications(&self) -> &[String] {
+        &self.apps
+    }
+
+    /// The proxy's counters now.
+    pub fn stats(&self) -> ProxyStats {
+        self.counters.snapshot(self.dialogs.len())
+    }
+
+    /// Stops the proxy: unsubscribes from NATS (after sending what is
+    /// queued) and closes the ARI websocket.
+    pub async fn shutdown(mut self) {
+        self.tasks.shutdown().await;
+        self.events.close();
+        if let Err(error) = self.nats.flush().await {
+            tracing::debug!(%error, "flush at shutdown");
+        }
+        tracing::info!(node = %self.node, "ARI proxy stopped");
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+        self.events.close();
+    }
+}
+
+/// Waits until Asterisk knows every application: it registers them after
+/// the websocket upgrade, so a call arriving in between would find no
+/// application (Asterisk answers `GET /applications/{name}` 404 until then).
+async fn wait_registered(
+    client: &ari_sdk::Client,
+    apps: &[String],
+    timeout: Duration,
+) -> Result<(), StartError> {
+    let registered = async {
+        for app in apps {
+            loop {
+                let request = rest::request(&rest::APPLICATION_GET, &[("applicationName", app)]);
+                match client.send_json::<Value>(request).await {
+                    Ok(_) => break,
+                    Err(error) if error.is_not_found() => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(error) => return Err(StartError::Ari(error)),
+                }
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(timeout, registered)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StartError::Events(format!(
+                "applications not registered after {timeout:?}"
+            )))
+        })
+}
+
+/// Waits until the events websocket is connected, or fails after `timeout`
+/// or on a refusal.
+async fn wait_connected(events: &EventStream<Value>, timeout: Duration) -> Result<(), StartError> {
+    let mut states = events.state_changes();
+    let connected = async {
+        loop {
+            let state = *states.borrow_and_update();
+            match state {
+                ConnectionState::Connected | ConnectionState::Replaced => return Ok(()),
+                ConnectionState::Closed => {
+                    return Err(StartError::Events(format!("{state:?}")));
+                }
+                _ => {}
+            }
+            if states.changed().await.is_err() {
+                return Err(StartError::Events("the stream ended".into()));
+            }
+        }
+    };
+    tokio::time::timeout(timeout, connected)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StartError::Events(format!(
+                "not connected after {timeout:?}"
+            )))
+        })
+}
