@@ -67,8 +67,9 @@ pub(crate) async fn check_name_free(
         .subscribe(subjects.announce())
         .await
         .map_err(|e| nats_error(e.to_string()))?;
-    nats.flush().await.map_err(|e| nats_error(e.to_string()))?;
-    // Go's ping: an empty request.
+    // Go's ping: an empty request. The server handles it after the
+    // subscription above (one connection's messages stay in order), so
+    // every answer is heard.
     nats.publish(
         subjects.ping(),
         Bytes::from_static(br#"{"kind":"","key":null}"#),

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use ari_proxy_protocol::{Subjects, DEFAULT_PREFIX};
 
+use crate::persist::EventStore;
+
 /// How often a proxy announces itself without being asked (the Go proxy's
 /// interval).
 pub const DEFAULT_ANNOUNCE_INTERVAL: Duration = Duration::from_secs(60);
@@ -41,6 +43,7 @@ pub struct ProxyConfig {
     pub(crate) name_check: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) event_buffer: usize,
+    pub(crate) store: Option<EventStore>,
 }
 
 impl ProxyConfig {
@@ -56,6 +59,7 @@ impl ProxyConfig {
             name_check: DEFAULT_NAME_CHECK,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             event_buffer: 65_536,
+            store: None,
         }
     }
 
@@ -95,6 +99,13 @@ impl ProxyConfig {
     /// oldest are counted as lost (65,536 by default).
     pub fn event_buffer(mut self, events: usize) -> ProxyConfig {
         self.event_buffer = events.max(1);
+        self
+    }
+
+    /// Keeps the events in a JetStream stream (the NATS server must run
+    /// with JetStream), for applications reading through durable consumers.
+    pub fn event_store(mut self, store: EventStore) -> ProxyConfig {
+        self.store = Some(store);
         self
     }
 

@@ -28,6 +28,9 @@ pub enum StartError {
         /// What the client said.
         reason: String,
     },
+    /// The JetStream event stream could not be found or created.
+    #[error("JetStream event store: {0}")]
+    JetStream(String),
     /// Another proxy announces this node name: two nodes under one name
     /// would get each other's requests.
     #[error("node name {node:?} is taken by another proxy (instance {instance:?}, Asterisk {asterisk_id:?})")]

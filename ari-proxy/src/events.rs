@@ -11,6 +11,7 @@ use futures::StreamExt as _;
 use serde_json::Value;
 
 use crate::dialogs::Dialogs;
+use crate::persist::StorePublisher;
 use crate::stats::Counters;
 
 /// What the pump needs.
@@ -20,6 +21,9 @@ pub(crate) struct Pump {
     pub(crate) node: Arc<str>,
     pub(crate) dialogs: Arc<Dialogs>,
     pub(crate) counters: Arc<Counters>,
+    /// With an event store, events (not their dialog copies) go through
+    /// JetStream.
+    pub(crate) store: Option<StorePublisher>,
 }
 
 impl Pump {
@@ -85,6 +89,10 @@ impl Pump {
                 return;
             }
         };
+        if let (Some(store), false) = (&self.store, dialog) {
+            store.publish(subject, payload).await;
+            return;
+        }
         match self.nats.publish(subject, payload).await {
             Ok(()) if dialog => Counters::add(&self.counters.dialog_events_published, 1),
             Ok(()) => Counters::add(&self.counters.events_published, 1),

@@ -27,6 +27,10 @@
 //! are not answered and requests get
 //! [`ErrorClass::Unavailable`](ari_proxy_protocol::ErrorClass::Unavailable).
 //!
+//! With an [`EventStore`] ([`ProxyConfig::event_store`]) the events are also
+//! kept in a JetStream stream, acknowledged one by one, so an application
+//! that restarts resumes from its durable consumer without losing any.
+//!
 //! The `ari-proxy` binary runs one from the command line or the
 //! environment (`ari-proxy --help`).
 //!
@@ -53,6 +57,7 @@ mod error;
 mod events;
 mod failure;
 mod handler;
+mod persist;
 mod proxy;
 mod rest;
 mod serve;
@@ -63,5 +68,6 @@ pub use config::{
     DEFAULT_NAME_CHECK,
 };
 pub use error::StartError;
+pub use persist::EventStore;
 pub use proxy::Proxy;
 pub use stats::ProxyStats;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ari_proxy_protocol::{Announcement, Subjects};
 use ari_sdk::stream::{ConnectionState, EventStream};
+use bytes::Bytes;
 use futures::StreamExt as _;
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -15,6 +16,7 @@ use crate::dialogs::Dialogs;
 use crate::error::StartError;
 use crate::events::Pump;
 use crate::handler::Handler;
+use crate::persist;
 use crate::rest;
 use crate::serve::Server;
 use crate::stats::{Counters, ProxyStats};
@@ -48,7 +50,11 @@ pub struct Proxy {
     events: EventStream<Value>,
     dialogs: Arc<Dialogs>,
     counters: Arc<Counters>,
+    /// Serving requests and announcing: stopped at once on shutdown.
     tasks: JoinSet<()>,
+    /// The event pump and the JetStream ack task: let finish on shutdown,
+    /// so what was read from the websocket is published.
+    pipeline: JoinSet<()>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -118,14 +124,30 @@ impl Proxy {
         let dialogs = Arc::new(Dialogs::default());
         let counters = Arc::new(Counters::default());
         let mut tasks = JoinSet::new();
+        let mut pipeline = JoinSet::new();
+        let store = match &config.store {
+            Some(store) => Some(
+                persist::start(
+                    nats.clone(),
+                    store,
+                    subjects.prefix(),
+                    format!("{node}-{instance}"),
+                    Arc::clone(&counters),
+                    &mut pipeline,
+                )
+                .await?,
+            ),
+            None => None,
+        };
 
-        tasks.spawn(
+        pipeline.spawn(
             Pump {
                 nats: nats.clone(),
                 subjects: subjects.clone(),
                 node: Arc::clone(&node),
                 dialogs: Arc::clone(&dialogs),
                 counters: Arc::clone(&counters),
+                store,
             }
             .run(subscription),
         );
@@ -181,9 +203,7 @@ impl Proxy {
                 announcer.announce().await;
             }
         });
-        if let Err(error) = nats.flush().await {
-            tracing::warn!(%error, "cannot flush the subscriptions to NATS");
-        }
+        sync_with_server(&nats).await;
         tracing::info!(node = %node, asterisk_id, apps = ?apps, "ARI proxy started");
 
         Ok(Proxy {
@@ -196,6 +216,7 @@ impl Proxy {
             dialogs,
             counters,
             tasks,
+            pipeline,
         })
     }
 
@@ -224,14 +245,22 @@ impl Proxy {
         self.counters.snapshot(self.dialogs.len())
     }
 
-    /// Stops the proxy: unsubscribes from NATS (after sending what is
-    /// queued) and closes the ARI websocket.
+    /// Stops the proxy: stops answering, closes the ARI websocket, publishes
+    /// the events already read (waiting up to 10 seconds for JetStream's
+    /// acks), and returns once the server has dropped its subscriptions.
     pub async fn shutdown(mut self) {
         self.tasks.shutdown().await;
         self.events.close();
-        if let Err(error) = self.nats.flush().await {
-            tracing::debug!(%error, "flush at shutdown");
+        let drained = tokio::time::timeout(Duration::from_secs(10), async {
+            while self.pipeline.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("events still unpublished at shutdown: abandoned");
+            self.pipeline.shutdown().await;
         }
+        // The unsubscriptions are done at the server when this returns.
+        sync_with_server(&self.nats).await;
         tracing::info!(node = %self.node, "ARI proxy stopped");
     }
 }
@@ -239,7 +268,22 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.tasks.abort_all();
+        self.pipeline.abort_all();
         self.events.close();
+    }
+}
+
+/// Waits until the server has processed everything this connection sent
+/// (the subscriptions above): `flush` only writes them out, so a request
+/// from another connection could still overtake them. A request to a
+/// subject nobody serves comes back (as "no responders") only after the
+/// server handled what preceded it on this connection.
+pub(crate) async fn sync_with_server(nats: &async_nats::Client) {
+    let nobody = nats.new_inbox();
+    match nats.request(nobody, Bytes::new()).await {
+        Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => {}
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot confirm the subscriptions with NATS"),
     }
 }
 

@@ -40,6 +40,17 @@ pub struct Cluster {
     pub subjects: Subjects,
 }
 
+/// A fake Asterisk with the proxy's ARI user.
+pub async fn start_fake() -> FakeAsterisk {
+    FakeAsterisk::builder()
+        .username("proxy")
+        .password("secret")
+        .build()
+        .start()
+        .await
+        .expect("fake Asterisk")
+}
+
 /// The ARI configuration of a proxy beside `fake`, serving `apps`.
 pub fn ari_config(fake: &FakeAsterisk, apps: &[&str]) -> ari_sdk::Config {
     ari_sdk::Config::builder()
@@ -56,13 +67,7 @@ impl Cluster {
         let nats = NatsServer::start();
         let mut cluster_nodes = Vec::new();
         for index in 1..=nodes {
-            let fake = FakeAsterisk::builder()
-                .username("proxy")
-                .password("secret")
-                .build()
-                .start()
-                .await
-                .expect("fake Asterisk");
+            let fake = start_fake().await;
             cluster_nodes.push(Node {
                 name: format!("node-{index}"),
                 fake,
@@ -123,7 +128,7 @@ impl Cluster {
             .subscribe(subject.to_string())
             .await
             .expect("subscribe");
-        self.client.flush().await.expect("flush");
+        synced(&self.client).await;
         subscriber
     }
 
@@ -159,6 +164,17 @@ impl Cluster {
         }
         found
     }
+}
+
+/// Returns once the server has processed what `client` sent before:
+/// `flush` only writes it out. A request nobody serves is answered "no
+/// responders" by the server, after what preceded it on the connection.
+pub async fn synced(client: &async_nats::Client) {
+    let error = client
+        .request(client.new_inbox(), "".into())
+        .await
+        .expect_err("nobody serves an inbox");
+    assert_eq!(error.kind(), async_nats::RequestErrorKind::NoResponders);
 }
 
 /// The next message of `messages` whose JSON satisfies `wanted`, with its
