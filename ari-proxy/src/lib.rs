@@ -27,9 +27,15 @@
 //! are not answered and requests get
 //! [`ErrorClass::Unavailable`](ari_proxy_protocol::ErrorClass::Unavailable).
 //!
-//! With an [`EventStore`] ([`ProxyConfig::event_store`]) the events are also
-//! kept in a JetStream stream, acknowledged one by one, so an application
-//! that restarts resumes from its durable consumer without losing any.
+//! Without an event store, events go out on core NATS: at most once, like
+//! every core NATS message; one written to a connection that just died (the
+//! NATS server restarting) is lost without a trace, and an application
+//! that is down misses everything meanwhile. With an [`EventStore`]
+//! ([`ProxyConfig::event_store`]) the events are kept in a JetStream stream
+//! and each counts as published only once the server acknowledged storing
+//! it (an event never stored is counted in [`ProxyStats::events_lost`]), so
+//! an application that restarts resumes from its durable consumer without
+//! losing any.
 //!
 //! The `ari-proxy` binary runs one from the command line or the
 //! environment (`ari-proxy --help`).

@@ -143,38 +143,68 @@ impl Cluster {
     }
 
     /// Pings and collects announcements until `count` distinct nodes of
-    /// the application have announced themselves, keyed by node.
+    /// the application have announced themselves, keyed by node. Pings
+    /// again every half second meanwhile, as a proxy that was reconnecting
+    /// to NATS misses a ping.
     pub async fn discover(&self, count: usize) -> BTreeMap<String, Announcement> {
-        let mut announcements = self.listen(&self.subjects.announce()).await;
-        self.client
-            .publish(self.subjects.ping(), r#"{"kind":"","key":null}"#.into())
+        discover(&self.client, &self.subjects, APP, count).await
+    }
+}
+
+/// Pings until `count` distinct nodes announced `app`, keyed by node.
+pub async fn discover(
+    client: &async_nats::Client,
+    subjects: &Subjects,
+    app: &str,
+    count: usize,
+) -> BTreeMap<String, Announcement> {
+    let mut announcements = client
+        .subscribe(subjects.announce())
+        .await
+        .expect("subscribe");
+    synced(client).await;
+    let mut found = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while found.len() < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "found only {found:?}"
+        );
+        client
+            .publish(subjects.ping(), r#"{"kind":"","key":null}"#.into())
             .await
             .expect("ping");
-        let mut found = BTreeMap::new();
-        while found.len() < count {
-            let message = tokio::time::timeout(PATIENCE, announcements.next())
-                .await
-                .expect("announcements in time")
-                .expect("subscription open");
+        let round = tokio::time::Instant::now() + Duration::from_millis(500);
+        while let Ok(Some(message)) = tokio::time::timeout_at(round, announcements.next()).await {
             let announcement: Announcement =
                 serde_json::from_slice(&message.payload).expect("an Announcement");
-            if announcement.application == APP {
+            if announcement.application == app {
                 found.insert(announcement.node.clone(), announcement);
             }
         }
-        found
     }
+    found
 }
 
 /// Returns once the server has processed what `client` sent before:
 /// `flush` only writes it out. A request nobody serves is answered "no
 /// responders" by the server, after what preceded it on the connection.
+/// A request written to a connection that just died is lost: asked again.
 pub async fn synced(client: &async_nats::Client) {
-    let error = client
-        .request(client.new_inbox(), "".into())
-        .await
-        .expect_err("nobody serves an inbox");
-    assert_eq!(error.kind(), async_nats::RequestErrorKind::NoResponders);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let asked = client.request(client.new_inbox(), "".into());
+        match tokio::time::timeout(Duration::from_secs(1), asked).await {
+            Ok(Err(error)) if error.kind() == async_nats::RequestErrorKind::NoResponders => {
+                return;
+            }
+            Ok(Ok(_)) => panic!("an inbox answered"),
+            _ => assert!(
+                tokio::time::Instant::now() < deadline,
+                "NATS never answered"
+            ),
+        }
+    }
 }
 
 /// The next message of `messages` whose JSON satisfies `wanted`, with its

@@ -1,0 +1,114 @@
+//! A proxy serving several applications, and what the cluster sees when
+//! Asterisk's websocket or the NATS server goes away and comes back.
+//!
+//! Run by `cargo xtask test` (`NATS_SERVER`); otherwise listed as ignored.
+
+mod support;
+
+use ari_proxy::{Proxy, ProxyConfig};
+use ari_proxy_protocol::{ErrorClass, Key, Request, RequestKind, Subjects};
+use serde_json::Value;
+use support::{
+    ari_config, discover, next_event, start_fake, synced, Cluster, NatsServer, APP, PATIENCE,
+};
+
+#[tokio::test]
+#[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
+async fn one_proxy_serves_several_applications() {
+    let nats = NatsServer::start();
+    let fake = start_fake().await;
+    let proxy = Proxy::start(
+        ProxyConfig::new(ari_config(&fake, &["ivr", "queue"]), nats.url()).node("pbx-1"),
+    )
+    .await
+    .unwrap();
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let subjects = Subjects::default();
+    for app in ["ivr", "queue"] {
+        let found = discover(&client, &subjects, app, 1).await;
+        assert_eq!(found["pbx-1"].instance, proxy.instance());
+    }
+
+    let mut events = client.subscribe("ari.event.>").await.unwrap();
+    synced(&client).await;
+    let phone = fake.phone("PJSIP/alice").unwrap();
+    for app in ["queue", "ivr"] {
+        let call = phone.call_into_app(app, &[]).unwrap();
+        let (subject, start) = next_event(&mut events, |e| {
+            e["type"] == "StasisStart" && e["channel"]["id"] == call.channel_id()
+        })
+        .await;
+        assert_eq!(subject, format!("ari.event.{app}.pbx-1"));
+        assert_eq!(start["application"], app);
+    }
+
+    // The application a request is for is its subject's.
+    for app in ["ivr", "queue"] {
+        let request = Request::new(RequestKind::ApplicationData, Key::node(app, "pbx-1"));
+        let message = client
+            .request(
+                format!("ari.data.{app}.pbx-1"),
+                serde_json::to_vec(&request).unwrap().into(),
+            )
+            .await
+            .unwrap();
+        let response: ari_proxy_protocol::Response =
+            serde_json::from_slice(&message.payload).unwrap();
+        let data = response.result().unwrap().data.clone().unwrap();
+        assert_eq!(data.application.unwrap().str("name"), Some(app));
+    }
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+#[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
+async fn requests_while_asterisk_is_away_are_answered_unavailable() {
+    let cluster = Cluster::start(1).await;
+    let fake = &cluster.nodes[0].fake;
+    let info = Request::new(RequestKind::AsteriskInfo, Key::node(APP, "node-1"));
+
+    fake.stop_accepting();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let unavailable = loop {
+        let answer = cluster.request("ari.data.demo.node-1", &info).await;
+        if let Err(error) = answer.result() {
+            if error.class == ErrorClass::Unavailable {
+                break error;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never unavailable");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(unavailable.message, "ARI connection is down");
+
+    fake.start_accepting().await.unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let answer = cluster.request("ari.data.demo.node-1", &info).await;
+        if answer.result().is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never back");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
+async fn a_restarted_nats_server_finds_the_same_nodes_and_events_flow_again() {
+    let mut cluster = Cluster::start(3).await;
+    let before = cluster.discover(3).await;
+    cluster.nats.restart();
+
+    // Every proxy reconnects by itself, under the same instance.
+    let after = cluster.discover(3).await;
+    assert_eq!(after, before);
+
+    let mut events = cluster.listen(&cluster.subjects.app_events(APP)).await;
+    let call = cluster.call_in(0, "PJSIP/alice", &[]);
+    let (subject, _): (String, Value) = next_event(&mut events, |e| {
+        e["type"] == "StasisStart" && e["channel"]["id"] == call.channel_id()
+    })
+    .await;
+    assert_eq!(subject, "ari.event.demo.node-1");
+}
