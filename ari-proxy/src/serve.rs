@@ -3,9 +3,11 @@
 //! Per application: `ari.<class>.<app>` and `ari.<class>.<app>.<node>` for
 //! every class, create requests in the queue group `ariproxy`. Once per
 //! process: the bare `ari.<class>` subjects, whose requests are served for
-//! the application their key names (or the first one served; a request for
-//! an application this proxy does not serve is left to the proxies that
-//! do).
+//! the application their key names (or the first one served). A request
+//! for an application this proxy does not serve is left to the proxies that
+//! do, except on the bare `ari.create`, a queue subscription: the proxy
+//! that took it is the only one to see it, so it answers with an error
+//! rather than leave the requester waiting.
 
 use std::sync::Arc;
 
@@ -81,8 +83,9 @@ impl Server {
                 while let Some(message) = messages.next().await {
                     let server = server.clone();
                     let app = listen.app.clone();
+                    let queue = listen.queue;
                     // Requests never wait for one another.
-                    tokio::spawn(async move { server.answer(app, message).await });
+                    tokio::spawn(async move { server.answer(app, queue, message).await });
                 }
             });
         }
@@ -96,7 +99,9 @@ impl Server {
         )
     }
 
-    async fn answer(&self, subject_app: Option<String>, message: async_nats::Message) {
+    /// Answers one request. `queue`: it came through the create queue
+    /// group, so no other proxy sees it.
+    async fn answer(&self, subject_app: Option<String>, queue: bool, message: async_nats::Message) {
         let Some(reply) = message.reply else {
             tracing::debug!(subject = %message.subject, "request without a reply subject: ignored");
             return;
@@ -106,17 +111,29 @@ impl Server {
                 Failure::invalid(format!("the request is not valid JSON: {error}")).into_response()
             }
             Ok(request) => {
-                let Some(app) = self.app_for(subject_app, &request) else {
-                    return;
-                };
-                if self.connected() {
-                    self.handler.handle(&app, &request).await
-                } else {
-                    Failure::unavailable().into_response()
+                match self.app_for(subject_app, &request) {
+                    // Another proxy serves it and answers.
+                    None if !queue => return,
+                    // Taken from the queue group: nobody else will answer.
+                    None => Failure::invalid(format!(
+                        "this node does not serve application {:?}",
+                        request.key.as_ref().map(|k| k.app.as_str()).unwrap_or("")
+                    ))
+                    .into_response(),
+                    Some(app) => self.serve(&app, &request).await,
                 }
             }
         };
         self.reply(reply, &response).await;
+    }
+
+    /// Serves a request for `app`, unless the ARI websocket is down.
+    async fn serve(&self, app: &str, request: &Request) -> Response {
+        if self.connected() {
+            self.handler.handle(app, request).await
+        } else {
+            Failure::unavailable().into_response()
+        }
     }
 
     /// The application a request is served for, or none when it is for an

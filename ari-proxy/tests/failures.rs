@@ -57,6 +57,17 @@ async fn one_proxy_serves_several_applications() {
         let data = response.result().unwrap().data.clone().unwrap();
         assert_eq!(data.application.unwrap().str("name"), Some(app));
     }
+    // A creation for an application it does not serve, taken from the
+    // queue group on the bare subject: answered with an error, not dropped.
+    let elsewhere = Request::new(RequestKind::BridgeCreate, Key::node("billing", ""));
+    let message = client
+        .request("ari.create", serde_json::to_vec(&elsewhere).unwrap().into())
+        .await
+        .unwrap();
+    let response: ari_proxy_protocol::Response = serde_json::from_slice(&message.payload).unwrap();
+    let error = response.result().unwrap_err();
+    assert_eq!(error.class, ErrorClass::InvalidRequest);
+    assert!(error.message.contains("billing"), "{}", error.message);
     proxy.shutdown().await;
 }
 
