@@ -97,10 +97,23 @@
 //! - **Entity data** is Asterisk's JSON of the resource plus `key`
 //!   ([`Entity`]), as Go's structs encode it, but with every field Asterisk
 //!   sent, not only those Go knows.
+//! - **A create for an application not served**, taken from the queue group
+//!   on the bare `ari.create`, is answered with an error (a Go proxy would
+//!   serve it as its own application).
 //! - **Not served (yet):** the configuration, logging-channel and module
-//!   kinds (`AsteriskConfig*`, `AsteriskLogging*`, `AsteriskModule*`) and
-//!   the staged kinds answer `Not implemented` ([`ErrorClass::NotImplemented`]);
-//!   RabbitMQ is not a transport.
+//!   kinds (`AsteriskConfig*`, `AsteriskLogging*`, `AsteriskModule*`)
+//!   answer `Not implemented` ([`ErrorClass::NotImplemented`]); RabbitMQ is
+//!   not a transport.
+//!
+//! # Persistence (an addition)
+//!
+//! A proxy may keep the events in a JetStream stream capturing
+//! `<prefix>event.>` (its name is configuration; the stream is shared by
+//! every proxy). Each event is published with the header `Nats-Msg-Id:
+//! <node>-<instance>-<sequence>`, so a retried publish is stored once. Plain
+//! subscribers see no difference; an application that reads through a
+//! durable consumer of the stream (filtered on `ari.event.<app>.>`) resumes
+//! after a restart where it stopped.
 //!
 //! # Example
 //!
