@@ -1,5 +1,6 @@
 //! A running proxy: start-up in order, the background tasks, shutdown.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +51,7 @@ pub struct Proxy {
     events: EventStream<Value>,
     dialogs: Arc<Dialogs>,
     counters: Arc<Counters>,
+    takes_creates: Arc<AtomicBool>,
     /// Serving requests and announcing: stopped at once on shutdown.
     tasks: JoinSet<()>,
     /// The event pump and the JetStream ack task: let finish on shutdown,
@@ -159,13 +161,28 @@ impl Proxy {
             events: events.clone(),
             counters: Arc::clone(&counters),
         };
+        let nats_error = |error: async_nats::SubscribeError| StartError::Nats {
+            url: config.nats_url.clone(),
+            reason: error.to_string(),
+        };
         server
-            .start(&subjects, &node, &mut tasks)
+            .start(&subjects, &node, false, &mut tasks)
             .await
-            .map_err(|error| StartError::Nats {
-                url: config.nats_url.clone(),
-                reason: error.to_string(),
-            })?;
+            .map_err(nats_error)?;
+        let mut creates = JoinSet::new();
+        server
+            .start(&subjects, &node, true, &mut creates)
+            .await
+            .map_err(nats_error)?;
+        let takes_creates = Arc::new(AtomicBool::new(true));
+        tasks.spawn(follow_ari(
+            server.clone(),
+            subjects.clone(),
+            Arc::clone(&node),
+            events.state_changes(),
+            creates,
+            Arc::clone(&takes_creates),
+        ));
 
         let announcements: Vec<Announcement> = apps
             .iter()
@@ -215,6 +232,7 @@ impl Proxy {
             events,
             dialogs,
             counters,
+            takes_creates,
             tasks,
             pipeline,
         })
@@ -238,6 +256,13 @@ impl Proxy {
     /// The applications served.
     pub fn applications(&self) -> &[String] {
         &self.apps
+    }
+
+    /// Whether the proxy is in the create queue group now: false while its
+    /// Asterisk's websocket is down (once the server has dropped the
+    /// subscriptions), so that new calls land on other nodes.
+    pub fn takes_creates(&self) -> bool {
+        self.takes_creates.load(Ordering::SeqCst)
     }
 
     /// The proxy's counters now.
@@ -270,6 +295,53 @@ impl Drop for Proxy {
         self.tasks.abort_all();
         self.pipeline.abort_all();
         self.events.close();
+    }
+}
+
+/// Leaves the create queue group while the ARI websocket is down and joins
+/// it again when it is back, each change confirmed with the server before
+/// `takes_creates` says so.
+async fn follow_ari(
+    server: Server,
+    subjects: Subjects,
+    node: Arc<str>,
+    mut states: tokio::sync::watch::Receiver<ConnectionState>,
+    creates: JoinSet<()>,
+    takes_creates: Arc<AtomicBool>,
+) {
+    let mut creates = Some(creates);
+    loop {
+        let up = matches!(
+            *states.borrow_and_update(),
+            ConnectionState::Connected | ConnectionState::Replaced
+        );
+        match (up, creates.take()) {
+            (false, Some(mut held)) => {
+                // Dropping the subscribers unsubscribes them.
+                held.shutdown().await;
+                sync_with_server(&server.nats).await;
+                takes_creates.store(false, Ordering::SeqCst);
+                tracing::warn!(node = %node, "ARI down: left the create queue group");
+            }
+            (true, None) => {
+                let mut joined = JoinSet::new();
+                match server.start(&subjects, &node, true, &mut joined).await {
+                    Ok(()) => {
+                        sync_with_server(&server.nats).await;
+                        creates = Some(joined);
+                        takes_creates.store(true, Ordering::SeqCst);
+                        tracing::info!(node = %node, "ARI back: joined the create queue group");
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "cannot join the create queue group again");
+                    }
+                }
+            }
+            (_, held) => creates = held,
+        }
+        if states.changed().await.is_err() {
+            return;
+        }
     }
 }
 

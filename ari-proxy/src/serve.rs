@@ -8,6 +8,10 @@
 //! do, except on the bare `ari.create`, a queue subscription: the proxy
 //! that took it is the only one to see it, so it answers with an error
 //! rather than leave the requester waiting.
+//!
+//! The create subscriptions are held only while the node's ARI websocket is
+//! up (see `proxy.rs`): a proxy whose Asterisk is unreachable leaves the
+//! queue group, so new calls land on the nodes that can take them.
 
 use std::sync::Arc;
 
@@ -63,14 +67,20 @@ fn listens(subjects: &Subjects, apps: &[String], node: &str) -> Vec<Listen> {
 }
 
 impl Server {
-    /// Subscribes to every request subject and serves them in `tasks`.
+    /// Subscribes to the get, data and command subjects (`creates` false)
+    /// or to the create subjects of the queue group (`creates` true), and
+    /// serves them in `tasks`.
     pub(crate) async fn start(
-        self,
+        &self,
         subjects: &Subjects,
         node: &str,
+        creates: bool,
         tasks: &mut JoinSet<()>,
     ) -> Result<(), async_nats::SubscribeError> {
-        for listen in listens(subjects, &self.apps, node) {
+        let wanted = listens(subjects, &self.apps, node)
+            .into_iter()
+            .filter(|listen| listen.queue == creates);
+        for listen in wanted {
             let mut messages = if listen.queue {
                 self.nats
                     .queue_subscribe(listen.subject.clone(), CREATE_QUEUE_GROUP.to_string())

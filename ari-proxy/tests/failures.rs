@@ -123,3 +123,70 @@ async fn a_restarted_nats_server_finds_the_same_nodes_and_events_flow_again() {
     .await;
     assert_eq!(subject, "ari.event.demo.node-1");
 }
+
+/// Originates a call on `ari.create.demo` (any node) and returns the node
+/// that took it, or the error.
+async fn originate_anywhere(cluster: &Cluster) -> Result<String, ErrorClass> {
+    let mut request = Request::new(RequestKind::ChannelOriginate, Key::node(APP, ""));
+    request.channel_originate = Some(ari_proxy_protocol::ChannelOriginate {
+        originate_request: ari_proxy_protocol::OriginateRequest {
+            endpoint: "PJSIP/bob".into(),
+            app: APP.into(),
+            ..Default::default()
+        },
+    });
+    let answer = cluster.request("ari.create.demo", &request).await;
+    match answer.result() {
+        Ok(ok) => Ok(ok.key.clone().expect("a key").node),
+        Err(error) => Err(error.class),
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
+async fn creations_avoid_a_node_whose_asterisk_is_down_and_return_when_it_is_back() {
+    let cluster = Cluster::start(3).await;
+    let _bobs: Vec<_> = cluster
+        .nodes
+        .iter()
+        .map(|n| n.fake.phone("PJSIP/bob").unwrap())
+        .collect();
+    let third = cluster.nodes[2].proxy.as_ref().unwrap();
+    assert!(third.takes_creates());
+
+    cluster.nodes[2].fake.stop_accepting();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while third.takes_creates() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never left the queue group"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let mut nodes = Vec::new();
+    for _ in 0..30 {
+        nodes.push(
+            originate_anywhere(&cluster)
+                .await
+                .expect("every creation served"),
+        );
+    }
+    assert!(nodes.iter().all(|n| n != "node-3"), "{nodes:?}");
+
+    cluster.nodes[2].fake.start_accepting().await.unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !third.takes_creates() {
+        assert!(tokio::time::Instant::now() < deadline, "never joined again");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // NATS spreads the queue group's requests at random: within 60, node 3
+    // takes one unless something keeps it out ((2/3)^60 < 1e-10).
+    let mut back = false;
+    for _ in 0..60 {
+        if originate_anywhere(&cluster).await.expect("served") == "node-3" {
+            back = true;
+            break;
+        }
+    }
+    assert!(back, "node 3 takes creations again");
+}
