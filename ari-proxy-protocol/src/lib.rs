@@ -97,6 +97,11 @@
 //! - **Entity data** is Asterisk's JSON of the resource plus `key`
 //!   ([`Entity`]), as Go's structs encode it, but with every field Asterisk
 //!   sent, not only those Go knows.
+//! - **A node whose Asterisk is unreachable leaves the create queue
+//!   group** until its websocket is back, so creations without a node land
+//!   on nodes that can serve them (a Go proxy stays in the group and
+//!   answers `ARI connection is down`); requests addressed to the node are
+//!   still answered, with [`ErrorClass::Unavailable`], and pings are not.
 //! - **A create for an application not served**, taken from the queue group
 //!   on the bare `ari.create`, is answered with an error (a Go proxy would
 //!   serve it as its own application).
