@@ -33,6 +33,7 @@ pub struct TestArgs {
 struct Installed {
     node_modules: PathBuf,
     python: PathBuf,
+    nats_server: PathBuf,
 }
 
 pub fn run(args: TestArgs) -> TaskResult {
@@ -43,12 +44,14 @@ pub fn run(args: TestArgs) -> TaskResult {
     let installed = Installed {
         node_modules: install_node(&sources.join("node"), &foreign.join("node"))?,
         python: install_python(&sources.join("python"), &foreign.join("venv"))?,
+        nats_server: install_nats_server()?,
     };
     if args.install_only {
         println!(
-            "ARI_FOREIGN_NODE_MODULES={}\nARI_FOREIGN_PYTHON={}",
+            "ARI_FOREIGN_NODE_MODULES={}\nARI_FOREIGN_PYTHON={}\nNATS_SERVER={}",
             installed.node_modules.display(),
-            installed.python.display()
+            installed.python.display(),
+            installed.nats_server.display()
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -58,6 +61,7 @@ pub fn run(args: TestArgs) -> TaskResult {
         .args(&args.cargo_test_args)
         .env("ARI_FOREIGN_NODE_MODULES", &installed.node_modules)
         .env("ARI_FOREIGN_PYTHON", &installed.python)
+        .env("NATS_SERVER", &installed.nats_server)
         .status()
         .map_err(|error| format!("running cargo test: {error}"))?;
     Ok(if status.success() {
@@ -157,6 +161,30 @@ fn install_python(source: &Path, venv: &Path) -> Result<PathBuf, BoxError> {
     )?;
     std::fs::write(&stamp, &requirements)?;
     Ok(python)
+}
+
+/// The `nats-server` binary: on `PATH` or where Debian's package puts it
+/// (`/usr/sbin`, not on a user's `PATH`), installed with apt when missing.
+fn install_nats_server() -> Result<PathBuf, BoxError> {
+    if let Some(found) = find_nats_server() {
+        return Ok(found);
+    }
+    apt_install(&["nats-server"])?;
+    find_nats_server().ok_or_else(|| "nats-server installed but not found".into())
+}
+
+fn find_nats_server() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("nats-server"))
+            .find(|candidate| candidate.is_file())
+    });
+    on_path.or_else(|| {
+        ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|candidate| candidate.is_file())
+    })
 }
 
 fn create_venv(venv: &Path) -> Result<(), BoxError> {
