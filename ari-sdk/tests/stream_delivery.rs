@@ -474,3 +474,49 @@ async fn events_are_shared_not_copied() {
     let b = pick(next(&mut second).await).unwrap();
     assert!(Arc::ptr_eq(&a, &b), "one decode, one allocation, shared");
 }
+
+/// An event two subscribers share is decoded on the connection task, which
+/// keeps it until both are done with it so as to free it itself; it must
+/// let go of it even when no frame follows (the socket quiet after a burst).
+#[tokio::test]
+async fn shared_events_are_let_go_of_while_the_socket_is_quiet() {
+    let listener = bind().await;
+    // Nothing else wakes the connection task: no ping due, no idle timeout.
+    let quiet = settings(listener.local_addr().unwrap())
+        .ping_interval(Duration::from_secs(60))
+        .idle_timeout(Duration::from_secs(120));
+    let stream = EventStream::<TestEvent>::connect(quiet).unwrap();
+    let mut first = stream.subscribe();
+    let mut second = stream.subscribe();
+    let (mut socket, _) = accept(&listener).await;
+    for seq in 0..50 {
+        send(&mut socket, event("ChannelDtmfReceived", seq)).await;
+    }
+    let mut kept = None;
+    for subscription in [&mut first, &mut second] {
+        let mut received = 0;
+        while received < 50 {
+            match next(subscription).await {
+                StreamItem::Event(event) => {
+                    received += 1;
+                    if received == 50 {
+                        kept = Some(Arc::downgrade(&event));
+                    }
+                }
+                StreamItem::Connected => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    // Both subscribers dropped the last event; only the connection task
+    // may still hold it, and nothing else arrives.
+    let kept = kept.expect("the last event");
+    let mut polls = 0;
+    while kept.strong_count() > 0 {
+        polls += 1;
+        assert!(polls < 500, "the connection task still holds the event");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(kept.upgrade().is_none(), "freed");
+    drop(socket);
+}

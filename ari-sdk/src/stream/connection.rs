@@ -565,6 +565,11 @@ impl<E: StreamEvent> Publisher<'_, E> {
     }
 }
 
+/// How often the events kept for their consumers are looked at again while
+/// the socket is quiet (each pass of the loop, [`Publisher::flush`], lets go
+/// of those the consumers are done with).
+const RECLAIM_WHILE_IDLE: Duration = Duration::from_millis(20);
+
 /// How many frames of a burst apart the time of the last frame is taken.
 const STAMP_EVERY: u32 = 64;
 
@@ -614,6 +619,11 @@ async fn read_frames<E: StreamEvent>(
                         return Outcome::Lost(DisconnectReason::Requested);
                     }
                     frame = source.next() => frame,
+                    // Events still held for their consumers are let go
+                    // of while the socket is quiet too (see `reclaim.rs`).
+                    () = tokio::time::sleep(RECLAIM_WHILE_IDLE), if publisher.reclaim.holds_any() => {
+                        continue;
+                    }
                     () = &mut deadline => {
                         let silence = last_heard.elapsed();
                         if silence >= idle_timeout {

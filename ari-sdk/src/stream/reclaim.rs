@@ -18,7 +18,9 @@
 //! it still holds: it frees them itself. An event a consumer keeps for long
 //! (an application may keep any event) holds the ones behind it only until
 //! [`KEPT_AT_MOST`] are kept; then the oldest are let go whoever still holds
-//! them, and that consumer frees it as before.
+//! them, and that consumer frees it as before. While the socket is quiet the
+//! connection task looks again every 20 ms until nothing is kept, so the
+//! end of a burst does not leave its events alive until the next frame.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -63,6 +65,11 @@ impl<E> Reclaim<E> {
             // A burst is over: give its memory back.
             self.kept.shrink_to(8);
         }
+    }
+
+    /// Whether any event is kept.
+    pub(crate) fn holds_any(&self) -> bool {
+        !self.kept.is_empty()
     }
 
     /// How many are kept.
