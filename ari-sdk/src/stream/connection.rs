@@ -565,9 +565,8 @@ impl<E: StreamEvent> Publisher<'_, E> {
     }
 }
 
-/// How often the events kept for their consumers are looked at again while
-/// the socket is quiet (each pass of the loop, [`Publisher::flush`], lets go
-/// of those the consumers are done with).
+/// How long after the socket fell quiet the events kept for their consumers
+/// are let go of (once; see `reclaim.rs`).
 const RECLAIM_WHILE_IDLE: Duration = Duration::from_millis(20);
 
 /// How many frames of a burst apart the time of the last frame is taken.
@@ -619,9 +618,11 @@ async fn read_frames<E: StreamEvent>(
                         return Outcome::Lost(DisconnectReason::Requested);
                     }
                     frame = source.next() => frame,
-                    // Events still held for their consumers are let go
-                    // of while the socket is quiet too (see `reclaim.rs`).
+                    // The socket fell quiet: a moment for the consumers
+                    // to finish with the last events, then they are let
+                    // go of (see `reclaim.rs`).
                     () = tokio::time::sleep(RECLAIM_WHILE_IDLE), if publisher.reclaim.holds_any() => {
+                        publisher.reclaim.let_go();
                         continue;
                     }
                     () = &mut deadline => {

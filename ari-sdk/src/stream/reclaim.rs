@@ -13,14 +13,18 @@
 //! (variant e, ten subscribers, 400,000 frames): 7,400-9,100 futex system
 //! calls without this, 1,100-1,200 with it.
 //!
-//! So the connection task keeps one more `Arc` of each event it decoded, in
-//! order, and every batch of frames lets go of those at the front that only
-//! it still holds: it frees them itself. An event a consumer keeps for long
-//! (an application may keep any event) holds the ones behind it only until
-//! [`KEPT_AT_MOST`] are kept; then the oldest are let go whoever still holds
-//! them, and that consumer frees it as before. While the socket is quiet the
-//! connection task looks again every 20 ms until nothing is kept, so the
-//! end of a burst does not leave its events alive until the next frame.
+//! So the connection task keeps one more `Arc` of each event it decoded,
+//! and every batch of frames frees those only it still holds. Some events
+//! are held for long (a `Call` keeps its `StasisStart` for the whole call;
+//! an application may keep any event): the ones at the front that are done
+//! are dropped at once, and the whole list is swept only once it has
+//! doubled since the last sweep, so the cost stays constant per event
+//! however many long-held ones wait in it. At most [`KEPT_AT_MOST`] are
+//! kept; beyond that the oldest is let go, and whoever still holds it
+//! frees it as before. When the socket falls quiet the connection task
+//! lets go of all of them after a moment ([`let_go`](Reclaim::let_go)): it
+//! frees those nobody holds any more, and neither keeps the others alive
+//! nor wakes up again for them.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -28,16 +32,22 @@ use std::sync::Arc;
 /// The most events kept at once: a few batches of a burst.
 const KEPT_AT_MOST: usize = 4096;
 
+/// The list is swept no sooner than at this length.
+const SWEEP_FROM: usize = 256;
+
 /// The events decoded on this task that consumers may still hold, oldest
 /// first.
 pub(crate) struct Reclaim<E> {
     kept: VecDeque<Arc<E>>,
+    /// The length at which the whole list is swept next.
+    sweep_at: usize,
 }
 
 impl<E> Default for Reclaim<E> {
     fn default() -> Self {
         Reclaim {
             kept: VecDeque::new(),
+            sweep_at: SWEEP_FROM,
         }
     }
 }
@@ -51,8 +61,8 @@ impl<E> Reclaim<E> {
         }
     }
 
-    /// Frees the oldest events nobody else holds any more, up to the first
-    /// one somebody does.
+    /// Frees the events nobody else holds any more: those at the front,
+    /// and all of them when the list has doubled since the last sweep.
     pub(crate) fn release(&mut self) {
         while self
             .kept
@@ -61,7 +71,21 @@ impl<E> Reclaim<E> {
         {
             self.kept.pop_front();
         }
-        if self.kept.is_empty() && self.kept.capacity() > 64 {
+        if self.kept.len() >= self.sweep_at {
+            self.kept.retain(|event| Arc::strong_count(event) > 1);
+            self.sweep_at = (self.kept.len() * 2).max(SWEEP_FROM);
+        }
+        if self.kept.is_empty() {
+            self.let_go();
+        }
+    }
+
+    /// Lets go of every event: those nobody else holds are freed here, the
+    /// others by whoever drops them last.
+    pub(crate) fn let_go(&mut self) {
+        self.kept.clear();
+        self.sweep_at = SWEEP_FROM;
+        if self.kept.capacity() > 64 {
             // A burst is over: give its memory back.
             self.kept.shrink_to(8);
         }
@@ -84,29 +108,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frees_what_only_it_holds_in_order() {
+    fn frees_the_front_at_once_and_the_rest_when_swept() {
         let mut reclaim = Reclaim::default();
         let first = Arc::new(1);
         let second = Arc::new(2);
-        let third = Arc::new(3);
         reclaim.keep(&first);
         reclaim.keep(&second);
-        reclaim.keep(&third);
         drop(second);
-        // The first is still held: nothing behind it goes either.
+        // The first is still held (a call's StasisStart): the second waits
+        // behind it until a sweep.
         reclaim.release();
-        assert_eq!(reclaim.len(), 3);
+        assert_eq!(reclaim.len(), 2);
+        let done: Vec<Arc<usize>> = (0..SWEEP_FROM).map(Arc::new).collect();
+        for event in &done {
+            reclaim.keep(event);
+        }
+        drop(done);
+        reclaim.release();
+        assert_eq!(reclaim.len(), 1, "swept: only the held one is left");
+        assert_eq!(Arc::strong_count(&first), 2);
         drop(first);
         reclaim.release();
-        assert_eq!(
-            reclaim.len(),
-            1,
-            "the first and second freed, the third held"
-        );
-        assert_eq!(Arc::strong_count(&third), 2);
-        drop(third);
-        reclaim.release();
         assert_eq!(reclaim.len(), 0);
+    }
+
+    #[test]
+    fn letting_go_keeps_nothing_alive() {
+        let mut reclaim = Reclaim::default();
+        let held = Arc::new(1);
+        reclaim.keep(&held);
+        reclaim.keep(&Arc::new(2));
+        reclaim.let_go();
+        assert_eq!(reclaim.len(), 0);
+        assert!(!reclaim.holds_any());
+        assert_eq!(Arc::strong_count(&held), 1, "its holder frees it");
     }
 
     #[test]
