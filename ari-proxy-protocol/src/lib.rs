@@ -145,6 +145,7 @@ mod params;
 mod request;
 mod request_kind;
 mod response;
+mod rest;
 mod subject;
 
 pub use announcement::Announcement;
@@ -156,4 +157,5 @@ pub use response::{
     Entity, EntityData, ErrorClass, ErrorDetail, ProxyError, Response, NOT_FOUND_TEXT,
     NOT_IMPLEMENTED_TEXT,
 };
+pub use rest::{AriRest, AriRestAnswer, INSTANCE_HEADER, SEQUENCE_HEADER};
 pub use subject::{SubjectError, Subjects, CREATE_QUEUE_GROUP, DEFAULT_PREFIX};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::key::Key;
 use crate::params::*;
 use crate::request_kind::RequestKind;
+use crate::rest::AriRest;
 
 /// A request: its kind, the key it concerns (or the location it is for),
 /// and the parameters of its kind, each in its own field as Go's `Request`
@@ -29,6 +30,10 @@ pub struct Request {
     #[serde(default)]
     pub key: Option<Key>,
 
+    /// `AriRest`: an ARI request sent verbatim (an addition, see
+    /// [`AriRest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ari_rest: Option<AriRest>,
     /// `ApplicationSubscribe` / `ApplicationUnsubscribe`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_subscribe: Option<ApplicationSubscribe>,
@@ -144,6 +149,28 @@ impl Request {
     pub fn without_key(kind: RequestKind) -> Request {
         Request {
             kind,
+            ..Request::default()
+        }
+    }
+
+    /// An `AriRest` request: `rest` sent verbatim to the node (or nodes)
+    /// of `key`.
+    ///
+    /// ```
+    /// use ari_proxy_protocol::{AriRest, Key, Request};
+    ///
+    /// let rest = AriRest::new("POST", "/channels/c1/answer");
+    /// let request = Request::ari_rest(rest, Key::default().on("demo", "pbx-1"));
+    /// let json = serde_json::to_value(&request)?;
+    /// assert_eq!(json["kind"], "AriRest");
+    /// assert_eq!(json["ari_rest"]["path"], "/channels/c1/answer");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn ari_rest(rest: AriRest, key: Key) -> Request {
+        Request {
+            kind: RequestKind::AriRest,
+            key: Some(key),
+            ari_rest: Some(rest),
             ..Request::default()
         }
     }

@@ -95,6 +95,7 @@ macro_rules! request_kinds {
 }
 
 request_kinds! {
+    AriRest = "AriRest" in Command,
     ApplicationData = "ApplicationData" in Data,
     ApplicationGet = "ApplicationGet" in Get,
     ApplicationList = "ApplicationList" in Get,
@@ -256,7 +257,7 @@ mod tests {
         for kind in RequestKind::KNOWN {
             assert_eq!(&RequestKind::from_wire(kind.as_str()), kind);
         }
-        assert_eq!(RequestKind::KNOWN.len(), 110);
+        assert_eq!(RequestKind::KNOWN.len(), 111);
         assert_eq!(
             RequestKind::from_wire("Bogus"),
             RequestKind::Other("Bogus".into())

@@ -230,6 +230,10 @@ pub struct Response {
     /// A list request's keys (Go leaves an empty list out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<Key>,
+    /// An `AriRest` request's answer (an addition: see
+    /// [`AriRestAnswer`](crate::AriRestAnswer)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ari_rest: Option<crate::AriRestAnswer>,
 }
 
 /// The `error` string of a 404, which Go's `Response.IsNotFound` looks for.
