@@ -293,6 +293,15 @@ impl<V: VersionApi> Hub<V> {
                 self.broadcast(item, wakes);
                 self.reconcile();
             }
+            StreamItem::Node(notice) if notice.is_gap() => {
+                // A node of a cluster went, restarted, or some of its
+                // events were missed: the same as a reconnect, for every
+                // handle (which node a handle is on is the transport's
+                // business), and the listings end what is gone.
+                self.broadcast(item, wakes);
+                self.reconcile();
+            }
+            StreamItem::Node(_) => {}
             // The dispatcher is a tap: it is never sent a lag notice.
             StreamItem::Lagged { .. } | StreamItem::Connected => {}
         }

@@ -52,6 +52,7 @@ use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
 use super::accepted::{Accepted, Taken};
 use super::fanout::{Route, RouteWakes};
+use super::feed::FeedItem;
 use super::frame::Frame;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
@@ -85,12 +86,17 @@ pub(crate) enum Source {
     /// hands over each connection it accepted for this stream. Nothing to
     /// retry or pace: Asterisk re-dials at its own `reconnect_interval`.
     Accept(Taken),
+    /// Frames read elsewhere ([`crate::cluster`]): the feed says when its
+    /// source is up and down, and reconnects by itself.
+    Feed(mpsc::Receiver<FeedItem>),
 }
 
 /// What waiting for the next connection came to.
 enum Opened {
     /// Boxed: a socket is large next to the other variants.
     Socket(Box<Socket>, Option<Message>),
+    /// The feed is up.
+    Feed,
     Failed(HandshakeError),
     /// No more connections will come: the stream ends, with this error if
     /// one says why.
@@ -143,8 +149,9 @@ impl<E: StreamEvent> Task<E> {
             self.state
                 .send_replace(ConnectionState::Connecting { attempt: attempts });
             tracing::debug!(attempt = attempts, "connecting");
-            let (socket, first) = match self.open(websocket_config, lost_at.is_some()).await {
-                Opened::Socket(socket, first) => (*socket, first),
+            let connection = match self.open(websocket_config, lost_at.is_some()).await {
+                Opened::Socket(socket, first) => Some((*socket, first)),
+                Opened::Feed => None,
                 Opened::Shutdown => break,
                 Opened::Ended(error) => {
                     if let Some(error) = error {
@@ -185,7 +192,11 @@ impl<E: StreamEvent> Task<E> {
             self.publish(&mut route, &notice);
             attempts = 0;
 
-            match self.serve(socket, first, &mut route).await {
+            let outcome = match connection {
+                Some((socket, first)) => self.serve(socket, first, &mut route).await,
+                None => self.serve_feed(&mut route).await,
+            };
+            match outcome {
                 Outcome::Shutdown => break,
                 Outcome::Lost(reason) if self.ends_cleanly(&reason) => {
                     tracing::debug!("Asterisk closed the per-call connection: its call is over");
@@ -237,6 +248,18 @@ impl<E: StreamEvent> Task<E> {
                     },
                 }
             }
+            Source::Feed(items) => loop {
+                tokio::select! {
+                    biased;
+                    () = shutdown_requested(shutdown) => break Opened::Shutdown,
+                    item = items.recv() => match item {
+                        Some(FeedItem::Up) => break Opened::Feed,
+                        // Nothing of a connection that is not up yet.
+                        Some(other) => tracing::debug!(item = ?other, "feed item before it was up"),
+                        None => break Opened::Ended(None),
+                    },
+                }
+            },
             Source::Accept(Taken {
                 deliveries,
                 per_call,
@@ -393,6 +416,71 @@ impl<E: StreamEvent> Task<E> {
         outcome
     }
 
+    /// Runs the feed until its source is down or the stream is shut down.
+    async fn serve_feed(&mut self, route: &mut Route<E>) -> Outcome {
+        let Task {
+            source,
+            shared,
+            state,
+            shutdown,
+            ..
+        } = self;
+        let Source::Feed(items) = source else {
+            return Outcome::Shutdown;
+        };
+        let mut publisher = Publisher {
+            shared,
+            state,
+            rest: None,
+            subscriber_batch: subscriber_wake_batch(shared.fanout.capacity()),
+            route,
+            wakes: RouteWakes::default(),
+            unflushed_taps: 0,
+            unflushed_subscribers: 0,
+            reclaim: Reclaim::default(),
+        };
+        let outcome = loop {
+            // As with a socket: what is at hand is taken at once, and the
+            // consumers are all woken before waiting.
+            let item = match items.try_recv() {
+                Ok(item) => Some(item),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    publisher.flush().await;
+                    tokio::select! {
+                        biased;
+                        () = shutdown_requested(shutdown) => break Outcome::Shutdown,
+                        item = items.recv() => item,
+                        () = tokio::time::sleep(RECLAIM_WHILE_IDLE), if publisher.reclaim.holds_any() => {
+                            publisher.reclaim.let_go();
+                            continue;
+                        }
+                    }
+                }
+            };
+            match item {
+                Some(FeedItem::Frame(text)) => {
+                    publisher.dispatch(text);
+                    publisher.frame_done().await;
+                    tokio::task::consume_budget().await;
+                }
+                Some(FeedItem::Node(notice)) => {
+                    publisher.flush().await;
+                    publisher.publish_notice(&StreamItem::Node(notice));
+                }
+                Some(FeedItem::Up) => {}
+                Some(FeedItem::Down(reason)) => break Outcome::Lost(reason),
+                None => {
+                    break Outcome::Lost(DisconnectReason::ConnectionLost {
+                        error: "the event feed ended".to_owned(),
+                    })
+                }
+            }
+        };
+        publisher.flush().await;
+        outcome
+    }
+
     /// Publishes a notice and wakes its consumers at once.
     fn publish(&self, route: &mut Route<E>, item: &StreamItem<E>) {
         self.shared.fanout.refresh(route);
@@ -444,6 +532,13 @@ struct Publisher<'a, E: StreamEvent> {
 }
 
 impl<E: StreamEvent> Publisher<'_, E> {
+    /// A notice, after every frame before it, its consumers woken at once.
+    fn publish_notice(&mut self, item: &StreamItem<E>) {
+        self.shared.fanout.refresh(self.route);
+        // Notices are never dropped, so no queue is ever full for them.
+        self.route.publish(item, &mut RouteWakes::default());
+    }
+
     /// A malformed frame's error, for everyone.
     fn publish_error(&mut self, item: &StreamItem<E>) {
         self.shared.fanout.refresh(self.route);

@@ -175,12 +175,13 @@ impl<E: StreamEvent> EventStream<E> {
         first_subscriber: bool,
     ) -> Result<(Self, Prepared<E>), StreamError> {
         settings.validate()?;
-        let (source, endpoint_shown) = match &settings.accepted {
-            Some(feed) => (
+        let (source, endpoint_shown) = match (&settings.feed, &settings.accepted) {
+            (Some(feed), _) => (connection::Source::Feed(feed.open()?), "cluster".to_owned()),
+            (None, Some(feed)) => (
                 connection::Source::Accept(feed.take()?),
                 "outbound".to_owned(),
             ),
-            None => {
+            (None, None) => {
                 let endpoint = Endpoint::parse(&settings.url)?;
                 let tls = match (&settings.tls, endpoint.is_secure()) {
                     (Some(config), _) => Some(Arc::clone(config)),

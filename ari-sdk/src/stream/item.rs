@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::resource::{ResourceId, ResourceKind};
 
-use super::StreamError;
+use super::{NodeNotice, StreamError};
 
 /// One item of a [`Subscription`](super::Subscription): an event, or news
 /// about the connection, in the order it happened.
@@ -57,6 +57,11 @@ pub enum StreamItem<E> {
         concerned: Vec<ResourceId>,
     },
 
+    /// News about one Asterisk node of a cluster (only a stream over the
+    /// [`cluster`](crate::cluster) transport yields these): a node up, lost,
+    /// or events of it missed, in order with the events.
+    Node(NodeNotice),
+
     /// A frame that could not be decoded (the stream goes on), or the fatal
     /// error that ended the stream (the subscription ends after it); see
     /// [`StreamError::is_fatal`].
@@ -101,7 +106,7 @@ impl<E> StreamItem<E> {
             StreamItem::Disconnected { .. }
                 | StreamItem::Reconnected { .. }
                 | StreamItem::Lagged { .. }
-        )
+        ) || matches!(self, StreamItem::Node(notice) if notice.is_gap())
     }
 }
 
@@ -122,6 +127,7 @@ impl<E> Clone for StreamItem<E> {
                 missed: *missed,
                 concerned: concerned.clone(),
             },
+            StreamItem::Node(notice) => StreamItem::Node(notice.clone()),
             StreamItem::Error(error) => StreamItem::Error(Arc::clone(error)),
         }
     }

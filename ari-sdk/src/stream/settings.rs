@@ -74,6 +74,9 @@ pub struct StreamSettings {
     /// (see [`crate::outbound`]): the stream takes them instead of dialling
     /// `url`, set by the outbound session's client.
     pub(crate) accepted: Option<Arc<super::accepted::AcceptFeed>>,
+    /// The feed of events read elsewhere (the [`cluster`](crate::cluster)
+    /// transport): the stream takes its frames instead of dialling `url`.
+    pub(crate) feed: Option<super::feed::SharedFeedSource>,
 }
 
 impl StreamSettings {
@@ -92,6 +95,7 @@ impl StreamSettings {
             tls: None,
             rest: None,
             accepted: None,
+            feed: None,
         }
     }
 
