@@ -23,6 +23,7 @@ pub struct FakeAsteriskBuilder {
     port: u16,
     time_scale: f64,
     asterisk_id: String,
+    system_name: Option<String>,
     version: Option<String>,
     major: Option<u32>,
     spec_dir: Option<PathBuf>,
@@ -39,6 +40,7 @@ impl Default for FakeAsteriskBuilder {
             port: 0,
             time_scale: 0.1,
             asterisk_id: "02:00:00:fa:4e:01".into(),
+            system_name: None,
             version: None,
             major: None,
             spec_dir: None,
@@ -69,6 +71,14 @@ impl FakeAsteriskBuilder {
     /// plays a 1.4 s prompt in 140 ms.
     pub fn time_scale(mut self, scale: f64) -> Self {
         self.time_scale = scale;
+        self
+    }
+    /// Asterisk's `systemname` (`asterisk.conf`): channel unique ids become
+    /// `<name>-<epoch>.<sequence>`, as a real Asterisk makes them, so that
+    /// the channels of several Asterisks started in the same second never
+    /// share an id (a cluster needs that).
+    pub fn system_name(mut self, name: impl Into<String>) -> Self {
+        self.system_name = Some(name.into());
         self
     }
     /// The `asterisk_id` (entity id) in events and `/asterisk/info`.
@@ -259,7 +269,9 @@ impl FakeAsteriskConfig {
             },
             emulation,
             clock,
-            world: Mutex::new(World::new(clock, o.asterisk_id, o.dialplan)),
+            world: Mutex::new(
+                World::new(clock, o.asterisk_id, o.dialplan).system_name(o.system_name),
+            ),
             started: SystemTime::now(),
         });
         let mut control = ServerControl::default();

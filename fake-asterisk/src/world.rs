@@ -158,6 +158,8 @@ pub(crate) struct World {
     pub asterisk_id: String,
     pub start_epoch: u64,
     pub uniqueid_seq: u64,
+    /// Asterisk's `systemname`, the prefix of the unique ids.
+    pub system_name: Option<String>,
     pub local_seq: u32,
     pub tech_seq: u32,
     pub channels: IndexMap<String, Channel>,
@@ -242,6 +244,7 @@ impl World {
             asterisk_id,
             start_epoch: unix_seconds(),
             uniqueid_seq: 0,
+            system_name: None,
             local_seq: 0,
             tech_seq: 0,
             channels: IndexMap::new(),
@@ -283,9 +286,18 @@ impl World {
         }
     }
 
-    /// An Asterisk-style unique id: `<start epoch>.<sequence>`.
+    /// With Asterisk's `systemname`.
+    pub(crate) fn system_name(mut self, name: Option<String>) -> Self {
+        self.system_name = name;
+        self
+    }
+
+    /// An Asterisk-style unique id: `[<systemname>-]<start epoch>.<sequence>`.
     pub(crate) fn next_uniqueid(&mut self) -> String {
-        let id = format!("{}.{}", self.start_epoch, self.uniqueid_seq);
+        let id = match &self.system_name {
+            Some(name) => format!("{name}-{}.{}", self.start_epoch, self.uniqueid_seq),
+            None => format!("{}.{}", self.start_epoch, self.uniqueid_seq),
+        };
         self.uniqueid_seq += 1;
         id
     }
