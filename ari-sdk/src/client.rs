@@ -38,6 +38,9 @@ pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Sen
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The node every request of this clone goes to, in a cluster
+    /// ([`Client::on_node`]).
+    node: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -55,6 +58,9 @@ struct Inner {
     /// On an outbound websocket session, the connections Asterisk dials,
     /// which the client's event stream serves instead of dialling.
     accepted: Option<Arc<AcceptFeed>>,
+    /// A cluster client's transport ([`crate::cluster`]).
+    #[cfg(feature = "cluster")]
+    cluster: Option<Arc<crate::cluster::ClusterLink>>,
 }
 
 /// `(major, minor, patch)`.
@@ -110,7 +116,10 @@ impl Client {
                 server_release: OnceLock::new(),
                 ws_rest: Arc::default(),
                 accepted: None,
+                #[cfg(feature = "cluster")]
+                cluster: None,
             }),
+            node: None,
         })
     }
 
@@ -129,8 +138,98 @@ impl Client {
                 server_release: OnceLock::new(),
                 ws_rest: Arc::default(),
                 accepted: Some(accepted),
+                #[cfg(feature = "cluster")]
+                cluster: None,
             }),
+            node: None,
         }
+    }
+
+    /// The client of a cluster ([`crate::cluster::connect`]): every request
+    /// and the event stream go through the proxies.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn cluster(config: Config, link: Arc<crate::cluster::ClusterLink>) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: None,
+                config,
+                authorization: HeaderValue::from_static(""),
+                subscriptions: AppSubscriptions::default(),
+                server_release: OnceLock::new(),
+                ws_rest: Arc::default(),
+                accepted: None,
+                cluster: Some(link),
+            }),
+            node: None,
+        }
+    }
+
+    /// True for a cluster client ([`crate::cluster`]).
+    pub fn is_cluster(&self) -> bool {
+        #[cfg(feature = "cluster")]
+        if self.inner.cluster.is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// A clone whose requests all go to the cluster node `node` (a new
+    /// call placed on a node of the caller's choosing, a node's own
+    /// state); requests about a resource of another node then fail there.
+    /// Outside a cluster, the same client.
+    ///
+    /// ```no_run
+    /// # #[cfg(all(feature = "asterisk-22", feature = "cluster"))]
+    /// # async fn run(client: ari_sdk::Client) -> Result<(), ari_sdk::Error> {
+    /// let on_pbx2 = ari_sdk::v22::Ari::new(client.on_node("pbx-2"));
+    /// let info = on_pbx2.asterisk().get_info().send().await?;
+    /// # let _ = info;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_node(&self, node: impl Into<String>) -> Client {
+        let mut client = self.clone();
+        if self.is_cluster() {
+            client.node = Some(Arc::from(node.into()));
+        }
+        client
+    }
+
+    /// The node [`on_node`](Self::on_node) pinned this clone to.
+    pub fn pinned_node(&self) -> Option<&str> {
+        self.node.as_deref()
+    }
+
+    /// The nodes of the cluster up now, by name (empty outside a cluster).
+    pub fn nodes(&self) -> Vec<String> {
+        #[cfg(feature = "cluster")]
+        if let Some(link) = &self.inner.cluster {
+            return link.nodes.live().iter().map(ToString::to_string).collect();
+        }
+        Vec::new()
+    }
+
+    /// The cluster node a channel, bridge, playback or live recording is
+    /// known to live on (`None` outside a cluster, or when not known).
+    pub fn node_of(&self, kind: crate::resource::ResourceKind, id: &str) -> Option<String> {
+        #[cfg(feature = "cluster")]
+        if let Some(link) = &self.inner.cluster {
+            return link.node_of(kind, id);
+        }
+        let _ = (kind, id);
+        None
+    }
+
+    /// Whether this instance serves the call of a channel a listing found
+    /// (a reconciliation's recovered call): always, but in a cluster whose
+    /// instances share the calls, where another may have claimed it.
+    pub(crate) async fn serves_listed_call(&self, channel_id: &str) -> bool {
+        #[cfg(feature = "cluster")]
+        if let Some(link) = &self.inner.cluster {
+            return link.claim_listed(channel_id).await;
+        }
+        let _ = channel_id;
+        true
     }
 
     /// True for the client of an outbound websocket session
@@ -176,6 +275,11 @@ impl Client {
             settings.rest = Some(Arc::clone(&self.inner.ws_rest));
         }
         settings.accepted = self.inner.accepted.clone();
+        #[cfg(feature = "cluster")]
+        if let Some(link) = &self.inner.cluster {
+            settings.feed = Some(Arc::new(Arc::clone(link)));
+            settings.buffer = link.settings.buffer;
+        }
         settings
     }
 
@@ -292,7 +396,13 @@ impl Client {
     /// binary answer in a `RESTResponse` (it answers 406).
     pub fn send_bytes(&self, request: Request) -> ResponseFuture<Bytes> {
         let client = self.clone();
-        Box::pin(async move { client.execute_http(request).await })
+        Box::pin(async move {
+            if client.is_cluster() {
+                // The proxy carries a binary body in base64.
+                return client.execute(request).await;
+            }
+            client.execute_http(request).await
+        })
     }
 
     /// The event stream of this client's config, of version module events
@@ -344,6 +454,28 @@ impl Client {
     /// Sends over `transport`, maps error statuses, returns the body of a
     /// success.
     async fn execute_on(&self, request: Request, transport: RestTransport) -> Result<Bytes, Error> {
+        #[cfg(feature = "cluster")]
+        if let Some(link) = &self.inner.cluster {
+            request.check()?;
+            self.check_release(&request)?;
+            let op = request.operation();
+            let span = tracing::debug_span!(
+                "ari_request",
+                operation = op.name,
+                method = op.method.as_str(),
+                path = op.path,
+                transport = "cluster",
+                node = self.node.as_deref(),
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let started = std::time::Instant::now();
+            let result = link
+                .send(&request, self.node.as_deref())
+                .instrument(span.clone())
+                .await;
+            return self.conclude(&request, &span, started, result);
+        }
         match transport {
             RestTransport::Http => self.execute_http(request).await,
             RestTransport::EventWebsocket => {

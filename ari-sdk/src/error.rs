@@ -194,6 +194,18 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// A request of a [`cluster`](crate::cluster) client found no node to
+    /// answer it. It was not carried out (but for
+    /// [`Unroutable::Unavailable`], where the proxy may have had Asterisk
+    /// half-way through it).
+    #[error("{operation}: {problem}")]
+    Unroutable {
+        /// `channels.answer`.
+        operation: &'static str,
+        /// Why.
+        problem: Unroutable,
+    },
+
     /// The server runs another Asterisk major than the module in use.
     #[error("version mismatch: this module is for Asterisk {expected}, the server runs Asterisk {found}")]
     VersionMismatch {
@@ -201,6 +213,52 @@ pub enum Error {
         expected: u32,
         /// The server's `system.version` (`21.3.0`).
         found: String,
+    },
+}
+
+/// Why a [`cluster`](crate::cluster) request found no node to answer it
+/// ([`Error::Unroutable`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unroutable {
+    /// No node of the cluster is up.
+    #[error("no node of the cluster is up")]
+    NoNode,
+    /// The node the request is for is not up.
+    #[error("node {node} is not up")]
+    NodeDown {
+        /// Its name.
+        node: String,
+    },
+    /// The node's proxy answered that it cannot reach its Asterisk, or
+    /// answered nothing the protocol allows.
+    #[error("node {node}: {message}")]
+    Proxy {
+        /// The node's name (empty when not known).
+        node: String,
+        /// The proxy's message.
+        message: String,
+    },
+    /// Two nodes have a resource of this id (Asterisks without a unique
+    /// `systemname` can give two channels one id): which one is meant is
+    /// not known; pin the request to a node.
+    #[error("{kind} {id} exists on nodes {nodes:?}; pin the request to one")]
+    Ambiguous {
+        /// `channel`.
+        kind: &'static str,
+        /// The id.
+        id: String,
+        /// The nodes that have it.
+        nodes: Vec<String>,
+    },
+    /// A listing over every node lacks the answer of some: it would show
+    /// only part of the cluster.
+    #[error("only {answered} of {expected} nodes answered the listing")]
+    Incomplete {
+        /// Nodes that answered.
+        answered: usize,
+        /// Nodes up when it was sent.
+        expected: usize,
     },
 }
 
@@ -372,7 +430,8 @@ impl Error {
             | Error::RestTransportNotInRelease { operation, .. }
             | Error::RestWebsocketUnavailable { operation, .. }
             | Error::RestWebsocketClosed { operation }
-            | Error::HttpUnavailable { operation } => Some(operation),
+            | Error::HttpUnavailable { operation }
+            | Error::Unroutable { operation, .. } => Some(operation),
             Error::Config(_)
             | Error::VersionMismatch { .. }
             | Error::Stream(_)

@@ -65,6 +65,9 @@
 #![warn(missing_docs)]
 
 pub mod client;
+#[cfg(feature = "cluster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub mod cluster;
 pub mod config;
 pub mod decode;
 pub mod error;
@@ -85,7 +88,7 @@ mod ws_rest;
 
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, RestTransport};
-pub use error::{Error, HttpErrorKind};
+pub use error::{Error, HttpErrorKind, Unroutable};
 pub use timestamp::Timestamp;
 
 /// The Asterisk majors whose module this build has (`v13` ... `v23`, by

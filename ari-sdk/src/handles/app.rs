@@ -581,15 +581,28 @@ pub struct Call<V: VersionApi> {
     /// cost ~1 KiB per live call).
     start: Arc<V::Event>,
     recovered: bool,
+    /// The cluster node it came in on.
+    node: Option<Arc<str>>,
 }
 
 impl<V: VersionApi> Call<V> {
     /// A call from its `StasisStart`; `None` for any other event.
     pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Option<Self> {
-        matches!(start.signal(), Signal::StasisStart { .. }).then_some(Call {
+        if !matches!(start.signal(), Signal::StasisStart { .. }) {
+            return None;
+        }
+        // Known from the `StasisStart` itself, before the call is handed
+        // over (the cluster's feed learns it first).
+        let node = channel
+            .ari()
+            .http()
+            .node_of(ResourceKind::Channel, channel.id())
+            .map(Arc::from);
+        Some(Call {
             channel,
             start,
             recovered: false,
+            node,
         })
     }
 
@@ -627,6 +640,12 @@ impl<V: VersionApi> Call<V> {
             Signal::StasisStart { args, .. } => args,
             _ => &[],
         }
+    }
+
+    /// The cluster node the call is on ([`crate::cluster`]): where its
+    /// channel was seen entering; `None` outside a cluster.
+    pub fn node(&self) -> Option<&str> {
+        self.node.as_deref()
     }
 
     /// The `StasisStart` event.

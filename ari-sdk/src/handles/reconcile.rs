@@ -144,7 +144,9 @@ async fn list_channels<V: VersionApi>(
                 .registry
                 .get(ResourceKind::Channel, &channel.id)
                 .is_some_and(|tracker| !tracker.is_ended());
-            if !followed {
+            // In a cluster whose instances share the calls, another one
+            // may serve it.
+            if !followed && hub.ari.http().serves_listed_call(&channel.id).await {
                 let frame = stasis_start(app, &args, &channel);
                 match <V::Event as crate::stream::StreamEvent>::decode(&frame) {
                     Ok(event) => {

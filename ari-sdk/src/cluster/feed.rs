@@ -1,0 +1,390 @@
+//! The events of every node, read from NATS and fed to the event stream.
+//!
+//! Each event arrives on `<prefix>event.<app>.<node>`. Before it is handed
+//! over:
+//!
+//! - its proxy's sequence number (the `Ari-Proxy-Seq` header, per proxy
+//!   process and application) is checked: a gap is a
+//!   [`NodeNotice::Missed`] with the exact count, put in the place of the
+//!   gap, and a number seen before (a durable consumer redelivering what it
+//!   was not told was delivered) is dropped as the duplicate it is;
+//! - the table of owners learns where the resource it creates or ends
+//!   lives;
+//! - with shared calls, a `StasisStart` is claimed, and a call another
+//!   instance claimed is not handed over, nor any later event of its
+//!   channel.
+//!
+//! The feed is bounded: when the application falls behind, reading NATS
+//! waits. On core NATS the server then drops messages for this slow
+//! consumer, which the sequence numbers count; a durable consumer just
+//! waits.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ari_proxy_protocol::{INSTANCE_HEADER, SEQUENCE_HEADER};
+use futures::StreamExt as _;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::claims::{Claim, Claims};
+use super::link::Link;
+use super::owners::Owners;
+use crate::event_tag::event_type;
+use crate::stream::feed::{FeedItem, FeedSource};
+use crate::stream::{NodeNotice, StreamError};
+use crate::sync::lock;
+
+/// Items the feed holds before reading NATS waits.
+const FEED_CAPACITY: usize = 4096;
+
+/// How long to wait before subscribing again after a failure.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// Events a pull asks the durable consumer for at once.
+const PULL_BATCH: usize = 256;
+
+/// How long a pull waits at the server: what a pull still pending when the
+/// stream is closed brings is handed back for this long.
+const PULL_EXPIRY: Duration = Duration::from_secs(1);
+
+impl FeedSource for Arc<Link> {
+    fn open(&self) -> Result<mpsc::Receiver<FeedItem>, StreamError> {
+        if self
+            .feed_taken
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return Err(StreamError::InvalidSettings(
+                "a cluster client has one event stream: share it (EventStream::subscribe)",
+            ));
+        }
+        let (sender, receiver) = mpsc::channel(FEED_CAPACITY);
+        tokio::spawn(read(Arc::clone(self), sender));
+        Ok(receiver)
+    }
+}
+
+/// What one message of an event subject is.
+struct Incoming<'a> {
+    subject: &'a str,
+    headers: Option<&'a async_nats::HeaderMap>,
+    payload: &'a bytes::Bytes,
+}
+
+/// Subscribes, says the feed is up, then hands every event over until the
+/// stream is gone.
+async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
+    let mut reader = Reader {
+        owners: Arc::clone(&link.owners),
+        claims: link.claims.clone(),
+        sequences: HashMap::new(),
+        foreign: HashSet::new(),
+        node_names: HashMap::new(),
+        sender,
+    };
+    if link.consumers.is_empty() {
+        read_core(&link, &mut reader).await;
+    } else {
+        read_durable(&link, &mut reader).await;
+    }
+}
+
+async fn read_core(link: &Arc<Link>, reader: &mut Reader) {
+    let subjects = &link.settings.subjects;
+    let subscriptions = loop {
+        let mut subscriptions = Vec::new();
+        let mut failed = None;
+        for app in &link.settings.applications {
+            match link.nats.subscribe(subjects.app_events(app)).await {
+                Ok(subscription) => subscriptions.push(subscription),
+                Err(error) => {
+                    failed = Some(error.to_string());
+                    break;
+                }
+            }
+        }
+        if failed.is_none() {
+            if let Err(error) = link.nats.flush().await {
+                failed = Some(error.to_string());
+            }
+        }
+        match failed {
+            None => break subscriptions,
+            Some(error) => {
+                tracing::warn!(%error, "cannot subscribe to the events; trying again");
+                if reader.sender.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    };
+    if !announce_up(link, reader).await {
+        return;
+    }
+    let mut messages = futures::stream::select_all(subscriptions);
+    while let Some(message) = messages.next().await {
+        let incoming = Incoming {
+            subject: message.subject.as_str(),
+            headers: message.headers.as_ref(),
+            payload: &message.payload,
+        };
+        if !reader.take(incoming).await {
+            return;
+        }
+    }
+}
+
+async fn read_durable(link: &Arc<Link>, reader: &mut Reader) {
+    let mut streams = Vec::with_capacity(link.consumers.len());
+    for consumer in &link.consumers {
+        let messages = loop {
+            let opened = consumer
+                .stream()
+                .max_messages_per_batch(PULL_BATCH)
+                .expires(PULL_EXPIRY)
+                .heartbeat(PULL_EXPIRY / 2)
+                .messages()
+                .await;
+            match opened {
+                Ok(messages) => break messages,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the durable consumer; trying again");
+                    if reader.sender.is_closed() {
+                        return;
+                    }
+                    tokio::time::sleep(RETRY).await;
+                }
+            }
+        };
+        streams.push(messages);
+    }
+    let mut messages = futures::stream::select_all(streams);
+    if !announce_up(link, reader).await {
+        return;
+    }
+    loop {
+        let message = tokio::select! {
+            message = messages.next() => message,
+            () = reader.sender.closed() => break,
+        };
+        let Some(message) = message else {
+            return;
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(error) => {
+                // Missed heartbeats while NATS restarts, and the like: the
+                // consumer goes on by itself.
+                tracing::debug!(%error, "durable consumer");
+                continue;
+            }
+        };
+        let incoming = Incoming {
+            subject: message.subject.as_str(),
+            headers: message.headers.as_ref(),
+            payload: &message.payload,
+        };
+        if !reader.take(incoming).await {
+            give_back(&message).await;
+            break;
+        }
+        // Handed to the stream: the consumer moves past it.
+        if let Err(error) = message.ack().await {
+            tracing::debug!(%error, "acknowledging an event failed; it may come again");
+        }
+    }
+    // The stream was closed: what the pulls still in flight bring is handed
+    // back at once, so the next reader of the consumer (the application
+    // restarted) gets it without waiting for the acknowledgement timeout.
+    let until = tokio::time::Instant::now() + PULL_EXPIRY + RETRY;
+    while let Ok(Some(message)) = tokio::time::timeout_at(until, messages.next()).await {
+        if let Ok(message) = message {
+            give_back(&message).await;
+        }
+    }
+}
+
+/// Tells the server a message was not handled: it is delivered again at
+/// once.
+async fn give_back(message: &async_nats::jetstream::Message) {
+    use async_nats::jetstream::AckKind;
+    if let Err(error) = message.ack_with(AckKind::Nak(None)).await {
+        tracing::debug!(%error, "handing an event back failed; it comes again after the ack wait");
+    }
+}
+
+/// Sends `Up`, then makes the feed the place of the node notices, each
+/// node up now announced in it first.
+async fn announce_up(link: &Arc<Link>, reader: &Reader) -> bool {
+    if reader.sender.send(FeedItem::Up).await.is_err() {
+        return false;
+    }
+    for notice in link.nodes.up_notices() {
+        if reader.sender.send(FeedItem::Node(notice)).await.is_err() {
+            return false;
+        }
+    }
+    *lock(&link.sink) = Some(reader.sender.clone());
+    true
+}
+
+/// The last number seen of one proxy process for one application.
+struct Sequence {
+    instance: String,
+    last: u64,
+}
+
+/// The reader's state.
+struct Reader {
+    owners: Arc<Owners>,
+    claims: Option<Claims>,
+    sequences: HashMap<(Arc<str>, String), Sequence>,
+    /// Channels another instance serves: `(node, id)`.
+    foreign: HashSet<(Arc<str>, String)>,
+    node_names: HashMap<String, Arc<str>>,
+    sender: mpsc::Sender<FeedItem>,
+}
+
+#[derive(Deserialize)]
+struct ChannelId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ChannelProbe {
+    channel: Option<ChannelId>,
+}
+
+/// The id of the channel an event is about (its `channel` field), if any.
+fn channel_of(frame: &str) -> Option<String> {
+    serde_json::from_str::<ChannelProbe>(frame)
+        .ok()
+        .and_then(|probe| probe.channel)
+        .map(|channel| channel.id)
+}
+
+impl Reader {
+    /// Takes one message; false when the stream is gone.
+    async fn take(&mut self, incoming: Incoming<'_>) -> bool {
+        // `<prefix>event.<app>.<node>`: the last two tokens.
+        let mut tokens = incoming.subject.rsplitn(3, '.');
+        let (Some(node), Some(app)) = (tokens.next(), tokens.next()) else {
+            return true;
+        };
+        let node = match self.node_names.get(node) {
+            Some(node) => Arc::clone(node),
+            None => {
+                let interned: Arc<str> = Arc::from(node);
+                self.node_names
+                    .insert(node.to_owned(), Arc::clone(&interned));
+                interned
+            }
+        };
+        match self.check_sequence(&node, app, incoming.headers) {
+            Checked::Next => {}
+            Checked::Duplicate => return true,
+            Checked::Gap(missed) => {
+                tracing::warn!(node = %node, app, missed, "events of a node never arrived");
+                let notice = NodeNotice::Missed {
+                    node: node.to_string(),
+                    application: app.to_owned(),
+                    missed,
+                };
+                if self.sender.send(FeedItem::Node(notice)).await.is_err() {
+                    return false;
+                }
+            }
+        }
+        let Ok(text) = Utf8Bytes::try_from(incoming.payload.clone()) else {
+            tracing::warn!(node = %node, bytes = incoming.payload.len(), "an event that is not UTF-8, dropped");
+            return true;
+        };
+        self.owners.learn_from_event(&node, &text);
+        if self.claims.is_some() && !self.ours(&node, &text).await {
+            return true;
+        }
+        self.sender.send(FeedItem::Frame(text)).await.is_ok()
+    }
+
+    /// Whether this instance takes the event, with shared calls.
+    async fn ours(&mut self, node: &Arc<str>, frame: &str) -> bool {
+        let Some(claims) = &self.claims else {
+            return true;
+        };
+        let kind = event_type(frame)
+            .map(|kind| kind.into_owned())
+            .unwrap_or_default();
+        if kind == "StasisStart" {
+            let Some(id) = channel_of(frame) else {
+                return true;
+            };
+            if claims.claim(node, &id).await == Claim::Theirs {
+                tracing::debug!(node = %node, channel = %id, "another instance serves this call");
+                self.foreign.insert((Arc::clone(node), id));
+                return false;
+            }
+            return true;
+        }
+        if self.foreign.is_empty() {
+            return true;
+        }
+        let Some(id) = channel_of(frame) else {
+            return true;
+        };
+        let key = (Arc::clone(node), id);
+        if !self.foreign.contains(&key) {
+            return true;
+        }
+        if kind == "StasisEnd" || kind == "ChannelDestroyed" {
+            self.foreign.remove(&key);
+        }
+        false
+    }
+
+    fn check_sequence(
+        &mut self,
+        node: &Arc<str>,
+        app: &str,
+        headers: Option<&async_nats::HeaderMap>,
+    ) -> Checked {
+        let Some(headers) = headers else {
+            return Checked::Next;
+        };
+        let (Some(instance), Some(seq)) = (
+            headers.get(INSTANCE_HEADER).map(|v| v.as_str()),
+            headers
+                .get(SEQUENCE_HEADER)
+                .and_then(|v| v.as_str().parse::<u64>().ok()),
+        ) else {
+            return Checked::Next;
+        };
+        let key = (Arc::clone(node), app.to_owned());
+        let checked = match self.sequences.get(&key) {
+            // The first seen of this process: what came before it is the
+            // reconciliation's business (the node is new or returning).
+            None => Checked::Next,
+            Some(last) if last.instance != instance => Checked::Next,
+            Some(last) if seq <= last.last => return Checked::Duplicate,
+            Some(last) if seq == last.last + 1 => Checked::Next,
+            Some(last) => Checked::Gap(seq - last.last - 1),
+        };
+        self.sequences.insert(
+            key,
+            Sequence {
+                instance: instance.to_owned(),
+                last: seq,
+            },
+        );
+        checked
+    }
+}
+
+/// What a sequence number says.
+enum Checked {
+    Next,
+    Duplicate,
+    Gap(u64),
+}
