@@ -36,6 +36,11 @@ struct Args {
     /// Subject prefix.
     #[arg(long, env = "ARI_PROXY_PREFIX", default_value = "ari.")]
     prefix: String,
+    /// Keep the events in this JetStream stream (created when missing), so
+    /// applications reading through durable consumers lose nothing across
+    /// their restarts (needs `nats-server -js`).
+    #[arg(long, env = "ARI_PROXY_EVENT_STORE")]
+    event_store: Option<String>,
 }
 
 #[tokio::main]
@@ -63,6 +68,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = ProxyConfig::new(ari, args.nats_url).prefix(args.prefix);
     if let Some(node) = args.node {
         config = config.node(node);
+    }
+    if let Some(stream) = args.event_store {
+        config = config.event_store(ari_proxy::EventStore::new(stream));
     }
     let proxy = Proxy::start(config).await?;
     eprintln!(
