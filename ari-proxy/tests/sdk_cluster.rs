@@ -461,3 +461,86 @@ async fn instances_sharing_the_calls_serve_each_exactly_once() {
         "both instances took calls"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_instance_is_told_exactly_how_many_events_it_missed() {
+    let rig = Rig::start(3).await;
+    let ari = rig.instance(rig.settings().buffer(16)).await;
+    let stream = ari
+        .client()
+        .connect_event_stream::<Event>()
+        .expect("event stream");
+    let mut events = stream.subscribe();
+    // Connected, then a notice per node, before anything is missed.
+    let mut delivered = 0u64;
+    let mut missed = 0u64;
+    // Thirty calls while the subscriber reads nothing: far more than its
+    // buffer of 16 holds.
+    let _phones: Vec<_> = (0..30)
+        .map(|n| rig.call_in(n % 3, &format!("PJSIP/slow{n}")))
+        .collect();
+    let published = || -> u64 {
+        rig.proxies
+            .iter()
+            .flatten()
+            .map(|proxy| proxy.stats().events_published)
+            .sum()
+    };
+    wait_until(|| published() >= 30).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Now it reads: everything published is either delivered or counted.
+    while delivered + missed < published() {
+        match tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("every event accounted for in time")
+            .expect("stream goes on")
+        {
+            StreamItem::Event(_) => delivered += 1,
+            StreamItem::Lagged { missed: n, .. } => missed += n,
+            StreamItem::Node(NodeNotice::Missed { missed: n, .. }) => missed += n,
+            _ => {}
+        }
+    }
+    assert_eq!(delivered + missed, published());
+    assert!(missed > 0, "the buffer of 16 overflowed");
+    assert!(delivered >= 16, "what the buffer held was kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_proxy_brings_its_node_back_and_its_calls_go_on() {
+    let mut rig = Rig::start(3).await;
+    let ari = rig.instance(rig.settings()).await;
+    let app = ari.stasis_app().expect("stasis app");
+    app.registered().await.expect("registered");
+    let mut news = app.event_stream().subscribe();
+    let mut calls = app.calls();
+    let phone = rig.call_in(0, "PJSIP/stays");
+    let call = next_call(&mut calls).await;
+    assert_eq!(call.node(), Some("node-1"));
+
+    if let Some(proxy) = rig.proxies[0].take() {
+        proxy.shutdown().await;
+    }
+    rig.start_proxy(0).await;
+    // The node comes back under a new proxy process: a gap, reconciled.
+    loop {
+        let item = tokio::time::timeout(PATIENCE, news.next())
+            .await
+            .expect("news in time")
+            .expect("stream goes on");
+        if let StreamItem::Node(NodeNotice::Up {
+            node,
+            returning: true,
+            ..
+        }) = item
+        {
+            assert_eq!(node, "node-1");
+            break;
+        }
+    }
+    wait_until(|| ari.client().nodes().len() == 3).await;
+    // The call is still there, and reachable.
+    call.answer().await.expect("answered through the new proxy");
+    assert_eq!(phone.state().as_deref(), Some("Up"));
+    assert!(call.end_reason().is_none());
+}

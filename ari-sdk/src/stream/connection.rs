@@ -95,13 +95,22 @@ pub(crate) enum Source {
 enum Opened {
     /// Boxed: a socket is large next to the other variants.
     Socket(Box<Socket>, Option<Message>),
-    /// The feed is up.
-    Feed,
+    /// The feed is up, with the first item to serve when it came before
+    /// the news that it is.
+    Feed(Option<FeedItem>),
     Failed(HandshakeError),
     /// No more connections will come: the stream ends, with this error if
     /// one says why.
     Ended(Option<StreamError>),
     Shutdown,
+}
+
+/// A connection that is up.
+enum Connection {
+    /// A websocket, and a message already read from it.
+    Socket(Box<Socket>, Option<Message>),
+    /// The feed, and an item to serve first.
+    Feed(Option<FeedItem>),
 }
 
 /// Everything the connection task owns.
@@ -150,8 +159,8 @@ impl<E: StreamEvent> Task<E> {
                 .send_replace(ConnectionState::Connecting { attempt: attempts });
             tracing::debug!(attempt = attempts, "connecting");
             let connection = match self.open(websocket_config, lost_at.is_some()).await {
-                Opened::Socket(socket, first) => Some((*socket, first)),
-                Opened::Feed => None,
+                Opened::Socket(socket, first) => Connection::Socket(socket, first),
+                Opened::Feed(first) => Connection::Feed(first),
                 Opened::Shutdown => break,
                 Opened::Ended(error) => {
                     if let Some(error) = error {
@@ -193,8 +202,8 @@ impl<E: StreamEvent> Task<E> {
             attempts = 0;
 
             let outcome = match connection {
-                Some((socket, first)) => self.serve(socket, first, &mut route).await,
-                None => self.serve_feed(&mut route).await,
+                Connection::Socket(socket, first) => self.serve(*socket, first, &mut route).await,
+                Connection::Feed(first) => self.serve_feed(first, &mut route).await,
             };
             match outcome {
                 Outcome::Shutdown => break,
@@ -253,9 +262,13 @@ impl<E: StreamEvent> Task<E> {
                     biased;
                     () = shutdown_requested(shutdown) => break Opened::Shutdown,
                     item = items.recv() => match item {
-                        Some(FeedItem::Up) => break Opened::Feed,
-                        // Nothing of a connection that is not up yet.
-                        Some(other) => tracing::debug!(item = ?other, "feed item before it was up"),
+                        Some(FeedItem::Up) => break Opened::Feed(None),
+                        // Still down.
+                        Some(FeedItem::Down(_)) => {}
+                        // Events or news: the source works again (a frame
+                        // read before the news of the reconnection); it is
+                        // served first.
+                        Some(item) => break Opened::Feed(Some(item)),
                         None => break Opened::Ended(None),
                     },
                 }
@@ -417,7 +430,7 @@ impl<E: StreamEvent> Task<E> {
     }
 
     /// Runs the feed until its source is down or the stream is shut down.
-    async fn serve_feed(&mut self, route: &mut Route<E>) -> Outcome {
+    async fn serve_feed(&mut self, first: Option<FeedItem>, route: &mut Route<E>) -> Outcome {
         let Task {
             source,
             shared,
@@ -439,10 +452,11 @@ impl<E: StreamEvent> Task<E> {
             unflushed_subscribers: 0,
             reclaim: Reclaim::default(),
         };
+        let mut first = first;
         let outcome = loop {
             // As with a socket: what is at hand is taken at once, and the
             // consumers are all woken before waiting.
-            let item = match items.try_recv() {
+            let item = match first.take().map_or_else(|| items.try_recv(), Ok) {
                 Ok(item) => Some(item),
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
                 Err(mpsc::error::TryRecvError::Empty) => {
