@@ -137,6 +137,20 @@ impl Link {
                 };
                 self.create(request, kind, id, node).await
             }
+            Target::OneOf { sources } => {
+                let owner =
+                    sources
+                        .iter()
+                        .find_map(|(kind, id)| match self.owners.owner(*kind, id) {
+                            Some(Owner::Node(node)) => Some(node),
+                            _ => None,
+                        });
+                let node = match owner {
+                    Some(node) => node,
+                    None => self.place().map_err(unroutable)?,
+                };
+                self.on_node(request, &node, class_of(request)).await
+            }
             Target::Everywhere => self.everywhere(request).await,
         }
     }

@@ -20,7 +20,8 @@
 //!   something not known goes to every node and gets the answer of the node
 //!   that has it; a listing (`GET /channels`) merges every node's, and
 //!   fails unless every node up answered. A creation goes to the node
-//!   [`Placement`] picks, or the one [`Client::on_node`] names.
+//!   [`Placement`] picks, or the one [`Client::on_node`] names; so does a
+//!   user event, unless its `source` names a resource of a known node.
 //! - **Restarts lose nothing** with [`ClusterSettings::durable`]: the
 //!   events are read through a JetStream durable consumer (the proxies keep
 //!   them in a stream: `ari-proxy --event-store`), each acknowledged once

@@ -18,6 +18,12 @@ pub(crate) enum Target {
         /// The id the request names (`POST /channels/{channelId}`), if any.
         id: Option<String>,
     },
+    /// One node: the node of the first resource the `source` parameter
+    /// names (`channel:<id>`, `bridge:<id>`), else any node up (a user
+    /// event, which every node would otherwise raise once).
+    OneOf {
+        sources: Vec<(ResourceKind, String)>,
+    },
     /// Every node: a listing (the arrays merged), or a request about
     /// something not known on any node in particular (the answer of the
     /// node that has it).
@@ -33,6 +39,11 @@ pub(crate) fn target(request: &Request) -> Target {
     let second = segments.next();
     let decoded = |segment: &str| percent_decode_str(segment).decode_utf8_lossy().into_owned();
     let kind = match collection {
+        "events" if first == Some("user") && method == Method::Post => {
+            return Target::OneOf {
+                sources: sources_of(request),
+            };
+        }
         "channels" => ResourceKind::Channel,
         "bridges" => ResourceKind::Bridge,
         "playbacks" => ResourceKind::Playback,
@@ -70,6 +81,25 @@ pub(crate) fn target(request: &Request) -> Target {
             id: decoded(id),
         },
     }
+}
+
+/// The resources a `source` parameter names (`channel:<id>,bridge:<id>`).
+fn sources_of(request: &Request) -> Vec<(ResourceKind, String)> {
+    request
+        .query_pairs()
+        .iter()
+        .filter(|(name, _)| *name == "source")
+        .flat_map(|(_, value)| value.split(','))
+        .filter_map(|source| {
+            let (kind, id) = source.split_once(':')?;
+            let kind = match kind {
+                "channel" => ResourceKind::Channel,
+                "bridge" => ResourceKind::Bridge,
+                _ => return None,
+            };
+            Some((kind, id.to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
