@@ -273,6 +273,10 @@ async fn watch_nodes(
     let ping = settings.subjects.ping();
     let mut ticks = tokio::time::interval(settings.ping_interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // While this client's own NATS connection is down, the nodes are not
+    // heard, but not lost: none is declared lost until they have had the
+    // node timeout to answer again.
+    let mut judge_from = Instant::now();
     loop {
         tokio::select! {
             changed = stopped.changed() => {
@@ -284,7 +288,15 @@ async fn watch_nodes(
                 if let Err(error) = nats.publish(ping.clone(), bytes::Bytes::from_static(b"{}")).await {
                     tracing::debug!(%error, "ping not sent");
                 }
-                for (node, notice) in nodes.expire(Instant::now(), settings.node_timeout) {
+                let now = Instant::now();
+                if nats.connection_state() != async_nats::connection::State::Connected {
+                    judge_from = now + settings.node_timeout;
+                    continue;
+                }
+                if now < judge_from {
+                    continue;
+                }
+                for (node, notice) in nodes.expire(now, settings.node_timeout) {
                     tracing::warn!(%notice, "node lost");
                     owners.forget_node(&node);
                     notify(&sink, notice).await;

@@ -95,9 +95,9 @@ pub(crate) enum Source {
 enum Opened {
     /// Boxed: a socket is large next to the other variants.
     Socket(Box<Socket>, Option<Message>),
-    /// The feed is up, with the first item to serve when it came before
-    /// the news that it is.
-    Feed(Option<FeedItem>),
+    /// The feed is up, with the items to serve first (that came before the
+    /// news that it is).
+    Feed(Vec<FeedItem>),
     Failed(HandshakeError),
     /// No more connections will come: the stream ends, with this error if
     /// one says why.
@@ -109,8 +109,8 @@ enum Opened {
 enum Connection {
     /// A websocket, and a message already read from it.
     Socket(Box<Socket>, Option<Message>),
-    /// The feed, and an item to serve first.
-    Feed(Option<FeedItem>),
+    /// The feed, and the items to serve first.
+    Feed(Vec<FeedItem>),
 }
 
 /// Everything the connection task owns.
@@ -257,22 +257,30 @@ impl<E: StreamEvent> Task<E> {
                     },
                 }
             }
-            Source::Feed(items) => loop {
-                tokio::select! {
-                    biased;
-                    () = shutdown_requested(shutdown) => break Opened::Shutdown,
-                    item = items.recv() => match item {
-                        Some(FeedItem::Up) => break Opened::Feed(None),
-                        // Still down.
-                        Some(FeedItem::Down(_)) => {}
-                        // Events or news: the source works again (a frame
-                        // read before the news of the reconnection); it is
-                        // served first.
-                        Some(item) => break Opened::Feed(Some(item)),
-                        None => break Opened::Ended(None),
-                    },
+            Source::Feed(items) => {
+                // News of the nodes while the source is down is served once
+                // it is up again, in order.
+                let mut held = Vec::new();
+                loop {
+                    tokio::select! {
+                        biased;
+                        () = shutdown_requested(shutdown) => break Opened::Shutdown,
+                        item = items.recv() => match item {
+                            Some(FeedItem::Up) => break Opened::Feed(held),
+                            // Still down.
+                            Some(FeedItem::Down(_)) => {}
+                            Some(item @ FeedItem::Node(_)) => held.push(item),
+                            // An event: the source works again (read
+                            // before the news of the reconnection).
+                            Some(item @ FeedItem::Frame(_)) => {
+                                held.push(item);
+                                break Opened::Feed(held);
+                            }
+                            None => break Opened::Ended(None),
+                        },
+                    }
                 }
-            },
+            }
             Source::Accept(Taken {
                 deliveries,
                 per_call,
@@ -430,7 +438,7 @@ impl<E: StreamEvent> Task<E> {
     }
 
     /// Runs the feed until its source is down or the stream is shut down.
-    async fn serve_feed(&mut self, first: Option<FeedItem>, route: &mut Route<E>) -> Outcome {
+    async fn serve_feed(&mut self, first: Vec<FeedItem>, route: &mut Route<E>) -> Outcome {
         let Task {
             source,
             shared,
@@ -452,11 +460,11 @@ impl<E: StreamEvent> Task<E> {
             unflushed_subscribers: 0,
             reclaim: Reclaim::default(),
         };
-        let mut first = first;
+        let mut first = first.into_iter();
         let outcome = loop {
             // As with a socket: what is at hand is taken at once, and the
             // consumers are all woken before waiting.
-            let item = match first.take().map_or_else(|| items.try_recv(), Ok) {
+            let item = match first.next().map_or_else(|| items.try_recv(), Ok) {
                 Ok(item) => Some(item),
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
                 Err(mpsc::error::TryRecvError::Empty) => {
