@@ -15,7 +15,7 @@ use crate::announcer::{self, Announcer};
 use crate::config::ProxyConfig;
 use crate::dialogs::Dialogs;
 use crate::error::StartError;
-use crate::events::Pump;
+use crate::events::{Pump, Sequences};
 use crate::handler::Handler;
 use crate::persist;
 use crate::rest;
@@ -147,6 +147,8 @@ impl Proxy {
                 nats: nats.clone(),
                 subjects: subjects.clone(),
                 node: Arc::clone(&node),
+                instance: instance.as_str().into(),
+                sequences: Sequences::new(&apps),
                 dialogs: Arc::clone(&dialogs),
                 counters: Arc::clone(&counters),
                 store,
