@@ -101,10 +101,14 @@
 //!   group** until its websocket is back, so creations without a node land
 //!   on nodes that can serve them (a Go proxy stays in the group and
 //!   answers `ARI connection is down`); requests addressed to the node are
-//!   still answered, with [`ErrorClass::Unavailable`], and pings are not.
+//!   still answered, with [`ErrorClass::Unavailable`], and the node is not
+//!   announced (neither to pings nor on its ticks) until it is back, when
+//!   it announces itself at once.
 //! - **A create for an application not served**, taken from the queue group
 //!   on the bare `ari.create`, is answered with an error (a Go proxy would
 //!   serve it as its own application).
+//! - **Verbatim REST and sequence headers** are additions (below): a Go
+//!   client never sends `AriRest` and ignores the headers.
 //! - **Not served (yet):** the configuration, logging-channel and module
 //!   kinds (`AsteriskConfig*`, `AsteriskLogging*`, `AsteriskModule*`)
 //!   answer `Not implemented` ([`ErrorClass::NotImplemented`]); RabbitMQ is
@@ -119,6 +123,67 @@
 //! subscribers see no difference; an application that reads through a
 //! durable consumer of the stream (filtered on `ari.event.<app>.>`) resumes
 //! after a restart where it stopped.
+//!
+//! # Verbatim REST (an addition)
+//!
+//! The typed kinds cover what Go's client can ask, not every operation of
+//! every Asterisk release. The Rust SDK sends each operation through the
+//! proxy as the kind `AriRest` instead, without a kind per operation: the
+//! request's `ari_rest` field ([`AriRest`]) holds the HTTP method (`GET`,
+//! `POST`, `PUT` or `DELETE`), the path below `/ari` (percent-encoded,
+//! starting with `/`), the query as an array of `[name, value]` pairs and
+//! the JSON body; the proxy sends it to its Asterisk as given and answers
+//! with the response's `ari_rest` field ([`AriRestAnswer`]): the HTTP
+//! status, and the body verbatim (`body` when it is UTF-8, `body_base64`
+//! otherwise, as for a recording's file).
+//!
+//! ```json
+//! {"kind":"AriRest","key":{"node":"pbx-1","app":"demo"},
+//!  "ari_rest":{"method":"POST","path":"/channels",
+//!              "query":[["endpoint","PJSIP/100"],["app","demo"]],
+//!              "body":{"variables":{"A":"1"}}}}
+//! {"error":"","ari_rest":{"status":200,"body":"{\"id\":\"1700000000.1\",...}"}}
+//! ```
+//!
+//! An HTTP error status is an answer like any other (`"error":""`,
+//! `ari_rest.status` 404 and Asterisk's message in `ari_rest.body`), so the
+//! application reads it as it would read Asterisk's own. `error` is set
+//! only when no answer came from Asterisk: the proxy's ARI connection is
+//! down ([`ErrorClass::Unavailable`]) or failed
+//! ([`ErrorClass::Transport`]), the request is malformed (no `ari_rest`,
+//! another method, a path not starting with `/`:
+//! [`ErrorClass::InvalidRequest`]), or the application is not served.
+//!
+//! [`RequestKind::class`] is `command` for `AriRest`, but a proxy serves it
+//! on every class subject (`get`, `data`, `command` and `create`, with and
+//! without the node), so a client picks the class for its routing: `create`
+//! to have one proxy of the queue group take a creation, `<class>.<app>.<node>`
+//! to reach the node that owns a resource. No dialog is bound by it. A Go
+//! proxy answers it `Not implemented`.
+//!
+//! # Sequence headers (an addition)
+//!
+//! Every event on `ari.event.<app>.<node>` (on core NATS, and through the
+//! JetStream store alike; not the `ari.dialogevent` copies) carries two NATS
+//! headers:
+//!
+//! - [`INSTANCE_HEADER`] `Ari-Proxy-Instance`: the publishing proxy
+//!   process's `instance`, as in its [`Announcement`];
+//! - [`SEQUENCE_HEADER`] `Ari-Proxy-Seq`: a decimal number per instance and
+//!   application: 1 for the application's first event, one more for each
+//!   next.
+//!
+//! Events the proxy loses before publishing keep their numbers: one whose
+//! publish failed for good leaves its gap; events missed on Asterisk's
+//! websocket (the proxy fell behind) or that it refused (a frame that does
+//! not decode, an event without an application) advance the numbering of
+//! their application, or of every application the proxy serves when which
+//! one is unknown, as it is for missed events. A receiver counts what it
+//! lost between two events of one instance as `seq - last_seq - 1`: exact
+//! when the application is known, never less than what it lost otherwise.
+//! A new instance (a restarted proxy) starts again at 1. Through JetStream,
+//! an event the proxy had to publish again may be stored after later ones:
+//! it comes with its own, lower number. Go clients ignore headers.
 //!
 //! # Example
 //!

@@ -272,6 +272,25 @@ impl Response {
         }
     }
 
+    /// A success carrying an `AriRest` answer (whatever its HTTP status).
+    ///
+    /// ```
+    /// use ari_proxy_protocol::{AriRestAnswer, Response};
+    ///
+    /// let response = Response::with_ari_rest(AriRestAnswer::new(404, r#"{"message":"Channel not found"}"#));
+    /// assert_eq!(
+    ///     serde_json::to_string(&response)?,
+    ///     r#"{"error":"","ari_rest":{"status":404,"body":"{\"message\":\"Channel not found\"}"}}"#
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn with_ari_rest(answer: crate::AriRestAnswer) -> Response {
+        Response {
+            ari_rest: Some(answer),
+            ..Response::default()
+        }
+    }
+
     /// A failure.
     pub fn error(
         class: ErrorClass,

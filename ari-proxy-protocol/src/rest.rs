@@ -55,6 +55,25 @@ impl AriRest {
             body: None,
         }
     }
+
+    /// Adds a query parameter (kept in order, repeated names included).
+    ///
+    /// ```
+    /// use ari_proxy_protocol::AriRest;
+    ///
+    /// let rest = AriRest::new("GET", "/channels/c1/variable").with_query("variable", "CALLERID(num)");
+    /// assert_eq!(rest.query, [("variable".to_string(), "CALLERID(num)".to_string())]);
+    /// ```
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> AriRest {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the JSON body.
+    pub fn with_body(mut self, body: serde_json::Value) -> AriRest {
+        self.body = Some(body);
+        self
+    }
 }
 
 /// Asterisk's answer to an [`AriRest`] request: the `ari_rest` field of the
@@ -123,6 +142,65 @@ impl AriRestAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Key, Request, RequestKind, Response};
+
+    #[test]
+    fn a_request_is_exactly_this_json_and_back() {
+        let request = Request::ari_rest(
+            AriRest::new("POST", "/channels")
+                .with_query("endpoint", "PJSIP/100")
+                .with_query("app", "demo")
+                .with_body(serde_json::json!({"variables": {"A": "1"}})),
+            Key::node("demo", "pbx-1"),
+        );
+        let json = r#"{"kind":"AriRest","key":{"node":"pbx-1","app":"demo"},"ari_rest":{"method":"POST","path":"/channels","query":[["endpoint","PJSIP/100"],["app","demo"]],"body":{"variables":{"A":"1"}}}}"#;
+        let written = serde_json::to_value(&request).unwrap();
+        assert_eq!(
+            written,
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
+        let back: Request = serde_json::from_str(json).unwrap();
+        assert_eq!(back, request);
+        assert_eq!(back.kind, RequestKind::AriRest);
+
+        // Without query and body, neither is written; both read as empty.
+        let bare = AriRest::new("GET", "/channels/c1");
+        assert_eq!(
+            serde_json::to_string(&bare).unwrap(),
+            r#"{"method":"GET","path":"/channels/c1"}"#
+        );
+        let read: AriRest =
+            serde_json::from_str(r#"{"method":"GET","path":"/channels/c1"}"#).unwrap();
+        assert_eq!(read, bare);
+    }
+
+    #[test]
+    fn a_response_is_exactly_this_json_and_back() {
+        let response = Response::with_ari_rest(AriRestAnswer::new(200, r#"{"id":"c1"}"#));
+        let json = r#"{"error":"","ari_rest":{"status":200,"body":"{\"id\":\"c1\"}"}}"#;
+        assert_eq!(serde_json::to_string(&response).unwrap(), json);
+        let back: Response = serde_json::from_str(json).unwrap();
+        assert_eq!(back, response);
+        // An HTTP error status is an answer, not a protocol error.
+        let missing: Response = serde_json::from_str(
+            r#"{"error":"","ari_rest":{"status":404,"body":"{\"message\":\"Channel not found\"}"}}"#,
+        )
+        .unwrap();
+        let answer = missing.result().unwrap().ari_rest.clone().unwrap();
+        assert_eq!(answer.status, 404);
+
+        let binary = Response::with_ari_rest(AriRestAnswer::from_bytes(200, &[0xff, 0x00]));
+        assert_eq!(
+            serde_json::to_string(&binary).unwrap(),
+            r#"{"error":"","ari_rest":{"status":200,"body_base64":"/wA="}}"#
+        );
+    }
+
+    #[test]
+    fn ari_rest_travels_as_a_command_but_any_class_serves_it() {
+        assert_eq!(RequestKind::AriRest.class(), crate::RequestClass::Command);
+        assert_eq!(RequestKind::from_wire("AriRest"), RequestKind::AriRest);
+    }
 
     #[test]
     fn a_binary_body_round_trips_through_base64() {

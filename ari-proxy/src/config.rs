@@ -77,9 +77,12 @@ impl ProxyConfig {
         self
     }
 
-    /// How often to announce without being pinged.
+    /// How often to announce without being pinged (at least every
+    /// millisecond). Applications that count a node gone when its
+    /// announcements stop notice it sooner with a shorter interval.
     pub fn announce_interval(mut self, every: Duration) -> ProxyConfig {
-        self.announce_interval = every;
+        // tokio's interval refuses a zero period.
+        self.announce_interval = every.max(Duration::from_millis(1));
         self
     }
 

@@ -9,8 +9,11 @@
 
 use std::sync::Arc;
 
-use ari_proxy_protocol::{Entity, EntityData, EntityKind, Key, Request, RequestKind, Response};
-use ari_sdk::request::Request as RestRequest;
+use ari_proxy_protocol::{
+    AriRestAnswer, Entity, EntityData, EntityKind, Key, Request, RequestKind, Response,
+};
+use ari_sdk::raw::RawRequest;
+use ari_sdk::request::{Method, Request as RestRequest};
 use serde_json::Value;
 
 use crate::dialogs::Dialogs;
@@ -146,9 +149,50 @@ impl Handler {
         self.dialogs.bind(place.dialog, kind, id);
     }
 
+    /// An `AriRest` request: sent to Asterisk as given, whatever the
+    /// subject's class, and answered with Asterisk's status and body (an
+    /// error status included). No dialog is bound: the proxy does not know
+    /// what the request touches.
+    async fn ari_rest(&self, request: &Request) -> Result<Response, Failure> {
+        let rest = params(&request.ari_rest, "ari_rest")?;
+        let method = match rest.method.as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            other => {
+                return Err(Failure::invalid(format!(
+                    "AriRest method {other:?} is not GET, POST, PUT or DELETE"
+                )))
+            }
+        };
+        if !rest.path.starts_with('/') {
+            return Err(Failure::invalid(format!(
+                "AriRest path {:?} does not start with '/'",
+                rest.path
+            )));
+        }
+        let mut raw = RawRequest::new(method, rest.path.as_str());
+        for (name, value) in &rest.query {
+            raw = raw.query(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &rest.body {
+            raw = raw.json_body(body.clone());
+        }
+        let answer = self.client.send_raw(raw).await?;
+        Ok(Response::with_ari_rest(AriRestAnswer::from_bytes(
+            answer.status,
+            &answer.body,
+        )))
+    }
+
     async fn dispatch(&self, app: &str, request: &Request) -> Result<Response, Failure> {
         use EntityKind as E;
         use RequestKind as K;
+
+        if request.kind == K::AriRest {
+            return self.ari_rest(request).await;
+        }
 
         let key = request.key_or_default();
         let place = Place {

@@ -8,23 +8,30 @@
 //!
 //! - every event of the node's websocket is published on
 //!   `ari.event.<app>.<node>`, Asterisk's JSON with `asterisk_id` set to the
-//!   node name, and on `ari.dialogevent.<dialog>` for each dialog bound to
-//!   a resource it names;
+//!   node name and the headers `Ari-Proxy-Instance` and `Ari-Proxy-Seq`
+//!   (numbered per application, lost events keeping their numbers: see
+//!   the protocol's *Sequence headers*), and on `ari.dialogevent.<dialog>`
+//!   for each dialog bound to a resource it names;
 //! - requests on `ari.get|data|command|create[.<app>[.<node>]]` are answered
 //!   by calling the node's ARI REST and replying with a typed
 //!   [`Response`](ari_proxy_protocol::Response) (a failure carries its class
 //!   and HTTP status); create requests are shared with the other proxies of
-//!   the application through the queue group `ariproxy`;
-//! - `ari.ping` is answered with one announcement per application on
-//!   `ari.announce`, carrying the node name, Asterisk's entity id and the
-//!   proxy's instance id; the proxy also announces at start and once a
-//!   minute, and refuses to start under a node name another proxy
-//!   announces.
+//!   the application through the queue group `ariproxy`. An `AriRest`
+//!   request, on any of these subjects, is sent to Asterisk as given
+//!   ([`ari_sdk::Client::send_raw`]) and answered with Asterisk's status
+//!   and body, an HTTP error status included;
+//! - `ari.ping` is answered at once with one announcement per application
+//!   on `ari.announce`, carrying the node name, Asterisk's entity id and the
+//!   proxy's instance id; the proxy also announces at start, every
+//!   [`ProxyConfig::announce_interval`] (a minute by default; shorter for
+//!   faster failure detection) and as soon as its Asterisk is back, and
+//!   refuses to start under a node name another proxy announces.
 //!
 //! The node's ARI connection is ari-sdk's: its REST client and its event
 //! stream, which reconnects by itself and counts exactly what a slow reader
-//! missed ([`ProxyStats::events_lost`]). While the websocket is down, pings
-//! are not answered and requests get
+//! missed ([`ProxyStats::events_lost`]). While the websocket is down, the
+//! node is not announced (pings are not answered, ticks skipped), it leaves
+//! the create queue group, and requests get
 //! [`ErrorClass::Unavailable`](ari_proxy_protocol::ErrorClass::Unavailable).
 //!
 //! Without an event store, events go out on core NATS: at most once, like

@@ -41,6 +41,10 @@ struct Args {
     /// their restarts (needs `nats-server -js`).
     #[arg(long, env = "ARI_PROXY_EVENT_STORE")]
     event_store: Option<String>,
+    /// How often to announce without being pinged, in milliseconds
+    /// (shorter: applications notice a node gone sooner).
+    #[arg(long, env = "ARI_PROXY_ANNOUNCE_INTERVAL_MS", default_value_t = 60_000)]
+    announce_interval_ms: u64,
 }
 
 #[tokio::main]
@@ -65,7 +69,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .password(args.ari_password)
         .applications(args.apps)
         .build()?;
-    let mut config = ProxyConfig::new(ari, args.nats_url).prefix(args.prefix);
+    let mut config = ProxyConfig::new(ari, args.nats_url)
+        .prefix(args.prefix)
+        .announce_interval(std::time::Duration::from_millis(args.announce_interval_ms));
     if let Some(node) = args.node {
         config = config.node(node);
     }

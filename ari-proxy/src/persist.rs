@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, context::PublishAckFuture, message::PublishMessage};
+use async_nats::HeaderMap;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
@@ -79,6 +80,7 @@ impl EventStore {
 /// One event on its way into the stream.
 struct Pending {
     subject: String,
+    headers: HeaderMap,
     payload: Bytes,
     id: String,
     ack: PublishAckFuture,
@@ -134,14 +136,16 @@ pub(crate) async fn start(
 }
 
 impl StorePublisher {
-    /// Publishes one event; its ack is awaited by the ack task.
-    pub(crate) async fn publish(&self, subject: String, payload: Bytes) {
+    /// Publishes one event with its `headers` (a retry sends the same);
+    /// its ack is awaited by the ack task.
+    pub(crate) async fn publish(&self, subject: String, headers: HeaderMap, payload: Bytes) {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
         let id = format!("{}-{sequence}", self.id_prefix);
-        match send(&self.jetstream, &subject, &payload, &id).await {
+        match send(&self.jetstream, &subject, &headers, &payload, &id).await {
             Ok(ack) => {
                 let pending = Pending {
                     subject,
+                    headers,
                     payload,
                     id,
                     ack,
@@ -153,7 +157,15 @@ impl StorePublisher {
             }
             Err(error) => {
                 tracing::warn!(%error, "JetStream publish failed; retrying");
-                let stored = retry(&self.jetstream, &subject, &payload, &id, self.retries).await;
+                let stored = retry(
+                    &self.jetstream,
+                    &subject,
+                    &headers,
+                    &payload,
+                    &id,
+                    self.retries,
+                )
+                .await;
                 count(&self.counters, stored);
             }
         }
@@ -163,6 +175,7 @@ impl StorePublisher {
 async fn send(
     jetstream: &jetstream::Context,
     subject: &str,
+    headers: &HeaderMap,
     payload: &Bytes,
     id: &str,
 ) -> Result<PublishAckFuture, jetstream::context::PublishError> {
@@ -171,6 +184,8 @@ async fn send(
             subject.to_string(),
             PublishMessage::build()
                 .payload(payload.clone())
+                // Replaces the map: the message id goes in after.
+                .headers(headers.clone())
                 .message_id(id),
         )
         .await
@@ -181,6 +196,7 @@ async fn send(
 async fn retry(
     jetstream: &jetstream::Context,
     subject: &str,
+    headers: &HeaderMap,
     payload: &Bytes,
     id: &str,
     attempts: u32,
@@ -189,7 +205,7 @@ async fn retry(
     for attempt in 1..=attempts {
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(2));
-        match send(jetstream, subject, payload, id).await {
+        match send(jetstream, subject, headers, payload, id).await {
             Ok(ack) => match ack.await {
                 Ok(_) => return true,
                 Err(error) => tracing::warn!(%error, attempt, "event not stored yet"),
@@ -225,6 +241,7 @@ async fn await_acks(
                 retry(
                     &jetstream,
                     &event.subject,
+                    &event.headers,
                     &event.payload,
                     &event.id,
                     retries,

@@ -15,7 +15,7 @@ use crate::announcer::{self, Announcer};
 use crate::config::ProxyConfig;
 use crate::dialogs::Dialogs;
 use crate::error::StartError;
-use crate::events::Pump;
+use crate::events::{Pump, Sequences};
 use crate::handler::Handler;
 use crate::persist;
 use crate::rest;
@@ -147,6 +147,8 @@ impl Proxy {
                 nats: nats.clone(),
                 subjects: subjects.clone(),
                 node: Arc::clone(&node),
+                instance: instance.as_str().into(),
+                sequences: Sequences::new(&apps),
                 dialogs: Arc::clone(&dialogs),
                 counters: Arc::clone(&counters),
                 store,
@@ -174,16 +176,6 @@ impl Proxy {
             .start(&subjects, &node, true, &mut creates)
             .await
             .map_err(nats_error)?;
-        let takes_creates = Arc::new(AtomicBool::new(true));
-        tasks.spawn(follow_ari(
-            server.clone(),
-            subjects.clone(),
-            Arc::clone(&node),
-            events.state_changes(),
-            creates,
-            Arc::clone(&takes_creates),
-        ));
-
         let announcements: Vec<Announcement> = apps
             .iter()
             .map(|app| Announcement {
@@ -194,6 +186,16 @@ impl Proxy {
             })
             .collect();
         let announcer = Announcer::new(nats.clone(), &subjects, &announcements);
+        let takes_creates = Arc::new(AtomicBool::new(true));
+        tasks.spawn(follow_ari(
+            server.clone(),
+            subjects.clone(),
+            Arc::clone(&node),
+            events.state_changes(),
+            creates,
+            Arc::clone(&takes_creates),
+            announcer.clone(),
+        ));
         let mut pings =
             nats.subscribe(subjects.ping())
                 .await
@@ -206,18 +208,29 @@ impl Proxy {
         tasks.spawn(async move {
             while pings.next().await.is_some() {
                 // As the Go proxy: a node whose ARI is down is not offered.
-                if matches!(state.state(), ConnectionState::Connected) {
+                if matches!(
+                    state.state(),
+                    ConnectionState::Connected | ConnectionState::Replaced
+                ) {
                     on_ping.announce().await;
                 }
             }
         });
         let interval = config.announce_interval;
+        let state = events.clone();
         tasks.spawn(async move {
             let mut ticks = tokio::time::interval(interval);
             loop {
                 // The first tick is immediate: announce at start.
                 ticks.tick().await;
-                announcer.announce().await;
+                // Nor is it offered unasked: an application that counts a
+                // node alive by its announcements sees it gone.
+                if matches!(
+                    state.state(),
+                    ConnectionState::Connected | ConnectionState::Replaced
+                ) {
+                    announcer.announce().await;
+                }
             }
         });
         sync_with_server(&nats).await;
@@ -300,7 +313,8 @@ impl Drop for Proxy {
 
 /// Leaves the create queue group while the ARI websocket is down and joins
 /// it again when it is back, each change confirmed with the server before
-/// `takes_creates` says so.
+/// `takes_creates` says so; announces the node as soon as it is back, so
+/// applications that saw it go do not wait for a ping or the next tick.
 async fn follow_ari(
     server: Server,
     subjects: Subjects,
@@ -308,6 +322,7 @@ async fn follow_ari(
     mut states: tokio::sync::watch::Receiver<ConnectionState>,
     creates: JoinSet<()>,
     takes_creates: Arc<AtomicBool>,
+    announcer: Announcer,
 ) {
     let mut creates = Some(creates);
     loop {
@@ -331,6 +346,7 @@ async fn follow_ari(
                         creates = Some(joined);
                         takes_creates.store(true, Ordering::SeqCst);
                         tracing::info!(node = %node, "ARI back: joined the create queue group");
+                        announcer.announce().await;
                     }
                     Err(error) => {
                         tracing::error!(%error, "cannot join the create queue group again");

@@ -7,9 +7,11 @@ mod support;
 
 use ari_proxy::{Proxy, ProxyConfig};
 use ari_proxy_protocol::{ErrorClass, Key, Request, RequestKind, Subjects};
+use futures::StreamExt as _;
 use serde_json::Value;
 use support::{
-    ari_config, discover, next_event, start_fake, synced, Cluster, NatsServer, APP, PATIENCE,
+    ari_config, discover, next_event, start_fake, synced, wait_until, Cluster, NatsServer, APP,
+    PATIENCE,
 };
 
 #[tokio::test]
@@ -146,23 +148,12 @@ async fn originate_anywhere(cluster: &Cluster) -> Result<String, ErrorClass> {
 #[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
 async fn creations_avoid_a_node_whose_asterisk_is_down_and_return_when_it_is_back() {
     let cluster = Cluster::start(3).await;
-    let _bobs: Vec<_> = cluster
-        .nodes
-        .iter()
-        .map(|n| n.fake.phone("PJSIP/bob").unwrap())
-        .collect();
+    let _bobs = cluster.phones("PJSIP/bob");
     let third = cluster.nodes[2].proxy.as_ref().unwrap();
     assert!(third.takes_creates());
 
     cluster.nodes[2].fake.stop_accepting();
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while third.takes_creates() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never left the queue group"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_until("left the queue group", || !third.takes_creates()).await;
     let mut nodes = Vec::new();
     for _ in 0..30 {
         nodes.push(
@@ -174,11 +165,7 @@ async fn creations_avoid_a_node_whose_asterisk_is_down_and_return_when_it_is_bac
     assert!(nodes.iter().all(|n| n != "node-3"), "{nodes:?}");
 
     cluster.nodes[2].fake.start_accepting().await.unwrap();
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !third.takes_creates() {
-        assert!(tokio::time::Instant::now() < deadline, "never joined again");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_until("joined again", || third.takes_creates()).await;
     // NATS spreads the queue group's requests at random: within 60, node 3
     // takes one unless something keeps it out ((2/3)^60 < 1e-10).
     let mut back = false;
@@ -189,4 +176,74 @@ async fn creations_avoid_a_node_whose_asterisk_is_down_and_return_when_it_is_bac
         }
     }
     assert!(back, "node 3 takes creations again");
+}
+
+#[tokio::test]
+#[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
+async fn a_node_whose_asterisk_is_down_is_not_announced_until_it_is_back() {
+    let nats = NatsServer::start();
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let subjects = Subjects::default();
+    let mut fakes = Vec::new();
+    let mut proxies = Vec::new();
+    for node in ["node-1", "node-2"] {
+        let fake = start_fake().await;
+        // Announcing unasked every few milliseconds too: a node that is
+        // down must not be offered that way either.
+        let config = ProxyConfig::new(ari_config(&fake, &[APP]), nats.url())
+            .node(node)
+            .announce_interval(std::time::Duration::from_millis(20));
+        proxies.push(Proxy::start(config).await.unwrap());
+        fakes.push(fake);
+    }
+    let mut announcements = client.subscribe(subjects.announce()).await.unwrap();
+    synced(&client).await;
+
+    fakes[0].stop_accepting();
+    wait_until("node-1 noticed", || !proxies[0].takes_creates()).await;
+    // Every ping is answered by node-2 at once; node-1 answers none of 20
+    // pings, nor announces on its ticks meanwhile. (What came before
+    // node-2's first answer is not counted: node-1 may have announced just
+    // before it noticed.)
+    let ping = || client.publish(subjects.ping(), r#"{"kind":"","key":null}"#.into());
+    ping().await.unwrap();
+    let (mut from_node_2, mut from_node_1) = (0, 0);
+    while from_node_2 < 20 {
+        let message = tokio::time::timeout(PATIENCE, announcements.next())
+            .await
+            .expect("an announcement in time")
+            .unwrap();
+        let announcement: ari_proxy_protocol::Announcement =
+            serde_json::from_slice(&message.payload).unwrap();
+        match announcement.node.as_str() {
+            "node-2" => {
+                from_node_2 += 1;
+                ping().await.unwrap();
+            }
+            "node-1" if from_node_2 > 0 => from_node_1 += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(from_node_1, 0);
+
+    // Back: announced again, unasked.
+    fakes[0].start_accepting().await.unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let message = tokio::time::timeout_at(deadline, announcements.next())
+            .await
+            .expect("node-1 announced again in time")
+            .unwrap();
+        let announcement: ari_proxy_protocol::Announcement =
+            serde_json::from_slice(&message.payload).unwrap();
+        if announcement.node == "node-1" {
+            assert_eq!(announcement.instance, proxies[0].instance());
+            break;
+        }
+    }
+    let found = discover(&client, &subjects, APP, 2).await;
+    assert_eq!(found.len(), 2);
+    for proxy in proxies {
+        proxy.shutdown().await;
+    }
 }

@@ -13,12 +13,10 @@ mod support;
 
 use std::time::Duration;
 
-use ari_proxy::{EventStore, Proxy, ProxyConfig};
 use async_nats::jetstream::{self, consumer};
-use fake_asterisk::FakeAsterisk;
 use futures::StreamExt as _;
 use serde_json::Value;
-use support::{ari_config, start_fake, NatsServer, APP, PATIENCE};
+use support::{all_published, start_fake, stored_proxy, whole_call, NatsServer, APP, PATIENCE};
 
 const STREAM: &str = "ARI_EVENTS";
 const DURABLE: &str = "demo-reader";
@@ -63,14 +61,26 @@ impl Reader {
     }
 
     /// Reads and acknowledges until `done` says so; returns what it read.
+    ///
+    /// One message is pulled at a time, so that no pull request is left
+    /// waiting at the server when the reader stops: the server would hand
+    /// the next event to it, and redeliver it only after `ack_wait`, behind
+    /// later ones.
     async fn read_until(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let mut messages = self.consumer.messages().await.unwrap();
         let mut read = Vec::new();
         while !done(&read) {
-            let message = tokio::time::timeout(PATIENCE, messages.next())
+            let mut one = self
+                .consumer
+                .batch()
+                .max_messages(1)
+                .expires(PATIENCE)
+                .messages()
+                .await
+                .unwrap();
+            let message = tokio::time::timeout(PATIENCE * 2, one.next())
                 .await
                 .expect("event in time")
-                .expect("consumer open")
+                .expect("an event before the pull expired")
                 .expect("a message");
             read.push(serde_json::from_slice(&message.payload).unwrap());
             message.double_ack().await.unwrap();
@@ -83,54 +93,18 @@ impl Reader {
     }
 }
 
-/// A call into the application, hung up once in it; returns when the
-/// fake has sent its `StasisEnd`. Its channel id.
-async fn whole_call(fake: &FakeAsterisk, phone: &fake_asterisk::Phone) -> String {
-    let call = phone.call_into_app(APP, &[]).unwrap();
-    let id = call.channel_id().to_string();
-    let sent = |event_type: &'static str| {
-        let id = id.clone();
-        move |d: &fake_asterisk::DeliveredEvent| {
-            identity(&d.event) == (event_type.into(), id.clone())
-        }
-    };
-    fake.wait_for_event(PATIENCE, sent("StasisStart"))
-        .await
-        .unwrap();
-    call.hangup();
-    fake.wait_for_event(PATIENCE, sent("StasisEnd"))
-        .await
-        .unwrap();
-    id
-}
-
-/// Waits until the proxy has stored every event the fake sent.
-async fn all_stored(proxy: &Proxy, fake: &FakeAsterisk) {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while proxy.stats().events_published < fake.delivered_events().len() as u64 {
-        assert!(tokio::time::Instant::now() < deadline, "events not stored");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test]
 #[cfg_attr(not(nats_server), ignore = "needs nats-server: run cargo xtask test")]
 async fn a_restarted_reader_resumes_with_no_event_lost_or_repeated() {
     let store = tempfile::tempdir().unwrap();
     let nats = NatsServer::start_jetstream(store.path().to_path_buf());
     let fake = start_fake().await;
-    let proxy = Proxy::start(
-        ProxyConfig::new(ari_config(&fake, &[APP]), nats.url())
-            .node("node-1")
-            .event_store(EventStore::new(STREAM)),
-    )
-    .await
-    .unwrap();
+    let proxy = stored_proxy(&nats, &fake, "node-1", STREAM).await;
     let phone = fake.phone("PJSIP/alice").unwrap();
 
     // The application reads the first call to its end (StasisEnd: the application hears nothing of the channel after it), then stops.
     let reader = Reader::start(&nats.url()).await;
-    let first_id = whole_call(&fake, &phone).await;
+    let first_id = whole_call(&fake, &phone, APP).await;
     let before = reader
         .read_until(|read| {
             read.last()
@@ -141,9 +115,9 @@ async fn a_restarted_reader_resumes_with_no_event_lost_or_repeated() {
 
     // Three calls while it is away (a deploy).
     for _ in 0..3 {
-        whole_call(&fake, &phone).await;
+        whole_call(&fake, &phone, APP).await;
     }
-    all_stored(&proxy, &fake).await;
+    all_published(&proxy, &fake).await;
 
     // Back: it reads exactly what it missed.
     let sent: Vec<(String, String)> = fake

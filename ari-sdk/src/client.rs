@@ -546,24 +546,13 @@ impl Client {
     /// Sends `request` over HTTP: the status and body of any response.
     async fn send_http(&self, request: &Request) -> Result<(u16, Bytes), Error> {
         let op = request.operation();
-        let Some(http) = &self.inner.http else {
-            return Err(Error::HttpUnavailable { operation: op.name });
-        };
-        let url = format!("{}{}", self.inner.config.url(), request.path());
-        let mut builder = http
-            .request(http_method(op.method), &url)
-            .header(AUTHORIZATION, self.inner.authorization.clone())
-            .header(ACCEPT, "application/json");
-        if !request.query_pairs().is_empty() {
-            builder = builder.query(request.query_pairs());
-        }
-        if let Some(body) = request.json_body() {
-            builder = builder.json(body);
-        }
-        let built = builder.build().map_err(|source| Error::Transport {
-            operation: op.name,
-            source,
-        })?;
+        let built = self.build_http(
+            op.name,
+            op.method,
+            request.path(),
+            request.query_pairs(),
+            request.json_body(),
+        )?;
         if built.url().as_str().len() > MAX_URL_LEN {
             // hyper refuses it with an error quoting the whole URL.
             return Err(Error::InvalidArgument {
@@ -572,7 +561,40 @@ impl Client {
                 problem: "makes the request's URL longer than 65,534 bytes",
             });
         }
-        self.send_built(op, built).await
+        self.send_built(op.name, built, false).await
+    }
+
+    /// The HTTP request for `method` on `path` (encoded, below the base
+    /// URL) with the credentials, `query` and a JSON `body`.
+    pub(crate) fn build_http<K, V>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: &[(K, V)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Request, Error>
+    where
+        K: serde::Serialize,
+        V: serde::Serialize,
+    {
+        let Some(http) = &self.inner.http else {
+            return Err(Error::HttpUnavailable { operation });
+        };
+        let url = format!("{}{}", self.inner.config.url(), path);
+        let mut builder = http
+            .request(http_method(method), &url)
+            .header(AUTHORIZATION, self.inner.authorization.clone())
+            .header(ACCEPT, "application/json");
+        if !query.is_empty() {
+            builder = builder.query(query);
+        }
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        builder
+            .build()
+            .map_err(|source| Error::Transport { operation, source })
     }
 
     /// Sends `request` as a `RESTRequest` on the event websocket: the
@@ -687,34 +709,33 @@ impl Client {
 
     /// Sends a built request; the status and body of any response, the body
     /// read up to the config's limit (an error status's body up to what an
-    /// error keeps: the rest is not read).
-    async fn send_built(
+    /// error keeps, the rest not read, unless `verbatim`: then every body
+    /// is read whole, as a success's).
+    pub(crate) async fn send_built(
         &self,
-        op: &'static OperationMeta,
+        operation: &'static str,
         request: reqwest::Request,
+        verbatim: bool,
     ) -> Result<(u16, Bytes), Error> {
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
-                Error::Timeout { operation: op.name }
+                Error::Timeout { operation }
             } else {
-                Error::Transport {
-                    operation: op.name,
-                    source,
-                }
+                Error::Transport { operation, source }
             }
         };
         let Some(http) = &self.inner.http else {
-            return Err(Error::HttpUnavailable { operation: op.name });
+            return Err(Error::HttpUnavailable { operation });
         };
         let mut response = http.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
         let limit = self.inner.config.max_response_size();
         let too_large = Error::ResponseTooLarge {
-            operation: op.name,
+            operation,
             status,
             limit,
         };
-        let success = (200..300).contains(&status);
+        let success = verbatim || (200..300).contains(&status);
         if success
             && response
                 .content_length()
@@ -811,7 +832,7 @@ fn websocket_request(request: &Request, id: &str) -> Result<String, serde_json::
 }
 
 /// The longest URL the HTTP stack sends (`http::Uri`'s limit).
-const MAX_URL_LEN: usize = u16::MAX as usize - 1;
+pub(crate) const MAX_URL_LEN: usize = u16::MAX as usize - 1;
 
 /// The major of a version string (`20` of `20.20.1`, `13` of `13.38.3-cert1`).
 impl Client {

@@ -51,6 +51,8 @@
 //!   credentials of a [`Config`]; each module's `Ari` wraps one.
 //! - Every failure is an [`Error`]; HTTP errors carry the documented reason,
 //!   Asterisk's message and an [`HttpErrorKind`].
+//! - [`Client::send_raw`] sends any request as given and returns
+//!   Asterisk's status and body verbatim ([`raw`]).
 //! - [`Timestamp`] reads Asterisk's `2026-11-22T18:02:24.382+0000`.
 //! - [`stream`] is the `/events` websocket as a stream of typed events
 //!   (`Ari::event_stream()` in every version module).
@@ -76,6 +78,7 @@ pub mod event_tag;
 pub mod handles;
 pub mod media;
 pub mod outbound;
+pub mod raw;
 pub mod request;
 pub mod resource;
 pub mod runtime;
@@ -89,6 +92,7 @@ mod ws_rest;
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, RestTransport};
 pub use error::{Error, HttpErrorKind, Unroutable};
+pub use raw::{RawRequest, RawResponse};
 pub use timestamp::Timestamp;
 
 /// The Asterisk majors whose module this build has (`v13` ... `v23`, by

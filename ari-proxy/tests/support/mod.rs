@@ -225,3 +225,71 @@ pub async fn next_event(
         }
     }
 }
+
+/// Waits until `done` holds, polling; fails the test, naming `what`, after
+/// [`PATIENCE`] (a hang guard).
+pub async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A proxy beside `fake` serving [`APP`] as `node`, keeping events in the
+/// JetStream stream `stream`.
+pub async fn stored_proxy(
+    nats: &NatsServer,
+    fake: &FakeAsterisk,
+    node: &str,
+    stream: &str,
+) -> Proxy {
+    Proxy::start(
+        ProxyConfig::new(ari_config(fake, &[APP]), nats.url())
+            .node(node)
+            .event_store(ari_proxy::EventStore::new(stream)),
+    )
+    .await
+    .expect("proxy starts")
+}
+
+/// A call from `phone` into `app`, hung up once in it; returns when the
+/// fake has sent its `StasisEnd`. Its channel id.
+pub async fn whole_call(fake: &FakeAsterisk, phone: &fake_asterisk::Phone, app: &str) -> String {
+    let call = phone.call_into_app(app, &[]).expect("call");
+    let id = call.channel_id().to_string();
+    let sent = |event_type: &'static str| {
+        let id = id.clone();
+        move |d: &fake_asterisk::DeliveredEvent| {
+            d.event["type"] == event_type && d.event["channel"]["id"] == id.as_str()
+        }
+    };
+    fake.wait_for_event(PATIENCE, sent("StasisStart"))
+        .await
+        .expect("StasisStart sent");
+    call.hangup();
+    fake.wait_for_event(PATIENCE, sent("StasisEnd"))
+        .await
+        .expect("StasisEnd sent");
+    id
+}
+
+/// Waits until `proxy` has published (with a store: stored) every event
+/// `fake` sent.
+pub async fn all_published(proxy: &Proxy, fake: &FakeAsterisk) {
+    let sent = fake.delivered_events().len() as u64;
+    wait_until("every event published", || {
+        proxy.stats().events_published >= sent
+    })
+    .await;
+}
+
+impl Cluster {
+    /// The phone `endpoint` on every node (registered while kept).
+    pub fn phones(&self, endpoint: &str) -> Vec<fake_asterisk::Phone> {
+        self.nodes
+            .iter()
+            .map(|n| n.fake.phone(endpoint).expect("phone"))
+            .collect()
+    }
+}
