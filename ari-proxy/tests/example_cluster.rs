@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_demo_serves_every_node_and_survives_losing_one() {
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
     let summary = example::demo::run().await.expect("the demo runs");
     // Two callers per node, then four calls placed on node-1 and node-3.
     assert_eq!(

@@ -116,7 +116,16 @@ pub async fn run() -> Result<Summary> {
             callers.push((index, fake.phone(&endpoint)?.call_into_app(APP, &[])?));
         }
     }
-    let total = |served: &Served| served.lock().map_or(0, |s| s.values().sum::<usize>());
+    let total = |served: &Served| {
+        served
+            .lock()
+            .map_or(0, |t| t.served.values().sum::<usize>())
+    };
+    let ended_on = |served: &Served, node: &str| {
+        served
+            .lock()
+            .map_or(0, |t| t.ended.get(node).copied().unwrap_or(0))
+    };
     wait_for("six calls served", || total(&served) == 6).await?;
     wait_for("six calls answered", || {
         callers
@@ -132,18 +141,11 @@ pub async fn run() -> Result<Summary> {
         proxy.shutdown().await;
     }
     wait_for("node-2 lost", || ari.client().nodes().len() == 2).await?;
-    let node_two_calls: Vec<_> = callers
-        .iter()
-        .filter(|(index, _)| *index == 1)
-        .map(|(_, call)| call.channel_id().to_owned())
-        .collect();
     wait_for("node-2's calls reconciled", || {
-        node_two_calls
-            .iter()
-            .all(|id| stasis.channel(id).end_reason().is_some())
+        ended_on(&served, "node-2") == 2
     })
     .await?;
-    let ended_with_node = node_two_calls.len();
+    let ended_with_node = ended_on(&served, "node-2");
 
     // New calls go to the nodes that are left.
     let mut placed_after = BTreeMap::new();
@@ -167,9 +169,9 @@ pub async fn run() -> Result<Summary> {
     for (_, call) in &callers {
         call.hangup();
     }
-    let served = served.lock().map(|s| s.clone()).unwrap_or_default();
+    let tally = served.lock().map(|t| t.clone()).unwrap_or_default();
     Ok(Summary {
-        served,
+        served: tally.served,
         ended_with_node,
         placed_after,
     })

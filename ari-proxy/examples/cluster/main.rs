@@ -43,8 +43,17 @@ pub fn say(tag: &str, line: impl std::fmt::Display) {
     println!("[{tag}] {line}");
 }
 
-/// The calls served, per node.
-pub type Served = Arc<Mutex<BTreeMap<String, usize>>>;
+/// The calls served and ended, per node.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// Calls taken, per node.
+    pub served: BTreeMap<String, usize>,
+    /// Calls over, per node.
+    pub ended: BTreeMap<String, usize>,
+}
+
+/// The tally, shared by the calls' tasks.
+pub type Served = Arc<Mutex<Tally>>;
 
 /// The application: every call is answered and hears hello-world, on
 /// whichever node it is; the calls stay up until their callers hang up.
@@ -52,27 +61,31 @@ pub async fn app(app: StasisApp, served: Served) -> Result {
     let mut calls = app.calls();
     while let Some(call) = calls.next().await {
         let node = call.node().unwrap_or("?").to_owned();
-        if let Ok(mut served) = served.lock() {
-            *served.entry(node.clone()).or_default() += 1;
+        if let Ok(mut tally) = served.lock() {
+            *tally.served.entry(node.clone()).or_default() += 1;
         }
+        let served = served.clone();
         tokio::spawn(async move {
-            if let Err(error) = serve(&call, &node).await {
+            if let Err(error) = greet(&call, &node).await {
                 say("app", format!("{} on {node}: {error}", call.id()));
+            }
+            let ended = call.ended().await;
+            say(
+                "app",
+                format!("call {} on {node} is over: {ended}", call.id()),
+            );
+            if let Ok(mut tally) = served.lock() {
+                *tally.ended.entry(node).or_default() += 1;
             }
         });
     }
     Ok(())
 }
 
-async fn serve(call: &Call, node: &str) -> Result {
+async fn greet(call: &Call, node: &str) -> Result {
     say("app", format!("call {} is on {node}: answering", call.id()));
     call.answer().await?;
     call.play(["sound:hello-world"]).await?;
-    let ended = call.ended().await;
-    say(
-        "app",
-        format!("call {} on {node} ended: {ended}", call.id()),
-    );
     Ok(())
 }
 
@@ -97,6 +110,7 @@ pub fn settings(nats_url: &str) -> ClusterSettings {
     ClusterSettings::new(nats_url, [APP])
         .ping_interval(Duration::from_millis(250))
         .node_timeout(Duration::from_millis(1500))
+        .request_timeout(Duration::from_secs(3))
 }
 
 /// The application instance: the cluster client and its Stasis app.
@@ -125,7 +139,10 @@ async fn main() -> Result {
         }
         Err(_) => {
             let summary = demo::run().await?;
-            say("demo", format!("served per node: {:?}", summary.served));
+            say(
+                "demo",
+                format!("calls served per node: {:?}", summary.served),
+            );
             Ok(())
         }
     }

@@ -44,20 +44,18 @@ impl Claims {
     ) -> Result<Claims, ClusterError> {
         let store = match jetstream.get_key_value(&shared.bucket).await {
             Ok(store) => store,
-            Err(_) => jetstream
-                .create_key_value(kv::Config {
-                    bucket: shared.bucket.clone(),
-                    history: 1,
-                    max_age: shared.keep_for,
-                    ..kv::Config::default()
-                })
-                .await
-                .map_err(|error| {
-                    ClusterError::JetStream(format!(
-                        "cannot open or create the claims bucket {}: {error}",
-                        shared.bucket
-                    ))
-                })?,
+            Err(_) => {
+                create_bucket(jetstream, shared).await?;
+                jetstream
+                    .get_key_value(&shared.bucket)
+                    .await
+                    .map_err(|error| {
+                        ClusterError::JetStream(format!(
+                            "cannot open the claims bucket {}: {error}",
+                            shared.bucket
+                        ))
+                    })?
+            }
         };
         Ok(Claims {
             store,
@@ -99,6 +97,40 @@ impl Claims {
              and may be served by another instance too"
         );
         Claim::Undecided
+    }
+}
+
+/// Creates the bucket's stream as a key-value bucket's is made (`KV_<bucket>`
+/// on `$KV.<bucket>.>`, one value per key, no deletes), rather than with
+/// `create_key_value`, whose answer async-nats cannot read from a NATS
+/// server 2.9. Another instance creating it at the same time is no error.
+async fn create_bucket(
+    jetstream: &async_nats::jetstream::Context,
+    shared: &SharedCalls,
+) -> Result<(), ClusterError> {
+    use async_nats::jetstream::stream;
+    let created = jetstream
+        .create_stream(stream::Config {
+            name: format!("KV_{}", shared.bucket),
+            subjects: vec![format!("$KV.{}.>", shared.bucket)],
+            max_messages_per_subject: 1,
+            discard: stream::DiscardPolicy::New,
+            allow_rollup: true,
+            deny_delete: true,
+            max_age: shared.keep_for,
+            ..stream::Config::default()
+        })
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(error) if jetstream.get_key_value(&shared.bucket).await.is_ok() => {
+            tracing::debug!(%error, "the claims bucket was created meanwhile");
+            Ok(())
+        }
+        Err(error) => Err(ClusterError::JetStream(format!(
+            "cannot create the claims bucket {}: {error}",
+            shared.bucket
+        ))),
     }
 }
 

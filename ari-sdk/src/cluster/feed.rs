@@ -4,10 +4,11 @@
 //! over:
 //!
 //! - its proxy's sequence number (the `Ari-Proxy-Seq` header, per proxy
-//!   process and application) is checked: a gap is a
-//!   [`NodeNotice::Missed`] with the exact count, put in the place of the
-//!   gap, and a number seen before (a durable consumer redelivering what it
-//!   was not told was delivered) is dropped as the duplicate it is;
+//!   process and application) is checked (`sequence.rs`): a number that
+//!   never comes is a [`NodeNotice::Missed`] with the exact count (on core
+//!   NATS in the place of the gap; through a durable consumer once it has
+//!   been missing for a few seconds, as a late event may still come), and
+//!   a number seen before (a redelivery) is dropped as the duplicate it is;
 //! - the table of owners learns where the resource it creates or ends
 //!   lives;
 //! - with shared calls, a `StasisStart` is claimed, and a call another
@@ -24,6 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ari_proxy_protocol::{INSTANCE_HEADER, SEQUENCE_HEADER};
+
+use super::sequence::{Numbered, Sequences, Settled};
 use futures::StreamExt as _;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -42,6 +45,14 @@ const FEED_CAPACITY: usize = 4096;
 
 /// How long to wait before subscribing again after a failure.
 const RETRY: Duration = Duration::from_millis(500);
+
+/// Through a durable consumer, how long a missing event number may wait
+/// for its event (delivered again after the acknowledgement wait, or stored
+/// late by a proxy that retried) before it counts as missed.
+const SETTLE: Duration = Duration::from_secs(8);
+
+/// How often the missing numbers are looked at.
+const SETTLE_CHECK: Duration = Duration::from_secs(1);
 
 /// Events a pull asks the durable consumer for at once.
 const PULL_BATCH: usize = 256;
@@ -79,7 +90,11 @@ async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
     let mut reader = Reader {
         owners: Arc::clone(&link.owners),
         claims: link.claims.clone(),
-        sequences: HashMap::new(),
+        sequences: Sequences::new(if link.consumers.is_empty() {
+            Duration::ZERO
+        } else {
+            SETTLE
+        }),
         foreign: HashSet::new(),
         node_names: HashMap::new(),
         sender,
@@ -165,10 +180,18 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader) {
     if !announce_up(link, reader).await {
         return;
     }
+    let mut settling = tokio::time::interval(SETTLE_CHECK);
+    settling.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
             () = reader.sender.closed() => break,
+            _ = settling.tick() => {
+                if !reader.settle().await {
+                    break;
+                }
+                continue;
+            }
         };
         let Some(message) = message else {
             return;
@@ -231,17 +254,11 @@ async fn announce_up(link: &Arc<Link>, reader: &Reader) -> bool {
     true
 }
 
-/// The last number seen of one proxy process for one application.
-struct Sequence {
-    instance: String,
-    last: u64,
-}
-
 /// The reader's state.
 struct Reader {
     owners: Arc<Owners>,
     claims: Option<Claims>,
-    sequences: HashMap<(Arc<str>, String), Sequence>,
+    sequences: Sequences,
     /// Channels another instance serves: `(node, id)`.
     foreign: HashSet<(Arc<str>, String)>,
     node_names: HashMap<String, Arc<str>>,
@@ -266,7 +283,43 @@ fn channel_of(frame: &str) -> Option<String> {
         .map(|channel| channel.id)
 }
 
+/// The proxy process and number an event carries, when it does (a Go
+/// proxy numbers nothing).
+fn numbered(headers: Option<&async_nats::HeaderMap>) -> Option<(&str, u64)> {
+    let headers = headers?;
+    let instance = headers.get(INSTANCE_HEADER)?.as_str();
+    let seq = headers.get(SEQUENCE_HEADER)?.as_str().parse().ok()?;
+    Some((instance, seq))
+}
+
 impl Reader {
+    /// Tells the stream what was missed; false when the stream is gone.
+    async fn report(&mut self, settled: Settled) -> bool {
+        for (node, application, missed) in settled {
+            tracing::warn!(node = %node, application, missed, "events of a node never arrived");
+            let notice = NodeNotice::Missed {
+                node: node.to_string(),
+                application,
+                missed,
+            };
+            if self.sender.send(FeedItem::Node(notice)).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Counts as missed what has been missing for the settling time.
+    async fn settle(&mut self) -> bool {
+        if !self.sequences.pending() {
+            return true;
+        }
+        let mut settled = Vec::new();
+        self.sequences
+            .settle(tokio::time::Instant::now(), &mut settled);
+        self.report(settled).await
+    }
+
     /// Takes one message; false when the stream is gone.
     async fn take(&mut self, incoming: Incoming<'_>) -> bool {
         // `<prefix>event.<app>.<node>`: the last two tokens.
@@ -283,19 +336,21 @@ impl Reader {
                 interned
             }
         };
-        match self.check_sequence(&node, app, incoming.headers) {
-            Checked::Next => {}
-            Checked::Duplicate => return true,
-            Checked::Gap(missed) => {
-                tracing::warn!(node = %node, app, missed, "events of a node never arrived");
-                let notice = NodeNotice::Missed {
-                    node: node.to_string(),
-                    application: app.to_owned(),
-                    missed,
-                };
-                if self.sender.send(FeedItem::Node(notice)).await.is_err() {
-                    return false;
-                }
+        if let Some((instance, seq)) = numbered(incoming.headers) {
+            let mut settled = Vec::new();
+            let numbered = self.sequences.take(
+                &node,
+                app,
+                instance,
+                seq,
+                tokio::time::Instant::now(),
+                &mut settled,
+            );
+            if !self.report(settled).await {
+                return false;
+            }
+            if numbered == Numbered::Duplicate {
+                return true;
             }
         }
         let Ok(text) = Utf8Bytes::try_from(incoming.payload.clone()) else {
@@ -343,48 +398,4 @@ impl Reader {
         }
         false
     }
-
-    fn check_sequence(
-        &mut self,
-        node: &Arc<str>,
-        app: &str,
-        headers: Option<&async_nats::HeaderMap>,
-    ) -> Checked {
-        let Some(headers) = headers else {
-            return Checked::Next;
-        };
-        let (Some(instance), Some(seq)) = (
-            headers.get(INSTANCE_HEADER).map(|v| v.as_str()),
-            headers
-                .get(SEQUENCE_HEADER)
-                .and_then(|v| v.as_str().parse::<u64>().ok()),
-        ) else {
-            return Checked::Next;
-        };
-        let key = (Arc::clone(node), app.to_owned());
-        let checked = match self.sequences.get(&key) {
-            // The first seen of this process: what came before it is the
-            // reconciliation's business (the node is new or returning).
-            None => Checked::Next,
-            Some(last) if last.instance != instance => Checked::Next,
-            Some(last) if seq <= last.last => return Checked::Duplicate,
-            Some(last) if seq == last.last + 1 => Checked::Next,
-            Some(last) => Checked::Gap(seq - last.last - 1),
-        };
-        self.sequences.insert(
-            key,
-            Sequence {
-                instance: instance.to_owned(),
-                last: seq,
-            },
-        );
-        checked
-    }
-}
-
-/// What a sequence number says.
-enum Checked {
-    Next,
-    Duplicate,
-    Gap(u64),
 }

@@ -69,6 +69,7 @@ mod link;
 mod nodes;
 mod owners;
 mod route;
+mod sequence;
 mod settings;
 
 use std::sync::{Arc, Mutex};
