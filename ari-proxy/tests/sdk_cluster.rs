@@ -441,6 +441,10 @@ async fn instances_sharing_the_calls_serve_each_exactly_once() {
         app.registered().await.expect("registered");
     }
     let (mut calls_a, mut calls_b) = (apps[0].calls(), apps[1].calls());
+    // Each instance hears of the other at its next heartbeat (a ping
+    // interval); until then both would prefer themselves, which only
+    // costs balance.
+    tokio::time::sleep(Duration::from_millis(600)).await;
 
     const CALLS: usize = 30;
     let phones: Vec<_> = (0..CALLS)

@@ -11,9 +11,10 @@
 //!   a number seen before (a redelivery) is dropped as the duplicate it is;
 //! - the table of owners learns where the resource it creates or ends
 //!   lives;
-//! - with shared calls, a `StasisStart` is claimed, and a call another
-//!   instance claimed is not handed over, nor any later event of its
-//!   channel.
+//! - with shared calls, a `StasisStart` is claimed (at once by the call's
+//!   preferred instance, after a grace by the others: see `claims.rs`; the
+//!   call's events wait meanwhile, in order), and a call another instance
+//!   claimed is not handed over, nor any later event of its channel.
 //!
 //! The feed is bounded: when the application falls behind, reading NATS
 //! waits. On core NATS the server then drops messages for this slow
@@ -32,7 +33,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::claims::{Claim, Claims};
+use super::claims::{Claim, Claims, GRACE};
 use super::link::Link;
 use super::owners::Owners;
 use crate::event_tag::event_type;
@@ -87,6 +88,7 @@ struct Incoming<'a> {
 /// Subscribes, says the feed is up, then hands every event over until the
 /// stream is gone.
 async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
+    let (decided, mut decisions) = mpsc::unbounded_channel();
     let mut reader = Reader {
         owners: Arc::clone(&link.owners),
         claims: link.claims.clone(),
@@ -96,17 +98,22 @@ async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
             SETTLE
         }),
         foreign: HashSet::new(),
+        held: HashMap::new(),
+        decided,
         node_names: HashMap::new(),
         sender,
     };
     if link.consumers.is_empty() {
-        read_core(&link, &mut reader).await;
+        read_core(&link, &mut reader, &mut decisions).await;
     } else {
-        read_durable(&link, &mut reader).await;
+        read_durable(&link, &mut reader, &mut decisions).await;
     }
 }
 
-async fn read_core(link: &Arc<Link>, reader: &mut Reader) {
+/// The claims decided after a wait.
+type Decisions = mpsc::UnboundedReceiver<((Arc<str>, String), Claim)>;
+
+async fn read_core(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisions) {
     let subjects = &link.settings.subjects;
     let subscriptions = loop {
         let mut subscriptions = Vec::new();
@@ -140,7 +147,19 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader) {
         return;
     }
     let mut messages = futures::stream::select_all(subscriptions);
-    while let Some(message) = messages.next().await {
+    loop {
+        let message = tokio::select! {
+            message = messages.next() => message,
+            Some((key, claim)) = decisions.recv() => {
+                if !reader.decide(key, claim).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        let Some(message) = message else {
+            return;
+        };
         let incoming = Incoming {
             subject: message.subject.as_str(),
             headers: message.headers.as_ref(),
@@ -152,7 +171,7 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader) {
     }
 }
 
-async fn read_durable(link: &Arc<Link>, reader: &mut Reader) {
+async fn read_durable(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisions) {
     let mut streams = Vec::with_capacity(link.consumers.len());
     for consumer in &link.consumers {
         let messages = loop {
@@ -188,6 +207,12 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader) {
             () = reader.sender.closed() => break,
             _ = settling.tick() => {
                 if !reader.settle().await {
+                    break;
+                }
+                continue;
+            }
+            Some((key, claim)) = decisions.recv() => {
+                if !reader.decide(key, claim).await {
                     break;
                 }
                 continue;
@@ -261,6 +286,10 @@ struct Reader {
     sequences: Sequences,
     /// Channels another instance serves: `(node, id)`.
     foreign: HashSet<(Arc<str>, String)>,
+    /// The events of calls whose claim waits, in order.
+    held: HashMap<(Arc<str>, String), Vec<Utf8Bytes>>,
+    /// Where the claims that waited are decided.
+    decided: mpsc::UnboundedSender<((Arc<str>, String), Claim)>,
     node_names: HashMap<String, Arc<str>>,
     sender: mpsc::Sender<FeedItem>,
 }
@@ -358,44 +387,100 @@ impl Reader {
             return true;
         };
         self.owners.learn_from_event(&node, &text);
-        if self.claims.is_some() && !self.ours(&node, &text).await {
-            return true;
+        match self.share(&node, text).await {
+            Shared::Pass(text) => self.sender.send(FeedItem::Frame(text)).await.is_ok(),
+            Shared::Kept => true,
         }
-        self.sender.send(FeedItem::Frame(text)).await.is_ok()
     }
 
-    /// Whether this instance takes the event, with shared calls.
-    async fn ours(&mut self, node: &Arc<str>, frame: &str) -> bool {
+    /// Where an event goes, with shared calls: a call another instance
+    /// serves is not handed over, nor any event of its channel; one this
+    /// instance is not the preferred one for waits, with its channel's
+    /// events, until the claim is decided.
+    async fn share(&mut self, node: &Arc<str>, text: Utf8Bytes) -> Shared {
         let Some(claims) = &self.claims else {
-            return true;
+            return Shared::Pass(text);
         };
-        let kind = event_type(frame)
+        let kind = event_type(&text)
             .map(|kind| kind.into_owned())
             .unwrap_or_default();
-        if kind == "StasisStart" {
-            let Some(id) = channel_of(frame) else {
-                return true;
-            };
-            if claims.claim(node, &id).await == Claim::Theirs {
-                tracing::debug!(node = %node, channel = %id, "another instance serves this call");
-                self.foreign.insert((Arc::clone(node), id));
-                return false;
+        let start = kind == "StasisStart";
+        if !start && self.held.is_empty() && self.foreign.is_empty() {
+            return Shared::Pass(text);
+        }
+        let Some(id) = channel_of(&text) else {
+            return Shared::Pass(text);
+        };
+        let key = (Arc::clone(node), id);
+        if let Some(frames) = self.held.get_mut(&key) {
+            frames.push(text);
+            return Shared::Kept;
+        }
+        if self.foreign.contains(&key) {
+            if is_end(&kind) {
+                self.foreign.remove(&key);
+            }
+            return Shared::Kept;
+        }
+        if !start {
+            return Shared::Pass(text);
+        }
+        if claims.preferred(node, &key.1) {
+            if claims.claim(node, &key.1).await == Claim::Theirs {
+                tracing::debug!(node = %node, channel = %key.1, "another instance serves this call");
+                self.foreign.insert(key);
+                return Shared::Kept;
+            }
+            return Shared::Pass(text);
+        }
+        // Another instance is preferred: it has a moment to claim it.
+        self.held.insert(key.clone(), vec![text]);
+        let claims = claims.clone();
+        let decisions = self.decided.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(GRACE).await;
+            let claim = claims.claim(&key.0, &key.1).await;
+            let _ = decisions.send((key, claim));
+        });
+        Shared::Kept
+    }
+
+    /// A claim that waited is decided: the call's events go on, or are
+    /// dropped for the instance that serves it. False when the stream is
+    /// gone.
+    async fn decide(&mut self, key: (Arc<str>, String), claim: Claim) -> bool {
+        let Some(frames) = self.held.remove(&key) else {
+            return true;
+        };
+        if claim == Claim::Theirs {
+            tracing::debug!(node = %key.0, channel = %key.1, "another instance serves this call");
+            let ended = frames
+                .iter()
+                .any(|frame| event_type(frame).is_ok_and(|kind| is_end(&kind)));
+            if !ended {
+                self.foreign.insert(key);
             }
             return true;
         }
-        if self.foreign.is_empty() {
-            return true;
+        for frame in frames {
+            if self.sender.send(FeedItem::Frame(frame)).await.is_err() {
+                return false;
+            }
         }
-        let Some(id) = channel_of(frame) else {
-            return true;
-        };
-        let key = (Arc::clone(node), id);
-        if !self.foreign.contains(&key) {
-            return true;
-        }
-        if kind == "StasisEnd" || kind == "ChannelDestroyed" {
-            self.foreign.remove(&key);
-        }
-        false
+        true
     }
+}
+
+/// Where an event goes, with shared calls.
+enum Shared {
+    /// To the stream.
+    Pass(Utf8Bytes),
+    /// Nowhere now: held until a claim is decided, or another instance's.
+    Kept,
+}
+
+/// Whether an event of type `kind` ends a channel's time in the
+/// application.
+fn is_end(kind: &str) -> bool {
+    kind == "StasisEnd" || kind == "ChannelDestroyed"
 }

@@ -135,7 +135,15 @@ pub async fn connect(settings: ClusterSettings) -> Result<Client, ClusterError> 
     };
     let jetstream = jetstream::new(nats.clone());
     let claims = match &settings.shared_calls {
-        Some(shared) => Some(claims::Claims::open(&jetstream, shared).await?),
+        Some(shared) => Some(
+            claims::Claims::open(
+                &jetstream,
+                shared,
+                settings.ping_interval,
+                settings.node_timeout,
+            )
+            .await?,
+        ),
         None => None,
     };
     let consumers = match &settings.durable {
