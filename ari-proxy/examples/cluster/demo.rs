@@ -100,7 +100,8 @@ pub async fn run() -> Result<Summary> {
         nodes.push((fake, Some(proxy)));
     }
 
-    let (ari, stasis) = instance(settings(&nats.url()).placement(Placement::RoundRobin)).await?;
+    let (ari, stasis) =
+        instance(settings(&nats.url(), APP).placement(Placement::RoundRobin)).await?;
     wait_for("three nodes", || ari.client().nodes().len() == 3).await?;
     let served = Served::default();
     tokio::spawn(app(stasis.clone(), served.clone()));

@@ -105,9 +105,10 @@ pub async fn watch_nodes(app: &StasisApp) {
     }
 }
 
-/// The cluster client's settings: quick to see a node go, for the demo.
-pub fn settings(nats_url: &str) -> ClusterSettings {
-    ClusterSettings::new(nats_url, [APP])
+/// The cluster client's settings for application `app`: quick to see a
+/// node go, for the demo.
+pub fn settings(nats_url: &str, app: &str) -> ClusterSettings {
+    ClusterSettings::new(nats_url, [app])
         .ping_interval(Duration::from_millis(250))
         .node_timeout(Duration::from_millis(1500))
         .request_timeout(Duration::from_secs(3))
@@ -127,7 +128,8 @@ pub async fn instance(settings: ClusterSettings) -> Result<(Ari, StasisApp)> {
 async fn main() -> Result {
     match std::env::var("NATS_URL") {
         Ok(url) => {
-            let (_ari, stasis) = instance(settings(&url)).await?;
+            let app_name = std::env::var("ARI_APPLICATION").unwrap_or_else(|_| APP.to_owned());
+            let (_ari, stasis) = instance(settings(&url, &app_name)).await?;
             let served = Served::default();
             let watching = watch_nodes(&stasis);
             tokio::select! {
