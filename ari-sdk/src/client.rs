@@ -58,7 +58,7 @@ struct Inner {
     /// On an outbound websocket session, the connections Asterisk dials,
     /// which the client's event stream serves instead of dialling.
     accepted: Option<Arc<AcceptFeed>>,
-    /// A cluster client's transport ([`crate::cluster`]).
+    /// A cluster client's transport (`ari_sdk::cluster`).
     #[cfg(feature = "cluster")]
     cluster: Option<Arc<crate::cluster::ClusterLink>>,
 }
@@ -145,7 +145,7 @@ impl Client {
         }
     }
 
-    /// The client of a cluster ([`crate::cluster::connect`]): every request
+    /// The client of a cluster (`ari_sdk::cluster::connect`): every request
     /// and the event stream go through the proxies.
     #[cfg(feature = "cluster")]
     pub(crate) fn cluster(config: Config, link: Arc<crate::cluster::ClusterLink>) -> Client {
@@ -164,7 +164,7 @@ impl Client {
         }
     }
 
-    /// True for a cluster client ([`crate::cluster`]).
+    /// True for a cluster client (`ari_sdk::cluster`).
     pub fn is_cluster(&self) -> bool {
         #[cfg(feature = "cluster")]
         if self.inner.cluster.is_some() {

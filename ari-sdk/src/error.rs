@@ -194,10 +194,9 @@ pub enum Error {
         operation: &'static str,
     },
 
-    /// A request of a [`cluster`](crate::cluster) client found no node to
-    /// answer it. It was not carried out (but for
-    /// [`Unroutable::Unavailable`], where the proxy may have had Asterisk
-    /// half-way through it).
+    /// A request of a `cluster` client (feature `cluster`) found no node to
+    /// answer it, or the node's proxy could not carry it out
+    /// ([`Unroutable::Proxy`]: it may have reached Asterisk or not).
     #[error("{operation}: {problem}")]
     Unroutable {
         /// `channels.answer`.
@@ -216,7 +215,7 @@ pub enum Error {
     },
 }
 
-/// Why a [`cluster`](crate::cluster) request found no node to answer it
+/// Why a `cluster` request found no node to answer it
 /// ([`Error::Unroutable`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -642,7 +642,7 @@ impl<V: VersionApi> Call<V> {
         }
     }
 
-    /// The cluster node the call is on ([`crate::cluster`]): where its
+    /// The cluster node the call is on (`ari_sdk::cluster`): where its
     /// channel was seen entering; `None` outside a cluster.
     pub fn node(&self) -> Option<&str> {
         self.node.as_deref()

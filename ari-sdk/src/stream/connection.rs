@@ -86,7 +86,7 @@ pub(crate) enum Source {
     /// hands over each connection it accepted for this stream. Nothing to
     /// retry or pace: Asterisk re-dials at its own `reconnect_interval`.
     Accept(Taken),
-    /// Frames read elsewhere ([`crate::cluster`]): the feed says when its
+    /// Frames read elsewhere (`ari_sdk::cluster`): the feed says when its
     /// source is up and down, and reconnects by itself.
     Feed(mpsc::Receiver<FeedItem>),
 }

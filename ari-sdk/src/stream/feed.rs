@@ -1,5 +1,5 @@
 //! Frames from a source other than a websocket of the stream's own: the
-//! [`cluster`](crate::cluster) transport reads Asterisk's events from NATS
+//! `cluster` transport reads Asterisk's events from NATS
 //! and hands them to the stream as a feed, with the news about its
 //! connection and its nodes in order with them.
 

@@ -58,7 +58,7 @@ pub enum StreamItem<E> {
     },
 
     /// News about one Asterisk node of a cluster (only a stream over the
-    /// [`cluster`](crate::cluster) transport yields these): a node up, lost,
+    /// `cluster` transport yields these): a node up, lost,
     /// or events of it missed, in order with the events.
     Node(NodeNotice),
 

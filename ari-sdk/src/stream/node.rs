@@ -1,5 +1,5 @@
 //! News about the Asterisk nodes behind a stream that reaches several of
-//! them (the [`cluster`](crate::cluster) transport): which came, which went,
+//! them (the `cluster` transport): which came, which went,
 //! and exactly how many events of each never arrived.
 
 use std::fmt;

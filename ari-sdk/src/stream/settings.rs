@@ -74,7 +74,7 @@ pub struct StreamSettings {
     /// (see [`crate::outbound`]): the stream takes them instead of dialling
     /// `url`, set by the outbound session's client.
     pub(crate) accepted: Option<Arc<super::accepted::AcceptFeed>>,
-    /// The feed of events read elsewhere (the [`cluster`](crate::cluster)
+    /// The feed of events read elsewhere (the `cluster`
     /// transport): the stream takes its frames instead of dialling `url`.
     pub(crate) feed: Option<super::feed::SharedFeedSource>,
 }
