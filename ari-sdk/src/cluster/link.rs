@@ -220,27 +220,8 @@ impl Link {
 
     /// The node the placement picks for a new resource.
     fn place(&self) -> Result<Arc<str>, Unroutable> {
-        if let Placement::Node(name) = &self.settings.placement {
-            return self
-                .nodes
-                .up(name)
-                .ok_or_else(|| Unroutable::NodeDown { node: name.clone() });
-        }
-        let live = self.nodes.live();
-        if live.is_empty() {
-            return Err(Unroutable::NoNode);
-        }
-        let node = match &self.settings.placement {
-            Placement::LeastCalls => live
-                .iter()
-                .min_by_key(|node| self.owners.channels_on(node))
-                .cloned(),
-            _ => {
-                let turn = self.next_node.fetch_add(1, Ordering::Relaxed);
-                live.get(turn % live.len()).cloned()
-            }
-        };
-        node.ok_or(Unroutable::NoNode)
+        let turn = self.next_node.fetch_add(1, Ordering::Relaxed);
+        pick(&self.settings.placement, &self.nodes, &self.owners, turn)
     }
 
     /// Sends `request` to the proxy of `node`.
@@ -454,6 +435,33 @@ impl Link {
     }
 }
 
+/// The node `placement` picks among the live ones, `turn` counting the
+/// picks for the round robin.
+fn pick(
+    placement: &Placement,
+    nodes: &Nodes,
+    owners: &Owners,
+    turn: usize,
+) -> Result<Arc<str>, Unroutable> {
+    if let Placement::Node(name) = placement {
+        return nodes
+            .up(name)
+            .ok_or_else(|| Unroutable::NodeDown { node: name.clone() });
+    }
+    let live = nodes.live();
+    if live.is_empty() {
+        return Err(Unroutable::NoNode);
+    }
+    let node = match placement {
+        Placement::LeastCalls => live
+            .iter()
+            .min_by_key(|node| owners.channels_on(node))
+            .cloned(),
+        _ => live.get(turn % live.len()).cloned(),
+    };
+    node.ok_or(Unroutable::NoNode)
+}
+
 /// The subject class a request travels in.
 fn class_of(request: &Request) -> RequestClass {
     match request.operation().method {
@@ -497,6 +505,49 @@ fn array_items(body: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cluster_of(names: &[&str]) -> Nodes {
+        let nodes = Nodes::new(vec!["demo".into()]);
+        for name in names {
+            nodes.announced(
+                &ari_proxy_protocol::Announcement {
+                    node: (*name).into(),
+                    application: "demo".into(),
+                    asterisk_id: String::new(),
+                    instance: format!("{name}-1"),
+                },
+                tokio::time::Instant::now(),
+            );
+        }
+        nodes
+    }
+
+    #[test]
+    fn placements_pick_in_turn_the_least_busy_or_the_named_node() {
+        let nodes = cluster_of(&["n1", "n2", "n3"]);
+        let owners = Owners::default();
+        let turns: Vec<_> = (0..4)
+            .map(|turn| pick(&Placement::RoundRobin, &nodes, &owners, turn).unwrap())
+            .collect();
+        assert_eq!(turns, ["n1", "n2", "n3", "n1"].map(Arc::<str>::from));
+
+        let (n1, n3) = (Arc::<str>::from("n1"), Arc::<str>::from("n3"));
+        owners.insert(ResourceKind::Channel, "a", &n1);
+        owners.insert(ResourceKind::Channel, "b", &n3);
+        let least = pick(&Placement::LeastCalls, &nodes, &owners, 0).unwrap();
+        assert_eq!(&*least, "n2");
+
+        let named = pick(&Placement::Node("n3".into()), &nodes, &owners, 0).unwrap();
+        assert_eq!(&*named, "n3");
+        assert_eq!(
+            pick(&Placement::Node("n9".into()), &nodes, &owners, 0),
+            Err(Unroutable::NodeDown { node: "n9".into() })
+        );
+        assert_eq!(
+            pick(&Placement::RoundRobin, &cluster_of(&[]), &owners, 0),
+            Err(Unroutable::NoNode)
+        );
+    }
 
     #[test]
     fn arrays_are_recognised_and_opened() {
