@@ -4,14 +4,21 @@
 //!
 //! `cargo bench -p ari-sdk --bench event_decode --features asterisk-20`
 //!
-//! Two versions of every frame: as Asterisk sent it (`type` first), and with
-//! its keys sorted (`type` late), as a proxy or a re-encoder writes them.
+//! Three versions of every frame: as Asterisk sends it (compact, `type`
+//! first: the capture files keep Asterisk's key order but were written with
+//! `", "` and `": "`, so the bench strips that whitespace), with its keys
+//! sorted (compact, `type` late), as a proxy or a re-encoder writes them, and
+//! as the capture files hold it (spaced).
 //! Criterion measures each decoder; the closing summary times them all over
 //! the same frames, interleaved, and prints events/s, MB/s and the ratios:
 //! `Event::from_json` against the `Value` parse, `serde_json::from_str::<Event>`
-//! (the `Deserialize` impl) against `from_json`, and the `type` scan alone
+//! (the `Deserialize` impl) against `from_json`, the `type` scan alone
 //! (`event_tag::event_type`, what the runtime calls to skip a frame without
-//! decoding it) as a fraction of a full decode.
+//! decoding it) as a fraction of a full decode, and serde_json's parser
+//! building nothing (`IgnoredAny`): the floor of any decode through serde_json.
+//!
+//! `EVENT_DECODE_PROFILE=from_json:sorted` runs one decoder alone for 10 s,
+//! for `perf record`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,8 +36,9 @@ struct Record<'a> {
     data: Option<&'a serde_json::value::RawValue>,
 }
 
-/// Every event frame of the captures, as Asterisk sent it.
-fn frames() -> Vec<String> {
+/// Every event frame of the captures, as the capture files hold them:
+/// Asterisk's key order, with the capture tool's spacing.
+fn captured_frames() -> Vec<String> {
     let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ari-captures");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -50,6 +58,28 @@ fn frames() -> Vec<String> {
     }
     assert!(!frames.is_empty(), "no event frames in {}", dir.display());
     frames
+}
+
+/// The three sets the bench times: as Asterisk sends the frames (compact,
+/// its key order), with sorted keys (compact), and as captured (spaced).
+fn frame_sets() -> [(&'static str, Vec<String>); 3] {
+    let captured = captured_frames();
+    let asterisk: Vec<String> = captured.iter().map(|f| compact(f)).collect();
+    let sorted = sorted_frames(&captured);
+    [
+        ("Asterisk order", asterisk),
+        ("sorted keys", sorted),
+        ("as captured (spaced)", captured),
+    ]
+}
+
+/// `frame` without the whitespace between its tokens, key order kept: the
+/// captures were written by a tool that spaces `", "` and `": "`, while
+/// Asterisk (`pretty = no`, its default) sends compact JSON.
+fn compact(frame: &str) -> String {
+    serde_json::from_str::<fake_asterisk::OrderedJson>(frame)
+        .expect("JSON")
+        .to_json_string()
 }
 
 /// `value` with the keys of every object in sorted order (whatever
@@ -106,6 +136,14 @@ fn decode_all_value(frames: &[String]) {
     }
 }
 
+/// serde_json's parser alone, building nothing: the floor of any decode
+/// through serde_json.
+fn parse_only_all(frames: &[String]) {
+    for frame in frames {
+        black_box(serde_json::from_str::<serde::de::IgnoredAny>(black_box(frame)).expect("JSON"));
+    }
+}
+
 fn scan_all(frames: &[String]) {
     for frame in frames {
         black_box(ari_sdk::event_tag::event_type(black_box(frame)).expect("a type"));
@@ -113,9 +151,9 @@ fn scan_all(frames: &[String]) {
 }
 
 fn benches(c: &mut Criterion) {
-    let frames = frames();
-    let sorted = sorted_frames(&frames);
-    for (order, frames) in [("asterisk_order", &frames), ("sorted_keys", &sorted)] {
+    for (order, frames) in frame_sets() {
+        let order = order.replace([' ', '(', ')'], "_");
+        let frames = &frames;
         let bytes: usize = frames.iter().map(String::len).sum();
         let mut group = c.benchmark_group(format!("event_decode/{order}"));
         group.throughput(Throughput::Bytes(bytes as u64));
@@ -144,11 +182,12 @@ fn benches(c: &mut Criterion) {
 type Decoder = fn(&[String]);
 
 /// The decoders of the summary, in the order they run in each round.
-const DECODERS: [(&str, Decoder); 4] = [
+const DECODERS: [(&str, Decoder); 5] = [
     ("serde_json::Value", decode_all_value),
     ("Event::from_json", decode_all_typed),
     ("from_str::<Event>", decode_all_serde),
     ("event_type scan", scan_all),
+    ("IgnoredAny (floor)", parse_only_all),
 ];
 
 /// Times every decoder over all the frames of both orders, alternating
@@ -157,10 +196,8 @@ const DECODERS: [(&str, Decoder); 4] = [
 /// best round is the one least disturbed by other processes, for every
 /// decoder alike.
 fn summary() {
-    let frames = frames();
-    let sorted = sorted_frames(&frames);
-    let sets = [("Asterisk order", &frames), ("sorted keys", &sorted)];
-    let mut best = [[Duration::MAX; DECODERS.len()]; 2];
+    let sets = frame_sets();
+    let mut best = [[Duration::MAX; DECODERS.len()]; 3];
     let mut rounds = 0u32;
     let deadline = Instant::now() + Duration::from_secs(12);
     while Instant::now() < deadline {
@@ -175,7 +212,7 @@ fn summary() {
     }
     println!(
         "\nsummary: {} event frames, best of {rounds} interleaved rounds each",
-        frames.len()
+        sets[0].1.len()
     );
     for (set, (order, frames)) in sets.iter().enumerate() {
         let bytes: usize = frames.iter().map(String::len).sum();
@@ -188,7 +225,7 @@ fn summary() {
                 bytes as f64 / seconds / 1e6
             );
         }
-        let [value, typed, serde, scan] = best[set].map(|d| d.as_secs_f64());
+        let [value, typed, serde, scan, floor] = best[set].map(|d| d.as_secs_f64());
         println!(
             "  from_json vs Value:           {:.2}x the speed",
             value / typed
@@ -205,12 +242,43 @@ fn summary() {
             "  event_type scan / from_json:   {:.3} of the time",
             scan / typed
         );
+        println!(
+            "  IgnoredAny vs Value:          {:.2}x the speed (serde_json's floor)",
+            value / floor
+        );
     }
 }
 
 criterion_group!(event_decode, benches);
 
+/// Runs one decoder of the summary alone over the frames of one order for
+/// `seconds`, for a profiler (`EVENT_DECODE_PROFILE=from_json:sorted`).
+fn profile(spec: &str) {
+    let (name, order) = spec.split_once(':').unwrap_or((spec, "asterisk"));
+    let [asterisk, sorted, captured] = frame_sets();
+    let frames = match order {
+        "sorted" => sorted.1,
+        "captured" => captured.1,
+        _ => asterisk.1,
+    };
+    let decode = match name {
+        "value" => decode_all_value,
+        "serde" => decode_all_serde,
+        "scan" => scan_all,
+        "floor" => parse_only_all,
+        _ => decode_all_typed,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        decode(&frames);
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("EVENT_DECODE_PROFILE") {
+        profile(&spec);
+        return;
+    }
     if std::env::var_os("EVENT_DECODE_SUMMARY_ONLY").is_none() {
         event_decode();
         Criterion::default().configure_from_args().final_summary();
