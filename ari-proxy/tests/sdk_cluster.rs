@@ -571,3 +571,47 @@ async fn a_restarted_proxy_brings_its_node_back_and_its_calls_go_on() {
     assert_eq!(phone.state().as_deref(), Some("Up"));
     assert!(call.end_reason().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_messages_on_the_event_subjects_are_reported_and_lose_nothing() {
+    let rig = Rig::start(1).await;
+    let ari = rig.instance(rig.settings()).await;
+    let app = ari.stasis_app().expect("stasis app");
+    app.registered().await.expect("registered");
+    let mut events = app.event_stream().subscribe();
+    let mut calls = app.calls();
+
+    // Anyone on NATS can publish on the event subjects.
+    let intruder = async_nats::connect(rig.nats.url()).await.expect("NATS");
+    let subject = format!("ari.event.{APP}.node-1");
+    for payload in [
+        &b"{not json"[..],
+        &[0xff, 0xfe, 0x00][..],
+        &br#"{"type":"SomethingNew","application":"demo","asterisk_id":"node-1"}"#[..],
+    ] {
+        intruder
+            .publish(subject.clone(), payload.to_vec().into())
+            .await
+            .expect("published");
+    }
+    intruder.flush().await.expect("flushed");
+    let _phone = rig.call_in(0, "PJSIP/after-garbage");
+    let call = next_call(&mut calls).await;
+    call.answer().await.expect("the call is served as usual");
+
+    let (mut errors, mut unknown) = (0, 0);
+    while errors < 2 || unknown < 1 {
+        match tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("reported in time")
+            .expect("stream goes on")
+        {
+            StreamItem::Error(error) => {
+                assert!(!error.is_fatal(), "{error}");
+                errors += 1;
+            }
+            StreamItem::Event(event) if event.type_name() == "SomethingNew" => unknown += 1,
+            _ => {}
+        }
+    }
+}

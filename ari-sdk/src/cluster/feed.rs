@@ -383,8 +383,10 @@ impl Reader {
             }
         }
         let Ok(text) = Utf8Bytes::try_from(incoming.payload.clone()) else {
-            tracing::warn!(node = %node, bytes = incoming.payload.len(), "an event that is not UTF-8, dropped");
-            return true;
+            let len = incoming.payload.len();
+            tracing::warn!(node = %node, bytes = len, "an event that is not UTF-8");
+            let error = StreamError::NonUtf8Frame { len };
+            return self.sender.send(FeedItem::Malformed(error)).await.is_ok();
         };
         self.owners.learn_from_event(&node, &text);
         match self.share(&node, text).await {

@@ -269,7 +269,9 @@ impl<E: StreamEvent> Task<E> {
                             Some(FeedItem::Up) => break Opened::Feed(held),
                             // Still down.
                             Some(FeedItem::Down(_)) => {}
-                            Some(item @ FeedItem::Node(_)) => held.push(item),
+                            Some(item @ (FeedItem::Node(_) | FeedItem::Malformed(_))) => {
+                                held.push(item);
+                            }
                             // An event: the source works again (read
                             // before the news of the reconnection).
                             Some(item @ FeedItem::Frame(_)) => {
@@ -489,6 +491,9 @@ impl<E: StreamEvent> Task<E> {
                 Some(FeedItem::Node(notice)) => {
                     publisher.flush().await;
                     publisher.publish_notice(&StreamItem::Node(notice));
+                }
+                Some(FeedItem::Malformed(error)) => {
+                    publisher.publish_error(&StreamItem::Error(Arc::new(error)));
                 }
                 Some(FeedItem::Up) => {}
                 Some(FeedItem::Down(reason)) => break Outcome::Lost(reason),

@@ -21,6 +21,9 @@ pub(crate) enum FeedItem {
     Frame(Utf8Bytes),
     /// News about a node.
     Node(NodeNotice),
+    /// A message that is no event frame (not UTF-8): reported to every
+    /// subscriber, and the feed goes on.
+    Malformed(StreamError),
     /// The source lost its connection; events until the next
     /// [`Up`](FeedItem::Up) are lost (or will be replayed, if the source
     /// can).
