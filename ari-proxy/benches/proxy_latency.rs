@@ -20,8 +20,8 @@
 //!
 //! Needs `nats-server` (`NATS_SERVER`, else on `PATH` or in `/usr/sbin`).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use ari_proxy::{EventStore, Proxy, ProxyConfig};
@@ -31,6 +31,7 @@ use ari_sdk::stream::{EventStream, StreamItem};
 use fake_asterisk::FakeAsterisk;
 use futures::StreamExt as _;
 use serde_json::Value;
+use support::{nats_server, Nats};
 
 static USER_EVENT: OperationMeta = OperationMeta {
     name: "events.userEvent",
@@ -50,50 +51,6 @@ fn env_number(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn nats_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("NATS_SERVER") {
-        return Some(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("nats-server"))
-            .find(|p| p.is_file())
-    });
-    on_path.or_else(|| Some(PathBuf::from("/usr/sbin/nats-server")).filter(|p| p.is_file()))
-}
-
-/// A nats-server with JetStream on a free port, killed on drop.
-struct Nats(Child, u16);
-
-impl Nats {
-    fn start(binary: &PathBuf, store: &std::path::Path) -> Nats {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(binary)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-            .arg(store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nats-server");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Nats(child, port)
-    }
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -207,7 +164,7 @@ async fn main() {
     let rounds = env_number("PROXY_BENCH_ROUNDS", 5);
     let store_dir = tempfile::tempdir().expect("temp dir");
     let nats_server = Nats::start(&binary, store_dir.path());
-    let nats_url = format!("nats://127.0.0.1:{}", nats_server.1);
+    let nats_url = nats_server.url();
 
     let fake = FakeAsterisk::builder()
         .username("bench")

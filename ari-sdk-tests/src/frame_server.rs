@@ -19,7 +19,14 @@
 //! Anything that is not the websocket upgrade gets a small HTTP answer: `GET
 //! /ari/channels/{id}` says 200 while the plan's call lives (its
 //! `StasisStart` sent, its `ChannelDestroyed` not yet) and 404 otherwise, so
-//! the SDK's reconciliation after a lag sees what an Asterisk would say.
+//! the SDK's reconciliation after a lag sees what an Asterisk would say;
+//! `GET /ari/channels` lists the live calls (in `Stasis(<app>)`) and `GET
+//! /ari/bridges` none. For an `ari-proxy` in front of it, `GET
+//! /ari/asterisk/info` answers an Asterisk 20's info with an entity id of
+//! the server's own, and `GET /ari/applications/{name}` knows the
+//! applications of the websockets it accepted. Several servers standing
+//! for the nodes of a cluster send plans with distinct channel ids
+//! ([`CallPlan::with_id_prefix`]).
 //!
 //! ```no_run
 //! use ari_sdk_tests::frame_server::{CallFrames, CallPlan, Delivery, FrameServer};
@@ -45,7 +52,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -205,12 +212,14 @@ impl Template {
         }
     }
 
-    /// `app_json`: the application name escaped for a JSON string.
-    fn render(&self, out: &mut String, call: usize, app_json: &str) {
+    /// `app_json`: the application name escaped for a JSON string;
+    /// `prefix`: what the channel ids start with (a node's `systemname`
+    /// and a dash, or nothing).
+    fn render(&self, out: &mut String, call: usize, prefix: &str, app_json: &str) {
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Slot(Slot::ChannelId) => push_channel_id(out, call),
+                Part::Slot(Slot::ChannelId) => push_channel_id(out, prefix, call),
                 Part::Slot(Slot::ChannelName) => push_channel_name(out, call),
                 Part::Slot(Slot::Application) => out.push_str(app_json),
             }
@@ -235,8 +244,8 @@ fn json_string(s: &str) -> String {
 /// Asterisk-style unique ids: `<epoch>.<sequence>`.
 const ID_EPOCH: &str = "1763834544";
 
-fn push_channel_id(out: &mut String, call: usize) {
-    let _ = write!(out, "{ID_EPOCH}.{call}");
+fn push_channel_id(out: &mut String, prefix: &str, call: usize) {
+    let _ = write!(out, "{prefix}{ID_EPOCH}.{call}");
 }
 
 fn push_channel_name(out: &mut String, call: usize) {
@@ -245,9 +254,21 @@ fn push_channel_name(out: &mut String, call: usize) {
 
 /// The channel id of call number `call` (from 0).
 pub fn channel_id(call: usize) -> String {
+    prefixed_channel_id("", call)
+}
+
+/// The channel id of call number `call` of a plan whose ids start with
+/// `prefix` ([`CallPlan::with_id_prefix`]).
+pub fn prefixed_channel_id(prefix: &str, call: usize) -> String {
     let mut id = String::new();
-    push_channel_id(&mut id, call);
+    push_channel_id(&mut id, prefix, call);
     id
+}
+
+/// The call number of a channel id made by [`prefixed_channel_id`] with
+/// `prefix`.
+pub fn call_of_prefixed(prefix: &str, channel_id: &str) -> Option<usize> {
+    call_of(channel_id.strip_prefix(prefix)?)
 }
 
 /// The call number of a channel id made by [`channel_id`].
@@ -406,12 +427,12 @@ impl CallFrames {
 }
 
 fn render(template: &Template, call: usize, app: &str) -> String {
-    render_escaped(template, call, &escape(app))
+    render_escaped(template, call, "", &escape(app))
 }
 
-fn render_escaped(template: &Template, call: usize, app_json: &str) -> String {
-    let mut out = String::with_capacity(template.len_hint());
-    template.render(&mut out, call, app_json);
+fn render_escaped(template: &Template, call: usize, prefix: &str, app_json: &str) -> String {
+    let mut out = String::with_capacity(template.len_hint() + prefix.len());
+    template.render(&mut out, call, prefix, app_json);
     out
 }
 
@@ -440,12 +461,17 @@ pub enum Phase {
 /// rounds of one event per call (round `r` of call `i` at `N + r*N + i`);
 /// `[5N, 7N)` the ends, call by call (`StasisEnd` of call `i` at `5N + 2i`,
 /// its `ChannelDestroyed` at `5N + 2i + 1`). Frames are made when sent.
+///
+/// The channel ids are [`channel_id`]s, or, for one node of several (whose
+/// Asterisks each have their own `systemname`, the prefix of their unique
+/// ids), [`prefixed_channel_id`]s ([`with_id_prefix`](Self::with_id_prefix)).
 #[derive(Debug, Clone)]
 pub struct CallPlan {
     frames: Arc<CallFrames>,
     calls: usize,
     app: String,
     app_json: String,
+    id_prefix: String,
 }
 
 impl CallPlan {
@@ -456,7 +482,31 @@ impl CallPlan {
             calls,
             app: app.to_owned(),
             app_json: escape(app),
+            id_prefix: String::new(),
         }
+    }
+
+    /// The same plan with channel ids starting with `prefix` (`node-1-`
+    /// for a node whose `systemname` is `node-1`), so that the plans of
+    /// several servers never share a channel id.
+    pub fn with_id_prefix(mut self, prefix: &str) -> CallPlan {
+        self.id_prefix = prefix.to_owned();
+        self
+    }
+
+    /// What the channel ids start with (empty by default).
+    pub fn id_prefix(&self) -> &str {
+        &self.id_prefix
+    }
+
+    /// The channel id of call `call`.
+    pub fn channel_id(&self, call: usize) -> String {
+        prefixed_channel_id(&self.id_prefix, call)
+    }
+
+    /// The call number of one of this plan's channel ids.
+    pub fn call_of(&self, channel_id: &str) -> Option<usize> {
+        call_of_prefixed(&self.id_prefix, channel_id).filter(|&call| call < self.calls)
     }
 
     /// How many calls.
@@ -504,12 +554,13 @@ impl CallPlan {
     pub fn frame(&self, index: usize) -> String {
         let n = self.calls;
         let app = &self.app_json;
+        let prefix = &self.id_prefix;
         let frames = &self.frames;
         if index < n {
-            render_escaped(&frames.start, index, app)
+            render_escaped(&frames.start, index, prefix, app)
         } else if index < n * (1 + MID_EVENTS) {
             let offset = index - n;
-            render_escaped(&frames.mid[offset / n], offset % n, app)
+            render_escaped(&frames.mid[offset / n], offset % n, prefix, app)
         } else {
             let offset = index - n * (1 + MID_EVENTS);
             let template = if offset.is_multiple_of(2) {
@@ -517,13 +568,102 @@ impl CallPlan {
             } else {
                 &frames.destroyed
             };
-            render_escaped(template, offset / 2, app)
+            render_escaped(template, offset / 2, prefix, app)
         }
+    }
+
+    /// Call `call` as `GET /channels` lists it: the channel of its
+    /// `StasisStart`, in the application (`Stasis(<app>,...)`).
+    fn listed_channel(&self, call: usize) -> Option<serde_json::Value> {
+        let start = render_escaped(&self.frames.start, call, &self.id_prefix, &self.app_json);
+        let mut channel = serde_json::from_str::<serde_json::Value>(&start)
+            .ok()?
+            .get_mut("channel")?
+            .take();
+        if let Some(dialplan) = channel.get_mut("dialplan") {
+            // The captured `Stasis(capture-app,args)`: the args kept, the
+            // application this plan's.
+            let args = dialplan
+                .get("app_data")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|data| data.split_once(','))
+                .map(|(_, args)| format!(",{args}"))
+                .unwrap_or_default();
+            dialplan["app_name"] = "Stasis".into();
+            dialplan["app_data"] = format!("{}{args}", self.app).into();
+        }
+        Some(channel)
     }
 
     /// Every frame, in order (made as the iterator goes).
     pub fn frames(&self) -> impl Iterator<Item = String> + '_ {
         (0..self.len()).map(|index| self.frame(index))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Call tasks
+
+/// What a load run's call task does: reads a call's `events` and hands
+/// each item to `on_item` until it says [`Break`](std::ops::ControlFlow::Break)
+/// (the call's `ChannelDestroyed`) or the events end; once `ended`
+/// resolves, waits at most `grace` for each further item (the last events
+/// of a call may come after its end is known).
+///
+/// ```no_run
+/// # async fn demo(call: ari_sdk::v20::Call) {
+/// use std::ops::ControlFlow;
+/// use ari_sdk::stream::StreamItem;
+///
+/// let mut read = 0;
+/// ari_sdk_tests::frame_server::read_call_events(
+///     call.events(),
+///     call.ended(),
+///     std::time::Duration::from_secs(2),
+///     |item| match item {
+///         StreamItem::Event(event) if event.type_name() == "ChannelDestroyed" => ControlFlow::Break(()),
+///         _ => {
+///             read += 1;
+///             ControlFlow::Continue(())
+///         }
+///     },
+/// )
+/// .await;
+/// # }
+/// ```
+pub async fn read_call_events<S, T, E>(
+    events: S,
+    ended: impl std::future::Future<Output = E>,
+    grace: Duration,
+    mut on_item: impl FnMut(T) -> std::ops::ControlFlow<()>,
+) where
+    S: futures::Stream<Item = T>,
+{
+    let mut events = std::pin::pin!(events);
+    let mut ended = std::pin::pin!(ended);
+    let mut call_ended = false;
+    loop {
+        let item = if call_ended {
+            match tokio::time::timeout(grace, events.next()).await {
+                Ok(item) => item,
+                Err(_) => return,
+            }
+        } else {
+            tokio::select! {
+                biased;
+                item = events.next() => item,
+                _ = &mut ended => {
+                    call_ended = true;
+                    continue;
+                }
+            }
+        };
+        let Some(item) = item else {
+            return;
+        };
+        if on_item(item).is_break() {
+            return;
+        }
     }
 }
 
@@ -665,11 +805,39 @@ pub struct Upgrade {
     pub subprotocol: Option<String>,
 }
 
-/// Which plan calls live, for the REST answers: calls `[destroyed, started)`.
+/// What the REST answers say: which calls of the plan being sent live
+/// (calls `[destroyed, started)`), which applications have an events
+/// websocket, and the server's entity id.
 #[derive(Debug, Default)]
 struct Liveness {
     started: AtomicUsize,
     destroyed: AtomicUsize,
+    /// The plan last sent: its channel ids, and the channels it lists.
+    plan: Mutex<Option<CallPlan>>,
+    /// The applications of the accepted websockets (`?app=a,b`).
+    apps: Mutex<Vec<String>>,
+    entity_id: String,
+}
+
+impl Liveness {
+    fn plan(&self) -> Option<CallPlan> {
+        self.plan
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn live_calls(&self) -> std::ops::Range<usize> {
+        self.destroyed.load(Ordering::Acquire)..self.started.load(Ordering::Acquire)
+    }
+
+    fn registered(&self, app: &str) -> bool {
+        self.apps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .any(|known| known == app)
+    }
 }
 
 /// The server: a listener on `127.0.0.1:0` that hands out each accepted
@@ -695,7 +863,13 @@ impl FrameServer {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (sender, sockets) = mpsc::unbounded_channel();
-        let liveness = Arc::new(Liveness::default());
+        // Asterisk's entity id is a MAC address; the port makes it unique
+        // among the servers of one run.
+        let port = addr.port();
+        let liveness = Arc::new(Liveness {
+            entity_id: format!("02:00:00:00:{:02x}:{:02x}", port >> 8, port & 0xff),
+            ..Liveness::default()
+        });
         let accept = tokio::spawn(accept_loop(listener, sender, liveness));
         Ok(FrameServer {
             addr,
@@ -900,27 +1074,97 @@ async fn serve_connection(
 }
 
 fn answer_rest(head: &Head, liveness: &Liveness) -> (&'static str, String) {
+    const NOT_FOUND: &str = "404 Not Found";
     let path = head.path.split('?').next().unwrap_or("");
     if head.method == "GET" {
+        match path {
+            // What a proxy reads at start: the entity id and the version.
+            "/ari/asterisk/info" => return ("200 OK", asterisk_info(&liveness.entity_id)),
+            // The reconciliation's listings: the plan's live calls, no
+            // bridge.
+            "/ari/channels" => return ("200 OK", list_channels(liveness)),
+            "/ari/bridges" => return ("200 OK", "[]".to_owned()),
+            _ => {}
+        }
         if let Some(id) = path.strip_prefix("/ari/channels/") {
-            let alive = call_of(id).is_some_and(|call| {
-                call < liveness.started.load(Ordering::Acquire)
-                    && call >= liveness.destroyed.load(Ordering::Acquire)
-            });
+            let live = liveness.live_calls();
+            let alive = match liveness.plan() {
+                Some(plan) => plan.call_of(id),
+                None => call_of(id),
+            }
+            .is_some_and(|call| live.contains(&call));
             return if alive {
                 ("200 OK", format!(r#"{{"id":"{id}","state":"Up"}}"#))
             } else {
+                (NOT_FOUND, r#"{"message":"Channel not found"}"#.to_owned())
+            };
+        }
+        // A proxy waits for its applications to be registered.
+        if let Some(name) = path.strip_prefix("/ari/applications/") {
+            let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+            return if liveness.registered(&name) {
+                ("200 OK", application(&name))
+            } else {
                 (
-                    "404 Not Found",
-                    r#"{"message":"Channel not found"}"#.to_owned(),
+                    NOT_FOUND,
+                    r#"{"message":"Application not found"}"#.to_owned(),
                 )
             };
         }
     }
-    (
-        "404 Not Found",
-        r#"{"message":"Resource not found"}"#.to_owned(),
-    )
+    (NOT_FOUND, r#"{"message":"Resource not found"}"#.to_owned())
+}
+
+/// `GET /asterisk/info` in Asterisk's shape (build, system, config,
+/// status), as an Asterisk 20 would answer.
+fn asterisk_info(entity_id: &str) -> String {
+    serde_json::json!({
+        "build": {
+            "os": "Linux",
+            "kernel": "6.1.0",
+            "machine": "x86_64",
+            "options": "",
+            "date": "2025-11-20 10:00:00 UTC",
+            "user": "load",
+        },
+        "system": {"version": "20.20.1", "entity_id": entity_id},
+        "config": {
+            "name": "",
+            "default_language": "en",
+            "setid": {"user": "", "group": ""},
+        },
+        "status": {
+            "startup_time": "2025-11-22T18:00:00.000+0000",
+            "last_reload_time": "2025-11-22T18:00:00.000+0000",
+        },
+    })
+    .to_string()
+}
+
+/// `GET /applications/{name}` of an application with no subscription.
+fn application(name: &str) -> String {
+    serde_json::json!({
+        "name": name,
+        "channel_ids": [],
+        "bridge_ids": [],
+        "endpoint_ids": [],
+        "device_names": [],
+        "events_allowed": [],
+        "events_disallowed": [],
+    })
+    .to_string()
+}
+
+/// `GET /channels`: every live call of the plan being sent.
+fn list_channels(liveness: &Liveness) -> String {
+    let Some(plan) = liveness.plan() else {
+        return "[]".to_owned();
+    };
+    let channels: Vec<serde_json::Value> = liveness
+        .live_calls()
+        .filter_map(|call| plan.listed_channel(call))
+        .collect();
+    serde_json::Value::Array(channels).to_string()
 }
 
 async fn upgrade_events(
@@ -966,6 +1210,22 @@ async fn upgrade_events(
     if wants_ari {
         response.push_str("Sec-WebSocket-Protocol: ari\r\n");
     }
+    // Registered before the 101 goes out: a client asking right after the
+    // upgrade (a proxy waiting for its applications) finds them.
+    let query = head.path.split_once('?').map_or("", |(_, query)| query);
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if name == "app" {
+            let mut apps = liveness
+                .apps
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for app in value.split(',').filter(|app| !app.is_empty()) {
+                if !apps.iter().any(|known| known == app) {
+                    apps.push(app.to_owned());
+                }
+            }
+        }
+    }
     response.push_str("\r\n");
     tcp.write_all(response.as_bytes()).await?;
     let ws = WebSocketStream::from_partially_read(tcp, rest, Role::Server, None).await;
@@ -1007,6 +1267,10 @@ impl EventSocket {
         delivery: &Delivery,
     ) -> Result<SendReport, FrameServerError> {
         let liveness = Arc::clone(&self.liveness);
+        *liveness
+            .plan
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(plan.clone());
         let end_start = plan.phase_start(Phase::End);
         let mark = |index: usize| {
             if index < plan.calls() {
@@ -1221,5 +1485,90 @@ mod tests {
         assert_eq!(plan.locate(14), (Phase::Mid, 2));
         assert_eq!(plan.locate(20), (Phase::End, 2));
         assert_eq!(plan.phase_start(Phase::End), 15);
+    }
+
+    #[test]
+    fn prefixed_plans_have_ids_of_their_own() {
+        let frames = frames();
+        let plain = CallPlan::new(&frames, 2, "p");
+        let node = CallPlan::new(&frames, 2, "p").with_id_prefix("node-2-");
+        assert_eq!(plain.frame(0), frames.start(0, "p"));
+        assert_eq!(node.channel_id(1), "node-2-1763834544.1");
+        let start: serde_json::Value = serde_json::from_str(&node.frame(1)).unwrap();
+        assert_eq!(start["channel"]["id"], "node-2-1763834544.1");
+        let end: serde_json::Value = serde_json::from_str(&node.frame(13)).unwrap();
+        assert_eq!(end["type"], "ChannelDestroyed");
+        assert_eq!(end["channel"]["id"], "node-2-1763834544.1");
+        assert_eq!(node.call_of("node-2-1763834544.1"), Some(1));
+        assert_eq!(node.call_of("1763834544.1"), None);
+        assert_eq!(node.call_of("node-2-1763834544.2"), None, "beyond the plan");
+        assert_eq!(call_of_prefixed("node-2-", &node.channel_id(0)), Some(0));
+    }
+
+    fn get(path: &str) -> Head {
+        Head {
+            method: "GET".into(),
+            path: path.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rest_answers_serve_a_proxy_and_the_reconciliation() {
+        let liveness = Liveness {
+            entity_id: "02:00:00:00:00:07".into(),
+            ..Liveness::default()
+        };
+        let (status, info) = answer_rest(&get("/ari/asterisk/info"), &liveness);
+        assert_eq!(status, "200 OK");
+        let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+        assert_eq!(info["system"]["entity_id"], "02:00:00:00:00:07");
+        assert_eq!(info["system"]["version"], "20.20.1");
+
+        assert_eq!(
+            answer_rest(&get("/ari/applications/app"), &liveness).0,
+            "404 Not Found"
+        );
+        liveness.apps.lock().unwrap().push("app".into());
+        assert_eq!(
+            answer_rest(&get("/ari/applications/app"), &liveness).0,
+            "200 OK"
+        );
+        assert_eq!(
+            answer_rest(&get("/ari/channels"), &liveness),
+            ("200 OK", "[]".to_owned())
+        );
+        assert_eq!(
+            answer_rest(&get("/ari/bridges"), &liveness),
+            ("200 OK", "[]".to_owned())
+        );
+
+        // Calls 1 and 2 of 4 live: listed, in the application.
+        let plan = CallPlan::new(&frames(), 4, "app").with_id_prefix("node-1-");
+        *liveness.plan.lock().unwrap() = Some(plan);
+        liveness.started.store(3, Ordering::Release);
+        liveness.destroyed.store(1, Ordering::Release);
+        let (status, listed) = answer_rest(&get("/ari/channels"), &liveness);
+        assert_eq!(status, "200 OK");
+        let listed: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+        let ids: Vec<&str> = listed.iter().filter_map(|c| c["id"].as_str()).collect();
+        assert_eq!(ids, ["node-1-1763834544.1", "node-1-1763834544.2"]);
+        assert_eq!(listed[0]["dialplan"]["app_name"], "Stasis");
+        assert!(listed[0]["dialplan"]["app_data"]
+            .as_str()
+            .unwrap()
+            .starts_with("app"));
+        assert_eq!(
+            answer_rest(&get("/ari/channels/node-1-1763834544.2"), &liveness).0,
+            "200 OK"
+        );
+        assert_eq!(
+            answer_rest(&get("/ari/channels/node-1-1763834544.0"), &liveness).0,
+            "404 Not Found"
+        );
+        assert_eq!(
+            answer_rest(&get("/ari/channels/1763834544.2"), &liveness).0,
+            "404 Not Found"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! per call by `ari_sdk_tests::frame_server`. Every wait is bounded: a run
 //! that loses events fails with its counts instead of hanging.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +18,8 @@ use ari_sdk::v20::{Ari, Call, Event};
 
 type Calls = CallsOf<Ari>;
 use ari_sdk_tests::frame_server::{
-    call_of, channel_id, CallFrames, CallPlan, Delivery, FrameServer, EVENTS_AFTER_START, MID_TYPES,
+    call_of, channel_id, read_call_events, CallFrames, CallPlan, Delivery, FrameServer,
+    EVENTS_AFTER_START, MID_TYPES,
 };
 use futures::StreamExt as _;
 
@@ -129,31 +131,11 @@ async fn follow(call: Call, tally: Arc<Tally>) {
         tally.finished.fetch_add(1, Ordering::Relaxed);
         return;
     };
-    let mut events = call.events();
-    let ended = call.ended();
-    tokio::pin!(ended);
-    let mut call_ended = false;
     let mut read = 0usize;
-    loop {
-        let item = if call_ended {
-            match tokio::time::timeout(GRACE, events.next()).await {
-                Ok(item) => item,
-                Err(_) => break,
-            }
-        } else {
-            tokio::select! {
-                biased;
-                item = events.next() => item,
-                _ = &mut ended => {
-                    call_ended = true;
-                    continue;
-                }
-            }
-        };
+    read_call_events(call.events(), call.ended(), GRACE, |item| {
         tally.progress.fetch_add(1, Ordering::Relaxed);
         match item {
-            None => break,
-            Some(StreamItem::Event(event)) => {
+            StreamItem::Event(event) => {
                 let name = event.type_name();
                 if expected.get(read) != Some(&name) || !names_channel(&event, call.id()) {
                     tally.misplaced.fetch_add(1, Ordering::Relaxed);
@@ -161,18 +143,20 @@ async fn follow(call: Call, tally: Arc<Tally>) {
                 read += 1;
                 tally.events[index].fetch_add(1, Ordering::Relaxed);
                 if name == "ChannelDestroyed" {
-                    break;
+                    return ControlFlow::Break(());
                 }
             }
-            Some(StreamItem::Lagged { missed, .. }) => {
+            StreamItem::Lagged { missed, .. } => {
                 tally.lag_notices.fetch_add(1, Ordering::Relaxed);
                 tally.lag_missed.fetch_add(missed, Ordering::Relaxed);
             }
-            Some(_) => {
+            _ => {
                 tally.other_items.fetch_add(1, Ordering::Relaxed);
             }
         }
-    }
+        ControlFlow::Continue(())
+    })
+    .await;
     tally.finished.fetch_add(1, Ordering::Relaxed);
 }
 

@@ -59,6 +59,7 @@
 //! worker count; the server on a runtime of its own with one worker.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +67,8 @@ use std::time::{Duration, Instant};
 use ari_sdk::stream::{ConnectionState, StreamItem};
 use ari_sdk::v20::Call;
 use ari_sdk_tests::frame_server::{
-    call_of, CallFrames, CallPlan, Delivery, FrameServer, Pacer, Phase, EVENTS_AFTER_START,
+    call_of, read_call_events, CallFrames, CallPlan, Delivery, FrameServer, Pacer, Phase,
+    EVENTS_AFTER_START,
 };
 use futures::StreamExt as _;
 
@@ -192,30 +194,10 @@ impl PhaseTimes {
 
 async fn follow(call: Call, tally: Arc<Tally>, pacer: Pacer) {
     let index = call_of(call.id()).filter(|&i| i < tally.per_call.len());
-    let mut events = call.events();
-    let ended = call.ended();
-    tokio::pin!(ended);
-    let mut call_ended = false;
-    loop {
-        let item = if call_ended {
-            match tokio::time::timeout(GRACE, events.next()).await {
-                Ok(item) => item,
-                Err(_) => break,
-            }
-        } else {
-            tokio::select! {
-                biased;
-                item = events.next() => item,
-                _ = &mut ended => {
-                    call_ended = true;
-                    continue;
-                }
-            }
-        };
+    read_call_events(call.events(), call.ended(), GRACE, |item| {
         tally.progress.fetch_add(1, Ordering::Relaxed);
         match item {
-            None => break,
-            Some(StreamItem::Event(event)) => {
+            StreamItem::Event(event) => {
                 let at = tally.t0.elapsed().as_nanos() as u64;
                 let name = event.type_name();
                 let destroyed = name == "ChannelDestroyed";
@@ -231,18 +213,20 @@ async fn follow(call: Call, tally: Arc<Tally>, pacer: Pacer) {
                 }
                 pacer.ack(1);
                 if destroyed {
-                    break;
+                    return ControlFlow::Break(());
                 }
             }
-            Some(StreamItem::Lagged { missed, .. }) => {
+            StreamItem::Lagged { missed, .. } => {
                 tally.lag_notices.fetch_add(1, Ordering::Relaxed);
                 tally.lag_missed.fetch_add(missed, Ordering::Relaxed);
             }
-            Some(_) => {
+            _ => {
                 tally.other_items.fetch_add(1, Ordering::Relaxed);
             }
         }
-    }
+        ControlFlow::Continue(())
+    })
+    .await;
     tally.finished.fetch_add(1, Ordering::Relaxed);
 }
 
