@@ -33,4 +33,10 @@ pub struct Announcement {
     /// claiming one name (or a restart).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub instance: String,
+    /// The last `Ari-Proxy-Seq` this proxy process gave an event of the
+    /// application (an addition): a receiver that saw a lower one has
+    /// missed the events in between, even when no later event comes to
+    /// show the gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sequence: Option<u64>,
 }

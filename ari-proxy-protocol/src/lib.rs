@@ -185,6 +185,11 @@
 //! an event the proxy had to publish again may be stored after later ones:
 //! it comes with its own, lower number. Go clients ignore headers.
 //!
+//! Each [`Announcement`] also carries `last_sequence`, the last number the
+//! proxy process gave an event of the application, so that a receiver
+//! learns of events lost at the end of a burst, which no later event's
+//! number would reveal.
+//!
 //! # Example
 //!
 //! ```

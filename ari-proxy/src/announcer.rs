@@ -1,6 +1,8 @@
 //! Discovery: the announcements a proxy publishes on `ari.announce`, and
 //! the check at start that no other proxy announces the same node name.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ari_proxy_protocol::{Announcement, Subjects};
@@ -9,38 +11,39 @@ use futures::StreamExt as _;
 
 use crate::error::StartError;
 
-/// The announcements of one proxy, one per application, encoded once.
+/// The announcements of one proxy, one per application, each with the last
+/// number its events were given.
 #[derive(Clone)]
 pub(crate) struct Announcer {
     nats: async_nats::Client,
     subject: String,
-    payloads: Vec<Bytes>,
+    announcements: Vec<(Announcement, Option<Arc<AtomicU64>>)>,
 }
 
 impl Announcer {
     pub(crate) fn new(
         nats: async_nats::Client,
         subjects: &Subjects,
-        announcements: &[Announcement],
+        announcements: Vec<(Announcement, Option<Arc<AtomicU64>>)>,
     ) -> Announcer {
-        let payloads = announcements
-            .iter()
-            .filter_map(|a| serde_json::to_vec(a).ok())
-            .map(Bytes::from)
-            .collect();
         Announcer {
             nats,
             subject: subjects.announce(),
-            payloads,
+            announcements,
         }
     }
 
     /// Publishes every announcement.
     pub(crate) async fn announce(&self) {
-        for payload in &self.payloads {
+        for (announcement, last) in &self.announcements {
+            let mut announcement = announcement.clone();
+            announcement.last_sequence = last.as_ref().map(|last| last.load(Ordering::Acquire));
+            let Ok(payload) = serde_json::to_vec(&announcement) else {
+                continue;
+            };
             if let Err(error) = self
                 .nats
-                .publish(self.subject.clone(), payload.clone())
+                .publish(self.subject.clone(), Bytes::from(payload))
                 .await
             {
                 tracing::warn!(%error, "cannot publish the announcement");

@@ -10,6 +10,7 @@
 //! events already numbered on their application's subject.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use ari_proxy_protocol::{event, Subjects, INSTANCE_HEADER, SEQUENCE_HEADER};
@@ -34,7 +35,10 @@ use crate::stats::Counters;
 /// receivers then over-count, never under-count.
 #[derive(Debug)]
 pub(crate) struct Sequences {
-    last: HashMap<String, u64>,
+    /// The served applications' last numbers, read by the announcements.
+    served: HashMap<String, Arc<AtomicU64>>,
+    /// Other applications an event named.
+    others: HashMap<String, u64>,
 }
 
 impl Sequences {
@@ -42,15 +46,27 @@ impl Sequences {
     /// an event names).
     pub(crate) fn new(apps: &[String]) -> Sequences {
         Sequences {
-            last: apps.iter().map(|app| (app.clone(), 0)).collect(),
+            served: apps
+                .iter()
+                .map(|app| (app.clone(), Arc::new(AtomicU64::new(0))))
+                .collect(),
+            others: HashMap::new(),
         }
+    }
+
+    /// The last number of served application `app`, as it moves.
+    pub(crate) fn last_of(&self, app: &str) -> Option<Arc<AtomicU64>> {
+        self.served.get(app).map(Arc::clone)
     }
 
     /// The number of `app`'s next event.
     pub(crate) fn next(&mut self, app: &str) -> u64 {
-        let last = match self.last.get_mut(app) {
+        if let Some(last) = self.served.get(app) {
+            return last.fetch_add(1, Ordering::AcqRel) + 1;
+        }
+        let last = match self.others.get_mut(app) {
             Some(last) => last,
-            None => self.last.entry(app.to_string()).or_default(),
+            None => self.others.entry(app.to_string()).or_default(),
         };
         *last += 1;
         *last
@@ -58,7 +74,10 @@ impl Sequences {
 
     /// Skips `lost` numbers of every application.
     pub(crate) fn skip_all(&mut self, lost: u64) {
-        for last in self.last.values_mut() {
+        for last in self.served.values() {
+            last.fetch_add(lost, Ordering::AcqRel);
+        }
+        for last in self.others.values_mut() {
             *last += lost;
         }
     }

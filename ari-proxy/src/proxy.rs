@@ -125,6 +125,10 @@ impl Proxy {
 
         let dialogs = Arc::new(Dialogs::default());
         let counters = Arc::new(Counters::default());
+        // The pump numbers the events; the announcements say the last
+        // number of each application.
+        let sequences = Sequences::new(&apps);
+        let last_sequences: Vec<_> = apps.iter().map(|app| sequences.last_of(app)).collect();
         let mut tasks = JoinSet::new();
         let mut pipeline = JoinSet::new();
         let store = match &config.store {
@@ -148,7 +152,7 @@ impl Proxy {
                 subjects: subjects.clone(),
                 node: Arc::clone(&node),
                 instance: instance.as_str().into(),
-                sequences: Sequences::new(&apps),
+                sequences,
                 dialogs: Arc::clone(&dialogs),
                 counters: Arc::clone(&counters),
                 store,
@@ -176,16 +180,21 @@ impl Proxy {
             .start(&subjects, &node, true, &mut creates)
             .await
             .map_err(nats_error)?;
-        let announcements: Vec<Announcement> = apps
+        let announcements: Vec<_> = apps
             .iter()
-            .map(|app| Announcement {
-                node: node.to_string(),
-                application: app.clone(),
-                asterisk_id: asterisk_id.clone(),
-                instance: instance.clone(),
+            .zip(last_sequences)
+            .map(|(app, last)| {
+                let announcement = Announcement {
+                    node: node.to_string(),
+                    application: app.clone(),
+                    asterisk_id: asterisk_id.clone(),
+                    instance: instance.clone(),
+                    last_sequence: None,
+                };
+                (announcement, last)
             })
             .collect();
-        let announcer = Announcer::new(nats.clone(), &subjects, &announcements);
+        let announcer = Announcer::new(nats.clone(), &subjects, announcements);
         let takes_creates = Arc::new(AtomicBool::new(true));
         tasks.spawn(follow_ari(
             server.clone(),

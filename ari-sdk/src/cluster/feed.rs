@@ -9,6 +9,9 @@
 //!   NATS in the place of the gap; through a durable consumer once it has
 //!   been missing for a few seconds, as a late event may still come), and
 //!   a number seen before (a redelivery) is dropped as the duplicate it is;
+//!   the last number each proxy announces (`Announcement::last_sequence`)
+//!   reveals events lost at the end of a burst, which no later number
+//!   would;
 //! - the table of owners learns where the resource it creates or ends
 //!   lives;
 //! - with shared calls, a `StasisStart` is claimed (at once by the call's
@@ -34,7 +37,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::claims::{Claim, Claims, GRACE};
-use super::link::Link;
+use super::link::{Link, Tail};
 use super::owners::Owners;
 use crate::event_tag::event_type;
 use crate::stream::feed::{FeedItem, FeedSource};
@@ -51,6 +54,11 @@ const RETRY: Duration = Duration::from_millis(500);
 /// for its event (delivered again after the acknowledgement wait, or stored
 /// late by a proxy that retried) before it counts as missed.
 const SETTLE: Duration = Duration::from_secs(8);
+
+/// On core NATS, how long the events up to a proxy's announced last number
+/// may take to arrive (they travel on another subject) before the ones
+/// that did not count as missed.
+const CORE_TAIL_WAIT: Duration = Duration::from_secs(2);
 
 /// How often the missing numbers are looked at.
 const SETTLE_CHECK: Duration = Duration::from_secs(1);
@@ -88,7 +96,10 @@ struct Incoming<'a> {
 /// Subscribes, says the feed is up, then hands every event over until the
 /// stream is gone.
 async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
-    let (decided, mut decisions) = mpsc::unbounded_channel();
+    let (decided, decisions) = mpsc::unbounded_channel();
+    let (tail_sender, tails) = mpsc::unbounded_channel();
+    *lock(&link.tails) = Some(tail_sender);
+    let mut side = Side { decisions, tails };
     let mut reader = Reader {
         owners: Arc::clone(&link.owners),
         claims: link.claims.clone(),
@@ -104,16 +115,22 @@ async fn read(link: Arc<Link>, sender: mpsc::Sender<FeedItem>) {
         sender,
     };
     if link.consumers.is_empty() {
-        read_core(&link, &mut reader, &mut decisions).await;
+        read_core(&link, &mut reader, &mut side).await;
     } else {
-        read_durable(&link, &mut reader, &mut decisions).await;
+        read_durable(&link, &mut reader, &mut side).await;
     }
+    *lock(&link.tails) = None;
 }
 
-/// The claims decided after a wait.
-type Decisions = mpsc::UnboundedReceiver<((Arc<str>, String), Claim)>;
+/// What the reader hears besides the events.
+struct Side {
+    /// The claims decided after a wait.
+    decisions: mpsc::UnboundedReceiver<((Arc<str>, String), Claim)>,
+    /// The last numbers the proxies announce.
+    tails: mpsc::UnboundedReceiver<Tail>,
+}
 
-async fn read_core(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisions) {
+async fn read_core(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
     let subjects = &link.settings.subjects;
     let subscriptions = loop {
         let mut subscriptions = Vec::new();
@@ -147,11 +164,25 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisi
         return;
     }
     let mut messages = futures::stream::select_all(subscriptions);
+    let mut settling = tokio::time::interval(SETTLE_CHECK);
+    settling.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
-            Some((key, claim)) = decisions.recv() => {
+            Some((key, claim)) = side.decisions.recv() => {
                 if !reader.decide(key, claim).await {
+                    return;
+                }
+                continue;
+            }
+            Some(tail) = side.tails.recv() => {
+                // Events are on their way on another subject: a moment
+                // for them to come.
+                reader.tail(tail, CORE_TAIL_WAIT);
+                continue;
+            }
+            _ = settling.tick() => {
+                if !reader.settle().await {
                     return;
                 }
                 continue;
@@ -171,7 +202,7 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisi
     }
 }
 
-async fn read_durable(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Decisions) {
+async fn read_durable(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
     let mut streams = Vec::with_capacity(link.consumers.len());
     for consumer in &link.consumers {
         let messages = loop {
@@ -211,9 +242,17 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Dec
                 }
                 continue;
             }
-            Some((key, claim)) = decisions.recv() => {
+            Some((key, claim)) = side.decisions.recv() => {
                 if !reader.decide(key, claim).await {
                     break;
+                }
+                continue;
+            }
+            Some(tail) = side.tails.recv() => {
+                // Only once the consumers hold nothing more: until then
+                // a higher number may just not be read yet.
+                if caught_up(link).await {
+                    reader.tail(tail, SETTLE);
                 }
                 continue;
             }
@@ -253,6 +292,17 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader, decisions: &mut Dec
             give_back(&message).await;
         }
     }
+}
+
+/// Whether every durable consumer has delivered all it holds.
+async fn caught_up(link: &Link) -> bool {
+    for consumer in &link.consumers {
+        match consumer.get_info().await {
+            Ok(info) if info.num_pending == 0 => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Tells the server a message was not handled: it is delivered again at
@@ -336,6 +386,22 @@ impl Reader {
             }
         }
         true
+    }
+
+    /// Takes in a proxy's announced last number.
+    fn tail(&mut self, (node, app, instance, last): Tail, wait: Duration) {
+        let node = match self.node_names.get(&*node) {
+            Some(interned) => Arc::clone(interned),
+            None => node,
+        };
+        self.sequences.tail(
+            &node,
+            &app,
+            &instance,
+            last,
+            wait,
+            tokio::time::Instant::now(),
+        );
     }
 
     /// Counts as missed what has been missing for the settling time.

@@ -27,6 +27,12 @@ use super::nodes::Nodes;
 /// of the event stream, once it is open.
 pub(crate) type NoticeSink = Arc<Mutex<Option<mpsc::Sender<FeedItem>>>>;
 
+/// An announced last event number: `(node, application, instance, last)`.
+pub(crate) type Tail = (Arc<str>, String, String, u64);
+
+/// Where the announced last numbers go: the feed's reader, once it runs.
+pub(crate) type TailSink = Arc<Mutex<Option<mpsc::UnboundedSender<Tail>>>>;
+
 /// A cluster client's transport, shared by its clones.
 #[derive(Debug)]
 pub(crate) struct Link {
@@ -39,6 +45,7 @@ pub(crate) struct Link {
     /// read through them.
     pub(crate) consumers: Vec<async_nats::jetstream::consumer::PullConsumer>,
     pub(crate) sink: NoticeSink,
+    pub(crate) tails: TailSink,
     /// The event stream's feed was opened (one per client).
     pub(crate) feed_taken: AtomicBool,
     /// The next node of the round robin.
@@ -69,6 +76,7 @@ impl Link {
         claims: Option<Claims>,
         consumers: Vec<async_nats::jetstream::consumer::PullConsumer>,
         sink: NoticeSink,
+        tails: TailSink,
         watcher: watch::Sender<()>,
     ) -> Link {
         Link {
@@ -79,6 +87,7 @@ impl Link {
             claims,
             consumers,
             sink,
+            tails,
             feed_taken: AtomicBool::new(false),
             next_node: AtomicUsize::new(0),
             listed_channels: Mutex::default(),
@@ -515,6 +524,7 @@ mod tests {
                     application: "demo".into(),
                     asterisk_id: String::new(),
                     instance: format!("{name}-1"),
+                    last_sequence: None,
                 },
                 tokio::time::Instant::now(),
             );

@@ -88,7 +88,7 @@ use crate::config::Config;
 use crate::stream::feed::FeedItem;
 use crate::stream::DisconnectReason;
 use crate::sync::lock;
-use link::{Link, NoticeSink};
+use link::{Link, NoticeSink, TailSink};
 use nodes::Nodes;
 use owners::Owners;
 
@@ -115,6 +115,7 @@ pub const CLUSTER_URL: &str = "http://ari-cluster.invalid/ari";
 pub async fn connect(settings: ClusterSettings) -> Result<Client, ClusterError> {
     settings.validate()?;
     let sink: NoticeSink = Arc::new(Mutex::new(None));
+    let tails: TailSink = Arc::new(Mutex::new(None));
     let nats = match &settings.nats {
         Some(client) => client.clone(),
         None => {
@@ -168,6 +169,7 @@ pub async fn connect(settings: ClusterSettings) -> Result<Client, ClusterError> 
         Arc::clone(&nodes),
         Arc::clone(&owners),
         Arc::clone(&sink),
+        Arc::clone(&tails),
         announcements,
         stopped,
         first_up,
@@ -184,7 +186,7 @@ pub async fn connect(settings: ClusterSettings) -> Result<Client, ClusterError> 
         .build()
         .map_err(|_| ClusterError::Settings("the applications cannot make a configuration"))?;
     let link = Link::new(
-        nats, settings, nodes, owners, claims, consumers, sink, watcher,
+        nats, settings, nodes, owners, claims, consumers, sink, tails, watcher,
     );
     Ok(Client::cluster(config, Arc::new(link)))
 }
@@ -275,6 +277,7 @@ async fn watch_nodes(
     nodes: Arc<Nodes>,
     owners: Arc<Owners>,
     sink: NoticeSink,
+    tails: TailSink,
     mut announcements: async_nats::Subscriber,
     mut stopped: watch::Receiver<()>,
     first_up: watch::Sender<bool>,
@@ -319,6 +322,16 @@ async fn watch_nodes(
                     tracing::debug!("an announcement that does not decode");
                     continue;
                 };
+                if let (Some(last), false) = (announcement.last_sequence, announcement.instance.is_empty()) {
+                    if let Some(tails) = lock(&tails).as_ref() {
+                        let _ = tails.send((
+                            Arc::from(announcement.node.as_str()),
+                            announcement.application.clone(),
+                            announcement.instance.clone(),
+                            last,
+                        ));
+                    }
+                }
                 if let Some(notice) = nodes.announced(&announcement, Instant::now()) {
                     tracing::info!(%notice, "node up");
                     first_up.send_replace(true);

@@ -159,6 +159,7 @@ mod tests {
             application: app.into(),
             instance: instance.into(),
             asterisk_id: "00:11".into(),
+            last_sequence: None,
         }
     }
 

@@ -38,7 +38,8 @@ struct Track {
     /// The first number seen of this process.
     base: u64,
     high: u64,
-    /// Missing numbers between `base` and `high`, and since when.
+    /// Missing numbers between `base` and `high`, and when each counts as
+    /// missed.
     missing: BTreeMap<u64, Instant>,
     /// Numbers below `base` seen since (a durable consumer delivering again
     /// what a reader before this one did not acknowledge, after later
@@ -114,7 +115,7 @@ impl Sequences {
                     settled.push((Arc::clone(node), app.to_owned(), gap - remembered));
                 }
                 for missing in (seq - remembered)..seq {
-                    track.missing.insert(missing, now);
+                    track.missing.insert(missing, now + self.settle);
                 }
             }
             track.high = seq;
@@ -141,14 +142,39 @@ impl Sequences {
     pub(crate) fn settle(&mut self, now: Instant, settled: &mut Settled) {
         for ((node, app), track) in &mut self.tracks {
             let before = track.missing.len();
-            track
-                .missing
-                .retain(|_, since| now.saturating_duration_since(*since) < self.settle);
+            track.missing.retain(|_, due| *due > now);
             let missed = (before - track.missing.len()) as u64;
             if missed > 0 {
                 settled.push((Arc::clone(node), app.clone(), missed));
             }
         }
+    }
+
+    /// A proxy process said the last number it gave `app`'s events on
+    /// `node` is `last`: those above the highest seen are missing, unless
+    /// they come within `wait` (they may be on their way).
+    pub(crate) fn tail(
+        &mut self,
+        node: &Arc<str>,
+        app: &str,
+        instance: &str,
+        last: u64,
+        wait: Duration,
+        now: Instant,
+    ) {
+        let Some(track) = self.tracks.get_mut(&(Arc::clone(node), app.to_owned())) else {
+            // Nothing seen of this node yet: nothing to compare with.
+            return;
+        };
+        if track.instance != instance || last <= track.high {
+            return;
+        }
+        let room = MAX_PENDING.saturating_sub(track.missing.len()) as u64;
+        let first = (track.high + 1).max(last.saturating_sub(room) + 1);
+        for missing in first..=last {
+            track.missing.insert(missing, now + wait);
+        }
+        track.high = last;
     }
 
     /// Whether any number is waiting to settle.
@@ -238,6 +264,30 @@ mod tests {
             Numbered::Duplicate
         );
         assert!(settled.is_empty());
+    }
+
+    #[test]
+    fn the_tail_an_announcement_tells_of_counts_once_it_has_not_come() {
+        let mut sequences = Sequences::new(Duration::ZERO);
+        let node: Arc<str> = Arc::from("n1");
+        let start = Instant::now();
+        let mut settled = Vec::new();
+        sequences.take(&node, "a", "i1", 1, start, &mut settled);
+        let wait = Duration::from_secs(2);
+        sequences.tail(&node, "a", "i1", 4, wait, start);
+        // 2 arrives in time; 3 and 4 never do.
+        assert_eq!(
+            sequences.take(&node, "a", "i1", 2, start, &mut settled),
+            Numbered::Deliver
+        );
+        sequences.settle(start + Duration::from_secs(1), &mut settled);
+        assert!(settled.is_empty());
+        sequences.settle(start + wait, &mut settled);
+        assert_eq!(total(&settled), 2);
+        // Another process's tail, or one already seen, changes nothing.
+        sequences.tail(&node, "a", "i9", 10, wait, start);
+        sequences.tail(&node, "a", "i1", 3, wait, start);
+        assert!(!sequences.pending());
     }
 
     #[test]
