@@ -88,7 +88,11 @@ const APP: &str = "cluster-load";
 const NODES: usize = 3;
 const STALL: Duration = Duration::from_secs(2);
 const GRACE: Duration = Duration::from_secs(2);
-const QUIET: Duration = Duration::from_secs(3);
+/// How long nothing may happen before a run that lost events is over: long
+/// enough for the losses at the end of a burst to be told (the proxies
+/// announce their last numbers when pinged, every 2 s; a durable consumer
+/// waits 8 s for a late event before counting it missed).
+const QUIET: Duration = Duration::from_secs(14);
 /// How long set-up steps (a proxy starting, the nodes announced) may take.
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -504,8 +508,13 @@ impl Bench {
                     last = (u64::MAX, Instant::now());
                 }
             }
+            // Done once every call is over and every event a proxy lost
+            // was told (the ends of lossy bursts come from reconciliation
+            // before the last losses are counted).
+            let proxy_lost: u64 = proxies.iter().map(|p| p.stats().events_lost).sum();
             if tally.taken.load(Ordering::Relaxed) == total
                 && tally.finished.load(Ordering::Relaxed) == total
+                && notices.missed.load(Ordering::Relaxed) >= proxy_lost
             {
                 break "done";
             }
