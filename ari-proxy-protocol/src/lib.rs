@@ -78,7 +78,7 @@
 //!   and keeps Asterisk's own value in `asterisk_entity_id` (only when they
 //!   differ). Configure the node name to the entity id to get Go's naming
 //!   back.
-//! - **Announcement.** Carries `asterisk_id` and `instance` besides `node`
+//! - **Announcement.** Carries `asterisk_id`, `instance` and `last_sequence` besides `node`
 //!   and `application` (Go decoders ignore the extra fields).
 //! - **One proxy, several applications.** One process serves every
 //!   application it is configured with over one websocket, and announces
