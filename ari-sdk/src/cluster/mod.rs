@@ -52,10 +52,10 @@
 //! let app = ari.stasis_app()?;
 //! let mut calls = app.calls();
 //! while let Some(call) = calls.next().await {
-//!     let node = call.start().asterisk_id.clone();
+//!     let node = call.node().unwrap_or("?").to_owned();
 //!     tokio::spawn(async move {
-//!         println!("call {} on node {node}", call.channel().id());
-//!         let _ = call.channel().answer().await;
+//!         println!("call {} on node {node}", call.id());
+//!         let _ = call.answer().await;
 //!     });
 //! }
 //! # Ok(())
