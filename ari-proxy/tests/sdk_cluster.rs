@@ -13,7 +13,7 @@ use std::time::Duration;
 use ari_proxy::{EventStore, Proxy, ProxyConfig};
 use ari_sdk::cluster::{self, ClusterSettings, Placement, SharedCalls};
 use ari_sdk::stream::{NodeNotice, StreamItem};
-use ari_sdk::v22::{Ari, Call, Event};
+use ari_sdk::v22::{Ari, Call, Event, StasisApp};
 use fake_asterisk::FakeAsterisk;
 use futures::StreamExt as _;
 use support::{ari_config, NatsServer, APP, PATIENCE};
@@ -107,6 +107,15 @@ impl Rig {
         Ari::new(client)
     }
 
+    /// An application instance with its Stasis app, registered on every
+    /// node.
+    async fn app(&self, settings: ClusterSettings) -> (Ari, StasisApp) {
+        let ari = self.instance(settings).await;
+        let app = ari.stasis_app().expect("stasis app");
+        app.registered().await.expect("registered");
+        (ari, app)
+    }
+
     /// A call from `endpoint` on node `index` into the application.
     fn call_in(&self, index: usize, endpoint: &str) -> fake_asterisk::Call {
         self.fakes[index]
@@ -145,9 +154,7 @@ fn node_of_id(id: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_calls_of_every_node_come_in_one_stream_and_requests_reach_their_node() {
     let rig = Rig::start(3).await;
-    let ari = rig.instance(rig.settings()).await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
+    let (ari, app) = rig.app(rig.settings()).await;
     let mut calls = app.calls();
 
     let mut phones = Vec::new();
@@ -210,11 +217,9 @@ async fn new_calls_are_spread_over_the_nodes_or_put_where_asked() {
         .iter()
         .map(|fake| fake.phone("PJSIP/alice").expect("phone"))
         .collect();
-    let ari = rig
-        .instance(rig.settings().placement(Placement::RoundRobin))
+    let (ari, _app) = rig
+        .app(rig.settings().placement(Placement::RoundRobin))
         .await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
 
     let mut placed = BTreeMap::<String, usize>::new();
     for _ in 0..6 {
@@ -249,9 +254,7 @@ async fn new_calls_are_spread_over_the_nodes_or_put_where_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_call_is_lost_and_its_calls_end_while_the_others_go_on() {
     let mut rig = Rig::start(3).await;
-    let ari = rig.instance(rig.settings()).await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
+    let (ari, app) = rig.app(rig.settings()).await;
     let mut news = app.event_stream().subscribe();
     let mut calls = app.calls();
     let _phones: Vec<_> = (0..3)
@@ -297,9 +300,7 @@ async fn a_node_killed_mid_call_is_lost_and_its_calls_end_while_the_others_go_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_restarted_every_event_is_delivered_or_counted() {
     let mut rig = Rig::start(3).await;
-    let ari = rig.instance(rig.settings()).await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
+    let (ari, app) = rig.app(rig.settings()).await;
     let mut events = app.event_stream().subscribe();
     let mut calls = app.calls();
     let first = rig.call_in(0, "PJSIP/before");
@@ -439,25 +440,13 @@ async fn an_application_restarted_under_jetstream_misses_no_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_sharing_the_calls_serve_each_exactly_once() {
     let rig = Rig::start_with(3, true).await;
-    let first = rig
-        .instance(
-            rig.settings()
-                .shared_calls(SharedCalls::new("calls", "instance-a")),
-        )
-        .await;
-    let second = rig
-        .instance(
-            rig.settings()
-                .shared_calls(SharedCalls::new("calls", "instance-b")),
-        )
-        .await;
-    let apps = [
-        first.stasis_app().expect("app a"),
-        second.stasis_app().expect("app b"),
-    ];
-    for app in &apps {
-        app.registered().await.expect("registered");
-    }
+    let shared = |instance| {
+        rig.settings()
+            .shared_calls(SharedCalls::new("calls", instance))
+    };
+    let (_first, app_a) = rig.app(shared("instance-a")).await;
+    let (_second, app_b) = rig.app(shared("instance-b")).await;
+    let apps = [app_a, app_b];
     let (mut calls_a, mut calls_b) = (apps[0].calls(), apps[1].calls());
     // Each instance hears of the other at its next heartbeat (a ping
     // interval); until then both would prefer themselves, which only
@@ -536,9 +525,7 @@ async fn a_slow_instance_is_told_exactly_how_many_events_it_missed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_proxy_brings_its_node_back_and_its_calls_go_on() {
     let mut rig = Rig::start(3).await;
-    let ari = rig.instance(rig.settings()).await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
+    let (ari, app) = rig.app(rig.settings()).await;
     let mut news = app.event_stream().subscribe();
     let mut calls = app.calls();
     let phone = rig.call_in(0, "PJSIP/stays");
@@ -575,9 +562,7 @@ async fn a_restarted_proxy_brings_its_node_back_and_its_calls_go_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_messages_on_the_event_subjects_are_reported_and_lose_nothing() {
     let rig = Rig::start(1).await;
-    let ari = rig.instance(rig.settings()).await;
-    let app = ari.stasis_app().expect("stasis app");
-    app.registered().await.expect("registered");
+    let (_ari, app) = rig.app(rig.settings()).await;
     let mut events = app.event_stream().subscribe();
     let mut calls = app.calls();
 

@@ -32,13 +32,12 @@ use ari_proxy_protocol::{INSTANCE_HEADER, SEQUENCE_HEADER};
 
 use super::sequence::{Numbered, Sequences, Settled};
 use futures::StreamExt as _;
-use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::claims::{Claim, Claims, GRACE};
 use super::link::{Link, Tail};
-use super::owners::Owners;
+use super::owners::{channel_of, Owners};
 use crate::event_tag::event_type;
 use crate::stream::feed::{FeedItem, FeedSource};
 use crate::stream::{NodeNotice, StreamError};
@@ -342,24 +341,6 @@ struct Reader {
     decided: mpsc::UnboundedSender<((Arc<str>, String), Claim)>,
     node_names: HashMap<String, Arc<str>>,
     sender: mpsc::Sender<FeedItem>,
-}
-
-#[derive(Deserialize)]
-struct ChannelId {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct ChannelProbe {
-    channel: Option<ChannelId>,
-}
-
-/// The id of the channel an event is about (its `channel` field), if any.
-fn channel_of(frame: &str) -> Option<String> {
-    serde_json::from_str::<ChannelProbe>(frame)
-        .ok()
-        .and_then(|probe| probe.channel)
-        .map(|channel| channel.id)
 }
 
 /// The proxy process and number an event carries, when it does (a Go

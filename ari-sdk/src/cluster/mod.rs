@@ -262,10 +262,7 @@ async fn on_nats_event(sink: &NoticeSink, event: async_nats::Event) {
             return;
         }
     };
-    let sender = lock(sink).clone();
-    if let Some(sender) = sender {
-        let _ = sender.send(item).await;
-    }
+    notify(sink, item).await;
 }
 
 /// Pings the proxies, takes their announcements in, and declares lost the
@@ -311,7 +308,7 @@ async fn watch_nodes(
                 for (node, notice) in nodes.expire(now, settings.node_timeout) {
                     tracing::warn!(%notice, "node lost");
                     owners.forget_node(&node);
-                    notify(&sink, notice).await;
+                    notify(&sink, FeedItem::Node(notice)).await;
                 }
             }
             message = announcements.next() => {
@@ -335,16 +332,17 @@ async fn watch_nodes(
                 if let Some(notice) = nodes.announced(&announcement, Instant::now()) {
                     tracing::info!(%notice, "node up");
                     first_up.send_replace(true);
-                    notify(&sink, notice).await;
+                    notify(&sink, FeedItem::Node(notice)).await;
                 }
             }
         }
     }
 }
 
-async fn notify(sink: &NoticeSink, notice: crate::stream::NodeNotice) {
+/// Hands `item` to the event stream's feed, once it is open.
+async fn notify(sink: &NoticeSink, item: FeedItem) {
     let sender = lock(sink).clone();
     if let Some(sender) = sender {
-        let _ = sender.send(FeedItem::Node(notice)).await;
+        let _ = sender.send(item).await;
     }
 }

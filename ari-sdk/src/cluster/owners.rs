@@ -91,6 +91,13 @@ impl Probe {
     }
 }
 
+/// The id of the channel an event is about (its `channel` field), if any.
+pub(crate) fn channel_of(frame: &str) -> Option<String> {
+    serde_json::from_str::<Probe>(frame)
+        .ok()
+        .and_then(|probe| probe.id(ResourceKind::Channel))
+}
+
 impl Owners {
     /// Learns from one event frame of `node`.
     pub(crate) fn learn_from_event(&self, node: &Arc<str>, frame: &str) {

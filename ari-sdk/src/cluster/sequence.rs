@@ -53,7 +53,8 @@ pub(crate) struct Sequences {
     /// How long a number may be missing before it counts as missed (zero:
     /// at once).
     settle: Duration,
-    tracks: HashMap<(Arc<str>, String), Track>,
+    /// Per node, per application: looked up without allocating, per event.
+    tracks: HashMap<Arc<str>, HashMap<String, Track>>,
 }
 
 impl Sequences {
@@ -75,28 +76,35 @@ impl Sequences {
         now: Instant,
         settled: &mut Settled,
     ) -> Numbered {
-        let key = (Arc::clone(node), app.to_owned());
-        let track = match self.tracks.get_mut(&key) {
+        if !self.tracks.contains_key(&**node) {
+            self.tracks.insert(Arc::clone(node), HashMap::new());
+        }
+        let Some(apps) = self.tracks.get_mut(&**node) else {
+            return Numbered::Deliver;
+        };
+        // Made only for a process or application not seen before.
+        let fresh = || Track {
+            instance: instance.to_owned(),
+            base: seq,
+            high: seq,
+            missing: BTreeMap::new(),
+            early: BTreeSet::new(),
+        };
+        let track = match apps.get_mut(app) {
             Some(track) if track.instance == instance => track,
-            existing => {
-                // The first event of this process: what came before it is
-                // the reconciliation's business (a node new or returning).
-                // What an earlier process left missing stays missed.
-                if let Some(old) = existing {
-                    if !old.missing.is_empty() {
-                        settled.push((Arc::clone(node), app.to_owned(), old.missing.len() as u64));
-                    }
+            Some(old) => {
+                // The first event of another process: what came before it
+                // is the reconciliation's business (a node returning); what
+                // the earlier process left missing stays missed.
+                if !old.missing.is_empty() {
+                    settled.push((Arc::clone(node), app.to_owned(), old.missing.len() as u64));
                 }
-                self.tracks.insert(
-                    key,
-                    Track {
-                        instance: instance.to_owned(),
-                        base: seq,
-                        high: seq,
-                        missing: BTreeMap::new(),
-                        early: BTreeSet::new(),
-                    },
-                );
+                *old = fresh();
+                return Numbered::Deliver;
+            }
+            None => {
+                // The first event seen of this node and application.
+                apps.insert(app.to_owned(), fresh());
                 return Numbered::Deliver;
             }
         };
@@ -140,7 +148,11 @@ impl Sequences {
 
     /// Counts as missed what has been missing for the settling time.
     pub(crate) fn settle(&mut self, now: Instant, settled: &mut Settled) {
-        for ((node, app), track) in &mut self.tracks {
+        for (node, app, track) in self
+            .tracks
+            .iter_mut()
+            .flat_map(|(node, apps)| apps.iter_mut().map(move |(app, track)| (node, app, track)))
+        {
             let before = track.missing.len();
             track.missing.retain(|_, due| *due > now);
             let missed = (before - track.missing.len()) as u64;
@@ -162,7 +174,11 @@ impl Sequences {
         wait: Duration,
         now: Instant,
     ) {
-        let Some(track) = self.tracks.get_mut(&(Arc::clone(node), app.to_owned())) else {
+        let Some(track) = self
+            .tracks
+            .get_mut(&**node)
+            .and_then(|apps| apps.get_mut(app))
+        else {
             // Nothing seen of this node yet: nothing to compare with.
             return;
         };
@@ -179,7 +195,10 @@ impl Sequences {
 
     /// Whether any number is waiting to settle.
     pub(crate) fn pending(&self) -> bool {
-        self.tracks.values().any(|track| !track.missing.is_empty())
+        self.tracks
+            .values()
+            .flat_map(HashMap::values)
+            .any(|track| !track.missing.is_empty())
     }
 }
 
