@@ -60,7 +60,7 @@ pub type Served = Arc<Mutex<Tally>>;
 pub async fn app(app: StasisApp, served: Served) -> Result {
     let mut calls = app.calls();
     while let Some(call) = calls.next().await {
-        let node = call.node().unwrap_or("?").to_owned();
+        let node = call.node().unwrap_or_else(|| "?".to_owned());
         if let Ok(mut tally) = served.lock() {
             *tally.served.entry(node.clone()).or_default() += 1;
         }

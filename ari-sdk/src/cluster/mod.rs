@@ -52,7 +52,7 @@
 //! let app = ari.stasis_app()?;
 //! let mut calls = app.calls();
 //! while let Some(call) = calls.next().await {
-//!     let node = call.node().unwrap_or("?").to_owned();
+//!     let node = call.node().unwrap_or_default();
 //!     tokio::spawn(async move {
 //!         println!("call {} on node {node}", call.id());
 //!         let _ = call.answer().await;

@@ -581,28 +581,15 @@ pub struct Call<V: VersionApi> {
     /// cost ~1 KiB per live call).
     start: Arc<V::Event>,
     recovered: bool,
-    /// The cluster node it came in on.
-    node: Option<Arc<str>>,
 }
 
 impl<V: VersionApi> Call<V> {
     /// A call from its `StasisStart`; `None` for any other event.
     pub(crate) fn new(channel: ChannelHandle<V>, start: Arc<V::Event>) -> Option<Self> {
-        if !matches!(start.signal(), Signal::StasisStart { .. }) {
-            return None;
-        }
-        // Known from the `StasisStart` itself, before the call is handed
-        // over (the cluster's feed learns it first).
-        let node = channel
-            .ari()
-            .http()
-            .node_of(ResourceKind::Channel, channel.id())
-            .map(Arc::from);
-        Some(Call {
+        matches!(start.signal(), Signal::StasisStart { .. }).then_some(Call {
             channel,
             start,
             recovered: false,
-            node,
         })
     }
 
@@ -642,10 +629,15 @@ impl<V: VersionApi> Call<V> {
         }
     }
 
-    /// The cluster node the call is on (`ari_sdk::cluster`): where its
-    /// channel was seen entering; `None` outside a cluster.
-    pub fn node(&self) -> Option<&str> {
-        self.node.as_deref()
+    /// The cluster node the call is on (`ari_sdk::cluster`), while its
+    /// channel is in the application (from its `StasisStart` to its
+    /// `StasisEnd`); `None` outside a cluster. Looked up, not kept: a field
+    /// would cost every live call its size.
+    pub fn node(&self) -> Option<String> {
+        self.channel
+            .ari()
+            .http()
+            .node_of(ResourceKind::Channel, self.channel.id())
     }
 
     /// The `StasisStart` event.
