@@ -8,12 +8,19 @@
 //! - **c** `EventStream<v20::Event>` (default `StreamSettings`), one
 //!   subscriber read in the calling task;
 //! - **d** one subscriber read in a spawned task;
-//! - **e** ten subscribers, each in its own spawned task.
+//! - **e** ten subscribers, each in its own spawned task;
+//! - **f** the reference for e: the raw loop of b handing each event (in an
+//!   `Arc`) to ten spawned tasks through `tokio::sync::broadcast` (capacity
+//!   65,536, so that a burst does not lag), the simplest fan-out one would
+//!   write by hand. It loses nothing only because its buffer is large and
+//!   it accounts for nothing (no resources named in a lag, no wait for a
+//!   slow consumer): what e costs beyond f is the SDK's, what f costs beyond
+//!   b is waking and feeding ten tasks on the machine's cores.
 //!
 //! ```text
 //! cargo bench -p ari-sdk --bench stream --features asterisk-20
 //! STREAM_FRAMES=100000 STREAM_ROUNDS=3 cargo bench -p ari-sdk --bench stream --features asterisk-20
-//! STREAM_VARIANTS=be cargo bench -p ari-sdk --bench stream --features asterisk-20
+//! STREAM_VARIANTS=bef cargo bench -p ari-sdk --bench stream --features asterisk-20
 //! ```
 //!
 //! `STREAM_VARIANTS` runs only the variants it names (letters; all by
@@ -26,9 +33,10 @@
 //! consumer's **lost** count is what it never received (expected - received)
 //! and **lagged** the sum of the `missed` of its `Lagged` notices. For e,
 //! the rate is the mean over the ten subscribers (each receives every
-//! event) and lost/lagged are summed. The variants run in alternating order
-//! over `STREAM_ROUNDS` rounds (default 5); the table shows the median and
-//! the best round, and the ratios are of medians (best in brackets).
+//! event) and lost/lagged are summed (f likewise). The variants run in
+//! alternating order over `STREAM_ROUNDS` rounds (default 5); the table
+//! shows the median and the best round, and the ratios are of medians (best
+//! in brackets).
 //!
 //! The consumers run on a multi-thread Tokio runtime with the default worker
 //! count; the server on a runtime of its own with one worker.
@@ -96,14 +104,16 @@ enum Variant {
     StreamInline,
     StreamSpawned,
     StreamTen,
+    RawBroadcastTen,
 }
 
-const VARIANTS: [Variant; 5] = [
+const VARIANTS: [Variant; 6] = [
     Variant::RawValue,
     Variant::RawTyped,
     Variant::StreamInline,
     Variant::StreamSpawned,
     Variant::StreamTen,
+    Variant::RawBroadcastTen,
 ];
 
 impl Variant {
@@ -114,6 +124,7 @@ impl Variant {
             Variant::StreamInline => "c EventStream, 1 subscriber inline",
             Variant::StreamSpawned => "d EventStream, 1 subscriber spawned",
             Variant::StreamTen => "e EventStream, 10 subscribers spawned",
+            Variant::RawBroadcastTen => "f raw + from_json + broadcast, 10 spawned",
         }
     }
 }
@@ -204,7 +215,11 @@ impl Bench {
         });
     }
 
-    async fn raw(&mut self, typed: bool) -> Sample {
+    /// A raw tokio-tungstenite client on the server's events URL.
+    async fn raw_connect(
+        &self,
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
+    {
         let mut request = self
             .server
             .events_url()
@@ -214,9 +229,14 @@ impl Bench {
             "Authorization",
             self.server.authorization().parse().expect("a header value"),
         );
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("the raw client connects");
+        ws
+    }
+
+    async fn raw(&mut self, typed: bool) -> Sample {
+        let mut ws = self.raw_connect().await;
         self.serve().await;
         let expected = self.expected();
         let mut consumed = Consumed::default();
@@ -240,6 +260,56 @@ impl Bench {
         }
         let _ = ws.close(None).await;
         sample(&[consumed], expected)
+    }
+
+    async fn raw_broadcast(&mut self, consumers: usize) -> Sample {
+        let mut ws = self.raw_connect().await;
+        let (sender, _) = tokio::sync::broadcast::channel::<Arc<Event>>(1 << 16);
+        let expected = self.expected();
+        let tasks: Vec<_> = (0..consumers)
+            .map(|_| {
+                let mut receiver = sender.subscribe();
+                tokio::spawn(async move {
+                    let mut consumed = Consumed::default();
+                    let mut watchdog = Watchdog::new();
+                    while consumed.received + consumed.lagged < expected {
+                        match watchdog.next(receiver.recv()).await {
+                            Some(Ok(event)) => {
+                                black_box(&event);
+                                consumed.event();
+                            }
+                            Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                                consumed.lagged += n
+                            }
+                            _ => break,
+                        }
+                    }
+                    if consumed.received + consumed.lagged >= expected {
+                        consumed.end();
+                    }
+                    consumed
+                })
+            })
+            .collect();
+        self.serve().await;
+        let mut read = 0;
+        let mut watchdog = Watchdog::new();
+        while read < expected {
+            match watchdog.next(ws.next()).await {
+                Some(Some(Ok(Message::Text(text)))) => {
+                    let _ = sender.send(Arc::new(Event::from_json(&text).expect("a v20 event")));
+                    read += 1;
+                }
+                Some(Some(Ok(_))) => {}
+                _ => break,
+            }
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.expect("a consumer task"));
+        }
+        let _ = ws.close(None).await;
+        sample(&all, expected)
     }
 
     fn settings(&self) -> StreamSettings {
@@ -282,6 +352,7 @@ impl Bench {
             Variant::StreamInline => self.stream(1, false).await,
             Variant::StreamSpawned => self.stream(1, true).await,
             Variant::StreamTen => self.stream(10, true).await,
+            Variant::RawBroadcastTen => self.raw_broadcast(10).await,
         }
     }
 }
@@ -375,7 +446,7 @@ fn main() {
         bytes as f64 / distinct.len() as f64,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
     );
-    let selected = std::env::var("STREAM_VARIANTS").unwrap_or_else(|_| "abcde".to_owned());
+    let selected = std::env::var("STREAM_VARIANTS").unwrap_or_else(|_| "abcdef".to_owned());
     let runs = |index: usize| selected.contains(char::from(b'a' + index as u8));
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); VARIANTS.len()];
     for round in 0..rounds {
@@ -437,6 +508,8 @@ fn main() {
         ("d/b", 3, 1),
         ("e/a", 4, 0),
         ("e/b", 4, 1),
+        ("f/b", 5, 1),
+        ("e/f", 4, 5),
     ] {
         if medians[num].is_nan() || medians[den].is_nan() {
             continue;
