@@ -28,17 +28,25 @@
 //! them before the task waits for the socket, so nothing waits for a wake-up
 //! once the socket is quiet. The handles' consumers every 16 frames (their
 //! queues hold 1,024 items and are never waited for); the subscribers every
-//! eighth of their buffer, at most 1,024 frames (default buffer 8,192: seven
-//! eighths are still free when the consumer is woken, and a full one still
-//! gets its grace). Why so few: a wake-up that finds the runtime's other
-//! worker parked costs a system call and, on a busy machine, a context
+//! eighth of their buffer, at most 128 frames (default buffer 8,192: nearly
+//! all of it is still free when the consumer is woken, and a full one still
+//! gets its grace). Why not every frame: a wake-up that finds the runtime's
+//! other worker parked costs a system call and, on a busy machine, a context
 //! switch of the reader itself; with ten subscribers woken every 16 frames
 //! those were a quarter of the profile and 0.3 context switches per event,
-//! which took the ten of them below half the raw loop's rate. Every 1,024
-//! frames cut the context switches more than tenfold and brought the ten
-//! to between a half and four fifths of it (BENCHMARKS.md, a noisy
-//! machine). The price is latency inside a burst only (1,024 frames are
-//! about 3 ms of reading), never at its end.
+//! which took the ten of them below half the raw loop's rate. Why not more
+//! than 128: the events of a batch are decoded here, read by every
+//! subscriber, then freed here (`reclaim.rs`); most likely 128 of them (a
+//! few hundred KiB) are still in the CPU's cache when the subscribers and
+//! the free come to them while 1,024 are not, and freeing a thousand at
+//! once makes the system allocator sort and merge its free lists (its
+//! `malloc_consolidate` showed in the profile). Measured side by side
+//! (`benches/stream.rs`, ten subscribers against the raw loop, 13 runs of
+//! each alternated on a shared 2-core machine): median 0.61 of the raw
+//! loop's rate every 128 frames, 0.57 every 1,024, one subscriber no
+//! slower. A modest gain on a noisy machine. The price of batching is
+//! latency inside a burst only (128 frames are well under a millisecond of
+//! reading), never at its end.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -523,7 +531,7 @@ const TAP_WAKE_BATCH: u32 = 16;
 /// The subscribers are woken together at most this many frames apart in a
 /// burst, fewer for small buffers: an eighth of a subscriber's buffer, so
 /// that seven eighths of it are still free when its consumer is woken.
-const SUBSCRIBER_WAKE_BATCH: u32 = 1024;
+const SUBSCRIBER_WAKE_BATCH: u32 = 128;
 
 /// The subscribers' wake batch for buffers of `capacity` items.
 fn subscriber_wake_batch(capacity: usize) -> u32 {

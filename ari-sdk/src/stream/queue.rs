@@ -40,7 +40,7 @@
 //!
 //! Waking a consumer is deferred: [`ItemQueue::offer`] hands the consumer's
 //! waker to a [`Wakes`] list, which the producer empties every so many
-//! frames of a burst (an eighth of a subscriber's buffer, at most 1,024; 16
+//! frames of a burst (an eighth of a subscriber's buffer, at most 128; 16
 //! for the handles' queues) and whenever it is about to wait for the
 //! socket. A burst then costs one wake-up per consumer per batch instead of
 //! one per item: a wake-up that finds the runtime's other worker thread
