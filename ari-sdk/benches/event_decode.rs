@@ -18,7 +18,12 @@
 //! building nothing (`IgnoredAny`): the floor of any decode through serde_json.
 //!
 //! `EVENT_DECODE_PROFILE=from_json:sorted` runs one decoder alone for 10 s,
-//! for `perf record`.
+//! for `perf record`. `EVENT_DECODE_STRING_FIELDS=1` measures instead what
+//! the models' `String` fields cost against shared-frame and borrowed
+//! strings (`decode_support/string_fields.rs`).
+
+#[path = "decode_support/string_fields.rs"]
+mod string_fields;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -277,6 +282,10 @@ fn profile(spec: &str) {
 fn main() {
     if let Ok(spec) = std::env::var("EVENT_DECODE_PROFILE") {
         profile(&spec);
+        return;
+    }
+    if std::env::var_os("EVENT_DECODE_STRING_FIELDS").is_some() {
+        string_fields::report(&frame_sets()[..2]);
         return;
     }
     if std::env::var_os("EVENT_DECODE_SUMMARY_ONLY").is_none() {
