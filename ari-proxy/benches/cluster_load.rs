@@ -257,13 +257,16 @@ fn watch_notices(app: &StasisApp, notices: Arc<Notices>) -> JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(item) = items.next().await {
             match item {
-                StreamItem::Node(NodeNotice::Missed { missed, .. }) => {
-                    notices.missed.fetch_add(missed, Ordering::Relaxed);
-                    notices.missed_notices.fetch_add(1, Ordering::Relaxed);
-                }
-                StreamItem::Node(NodeNotice::Lost { .. }) => {
-                    notices.lost_nodes.fetch_add(1, Ordering::Relaxed);
-                }
+                StreamItem::Node(notice) => match *notice {
+                    NodeNotice::Missed { missed, .. } => {
+                        notices.missed.fetch_add(missed, Ordering::Relaxed);
+                        notices.missed_notices.fetch_add(1, Ordering::Relaxed);
+                    }
+                    NodeNotice::Lost { .. } => {
+                        notices.lost_nodes.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                },
                 StreamItem::Lagged { missed, .. } => {
                     notices.lagged.fetch_add(missed, Ordering::Relaxed);
                 }

@@ -94,7 +94,7 @@ pub async fn watch_nodes(app: &StasisApp) {
     let mut items = app.event_stream().subscribe();
     while let Some(item) = items.next().await {
         match item {
-            StreamItem::Node(notice @ NodeNotice::Lost { .. }) => {
+            StreamItem::Node(notice) if matches!(*notice, NodeNotice::Lost { .. }) => {
                 say("cluster", format!("{notice}: its calls are reconciled"))
             }
             StreamItem::Node(notice) => say("cluster", notice),

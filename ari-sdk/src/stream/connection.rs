@@ -498,7 +498,7 @@ impl<E: StreamEvent> Task<E> {
                 }
                 Some(FeedItem::Node(notice)) => {
                     publisher.flush().await;
-                    publisher.publish_notice(&StreamItem::Node(notice));
+                    publisher.publish_notice(&StreamItem::Node(Arc::new(notice)));
                 }
                 Some(FeedItem::Malformed(error)) => {
                     publisher.publish_error(&StreamItem::Error(Arc::new(error)));

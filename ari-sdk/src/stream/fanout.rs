@@ -332,7 +332,7 @@ impl<E: StreamEvent> Route<E> {
         // Nothing is held back here in practice: the connection task
         // flushes (patiently) before it publishes a notice.
         self.flush(&mut wakes.subscribers, false);
-        let entry = Entry::Item(item.clone());
+        let entry = Entry::from(item.clone());
         for outlet in &self.subscribers {
             outlet.queue.offer_entry(&entry, &mut wakes.subscribers);
         }
@@ -346,7 +346,7 @@ impl<E: StreamEvent> Route<E> {
             tap.on_item(item, &mut wakes.taps);
         }
         for outlet in &mut self.subscribers {
-            outlet.pending.push(Entry::Item(item.clone()));
+            outlet.pending.push(Entry::from(item.clone()));
         }
     }
 
@@ -381,7 +381,7 @@ impl<E: StreamEvent> Route<E> {
         let entry = if decoded || takers > 1 {
             // The queues get the event, not the frame: the frame's text
             // goes now rather than when the slowest subscriber is done.
-            Entry::Item(frame.item().clone())
+            Entry::from(frame.item().clone())
         } else {
             Entry::Frame(frame.detached())
         };

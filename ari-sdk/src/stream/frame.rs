@@ -77,19 +77,46 @@ fn decode<E: StreamEvent>(frame: &str) -> StreamItem<E> {
     }
 }
 
-/// What a consumer's queue holds: an item ready to hand out, or a frame
-/// that may still need decoding.
+/// What a consumer's queue holds: an event ready to hand out, a frame that
+/// may still need decoding, or another item.
+///
+/// Two words: every live call's handle queue holds a few of these once it
+/// was read from (a `VecDeque` keeps its slots), so an entry holding a
+/// whole [`StreamItem`] inline (five words, more if a variant grows) would
+/// cost each call its size several times over. Events are nearly every
+/// entry and are inline; notices and errors are rare and boxed.
 pub(crate) enum Entry<E> {
-    Item(StreamItem<E>),
+    Event(Arc<E>),
     Frame(Arc<Frame<E>>),
+    Other(Box<StreamItem<E>>),
 }
 
 impl<E: StreamEvent> Entry<E> {
     /// The item, decoding the frame if nobody has yet.
     pub(crate) fn into_item(self) -> StreamItem<E> {
         match self {
-            Entry::Item(item) => item,
+            Entry::Event(event) => StreamItem::Event(event),
             Entry::Frame(frame) => frame.item().clone(),
+            Entry::Other(item) => *item,
+        }
+    }
+
+    /// The event, decoding the frame if nobody has yet; `None` for another
+    /// item.
+    pub(crate) fn event(&self) -> Option<&Arc<E>> {
+        match self {
+            Entry::Event(event) => Some(event),
+            Entry::Frame(frame) => frame.item().event(),
+            Entry::Other(_) => None,
+        }
+    }
+}
+
+impl<E> From<StreamItem<E>> for Entry<E> {
+    fn from(item: StreamItem<E>) -> Self {
+        match item {
+            StreamItem::Event(event) => Entry::Event(event),
+            other => Entry::Other(Box::new(other)),
         }
     }
 }
@@ -97,8 +124,9 @@ impl<E: StreamEvent> Entry<E> {
 impl<E> Clone for Entry<E> {
     fn clone(&self) -> Self {
         match self {
-            Entry::Item(item) => Entry::Item(item.clone()),
+            Entry::Event(event) => Entry::Event(Arc::clone(event)),
             Entry::Frame(frame) => Entry::Frame(Arc::clone(frame)),
+            Entry::Other(item) => Entry::Other(Box::new(StreamItem::clone(item))),
         }
     }
 }
@@ -106,6 +134,33 @@ impl<E> Clone for Entry<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_is_two_words() {
+        // See `Entry`: a handle queue's slots are paid for by every live call.
+        assert_eq!(
+            std::mem::size_of::<Entry<serde_json::Value>>(),
+            2 * std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn items_become_entries_and_back() {
+        let event = Arc::new(serde_json::json!({"type": "X"}));
+        match Entry::from(StreamItem::Event(Arc::clone(&event))) {
+            Entry::Event(inline) => assert!(Arc::ptr_eq(&inline, &event)),
+            _ => panic!("an event is kept inline"),
+        }
+        let notice = Entry::<serde_json::Value>::from(StreamItem::Lagged {
+            missed: 3,
+            concerned: Vec::new(),
+        });
+        assert!(notice.event().is_none());
+        match notice.clone().into_item() {
+            StreamItem::Lagged { missed: 3, .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a_frame_is_decoded_once_and_shared() {

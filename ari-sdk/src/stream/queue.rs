@@ -107,12 +107,8 @@ struct Loss {
 impl Loss {
     fn record<E: StreamEvent>(&mut self, entry: &Entry<E>) {
         self.missed += 1;
-        let item = match entry {
-            Entry::Item(item) => item,
-            // Decoded here, on the producer, to learn what it named.
-            Entry::Frame(frame) => frame.item(),
-        };
-        if let StreamItem::Event(event) = item {
+        // A frame is decoded here, on the producer, to learn what it named.
+        if let Some(event) = entry.event() {
             event.for_each_resource(&mut |kind, id| {
                 let ids = self.concerned.entry(kind).or_default();
                 // Most lost events name a resource already counted: a
@@ -246,7 +242,7 @@ impl<E: StreamEvent> ItemQueue<E> {
     /// dropped; the consumer's waker, if it waits, goes to `wakes`. False
     /// once the consumer is gone.
     pub(crate) fn offer(&self, item: &StreamItem<E>, wakes: &mut Wakes) -> bool {
-        self.offer_entry(&Entry::Item(item.clone()), wakes)
+        self.offer_entry(&Entry::from(item.clone()), wakes)
     }
 
     /// [`offer`](Self::offer) for a queue entry (a frame, maybe not decoded yet).
@@ -261,11 +257,8 @@ impl<E: StreamEvent> ItemQueue<E> {
             }
             let droppable = match entry {
                 // An event, or a malformed frame's error.
-                Entry::Frame(_) => true,
-                Entry::Item(item) => {
-                    matches!(item, StreamItem::Event(_) | StreamItem::Error(_))
-                        && !item.error().is_some_and(|error| error.is_fatal())
-                }
+                Entry::Event(_) | Entry::Frame(_) => true,
+                Entry::Other(item) => item.error().is_some_and(|error| !error.is_fatal()),
             };
             // Room for the lag notice and the item, so the gap keeps its place.
             let room = state.occupied() < self.capacity;
@@ -275,7 +268,7 @@ impl<E: StreamEvent> ItemQueue<E> {
                 return true;
             }
             if let Some(loss) = state.loss.take() {
-                state.items.push_back(Entry::Item(loss.into_notice()));
+                state.items.push_back(Entry::from(loss.into_notice()));
             }
             state.items.push_back(entry.clone());
             state.waker.take()
@@ -316,7 +309,7 @@ impl<E: StreamEvent> ItemQueue<E> {
             let fit = room.min(batch.len());
             if fit > 0 {
                 if let Some(loss) = state.loss.take() {
-                    state.items.push_back(Entry::Item(loss.into_notice()));
+                    state.items.push_back(Entry::from(loss.into_notice()));
                 }
                 state.items.extend(batch.drain(..fit));
             }
@@ -616,7 +609,7 @@ mod tests {
     }
 
     fn entries(numbers: std::ops::Range<u64>) -> Vec<Entry<serde_json::Value>> {
-        numbers.map(|n| Entry::Item(event(n))).collect()
+        numbers.map(|n| Entry::from(event(n))).collect()
     }
 
     #[test]
