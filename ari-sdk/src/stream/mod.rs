@@ -53,13 +53,15 @@
 //! A frame that does not decode is a [`StreamItem::Error`] carrying the raw
 //! text and the decoder's error; the stream goes on with the next frame.
 //!
-//! Throughput: one subscriber gets 0.8-0.95 of the events per second of a
+//! Throughput: one subscriber gets 0.8-1.0 of the events per second of a
 //! bare tokio-tungstenite loop running the same decode; ten subscribers, each
-//! getting every event, about 0.5-0.7 of it on two cores (`BENCHMARKS.md`,
-//! "Event stream against raw loops"). An application that fans a very high
-//! event rate out to many subscribers gains most from a multi-threaded
-//! global allocator (jemalloc, mimalloc) instead of the system's: measured,
-//! ten subscribers rose from 0.46-0.60 to 0.66-0.70 of the bare loop's rate.
+//! getting every event, 0.5-0.9 of it on two cores, more than the same loop
+//! fanning out through `tokio::sync::broadcast` (`BENCHMARKS.md`, "Event
+//! stream against raw loops"). An application that fans a very high event
+//! rate out to many subscribers may gain from a multi-threaded global
+//! allocator (jemalloc, mimalloc) instead of the system's: side by side on
+//! two cores, ten subscribers got about 14 % more events per second with
+//! jemalloc.
 //!
 //! The stream is generic over the event type, so every version module's
 //! generated `Event` enum shares it through [`StreamEvent`]; an untyped
