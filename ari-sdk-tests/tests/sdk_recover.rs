@@ -30,6 +30,8 @@ struct Stand {
     listing: Arc<Mutex<Vec<Value>>>,
     connections: Arc<AtomicUsize>,
     listings: Arc<AtomicUsize>,
+    /// How many of the next `GET /channels` fail (500).
+    failing: Arc<AtomicUsize>,
 }
 
 async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Response {
@@ -55,6 +57,17 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
 
 async fn channels(State(stand): State<Stand>) -> Response {
     stand.listings.fetch_add(1, Ordering::SeqCst);
+    let fail = stand
+        .failing
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if fail {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(serde_json::json!({"message": "not ready"})),
+        )
+            .into_response();
+    }
     let listing = stand.listing.lock().unwrap().clone();
     axum::Json(Value::Array(listing)).into_response()
 }
@@ -85,19 +98,19 @@ fn channel_in_stasis(frames: &CallFrames, call: usize, args: &[&str]) -> Value {
     channel
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
-    let frames = CallFrames::load().expect("the captures are in ../shared");
-    // Calls 0 and 1 enter over the first connection. While it is down,
-    // call 1 hangs up and call 2 enters (its StasisStart is lost).
+/// The stand of these tests: calls 0 and 1 enter over the first
+/// connection; while it is down, call 1 hangs up and call 2 enters (its
+/// StasisStart is lost). The first `failing` listings fail.
+async fn start(frames: &CallFrames, failing: usize) -> (Stand, ari_sdk::v20::Ari) {
     let stand = Stand {
         first_frames: Arc::new(vec![frames.start(0, APP), frames.start(1, APP)]),
         listing: Arc::new(Mutex::new(vec![
-            channel_in_stasis(&frames, 0, &[]),
-            channel_in_stasis(&frames, 2, &["late", "x=y"]),
+            channel_in_stasis(frames, 0, &[]),
+            channel_in_stasis(frames, 2, &["late", "x=y"]),
         ])),
         connections: Arc::new(AtomicUsize::new(0)),
         listings: Arc::new(AtomicUsize::new(0)),
+        failing: Arc::new(AtomicUsize::new(failing)),
     };
     let router = Router::new()
         .route("/ari/events", get(events))
@@ -117,21 +130,39 @@ async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
         .version_check(false)
         .build()
         .unwrap();
-    let ari = ari_sdk::v20::Ari::new(ari_sdk::Client::new(config).unwrap());
-    let app = ari.stasis_app().unwrap();
-    let mut calls = app.calls();
-    async fn next(calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>) -> ari_sdk::v20::Call {
-        tokio::time::timeout(PATIENCE, calls.next())
-            .await
-            .expect("a call in time")
-            .expect("the calls go on")
-    }
+    (
+        stand,
+        ari_sdk::v20::Ari::new(ari_sdk::Client::new(config).unwrap()),
+    )
+}
 
-    let first = next(&mut calls).await;
-    let second = next(&mut calls).await;
+async fn next(calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>) -> ari_sdk::v20::Call {
+    tokio::time::timeout(PATIENCE, calls.next())
+        .await
+        .expect("a call in time")
+        .expect("the calls go on")
+}
+
+/// Calls 0 and 1, as they came over the first connection.
+async fn first_two(
+    calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>,
+) -> (ari_sdk::v20::Call, ari_sdk::v20::Call) {
+    let first = next(calls).await;
+    let second = next(calls).await;
     assert_eq!(first.id(), channel_id(0));
     assert_eq!(second.id(), channel_id(1));
     assert!(!first.is_recovered());
+    (first, second)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
+    let frames = CallFrames::load().expect("the captures are in ../shared");
+    let (stand, ari) = start(&frames, 0).await;
+    let app = ari.stasis_app().unwrap();
+    let mut calls = app.calls();
+
+    let (first, second) = first_two(&mut calls).await;
 
     // The reconnect's reconciliation: call 1 vanished, call 2 is recovered.
     let ended = tokio::time::timeout(PATIENCE, second.ended())
@@ -147,6 +178,32 @@ async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
     assert!(first.end_reason().is_none());
     assert!(recovered.end_reason().is_none());
     assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
+    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
+    assert!(extra.is_err(), "no other call: {extra:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_listing_after_a_reconnect_is_tried_again_until_the_lost_call_is_found() {
+    let frames = CallFrames::load().expect("the captures are in ../shared");
+    // Asterisk answers the first two listings after the reconnect with 500
+    // (still starting, or in a cluster a node not back yet).
+    let (stand, ari) = start(&frames, 2).await;
+    let app = ari.stasis_app().unwrap();
+    let mut calls = app.calls();
+
+    let (first, second) = first_two(&mut calls).await;
+    // The third listing succeeds: call 1 ends, call 2 is recovered, once.
+    let recovered = next(&mut calls).await;
+    assert_eq!(recovered.id(), channel_id(2));
+    assert!(recovered.is_recovered());
+    let ended = tokio::time::timeout(PATIENCE, second.ended())
+        .await
+        .unwrap();
+    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+    assert!(first.end_reason().is_none());
+    // Tried until it worked, then no more.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(stand.listings.load(Ordering::SeqCst), 3);
     let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
     assert!(extra.is_err(), "no other call: {extra:?}");
 }

@@ -37,6 +37,7 @@
 use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -102,6 +103,12 @@ impl<V: VersionApi> CallQueue<V> {
     }
 }
 
+/// The first pause before a failed reconciliation is tried again.
+const RECONCILE_RETRY_FIRST: Duration = Duration::from_millis(200);
+
+/// The longest pause between tries of a failed reconciliation.
+const RECONCILE_RETRY_MOST: Duration = Duration::from_secs(5);
+
 pub(crate) struct Hub<V: VersionApi> {
     pub(crate) ari: V,
     pub(crate) stream: EventStream<V::Event>,
@@ -115,6 +122,8 @@ pub(crate) struct Hub<V: VersionApi> {
     reconciling: AtomicBool,
     /// A reconnect happened while a reconciliation ran: run it again.
     reconcile_again: AtomicBool,
+    /// The stream stopped for good: a failed reconciliation is not retried.
+    stream_over: AtomicBool,
 }
 
 /// The hub as the stream sees it; weak, so the stream does not keep the
@@ -161,6 +170,7 @@ impl<V: VersionApi> Hub<V> {
             tap: Mutex::new(None),
             reconciling: AtomicBool::new(false),
             reconcile_again: AtomicBool::new(false),
+            stream_over: AtomicBool::new(false),
         });
         let interest = handle_events.map(|mut types| {
             for name in LIFECYCLE {
@@ -470,30 +480,53 @@ impl<V: VersionApi> Hub<V> {
 
     /// After a reconnect: re-read what is alive, end what is gone. One
     /// reconciliation at a time; a reconnect during one runs it again.
+    ///
+    /// One whose listings failed is tried again, after
+    /// [`RECONCILE_RETRY_FIRST`], then twice as long each time up to
+    /// [`RECONCILE_RETRY_MOST`], until they succeed: the channel listing is
+    /// the only way to learn of a call whose `StasisStart` was lost, and
+    /// right after a reconnect it may fail for a moment (Asterisk still
+    /// starting, or in a cluster a node's proxy not back on NATS yet, which
+    /// makes the merged listing incomplete). Retrying stops when the stream
+    /// stops for good or the application drops its handles (the task holds
+    /// the hub only while a reconciliation runs).
     fn reconcile(self: &Arc<Self>) {
         if self.reconciling.swap(true, Ordering::AcqRel) {
             self.reconcile_again.store(true, Ordering::Release);
             return;
         }
-        let hub = Arc::clone(self);
+        let weak = Arc::downgrade(self);
         tokio::spawn(async move {
+            let mut pause = RECONCILE_RETRY_FIRST;
             loop {
+                let Some(hub) = weak.upgrade() else {
+                    return;
+                };
                 hub.reconcile_again.store(false, Ordering::Release);
-                reconcile::run(&hub).await;
-                if !hub.reconcile_again.load(Ordering::Acquire) {
-                    break;
+                let complete = reconcile::run(&hub).await;
+                if hub.reconcile_again.load(Ordering::Acquire) {
+                    pause = RECONCILE_RETRY_FIRST;
+                    continue;
                 }
-            }
-            hub.reconciling.store(false, Ordering::Release);
-            // A request that came between the check and the store.
-            if hub.reconcile_again.swap(false, Ordering::AcqRel) {
-                hub.reconcile();
+                if complete || hub.stream_over.load(Ordering::Acquire) {
+                    hub.reconciling.store(false, Ordering::Release);
+                    // A request that came between the check and the store.
+                    if hub.reconcile_again.swap(false, Ordering::AcqRel) {
+                        hub.reconcile();
+                    }
+                    return;
+                }
+                drop(hub);
+                tracing::debug!(?pause, "reconciliation incomplete: trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RECONCILE_RETRY_MOST);
             }
         });
     }
 
     /// The stream stopped for good: nothing more will be known.
     fn stream_ended(&self) {
+        self.stream_over.store(true, Ordering::Release);
         for tracker in self.registry.live() {
             tracker.end(HandleEnded::StreamClosed, None);
             tracker.close_streams();

@@ -211,8 +211,9 @@ fn stasis_start(app: &str, args: &[String], channel: &ListedChannel) -> String {
     .to_string()
 }
 
-/// Re-reads what the hub follows; ends what is gone.
-pub(crate) async fn run<V: VersionApi>(hub: &Arc<Hub<V>>) {
+/// Re-reads what the hub follows; ends what is gone. False when a listing
+/// failed (the hub tries again later: see `Hub::reconcile`).
+pub(crate) async fn run<V: VersionApi>(hub: &Arc<Hub<V>>) -> bool {
     let live: Vec<Arc<Tracker<V::Event>>> = hub
         .registry
         .live()
@@ -283,6 +284,7 @@ pub(crate) async fn run<V: VersionApi>(hub: &Arc<Hub<V>>) {
         }
     }
 
+    let listed = !matches!(channels, Some(Err(_))) && !matches!(bridges, Some(Err(_)));
     if outcome.failed > 0 {
         tracing::warn!(
             checked = outcome.checked,
@@ -290,6 +292,7 @@ pub(crate) async fn run<V: VersionApi>(hub: &Arc<Hub<V>>) {
             recovered = outcome.recovered,
             failed = outcome.failed,
             first_failure = outcome.first_failure.as_deref().unwrap_or(""),
+            retried = !listed,
             "reconciling after a reconnect: some resources could not be re-read; they stay \
              as they were"
         );
@@ -301,6 +304,7 @@ pub(crate) async fn run<V: VersionApi>(hub: &Arc<Hub<V>>) {
             "reconciled after a reconnect"
         );
     }
+    listed
 }
 
 /// A channel or bridge that vanished takes its playbacks and recordings.
