@@ -444,12 +444,11 @@ impl<V: VersionApi> Hub<V> {
     }
 
     fn incoming(self: &Arc<Self>, channel_id: &str, event: &Arc<V::Event>) {
-        if let Some(existing) = self.registry.get(ResourceKind::Channel, channel_id) {
-            if !existing.is_ended() {
-                return;
-            }
-        }
-        let tracker = self.track(ResourceKind::Channel, channel_id, None);
+        // Already followed (recovered by a reconciliation, or a duplicate):
+        // not a second call.
+        let Some(tracker) = self.registry.track_new(ResourceKind::Channel, channel_id) else {
+            return;
+        };
         let events = tracker.subscribe();
         let channel = ChannelHandle::from_core(Core::new(Arc::clone(self), tracker, Some(events)));
         // Only a `StasisStart` brings a channel here.
@@ -460,13 +459,15 @@ impl<V: VersionApi> Hub<V> {
 
     /// A call found in the application by the reconciliation, its
     /// `StasisStart` rebuilt: handed out like any other, marked recovered.
-    /// `None` when a handle follows the channel after all.
+    /// `None` when a handle follows the channel after all (its
+    /// `StasisStart` may have come while the listing was being read: then
+    /// that made the call, and this makes none).
     pub(crate) fn recover(
         self: &Arc<Self>,
         channel_id: &str,
         start: Arc<V::Event>,
     ) -> Option<Arc<Tracker<V::Event>>> {
-        let tracker = self.track(ResourceKind::Channel, channel_id, None);
+        let tracker = self.registry.track_new(ResourceKind::Channel, channel_id)?;
         let events = tracker.subscribe();
         if tracker.is_ended() {
             return None;

@@ -77,6 +77,30 @@ impl<E: StreamEvent> Registry<E> {
         id: &str,
         target: Option<(ResourceKind, Box<str>)>,
     ) -> Arc<Tracker<E>> {
+        match self.track_or_existing(kind, id, target) {
+            Ok(tracker) | Err(tracker) => tracker,
+        }
+    }
+
+    /// A new tracker of a resource, or `None` when a live one that has not
+    /// ended exists: decided under the lock, so that of two callers racing
+    /// to take a new call (its `StasisStart`, and a reconciliation that
+    /// found it in a listing) exactly one does.
+    pub(crate) fn track_new(
+        self: &Arc<Self>,
+        kind: ResourceKind,
+        id: &str,
+    ) -> Option<Arc<Tracker<E>>> {
+        self.track_or_existing(kind, id, None).ok()
+    }
+
+    /// `Ok` with a new tracker, or `Err` with the live one that has not ended.
+    fn track_or_existing(
+        self: &Arc<Self>,
+        kind: ResourceKind,
+        id: &str,
+        target: Option<(ResourceKind, Box<str>)>,
+    ) -> Result<Arc<Tracker<E>>, Arc<Tracker<E>>> {
         let mut tables = lock(&self.tables);
         // Held until the lock is released (see the module docs).
         let existing = tables.by_kind[slot(kind)].get(id).and_then(Weak::upgrade);
@@ -84,7 +108,7 @@ impl<E: StreamEvent> Registry<E> {
             if !tracker.is_ended() {
                 let tracker = Arc::clone(tracker);
                 drop(tables);
-                return tracker;
+                return Err(tracker);
             }
         }
         let tracker = Arc::new(Tracker::new(kind, id, target, Arc::downgrade(self)));
@@ -100,7 +124,7 @@ impl<E: StreamEvent> Registry<E> {
         tables.by_kind[slot(kind)].insert(id.into(), weak);
         drop(tables);
         drop(existing);
-        tracker
+        Ok(tracker)
     }
 
     /// The trackers of the resources an event names, each once.
@@ -176,5 +200,30 @@ impl<E: StreamEvent> Registry<E> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handles::HandleEnded;
+    use serde_json::Value;
+
+    #[test]
+    fn a_new_tracker_only_when_none_lives() {
+        let registry: Arc<Registry<Value>> = Registry::new();
+        let first = registry
+            .track_new(ResourceKind::Channel, "c")
+            .expect("nothing follows c yet");
+        // A StasisStart and a reconciliation racing for the same call: the
+        // second one gets nothing, so the call is handed out once.
+        assert!(registry.track_new(ResourceKind::Channel, "c").is_none());
+        assert!(Arc::ptr_eq(
+            &registry.track(ResourceKind::Channel, "c", None),
+            &first
+        ));
+        // Once it ended, the same id may be a new call.
+        first.end(HandleEnded::LeftApplication, None);
+        assert!(registry.track_new(ResourceKind::Channel, "c").is_some());
     }
 }
