@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ari_proxy::{EventStore, Proxy, ProxyConfig};
 use ari_sdk::cluster::{self, ClusterSettings, Placement, SharedCalls};
-use ari_sdk::stream::{NodeNotice, StreamItem};
+use ari_sdk::stream::{ConnectionState, NodeNotice, StreamItem};
 use ari_sdk::v22::{Ari, Call, Event, StasisApp};
 use fake_asterisk::FakeAsterisk;
 use futures::StreamExt as _;
@@ -41,9 +41,14 @@ impl Rig {
     }
 
     async fn start_with(nodes: usize, jetstream: bool) -> Rig {
-        // What went wrong shows with `--nocapture`.
+        // What went wrong shows with `--nocapture`; `TEST_LOG=debug` says
+        // more.
+        let level = std::env::var("TEST_LOG")
+            .ok()
+            .and_then(|level| level.parse().ok())
+            .unwrap_or(tracing::Level::INFO);
         let _ = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
+            .with_max_level(level)
             .with_test_writer()
             .try_init();
         let (nats, dir) = if jetstream {
@@ -500,6 +505,17 @@ async fn a_slow_instance_is_told_exactly_how_many_events_it_missed() {
         .connect_event_stream::<Event>()
         .expect("event stream");
     let mut events = stream.subscribe();
+    // Events published before the stream is connected are not its own:
+    // the calls come once it is.
+    tokio::time::timeout(
+        PATIENCE,
+        stream
+            .state_changes()
+            .wait_for(|state| *state == ConnectionState::Connected),
+    )
+    .await
+    .expect("connected in time")
+    .expect("the stream goes on");
     // Connected, then a notice per node, before anything is missed.
     let mut delivered = 0u64;
     let mut missed = 0u64;

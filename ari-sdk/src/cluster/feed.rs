@@ -144,8 +144,8 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
             }
         }
         if failed.is_none() {
-            if let Err(error) = link.nats.flush().await {
-                failed = Some(error.to_string());
+            if let Err(error) = subscribed(&link.nats).await {
+                failed = Some(error);
             }
         }
         match failed {
@@ -302,6 +302,41 @@ async fn caught_up(link: &Link) -> bool {
         }
     }
     true
+}
+
+/// How long the server may take to answer the request that confirms the
+/// subscriptions.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Returns once the server has the subscriptions made before: an event a
+/// proxy publishes from then on reaches this reader.
+///
+/// A flush is not enough: it only hands the `SUB`s to the socket, and an
+/// event a proxy publishes before the server has read them is not
+/// delivered, nor counted (no number of that proxy was seen yet), so a
+/// call entering right after the stream said it was connected would be
+/// lost. The server handles a connection's messages in order, so its answer
+/// to a request made after the `SUB`s (to a fresh inbox nobody listens on:
+/// "no responders") means it has them. A server that does not answer that
+/// way (no headers support) is waited for [`CONFIRM_TIMEOUT`], then the
+/// subscriptions are taken as they are, with a warning.
+async fn subscribed(nats: &async_nats::Client) -> Result<(), String> {
+    use async_nats::{client::Request, RequestErrorKind};
+    let probe = Request::new().timeout(Some(CONFIRM_TIMEOUT));
+    match nats.send_request(nats.new_inbox(), probe).await {
+        Ok(_) => Ok(()),
+        Err(error) => match error.kind() {
+            RequestErrorKind::NoResponders => Ok(()),
+            RequestErrorKind::TimedOut => {
+                tracing::warn!(
+                    "the NATS server did not confirm the event subscriptions; events published \
+                     right now may be missed"
+                );
+                Ok(())
+            }
+            _ => Err(error.to_string()),
+        },
+    }
 }
 
 /// Tells the server a message was not handled: it is delivered again at

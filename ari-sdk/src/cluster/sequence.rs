@@ -165,6 +165,13 @@ impl Sequences {
     /// A proxy process said the last number it gave `app`'s events on
     /// `node` is `last`: those above the highest seen are missing, unless
     /// they come within `wait` (they may be on their way).
+    ///
+    /// On core NATS, a tail of a node none of whose events was seen yet is
+    /// where its numbering starts for this reader: an event numbered
+    /// further on reveals the ones before it that never came (published
+    /// while the subscription was not in place yet, say). Through a durable
+    /// consumer the stored events are the reference, and such a tail is
+    /// not.
     pub(crate) fn tail(
         &mut self,
         node: &Arc<str>,
@@ -174,12 +181,22 @@ impl Sequences {
         wait: Duration,
         now: Instant,
     ) {
-        let Some(track) = self
-            .tracks
-            .get_mut(&**node)
-            .and_then(|apps| apps.get_mut(app))
-        else {
-            // Nothing seen of this node yet: nothing to compare with.
+        let apps = self.tracks.entry(Arc::clone(node)).or_default();
+        let Some(track) = apps.get_mut(app) else {
+            if self.settle.is_zero() {
+                // Up to `last` counts as seen, and anything up to it that
+                // still comes is delivered (it was on its way).
+                apps.insert(
+                    app.to_owned(),
+                    Track {
+                        instance: instance.to_owned(),
+                        base: last.saturating_add(1),
+                        high: last,
+                        missing: BTreeMap::new(),
+                        early: BTreeSet::new(),
+                    },
+                );
+            }
             return;
         };
         if track.instance != instance || last <= track.high {
@@ -307,6 +324,41 @@ mod tests {
         sequences.tail(&node, "a", "i9", 10, wait, start);
         sequences.tail(&node, "a", "i1", 3, wait, start);
         assert!(!sequences.pending());
+    }
+
+    #[test]
+    fn on_core_nats_a_tail_heard_before_any_event_is_where_the_count_starts() {
+        let mut sequences = Sequences::new(Duration::ZERO);
+        let node: Arc<str> = Arc::from("n1");
+        let now = Instant::now();
+        let mut settled = Vec::new();
+        sequences.tail(&node, "a", "i1", 7, Duration::from_secs(2), now);
+        // 7 was on its way: delivered, once.
+        assert_eq!(
+            sequences.take(&node, "a", "i1", 7, now, &mut settled),
+            Numbered::Deliver
+        );
+        assert_eq!(
+            sequences.take(&node, "a", "i1", 7, now, &mut settled),
+            Numbered::Duplicate
+        );
+        assert!(settled.is_empty());
+        // 8 and 9 never came (published before the subscription was in
+        // place): the next event says so.
+        assert_eq!(
+            sequences.take(&node, "a", "i1", 10, now, &mut settled),
+            Numbered::Deliver
+        );
+        assert_eq!(total(&settled), 2);
+
+        // Through a durable consumer a tail alone starts nothing.
+        let mut durable = Sequences::new(Duration::from_secs(5));
+        durable.tail(&node, "a", "i1", 7, Duration::from_secs(2), now);
+        assert!(!durable.pending());
+        let mut settled = Vec::new();
+        durable.take(&node, "a", "i1", 10, now, &mut settled);
+        durable.settle(now + Duration::from_secs(60), &mut settled);
+        assert!(settled.is_empty());
     }
 
     #[test]
