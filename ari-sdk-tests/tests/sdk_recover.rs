@@ -32,6 +32,8 @@ struct Stand {
     listings: Arc<AtomicUsize>,
     /// How many of the next `GET /channels` fail (500).
     failing: Arc<AtomicUsize>,
+    /// When set, the first connection drops only once this is notified.
+    hold_first: Option<Arc<tokio::sync::Notify>>,
 }
 
 async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Response {
@@ -46,6 +48,9 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
                 {
                     return;
                 }
+            }
+            if let Some(hold) = &stand.hold_first {
+                hold.notified().await;
             }
             // Dropped without a close frame: the connection is lost.
             return;
@@ -102,6 +107,14 @@ fn channel_in_stasis(frames: &CallFrames, call: usize, args: &[&str]) -> Value {
 /// connection; while it is down, call 1 hangs up and call 2 enters (its
 /// StasisStart is lost). The first `failing` listings fail.
 async fn start(frames: &CallFrames, failing: usize) -> (Stand, ari_sdk::v20::Ari) {
+    start_with(frames, failing, None).await
+}
+
+async fn start_with(
+    frames: &CallFrames,
+    failing: usize,
+    hold_first: Option<Arc<tokio::sync::Notify>>,
+) -> (Stand, ari_sdk::v20::Ari) {
     let stand = Stand {
         first_frames: Arc::new(vec![frames.start(0, APP), frames.start(1, APP)]),
         listing: Arc::new(Mutex::new(vec![
@@ -111,6 +124,7 @@ async fn start(frames: &CallFrames, failing: usize) -> (Stand, ari_sdk::v20::Ari
         connections: Arc::new(AtomicUsize::new(0)),
         listings: Arc::new(AtomicUsize::new(0)),
         failing: Arc::new(AtomicUsize::new(failing)),
+        hold_first,
     };
     let router = Router::new()
         .route("/ari/events", get(events))
@@ -206,4 +220,35 @@ async fn a_failed_listing_after_a_reconnect_is_tried_again_until_the_lost_call_i
     assert_eq!(stand.listings.load(Ordering::SeqCst), 3);
     let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
     assert!(extra.is_err(), "no other call: {extra:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_application_let_go_of_is_not_handed_out_again_after_a_reconnect() {
+    let frames = CallFrames::load().expect("the captures are in ../shared");
+    let hold = Arc::new(tokio::sync::Notify::new());
+    let (stand, ari) = start_with(&frames, 0, Some(Arc::clone(&hold))).await;
+    let app = ari.stasis_app().unwrap();
+    let mut calls = app.calls();
+
+    let (first, second) = first_two(&mut calls).await;
+    // The application is done with call 0 (say it bridged it and keeps
+    // only the bridge): the channel stays in the application, and the
+    // listing after the reconnect shows it with no handle on it.
+    drop(first);
+    hold.notify_one();
+
+    let ended = tokio::time::timeout(PATIENCE, second.ended())
+        .await
+        .unwrap();
+    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+    // Only the call whose StasisStart was lost is recovered.
+    let recovered = next(&mut calls).await;
+    assert_eq!(recovered.id(), channel_id(2));
+    assert!(recovered.is_recovered());
+    assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
+    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
+    assert!(extra.is_err(), "no other call: {extra:?}");
+    // Followed again on request, it is the same call, still there.
+    let again = app.channel(&channel_id(0));
+    assert!(again.end_reason().is_none());
 }

@@ -54,7 +54,7 @@ use super::channel::ChannelHandle;
 use super::core::Core;
 use super::ended::{HandleEnded, HandleError};
 use super::reconcile;
-use super::registry::Registry;
+use super::registry::{Registry, Seen};
 use super::tracker::Tracker;
 use super::version::{ResourceEvent, Signal, VersionApi};
 
@@ -391,8 +391,13 @@ impl<V: VersionApi> Hub<V> {
     }
 
     fn end(&self, kind: ResourceKind, id: &str, reason: HandleEnded, event: &Arc<V::Event>) {
-        if let Some(tracker) = self.registry.get(kind, id) {
-            tracker.end(reason, Some(Arc::clone(event)));
+        match self.registry.get(kind, id) {
+            Some(tracker) => {
+                tracker.end(reason, Some(Arc::clone(event)));
+            }
+            // A call the application let go of is not remembered any more.
+            None if kind == ResourceKind::Channel => self.registry.left(id),
+            None => {}
         }
     }
 
@@ -446,7 +451,10 @@ impl<V: VersionApi> Hub<V> {
     fn incoming(self: &Arc<Self>, channel_id: &str, event: &Arc<V::Event>) {
         // Already followed (recovered by a reconciliation, or a duplicate):
         // not a second call.
-        let Some(tracker) = self.registry.track_new(ResourceKind::Channel, channel_id) else {
+        let Some(tracker) =
+            self.registry
+                .track_new(ResourceKind::Channel, channel_id, Seen::Entering)
+        else {
             return;
         };
         let events = tracker.subscribe();
@@ -467,7 +475,9 @@ impl<V: VersionApi> Hub<V> {
         channel_id: &str,
         start: Arc<V::Event>,
     ) -> Option<Arc<Tracker<V::Event>>> {
-        let tracker = self.registry.track_new(ResourceKind::Channel, channel_id)?;
+        let tracker = self
+            .registry
+            .track_new(ResourceKind::Channel, channel_id, Seen::Listed)?;
         let events = tracker.subscribe();
         if tracker.is_ended() {
             return None;

@@ -10,7 +10,8 @@
 //!
 //! The channel listing also shows the calls whose `StasisStart` was lost:
 //! a channel in `Stasis(app,...)` of one of this connection's applications
-//! that no handle follows entered while the connection was down (or while
+//! that no handle follows, and that the application never took and let go
+//! of (see `registry.rs`), entered while the connection was down (or while
 //! a dead connection still looked alive). Each becomes a [`Call`] like any
 //! other, marked [`recovered`](Call::is_recovered), its `StasisStart` rebuilt
 //! from the listing; then it is read once more, so that a call that ended
@@ -140,10 +141,12 @@ async fn list_channels<V: VersionApi>(
             .as_ref()
             .and_then(|dialplan| stasis_of(dialplan, apps));
         if let Some((app, args)) = stasis {
+            // Followed, or taken and let go of: not a lost call.
             let followed = hub
                 .registry
                 .get(ResourceKind::Channel, &channel.id)
-                .is_some_and(|tracker| !tracker.is_ended());
+                .is_some_and(|tracker| !tracker.is_ended())
+                || hub.registry.is_released(&channel.id);
             // In a cluster whose instances share the calls, another one
             // may serve it.
             if !followed && hub.ari.http().serves_listed_call(&channel.id).await {
@@ -164,6 +167,8 @@ async fn list_channels<V: VersionApi>(
         }
         ids.insert(channel.id);
     }
+    // The calls let go of that are not listed left meanwhile.
+    hub.registry.keep_released_in(&ids);
     outcome.recovered = recovered.len();
     if !recovered.is_empty() {
         tracing::warn!(

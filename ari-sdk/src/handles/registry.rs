@@ -6,12 +6,18 @@
 //! away cost the same with ten live calls or a hundred thousand. A tracker
 //! removes itself when dropped, so nothing is ever swept.
 //!
+//! A channel in the application whose handles were all dropped (a call the
+//! application took, then let go of) is remembered by id until it leaves
+//! (`released`): a reconciliation finds it in the channel listing with no
+//! handle on it, and must not take it for a call whose `StasisStart` was
+//! lost and hand it out a second time.
+//!
 //! Lock discipline: a tracker's `Drop` takes this registry's lock, so no
 //! `Arc<Tracker>` may be dropped while the lock is held. Every method
 //! upgrades what it needs under the lock and returns the strong references,
 //! to be dropped after the lock is released.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::resource::ResourceKind;
@@ -28,6 +34,8 @@ struct Tables<E: StreamEvent> {
     by_kind: [Trackers<E>; 4],
     /// Playbacks and recordings by the channel (0) or bridge (1) they run on.
     dependents: [Dependents<E>; 2],
+    /// Channels in the application that no handle follows any more.
+    released: HashSet<Box<str>>,
 }
 
 pub(crate) struct Registry<E: StreamEvent> {
@@ -58,6 +66,7 @@ impl<E: StreamEvent> Registry<E> {
             tables: Mutex::new(Tables {
                 by_kind: Default::default(),
                 dependents: Default::default(),
+                released: HashSet::new(),
             }),
         })
     }
@@ -78,29 +87,68 @@ impl<E: StreamEvent> Registry<E> {
         target: Option<(ResourceKind, Box<str>)>,
     ) -> Arc<Tracker<E>> {
         match self.track_or_existing(kind, id, target) {
-            Ok(tracker) | Err(tracker) => tracker,
+            Tracked::New(tracker) | Tracked::Again(tracker) | Tracked::Live(tracker) => tracker,
         }
     }
 
-    /// A new tracker of a resource, or `None` when a live one that has not
-    /// ended exists: decided under the lock, so that of two callers racing
-    /// to take a new call (its `StasisStart`, and a reconciliation that
-    /// found it in a listing) exactly one does.
+    /// A new tracker of a call entering the application, or `None` when a
+    /// live one that has not ended exists: decided under the lock, so that
+    /// of two callers racing to take a new call (its `StasisStart`, and a
+    /// reconciliation that found it in a listing) exactly one does. Either
+    /// way the channel's tracker is marked as in the application.
+    ///
+    /// `Seen::Listed` (a reconciliation) also gets `None` for a channel the
+    /// application took and let go of (see the module docs);
+    /// `Seen::Entering` (its `StasisStart`) is a new call all the same.
     pub(crate) fn track_new(
         self: &Arc<Self>,
         kind: ResourceKind,
         id: &str,
+        seen: Seen,
     ) -> Option<Arc<Tracker<E>>> {
-        self.track_or_existing(kind, id, None).ok()
+        match self.track_or_existing(kind, id, None) {
+            // Let go of by the application: not a lost call. Dropped, the
+            // new tracker puts it back among those let go of.
+            Tracked::Again(_) if seen == Seen::Listed => None,
+            Tracked::New(tracker) | Tracked::Again(tracker) => {
+                tracker.entered();
+                Some(tracker)
+            }
+            Tracked::Live(existing) => {
+                existing.entered();
+                None
+            }
+        }
     }
 
-    /// `Ok` with a new tracker, or `Err` with the live one that has not ended.
+    /// A channel no handle follows left the application (or is gone): it
+    /// is not remembered any more.
+    pub(crate) fn left(&self, id: &str) {
+        let mut tables = lock(&self.tables);
+        if !tables.released.is_empty() {
+            tables.released.remove(id);
+        }
+    }
+
+    /// After a complete channel listing: the channels let go of that are
+    /// not in it left while nothing was heard.
+    pub(crate) fn keep_released_in(&self, listed: &HashSet<String>) {
+        let mut tables = lock(&self.tables);
+        tables.released.retain(|id| listed.contains(&**id));
+    }
+
+    /// Whether the application took the channel and let go of it.
+    pub(crate) fn is_released(&self, id: &str) -> bool {
+        lock(&self.tables).released.contains(id)
+    }
+
+    /// A new tracker, or the live one that has not ended.
     fn track_or_existing(
         self: &Arc<Self>,
         kind: ResourceKind,
         id: &str,
         target: Option<(ResourceKind, Box<str>)>,
-    ) -> Result<Arc<Tracker<E>>, Arc<Tracker<E>>> {
+    ) -> Tracked<E> {
         let mut tables = lock(&self.tables);
         // Held until the lock is released (see the module docs).
         let existing = tables.by_kind[slot(kind)].get(id).and_then(Weak::upgrade);
@@ -108,10 +156,15 @@ impl<E: StreamEvent> Registry<E> {
             if !tracker.is_ended() {
                 let tracker = Arc::clone(tracker);
                 drop(tables);
-                return Err(tracker);
+                return Tracked::Live(tracker);
             }
         }
         let tracker = Arc::new(Tracker::new(kind, id, target, Arc::downgrade(self)));
+        let released = kind == ResourceKind::Channel && tables.released.remove(id);
+        if released {
+            // Followed again: still in the application.
+            tracker.entered();
+        }
         let weak = Arc::downgrade(&tracker);
         if let Some((target_kind, target_id)) = &tracker.target {
             if let Some(index) = target_slot(*target_kind) {
@@ -124,7 +177,11 @@ impl<E: StreamEvent> Registry<E> {
         tables.by_kind[slot(kind)].insert(id.into(), weak);
         drop(tables);
         drop(existing);
-        Ok(tracker)
+        if released {
+            Tracked::Again(tracker)
+        } else {
+            Tracked::New(tracker)
+        }
     }
 
     /// The trackers of the resources an event names, each once.
@@ -180,7 +237,10 @@ impl<E: StreamEvent> Registry<E> {
 
     /// Called by a tracker's `Drop`: forgets it, unless a newer tracker of
     /// the same resource took its place.
+    /// A channel still in the application is remembered (see the module
+    /// docs).
     pub(crate) fn forget(&self, tracker: &Tracker<E>) {
+        let in_application = tracker.in_application();
         let mut tables = lock(&self.tables);
         let trackers = &mut tables.by_kind[slot(tracker.kind)];
         if trackers
@@ -188,6 +248,9 @@ impl<E: StreamEvent> Registry<E> {
             .is_some_and(|weak| std::ptr::eq(weak.as_ptr(), tracker))
         {
             trackers.remove(&*tracker.id);
+            if in_application {
+                tables.released.insert(tracker.id.clone());
+            }
         }
         if let Some((target_kind, target_id)) = &tracker.target {
             if let Some(index) = target_slot(*target_kind) {
@@ -203,6 +266,25 @@ impl<E: StreamEvent> Registry<E> {
     }
 }
 
+/// What [`Registry::track_or_existing`] found.
+enum Tracked<E: StreamEvent> {
+    /// Nothing followed it: a new tracker.
+    New(Arc<Tracker<E>>),
+    /// A new tracker of a channel the application had let go of.
+    Again(Arc<Tracker<E>>),
+    /// The live tracker, which has not ended.
+    Live(Arc<Tracker<E>>),
+}
+
+/// Who says a channel is in the application, for [`Registry::track_new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Its `StasisStart`.
+    Entering,
+    /// A reconciliation's listing.
+    Listed,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,17 +295,60 @@ mod tests {
     fn a_new_tracker_only_when_none_lives() {
         let registry: Arc<Registry<Value>> = Registry::new();
         let first = registry
-            .track_new(ResourceKind::Channel, "c")
+            .track_new(ResourceKind::Channel, "c", Seen::Entering)
             .expect("nothing follows c yet");
         // A StasisStart and a reconciliation racing for the same call: the
         // second one gets nothing, so the call is handed out once.
-        assert!(registry.track_new(ResourceKind::Channel, "c").is_none());
+        assert!(registry
+            .track_new(ResourceKind::Channel, "c", Seen::Entering)
+            .is_none());
         assert!(Arc::ptr_eq(
             &registry.track(ResourceKind::Channel, "c", None),
             &first
         ));
         // Once it ended, the same id may be a new call.
         first.end(HandleEnded::LeftApplication, None);
-        assert!(registry.track_new(ResourceKind::Channel, "c").is_some());
+        assert!(registry
+            .track_new(ResourceKind::Channel, "c", Seen::Entering)
+            .is_some());
+    }
+
+    #[test]
+    fn a_call_let_go_of_is_remembered_until_it_leaves() {
+        let registry: Arc<Registry<Value>> = Registry::new();
+        let call = registry
+            .track_new(ResourceKind::Channel, "c", Seen::Entering)
+            .expect("a new call");
+        drop(call);
+        // Still in the application: a listing does not make it a new call.
+        assert!(registry.is_released("c"));
+        assert!(registry
+            .track_new(ResourceKind::Channel, "c", Seen::Listed)
+            .is_none());
+        assert!(registry.is_released("c"), "still remembered");
+        // Followed again, then let go of again.
+        drop(registry.track(ResourceKind::Channel, "c", None));
+        assert!(registry.is_released("c"));
+        // It leaves: forgotten.
+        registry.left("c");
+        assert!(!registry.is_released("c"));
+        assert!(registry
+            .track_new(ResourceKind::Channel, "c", Seen::Listed)
+            .is_some());
+
+        // One that ended before it was let go of is not remembered.
+        let ended = registry
+            .track_new(ResourceKind::Channel, "d", Seen::Entering)
+            .expect("a new call");
+        ended.end(HandleEnded::LeftApplication, None);
+        drop(ended);
+        assert!(!registry.is_released("d"));
+        // A handle on a channel never seen in the application, neither.
+        drop(registry.track(ResourceKind::Channel, "e", None));
+        assert!(!registry.is_released("e"));
+        // A complete listing without it: it left meanwhile.
+        drop(registry.track_new(ResourceKind::Channel, "f", Seen::Entering));
+        registry.keep_released_in(&HashSet::new());
+        assert!(!registry.is_released("f"));
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 
@@ -46,6 +47,9 @@ struct State<E> {
 /// The shared state of every handle on one resource.
 pub(crate) struct Tracker<E: StreamEvent> {
     pub(crate) kind: ResourceKind,
+    /// A channel known to be in the application (its `StasisStart` came,
+    /// or a listing showed it there): see [`Registry::forget`].
+    in_application: AtomicBool,
     pub(crate) id: Box<str>,
     /// The channel or bridge a playback or recording runs on.
     pub(crate) target: Option<(ResourceKind, Box<str>)>,
@@ -64,6 +68,7 @@ impl<E: StreamEvent> Tracker<E> {
     ) -> Self {
         Tracker {
             kind,
+            in_application: AtomicBool::new(false),
             id: id.into(),
             target,
             registry,
@@ -73,6 +78,17 @@ impl<E: StreamEvent> Tracker<E> {
             }),
             ended: Notify::new(),
         }
+    }
+
+    /// Marks a channel as in the application.
+    pub(crate) fn entered(&self) {
+        self.in_application.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the channel is known to be in the application and has not
+    /// ended.
+    pub(crate) fn in_application(&self) -> bool {
+        self.in_application.load(Ordering::Relaxed) && !self.is_ended()
     }
 
     /// A new event stream of this resource, from now on. It keeps the
