@@ -39,7 +39,7 @@ use super::claims::{Claim, Claims, GRACE};
 use super::link::{Link, Tail};
 use super::owners::{channel_of, Owners};
 use crate::event_tag::event_type;
-use crate::stream::feed::{FeedItem, FeedSource};
+use crate::stream::feed::{FeedItem, FeedSource, Receipt};
 use crate::stream::{NodeNotice, StreamError};
 use crate::sync::lock;
 
@@ -195,7 +195,7 @@ async fn read_core(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
             headers: message.headers.as_ref(),
             payload: &message.payload,
         };
-        if !reader.take(incoming).await {
+        if !reader.take(incoming, None).await {
             return;
         }
     }
@@ -229,11 +229,18 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
     if !announce_up(link, reader).await {
         return;
     }
+    // The receipts of the events handed to the stream: acknowledged once
+    // the stream routed them, handed back when it stopped first.
+    let (receipts, mut settled) = mpsc::unbounded_channel();
     let mut settling = tokio::time::interval(SETTLE_CHECK);
     settling.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
+            Some((message, handed)) = settled.recv() => {
+                acknowledge(&message, handed).await;
+                continue;
+            }
             () = reader.sender.closed() => break,
             _ = settling.tick() => {
                 if !reader.settle().await {
@@ -268,28 +275,61 @@ async fn read_durable(link: &Arc<Link>, reader: &mut Reader, side: &mut Side) {
                 continue;
             }
         };
+        // The message goes with its receipt; what `take` reads of it is
+        // copied first (cheap: shared buffers).
+        let (subject, headers, payload) = (
+            message.subject.clone(),
+            message.headers.clone(),
+            message.payload.clone(),
+        );
         let incoming = Incoming {
-            subject: message.subject.as_str(),
-            headers: message.headers.as_ref(),
-            payload: &message.payload,
+            subject: subject.as_str(),
+            headers: headers.as_ref(),
+            payload: &payload,
         };
-        if !reader.take(incoming).await {
-            give_back(&message).await;
+        let receipt = {
+            let receipts = receipts.clone();
+            // When this reader is gone, the message is neither acknowledged
+            // nor handed back: it comes again after the acknowledgement
+            // wait.
+            Receipt::new(move |handed| {
+                let _ = receipts.send((message, handed));
+            })
+        };
+        if !reader.take(incoming, Some(receipt)).await {
             break;
         }
-        // Handed to the stream: the consumer moves past it.
-        if let Err(error) = message.ack().await {
-            tracing::debug!(%error, "acknowledging an event failed; it may come again");
+    }
+    // The stream was closed: what it had not routed yet, and what the pulls
+    // still in flight bring, is handed back at once, so the next reader of
+    // the consumer (the application restarted) gets it without waiting for
+    // the acknowledgement timeout; what it routed is acknowledged.
+    drop(receipts);
+    let until = tokio::time::Instant::now() + PULL_EXPIRY + RETRY;
+    loop {
+        tokio::select! {
+            Some((message, handed)) = settled.recv() => acknowledge(&message, handed).await,
+            next = tokio::time::timeout_at(until, messages.next()) => match next {
+                Ok(Some(Ok(message))) => give_back(&message).await,
+                Ok(Some(Err(_))) => {}
+                Ok(None) | Err(_) => break,
+            },
         }
     }
-    // The stream was closed: what the pulls still in flight bring is handed
-    // back at once, so the next reader of the consumer (the application
-    // restarted) gets it without waiting for the acknowledgement timeout.
-    let until = tokio::time::Instant::now() + PULL_EXPIRY + RETRY;
-    while let Ok(Some(message)) = tokio::time::timeout_at(until, messages.next()).await {
-        if let Ok(message) = message {
-            give_back(&message).await;
-        }
+    // Receipts still held elsewhere settle through the channel no more.
+    while let Ok((message, handed)) = settled.try_recv() {
+        acknowledge(&message, handed).await;
+    }
+}
+
+/// Acknowledges an event the stream routed; hands back one it dropped.
+async fn acknowledge(message: &async_nats::jetstream::Message, handed: bool) {
+    if !handed {
+        give_back(message).await;
+        return;
+    }
+    if let Err(error) = message.ack().await {
+        tracing::debug!(%error, "acknowledging an event failed; it may come again");
     }
 }
 
@@ -363,6 +403,9 @@ async fn announce_up(link: &Arc<Link>, reader: &Reader) -> bool {
     true
 }
 
+/// An event waiting for its call's claim, with its receipt.
+type HeldFrame = (Utf8Bytes, Option<Receipt>);
+
 /// The reader's state.
 struct Reader {
     owners: Arc<Owners>,
@@ -371,7 +414,7 @@ struct Reader {
     /// Channels another instance serves: `(node, id)`.
     foreign: HashSet<(Arc<str>, String)>,
     /// The events of calls whose claim waits, in order.
-    held: HashMap<(Arc<str>, String), Vec<Utf8Bytes>>,
+    held: HashMap<(Arc<str>, String), Vec<HeldFrame>>,
     /// Where the claims that waited are decided.
     decided: mpsc::UnboundedSender<((Arc<str>, String), Claim)>,
     node_names: HashMap<String, Arc<str>>,
@@ -431,8 +474,11 @@ impl Reader {
         self.report(settled).await
     }
 
-    /// Takes one message; false when the stream is gone.
-    async fn take(&mut self, incoming: Incoming<'_>) -> bool {
+    /// Takes one message; false when the stream is gone. Its `receipt`
+    /// (through a durable consumer) goes with the frame to the stream, or
+    /// is handed over here when the event is not for this stream (a
+    /// duplicate, another instance's call, one that is no event).
+    async fn take(&mut self, incoming: Incoming<'_>, receipt: Option<Receipt>) -> bool {
         // `<prefix>event.<app>.<node>`: the last two tokens.
         let mut tokens = incoming.subject.rsplitn(3, '.');
         let (Some(node), Some(app)) = (tokens.next(), tokens.next()) else {
@@ -461,6 +507,7 @@ impl Reader {
                 return false;
             }
             if numbered == Numbered::Duplicate {
+                settle(receipt);
                 return true;
             }
         }
@@ -468,11 +515,16 @@ impl Reader {
             let len = incoming.payload.len();
             tracing::warn!(node = %node, bytes = len, "an event that is not UTF-8");
             let error = StreamError::NonUtf8Frame { len };
+            settle(receipt);
             return self.sender.send(FeedItem::Malformed(error)).await.is_ok();
         };
         self.owners.learn_from_event(&node, &text);
-        match self.share(&node, text).await {
-            Shared::Pass(text) => self.sender.send(FeedItem::Frame(text)).await.is_ok(),
+        match self.share(&node, text, receipt).await {
+            Shared::Pass(text, receipt) => self
+                .sender
+                .send(FeedItem::Frame(text, receipt))
+                .await
+                .is_ok(),
             Shared::Kept => true,
         }
     }
@@ -481,44 +533,51 @@ impl Reader {
     /// serves is not handed over, nor any event of its channel; one this
     /// instance is not the preferred one for waits, with its channel's
     /// events, until the claim is decided.
-    async fn share(&mut self, node: &Arc<str>, text: Utf8Bytes) -> Shared {
+    async fn share(
+        &mut self,
+        node: &Arc<str>,
+        text: Utf8Bytes,
+        receipt: Option<Receipt>,
+    ) -> Shared {
         let Some(claims) = &self.claims else {
-            return Shared::Pass(text);
+            return Shared::Pass(text, receipt);
         };
         let kind = event_type(&text)
             .map(|kind| kind.into_owned())
             .unwrap_or_default();
         let start = kind == "StasisStart";
         if !start && self.held.is_empty() && self.foreign.is_empty() {
-            return Shared::Pass(text);
+            return Shared::Pass(text, receipt);
         }
         let Some(id) = channel_of(&text) else {
-            return Shared::Pass(text);
+            return Shared::Pass(text, receipt);
         };
         let key = (Arc::clone(node), id);
         if let Some(frames) = self.held.get_mut(&key) {
-            frames.push(text);
+            frames.push((text, receipt));
             return Shared::Kept;
         }
         if self.foreign.contains(&key) {
             if is_end(&kind) {
                 self.foreign.remove(&key);
             }
+            settle(receipt);
             return Shared::Kept;
         }
         if !start {
-            return Shared::Pass(text);
+            return Shared::Pass(text, receipt);
         }
         if claims.preferred(node, &key.1) {
             if claims.claim(node, &key.1).await == Claim::Theirs {
                 tracing::debug!(node = %node, channel = %key.1, "another instance serves this call");
                 self.foreign.insert(key);
+                settle(receipt);
                 return Shared::Kept;
             }
-            return Shared::Pass(text);
+            return Shared::Pass(text, receipt);
         }
         // Another instance is preferred: it has a moment to claim it.
-        self.held.insert(key.clone(), vec![text]);
+        self.held.insert(key.clone(), vec![(text, receipt)]);
         let claims = claims.clone();
         let decisions = self.decided.clone();
         tokio::spawn(async move {
@@ -540,14 +599,22 @@ impl Reader {
             tracing::debug!(node = %key.0, channel = %key.1, "another instance serves this call");
             let ended = frames
                 .iter()
-                .any(|frame| event_type(frame).is_ok_and(|kind| is_end(&kind)));
+                .any(|(frame, _)| event_type(frame).is_ok_and(|kind| is_end(&kind)));
             if !ended {
                 self.foreign.insert(key);
             }
+            for (_, receipt) in frames {
+                settle(receipt);
+            }
             return true;
         }
-        for frame in frames {
-            if self.sender.send(FeedItem::Frame(frame)).await.is_err() {
+        for (frame, receipt) in frames {
+            if self
+                .sender
+                .send(FeedItem::Frame(frame, receipt))
+                .await
+                .is_err()
+            {
                 return false;
             }
         }
@@ -555,10 +622,18 @@ impl Reader {
     }
 }
 
+/// Hands over the receipt of an event this stream is done with without
+/// delivering it.
+fn settle(receipt: Option<Receipt>) {
+    if let Some(receipt) = receipt {
+        receipt.handed_over();
+    }
+}
+
 /// Where an event goes, with shared calls.
 enum Shared {
     /// To the stream.
-    Pass(Utf8Bytes),
+    Pass(Utf8Bytes, Option<Receipt>),
     /// Nowhere now: held until a claim is decided, or another instance's.
     Kept,
 }

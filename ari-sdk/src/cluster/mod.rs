@@ -25,10 +25,13 @@
 //! - **Restarts lose nothing** with [`ClusterSettings::durable`]: the
 //!   events are read through a JetStream durable consumer (the proxies keep
 //!   them in a stream: `ari-proxy --event-store`), each acknowledged once
-//!   handed to the event stream, so an application that restarts resumes
-//!   where it stopped. What was handed over but not yet read by the
-//!   application when it died is not replayed: close the stream after the
-//!   last read for a clean deploy.
+//!   the event stream has routed it to its subscribers and handles, so an
+//!   application that restarts resumes where it stopped. What the stream
+//!   had not routed when it was closed (or its process died) is delivered
+//!   again to the next run; what was routed but not yet read by the
+//!   application is not: for a clean deploy,
+//!   [`close`](crate::stream::EventStream::close) the stream and read each
+//!   subscription to its end (it ends once drained).
 //! - **Several instances** of one application share the calls with
 //!   [`ClusterSettings::shared_calls`]: every instance reads every event, a
 //!   call is served by the instance that claims its `StasisStart` first (a

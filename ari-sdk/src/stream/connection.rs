@@ -282,7 +282,7 @@ impl<E: StreamEvent> Task<E> {
                             }
                             // An event: the source works again (read
                             // before the news of the reconnection).
-                            Some(item @ FeedItem::Frame(_)) => {
+                            Some(item @ FeedItem::Frame(..)) => {
                                 held.push(item);
                                 break Opened::Feed(held);
                             }
@@ -472,6 +472,11 @@ impl<E: StreamEvent> Task<E> {
         };
         let mut first = first.into_iter();
         let outcome = loop {
+            // Once the stream is closed nothing more is routed: a durable
+            // source gets back what the feed still holds (see `Receipt`).
+            if *shutdown.borrow() {
+                break Outcome::Shutdown;
+            }
             // As with a socket: what is at hand is taken at once, and the
             // consumers are all woken before waiting.
             let item = match first.next().map_or_else(|| items.try_recv(), Ok) {
@@ -491,8 +496,13 @@ impl<E: StreamEvent> Task<E> {
                 }
             };
             match item {
-                Some(FeedItem::Frame(text)) => {
+                Some(FeedItem::Frame(text, receipt)) => {
                     publisher.dispatch(text);
+                    // Routed: what the subscribers get is queued for them
+                    // at the latest when this loop ends.
+                    if let Some(receipt) = receipt {
+                        receipt.handed_over();
+                    }
                     publisher.frame_done().await;
                     tokio::task::consume_budget().await;
                 }
