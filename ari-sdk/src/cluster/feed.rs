@@ -482,6 +482,8 @@ impl Reader {
         // `<prefix>event.<app>.<node>`: the last two tokens.
         let mut tokens = incoming.subject.rsplitn(3, '.');
         let (Some(node), Some(app)) = (tokens.next(), tokens.next()) else {
+            // Not an event subject: nothing to deliver, nor to get again.
+            settle(receipt);
             return true;
         };
         let node = match self.node_names.get(node) {
