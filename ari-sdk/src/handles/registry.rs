@@ -137,8 +137,26 @@ impl<E: StreamEvent> Registry<E> {
         tables.released.retain(|id| listed.contains(&**id));
     }
 
+    /// Whether the application has the call on this channel: a handle
+    /// follows it and it has not ended, or the application let go of it.
+    pub(crate) fn has_call(&self, id: &str) -> bool {
+        let tables = lock(&self.tables);
+        if tables.released.contains(id) {
+            return true;
+        }
+        // Held until the lock is released (see the module docs).
+        let tracker = tables.by_kind[slot(ResourceKind::Channel)]
+            .get(id)
+            .and_then(Weak::upgrade);
+        let live = tracker.as_ref().is_some_and(|tracker| !tracker.is_ended());
+        drop(tables);
+        drop(tracker);
+        live
+    }
+
     /// Whether the application took the channel and let go of it.
-    pub(crate) fn is_released(&self, id: &str) -> bool {
+    #[cfg(test)]
+    fn is_released(&self, id: &str) -> bool {
         lock(&self.tables).released.contains(id)
     }
 
@@ -319,9 +337,11 @@ mod tests {
         let call = registry
             .track_new(ResourceKind::Channel, "c", Seen::Entering)
             .expect("a new call");
+        assert!(registry.has_call("c") && !registry.is_released("c"));
         drop(call);
         // Still in the application: a listing does not make it a new call.
         assert!(registry.is_released("c"));
+        assert!(registry.has_call("c"));
         assert!(registry
             .track_new(ResourceKind::Channel, "c", Seen::Listed)
             .is_none());
@@ -332,6 +352,7 @@ mod tests {
         // It leaves: forgotten.
         registry.left("c");
         assert!(!registry.is_released("c"));
+        assert!(!registry.has_call("c"));
         assert!(registry
             .track_new(ResourceKind::Channel, "c", Seen::Listed)
             .is_some());
