@@ -2,7 +2,9 @@
 //! missing from `GET /channels` ends, and a channel in `Stasis()` of the
 //! application that nobody follows (its `StasisStart` was lost with the
 //! connection) becomes a recovered call. A small loopback Asterisk stand-in:
-//! the first websocket sends two calls and drops, the second stays up.
+//! the first websocket sends two calls and drops, the second stays up (and,
+//! when a test asks, delivers a call's `StasisStart` late: after the
+//! reconciliation already recovered that call).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +36,9 @@ struct Stand {
     failing: Arc<AtomicUsize>,
     /// When set, the first connection drops only once this is notified.
     hold_first: Option<Arc<tokio::sync::Notify>>,
+    /// Frames the second connection sends once `late` is notified (events
+    /// Asterisk delivers after the application's listing was answered).
+    late: Option<(Arc<tokio::sync::Notify>, Arc<Vec<String>>)>,
 }
 
 async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Response {
@@ -54,6 +59,18 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
             }
             // Dropped without a close frame: the connection is lost.
             return;
+        }
+        if let Some((late, frames)) = &stand.late {
+            late.notified().await;
+            for frame in frames.iter() {
+                if socket
+                    .send(Message::Text(frame.clone().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
         }
         // Stays up, answering nothing, until the client goes.
         while let Some(Ok(_)) = socket.recv().await {}
@@ -107,13 +124,14 @@ fn channel_in_stasis(frames: &CallFrames, call: usize, args: &[&str]) -> Value {
 /// connection; while it is down, call 1 hangs up and call 2 enters (its
 /// StasisStart is lost). The first `failing` listings fail.
 async fn start(frames: &CallFrames, failing: usize) -> (Stand, ari_sdk::v20::Ari) {
-    start_with(frames, failing, None).await
+    start_with(frames, failing, None, None).await
 }
 
 async fn start_with(
     frames: &CallFrames,
     failing: usize,
     hold_first: Option<Arc<tokio::sync::Notify>>,
+    late: Option<(Arc<tokio::sync::Notify>, Vec<String>)>,
 ) -> (Stand, ari_sdk::v20::Ari) {
     let stand = Stand {
         first_frames: Arc::new(vec![frames.start(0, APP), frames.start(1, APP)]),
@@ -125,6 +143,7 @@ async fn start_with(
         listings: Arc::new(AtomicUsize::new(0)),
         failing: Arc::new(AtomicUsize::new(failing)),
         hold_first,
+        late: late.map(|(notify, frames)| (notify, Arc::new(frames))),
     };
     let router = Router::new()
         .route("/ari/events", get(events))
@@ -238,7 +257,7 @@ async fn a_failed_listing_after_a_reconnect_is_tried_again_until_the_lost_call_i
 async fn a_call_the_application_let_go_of_is_not_handed_out_again_after_a_reconnect() {
     let frames = CallFrames::load().expect("the captures are in ../shared");
     let hold = Arc::new(tokio::sync::Notify::new());
-    let (stand, ari) = start_with(&frames, 0, Some(Arc::clone(&hold))).await;
+    let (stand, ari) = start_with(&frames, 0, Some(Arc::clone(&hold)), None).await;
     let app = ari.stasis_app().unwrap();
     let mut calls = app.calls();
 
@@ -252,6 +271,57 @@ async fn a_call_the_application_let_go_of_is_not_handed_out_again_after_a_reconn
     vanished(&second).await;
     // Only the call whose StasisStart was lost is recovered.
     next_recovered(&mut calls).await;
+    assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
+    no_other_call(&mut calls).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stasis_start_that_comes_after_the_reconciliation_is_not_a_second_call() {
+    let frames = CallFrames::load().expect("the captures are in ../shared");
+    // Call 2's StasisStart was not lost but late: Asterisk delivers it on
+    // the new connection only after the listing that found the call was
+    // answered and the call recovered, followed by an event of the call.
+    let late = Arc::new(tokio::sync::Notify::new());
+    let late_frames = vec![frames.start(2, APP), frames.mid(2, 0, APP)];
+    let (stand, ari) = start_with(
+        &frames,
+        0,
+        None,
+        Some((Arc::clone(&late), late_frames.clone())),
+    )
+    .await;
+    let app = ari.stasis_app().unwrap();
+    let mut calls = app.calls();
+
+    let (_first, second) = first_two(&mut calls).await;
+    vanished(&second).await;
+    let recovered = next_recovered(&mut calls).await;
+    let mut events = recovered.events();
+    late.notify_one();
+
+    // The late StasisStart reaches the recovered call, as does the event
+    // after it; it does not make a second call of the same channel.
+    let expected: Vec<String> = late_frames
+        .iter()
+        .map(|frame| {
+            serde_json::from_str::<Value>(frame).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let mut seen = Vec::new();
+    while seen.len() < expected.len() {
+        let item = tokio::time::timeout(PATIENCE, events.next())
+            .await
+            .expect("the late events in time")
+            .expect("the call goes on");
+        if let Some(event) = item.event() {
+            seen.push(ari_sdk::stream::StreamEvent::type_name(&**event).to_owned());
+        }
+    }
+    assert_eq!(seen, expected);
+    assert!(recovered.end_reason().is_none());
     assert_eq!(stand.listings.load(Ordering::SeqCst), 1);
     no_other_call(&mut calls).await;
 }
