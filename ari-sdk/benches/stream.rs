@@ -36,7 +36,9 @@
 //! event) and lost/lagged are summed (f likewise). The variants run in
 //! alternating order over `STREAM_ROUNDS` rounds (default 5); the table
 //! shows the median and the best round, and the ratios are of medians (best
-//! in brackets).
+//! in brackets), then "paired": the median over the rounds of each round's
+//! own ratio, the two variants of a round having run one after the other
+//! (on a shared machine whose speed drifts, the steadier figure).
 //!
 //! The consumers run on a multi-thread Tokio runtime with the default worker
 //! count; the server on a runtime of its own with one worker.
@@ -500,7 +502,7 @@ fn main() {
          `missed` of Lagged notices over all rounds; min sub: median of the slowest \
          subscriber's rate (e)"
     );
-    println!("\nratios (median [best]):");
+    println!("\nratios (median [best]; paired: the median of the rounds' own ratios):");
     for (name, num, den) in [
         ("c/a", 2, 0),
         ("c/b", 2, 1),
@@ -514,10 +516,18 @@ fn main() {
         if medians[num].is_nan() || medians[den].is_nan() {
             continue;
         }
+        // The two variants of a round ran next to each other, so a round's
+        // own ratio shares the machine's mood of that moment.
+        let mut paired: Vec<f64> = samples[num]
+            .iter()
+            .zip(&samples[den])
+            .map(|(n, d)| n.rate / d.rate)
+            .collect();
         println!(
-            "  {name}  {:.2}  [{:.2}]",
+            "  {name}  {:.2}  [{:.2}]  paired {:.2}",
             medians[num] / medians[den],
-            bests[num] / bests[den]
+            bests[num] / bests[den],
+            median(&mut paired)
         );
     }
 }
