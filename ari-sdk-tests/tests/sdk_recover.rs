@@ -45,14 +45,8 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
     let connection = stand.connections.fetch_add(1, Ordering::SeqCst);
     upgrade.on_upgrade(move |mut socket| async move {
         if connection == 0 {
-            for frame in stand.first_frames.iter() {
-                if socket
-                    .send(Message::Text(frame.clone().into()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
+            if !send_all(&mut socket, &stand.first_frames).await {
+                return;
             }
             if let Some(hold) = &stand.hold_first {
                 hold.notified().await;
@@ -62,19 +56,27 @@ async fn events(State(stand): State<Stand>, upgrade: WebSocketUpgrade) -> Respon
         }
         if let Some((late, frames)) = &stand.late {
             late.notified().await;
-            for frame in frames.iter() {
-                if socket
-                    .send(Message::Text(frame.clone().into()))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
+            if !send_all(&mut socket, frames).await {
+                return;
             }
         }
         // Stays up, answering nothing, until the client goes.
         while let Some(Ok(_)) = socket.recv().await {}
     })
+}
+
+/// Sends `frames` in order; false once the client is gone.
+async fn send_all(socket: &mut axum::extract::ws::WebSocket, frames: &[String]) -> bool {
+    for frame in frames {
+        if socket
+            .send(Message::Text(frame.clone().into()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+    }
+    true
 }
 
 async fn channels(State(stand): State<Stand>) -> Response {

@@ -483,7 +483,7 @@ impl Reader {
         let mut tokens = incoming.subject.rsplitn(3, '.');
         let (Some(node), Some(app)) = (tokens.next(), tokens.next()) else {
             // Not an event subject: nothing to deliver, nor to get again.
-            settle(receipt);
+            Receipt::hand_over(receipt);
             return true;
         };
         let node = match self.node_names.get(node) {
@@ -509,7 +509,7 @@ impl Reader {
                 return false;
             }
             if numbered == Numbered::Duplicate {
-                settle(receipt);
+                Receipt::hand_over(receipt);
                 return true;
             }
         }
@@ -517,7 +517,7 @@ impl Reader {
             let len = incoming.payload.len();
             tracing::warn!(node = %node, bytes = len, "an event that is not UTF-8");
             let error = StreamError::NonUtf8Frame { len };
-            settle(receipt);
+            Receipt::hand_over(receipt);
             return self.sender.send(FeedItem::Malformed(error)).await.is_ok();
         };
         self.owners.learn_from_event(&node, &text);
@@ -563,7 +563,7 @@ impl Reader {
             if is_end(&kind) {
                 self.foreign.remove(&key);
             }
-            settle(receipt);
+            Receipt::hand_over(receipt);
             return Shared::Kept;
         }
         if !start {
@@ -573,7 +573,7 @@ impl Reader {
             if claims.claim(node, &key.1).await == Claim::Theirs {
                 tracing::debug!(node = %node, channel = %key.1, "another instance serves this call");
                 self.foreign.insert(key);
-                settle(receipt);
+                Receipt::hand_over(receipt);
                 return Shared::Kept;
             }
             return Shared::Pass(text, receipt);
@@ -606,7 +606,7 @@ impl Reader {
                 self.foreign.insert(key);
             }
             for (_, receipt) in frames {
-                settle(receipt);
+                Receipt::hand_over(receipt);
             }
             return true;
         }
@@ -621,14 +621,6 @@ impl Reader {
             }
         }
         true
-    }
-}
-
-/// Hands over the receipt of an event this stream is done with without
-/// delivering it.
-fn settle(receipt: Option<Receipt>) {
-    if let Some(receipt) = receipt {
-        receipt.handed_over();
     }
 }
 

@@ -60,7 +60,7 @@ use tokio_tungstenite::tungstenite::{self, Bytes, Message, Utf8Bytes};
 
 use super::accepted::{Accepted, Taken};
 use super::fanout::{Route, RouteWakes};
-use super::feed::FeedItem;
+use super::feed::{FeedItem, Receipt};
 use super::frame::Frame;
 use super::handle::Shared;
 use super::handshake::{self, Endpoint, HandshakeError, Socket};
@@ -500,9 +500,7 @@ impl<E: StreamEvent> Task<E> {
                     publisher.dispatch(text);
                     // Routed: what the subscribers get is queued for them
                     // at the latest when this loop ends.
-                    if let Some(receipt) = receipt {
-                        receipt.handed_over();
-                    }
+                    Receipt::hand_over(receipt);
                     publisher.frame_done().await;
                     tokio::task::consume_budget().await;
                 }

@@ -58,6 +58,14 @@ impl Receipt {
             settle(true);
         }
     }
+
+    /// [`handed_over`](Self::handed_over) for a frame that may have come
+    /// without a receipt (not through a durable source).
+    pub(crate) fn hand_over(receipt: Option<Receipt>) {
+        if let Some(receipt) = receipt {
+            receipt.handed_over();
+        }
+    }
 }
 
 impl Drop for Receipt {
